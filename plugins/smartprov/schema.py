@@ -1,0 +1,128 @@
+"""Warehouse tables the pipeline writes: `audit` (ledger, findings) and `raw` (accepted rows).
+
+The DDL is plain SQL that DuckDB and PostgreSQL both accept. dbt reads these tables as
+sources and never writes them. Every raw row carries its provenance: the submission, the
+file's SHA-256, the sheet and the sheet's own 1-based row number.
+"""
+
+from __future__ import annotations
+
+AUDIT_SCHEMA = "audit"
+RAW_SCHEMA = "raw"
+
+PROVENANCE = """
+    submission_id   VARCHAR(64)  NOT NULL,
+    file_sha256     VARCHAR(64)  NOT NULL,
+    sheet_name      VARCHAR(64)  NOT NULL,
+    source_row      INTEGER      NOT NULL,"""
+
+TABLES: dict[str, str] = {
+    # One row per distinct file content (SHA-256) ever seen, accepted or rejected.
+    "audit.submissions": """
+    submission_id       VARCHAR(64)  PRIMARY KEY,
+    file_sha256         VARCHAR(64)  NOT NULL UNIQUE,
+    path                VARCHAR(1024) NOT NULL,
+    folder_region_code  VARCHAR(16),
+    region_code         VARCHAR(16),
+    kind                VARCHAR(16),
+    period              VARCHAR(16),
+    period_start        INTEGER,
+    period_end          INTEGER,
+    evaluation_year     INTEGER,
+    document_date       DATE,
+    document_number     VARCHAR(256),
+    region_name_given   VARCHAR(256),
+    email_kontak        VARCHAR(256),
+    template_version    VARCHAR(16),
+    framework           VARCHAR(32),
+    status              VARCHAR(16)  NOT NULL,
+    errors              INTEGER      NOT NULL,
+    warnings            INTEGER      NOT NULL,
+    size_bytes          BIGINT       NOT NULL,
+    received_at         TIMESTAMP    NOT NULL,
+    run_id              VARCHAR(256) NOT NULL,
+    quarantine_path     VARCHAR(1024)""",
+    # Every (content, path) sighting: the same bytes under a second name are recorded here.
+    "audit.file_arrivals": """
+    file_sha256     VARCHAR(64)   NOT NULL,
+    path            VARCHAR(1024) NOT NULL,
+    first_seen_at   TIMESTAMP     NOT NULL,
+    run_id          VARCHAR(256)  NOT NULL,
+    PRIMARY KEY (file_sha256, path)""",
+    "audit.findings": """
+    submission_id   VARCHAR(64)  NOT NULL,
+    finding_no      INTEGER      NOT NULL,
+    rule            VARCHAR(32)  NOT NULL,
+    severity        VARCHAR(8)   NOT NULL,
+    sheet_name      VARCHAR(64),
+    source_row      INTEGER,
+    column_name     VARCHAR(64),
+    value           VARCHAR(256),
+    message_id      VARCHAR(64)  NOT NULL,
+    message         VARCHAR(2000) NOT NULL,
+    message_en      VARCHAR(2000) NOT NULL,
+    PRIMARY KEY (submission_id, finding_no)""",
+    "raw.masterplan_programs": PROVENANCE
+    + """
+    program_code        VARCHAR(20)  NOT NULL,
+    program_name        VARCHAR(250) NOT NULL,
+    dimension           VARCHAR(64)  NOT NULL,
+    element             VARCHAR(64)  NOT NULL,
+    agencies            VARCHAR(2000) NOT NULL,
+    lead_agency         VARCHAR(500) NOT NULL,
+    year_start          INTEGER      NOT NULL,
+    year_end            INTEGER      NOT NULL,
+    is_quick_win        BOOLEAN      NOT NULL,
+    budget_idr          DECIMAL(20,2),
+    funding_sources     VARCHAR(500),
+    indicator           VARCHAR(2000),
+    target_value        DOUBLE PRECISION,
+    target_unit         VARCHAR(200),
+    PRIMARY KEY (submission_id, program_code)""",
+    # One row per agency named in a program's opd_penanggung_jawab cell, lead first.
+    "raw.masterplan_program_agencies": PROVENANCE
+    + """
+    program_code    VARCHAR(20)  NOT NULL,
+    agency_no       INTEGER      NOT NULL,
+    agency_name     VARCHAR(500) NOT NULL,
+    is_lead         BOOLEAN      NOT NULL,
+    PRIMARY KEY (submission_id, program_code, agency_no)""",
+    "raw.evaluation_realisations": PROVENANCE
+    + """
+    program_code        VARCHAR(20)  NOT NULL,
+    status              VARCHAR(32)  NOT NULL,
+    progress_pct        DOUBLE PRECISION NOT NULL,
+    budget_realized_idr DECIMAL(20,2),
+    achievement_value   DOUBLE PRECISION,
+    notes               VARCHAR(2000),
+    PRIMARY KEY (submission_id, program_code)""",
+    "raw.evaluation_readiness": PROVENANCE
+    + """
+    pillar          VARCHAR(32)  NOT NULL,
+    indicator       VARCHAR(500) NOT NULL,
+    score           DOUBLE PRECISION NOT NULL,
+    evidence        VARCHAR(2000),
+    PRIMARY KEY (submission_id, pillar, indicator)""",
+    "raw.evaluation_index": PROVENANCE
+    + """
+    aspect          VARCHAR(64)  NOT NULL,
+    score           DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (submission_id, aspect)""",
+}
+
+
+def ddl_statements() -> list[str]:
+    stmts = [f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}", f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
+    for name, body in TABLES.items():
+        stmts.append(f"CREATE TABLE IF NOT EXISTS {name} ({body}\n)")
+    return stmts
+
+
+def columns_of(table: str) -> list[str]:
+    """Column names of a table, in DDL order."""
+    cols = []
+    for line in TABLES[table].splitlines():
+        word = line.strip().split(" ", 1)[0]
+        if word and word != "PRIMARY" and not word.startswith("--"):
+            cols.append(word)
+    return cols
