@@ -122,7 +122,9 @@ PROGRAM = Sheet(
         Column("nama_program", "text", True, 250, label_id="Nama program"),
         Column("dimensi", "enum", True, enum="dimension", label_id="Dimensi smart city"),
         Column("elemen", "enum", True, enum="element", label_id="Elemen dimensi"),
-        Column("opd_penanggung_jawab", "agencies", True, label_id="OPD penanggung jawab (pisahkan dengan ; )"),
+        Column(
+            "opd_penanggung_jawab", "agencies", True, label_id="OPD penanggung jawab (pisahkan dengan ; )"
+        ),
         Column("tahun_mulai", "year", True, label_id="Tahun mulai"),
         Column("tahun_selesai", "year", True, label_id="Tahun selesai"),
         Column("quick_win", "boolean", False, enum="yes_no", label_id="Quick win (Ya/Tidak)"),

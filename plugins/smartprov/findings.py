@@ -101,6 +101,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{detail_id}",
         "{detail_en}",
     ),
+    # Cross-sheet rules (smartprov.cross_rules)
+    "PERIOD_IDENTITY_ORDER": (
+        "periode_mulai ({start}) lebih besar dari periode_selesai ({end}). Perbaiki kedua tahun di "
+        "lembar Identitas.",
+        "periode_mulai ({start}) is after periode_selesai ({end}). Correct both years on the "
+        "Identitas sheet.",
+    ),
+    "CONSISTENCY_PERIOD_SPAN": (
+        "Periode masterplan {start}-{end} mencakup {span} tahun; yang wajar 5 sampai 20 tahun "
+        "(masterplan smart city umumnya 10 tahun). Periksa periode_mulai dan periode_selesai.",
+        "The masterplan period {start}-{end} covers {span} years; 5 to 20 years is expected "
+        "(a smart city masterplan usually covers 10). Check periode_mulai and periode_selesai.",
+    ),
+    "PERIOD_PROGRAM_ORDER": (
+        "Program '{code}': tahun_mulai ({start}) lebih besar dari tahun_selesai ({end}). Perbaiki "
+        "urutan tahunnya.",
+        "Program '{code}': tahun_mulai ({start}) is after tahun_selesai ({end}). Correct the years.",
+    ),
+    "PERIOD_PROGRAM_OUTSIDE": (
+        "Program '{code}': {column} {year} berada di luar periode masterplan {start}-{end}. Isi tahun "
+        "di dalam periode, atau perbaiki periode di lembar Identitas.",
+        "Program '{code}': {column} {year} is outside the masterplan period {start}-{end}. Use a year "
+        "inside the period, or correct the period on the Identitas sheet.",
+    ),
+    "REQUIRED_NO_PROGRAM": (
+        "Lembar Program tidak berisi satu pun program. Isi minimal satu program inovasi, satu baris "
+        "per program.",
+        "The Program sheet holds no program. Enter at least one innovation program, one row per program.",
+    ),
+    "REQUIRED_NO_QUICK_WIN": (
+        "Tidak ada program yang ditandai quick win. Isi quick_win = Ya pada minimal satu program "
+        "(sebaiknya satu program per dimensi).",
+        "No program is marked as a quick win. Set quick_win = Ya on at least one program (ideally "
+        "one program per dimension).",
+    ),
+    "COVERAGE_DIMENSION": (
+        "Dimensi '{dimension}' belum memiliki program. Setiap dimensi diharapkan memiliki minimal "
+        "satu program.",
+        "Dimension '{dimension}' has no program. Every dimension is expected to have at least one program.",
+    ),
+    "CONSISTENCY_QUICK_WIN": (
+        "Dimensi '{dimension}' memiliki {count} quick win{codes_id}; program smart city meminta tepat "
+        "satu quick win per dimensi. Periksa kolom quick_win.",
+        "Dimension '{dimension}' has {count} quick wins{codes_en}; the smart city programme asks for "
+        "exactly one quick win per dimension. Check the quick_win column.",
+    ),
+    "CONSISTENCY_STATUS_PROGRESS": (
+        "Program '{code}' berstatus '{status}' tetapi progres_persen {progress}; status '{status}' "
+        "berarti progres {expected}. Perbaiki status atau progresnya.",
+        "Program '{code}' has status '{status}' but progres_persen {progress}; status '{status}' "
+        "means {expected} progress. Correct the status or the progress.",
+    ),
+    "CONSISTENCY_BUDGET_OVERRUN": (
+        "Program '{code}': realisasi anggaran Rp {realised} melebihi 150% dari rencana anggaran di "
+        "masterplan (Rp {planned}). Periksa nilainya (satuan rupiah, bukan ribu/juta), atau jelaskan "
+        "di kolom keterangan.",
+        "Program '{code}': realised budget Rp {realised} is over 150% of the masterplan's planned "
+        "budget (Rp {planned}). Check the amount (in rupiah, not thousands/millions), or explain it "
+        "in the keterangan column.",
+    ),
+    "COVERAGE_REALISATION": (
+        "{count} program masterplan yang berjalan pada tahun {year} belum memiliki baris di lembar "
+        "Realisasi: {codes}. Tambahkan satu baris per program.",
+        "{count} masterplan programs running in {year} have no row on the Realisasi sheet: {codes}. "
+        "Add one row per program.",
+    ),
+    "REQUIRED_PILLAR": (
+        "Pilar kesiapan '{pillar}' belum memiliki baris di lembar Kesiapan. Isi minimal satu indikator "
+        "untuk pilar ini.",
+        "Readiness pillar '{pillar}' has no row on the Kesiapan sheet. Enter at least one indicator "
+        "for this pillar.",
+    ),
     "EXTRA_SHEET": (
         "Lembar '{sheet}' tidak dikenal dan diabaikan.",
         "Sheet '{sheet}' is not part of the template and was ignored.",

@@ -1,0 +1,5 @@
+select
+    aspect,
+    aspect_order,
+    aspect_group
+from {{ ref('ref_evaluation_aspects') }}

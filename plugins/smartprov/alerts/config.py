@@ -1,0 +1,383 @@
+"""Alert settings: who hears about what, through which channel, and when submissions are due.
+
+Read from an optional YAML file (`SMARTPROV_ALERTS_CONFIG`, else `config/alerts.yml` in the
+project when it exists; `config/alerts.example.yml` documents every key), then overridden
+by `SMARTPROV_ALERTS_*` environment variables. No credential lives here: SMTP and webhook
+endpoints, logins and tokens are Airflow Connections (`smtp_conn_id`, `webhook_conn_id`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "alerts.yml"
+CONFIG_ENV = "SMARTPROV_ALERTS_CONFIG"
+KINDS = ("MASTERPLAN", "EVALUASI")
+
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+def is_email(value: Any) -> bool:
+    """A single plain address (no display name, no separators, no line breaks)."""
+    return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL_RE.match(value))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a kind of submission is due.
+
+    Yearly (`month`, `day`, `year_offset`): the submission for period N is due on
+    month/day of N + year_offset; EVALUASI for year N due 31 January N+1 is
+    `{month: 1, day: 31, year_offset: 1}`. Only the latest period whose deadline has passed
+    is chased, or every period from `first_year` on when that is set.
+
+    Fixed (`date`): one due date; any accepted submission of the kind counts, or only one
+    whose period equals `period` when that is set (e.g. a masterplan "2026-2035").
+    """
+
+    kind: str
+    month: int | None = None
+    day: int | None = None
+    year_offset: int = 1
+    first_year: int | None = None
+    date: dt.date | None = None
+    period: str | None = None
+
+    @property
+    def yearly(self) -> bool:
+        return self.date is None
+
+    def due_date(self, period_year: int) -> dt.date:
+        assert self.month is not None and self.day is not None
+        year = period_year + self.year_offset
+        day = self.day
+        if self.month == 2 and day == 29 and not _is_leap(year):
+            day = 28
+        return dt.date(year, self.month, day)
+
+    def overdue_periods(self, today: dt.date) -> list[tuple[str | None, dt.date]]:
+        """(period, due date) pairs whose deadline is before `today` (the due day itself is allowed)."""
+        if not self.yearly:
+            assert self.date is not None
+            return [(self.period, self.date)] if today > self.date else []
+        latest = today.year - self.year_offset
+        while self.due_date(latest) >= today:
+            latest -= 1
+        first = latest if self.first_year is None else self.first_year
+        return [(str(y), self.due_date(y)) for y in range(first, latest + 1)]
+
+    @classmethod
+    def parse(cls, kind: str, spec: Any) -> Deadline:
+        kind = str(kind).upper()
+        if kind not in KINDS:
+            raise ValueError(f"deadlines: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+        if not isinstance(spec, dict):
+            raise ValueError(f"deadlines.{kind}: expected a mapping, got {spec!r}")
+        _check_keys(
+            f"deadlines.{kind}", spec, {"month", "day", "year_offset", "first_year", "date", "period"}
+        )
+        if "date" in spec:
+            if any(k in spec for k in ("month", "day", "year_offset", "first_year")):
+                raise ValueError(f"deadlines.{kind}: give either `date` or `month`/`day`, not both")
+            raw = spec["date"]
+            due = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+            period = spec.get("period")
+            return cls(kind, date=due, period=None if period is None else str(period))
+        try:
+            month, day = int(spec["month"]), int(spec["day"])
+        except KeyError as exc:
+            raise ValueError(f"deadlines.{kind}: needs `date`, or `month` and `day`") from exc
+        dt.date(2000, month, day)  # raises ValueError for 31 April and the like
+        first = spec.get("first_year")
+        return cls(
+            kind,
+            month=month,
+            day=day,
+            year_offset=int(spec.get("year_offset", 1)),
+            first_year=None if first is None else int(first),
+        )
+
+
+DEFAULT_DEADLINES: dict[str, Deadline] = {
+    "EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1),
+}
+
+
+@dataclass
+class AlertConfig:
+    enabled: bool = True
+    from_email: str | None = None
+    timezone: str = "Asia/Jakarta"
+    # channels
+    email_enabled: bool = True
+    smtp_conn_id: str = "smtp_default"
+    webhook_enabled: bool | None = None  # None = "auto": used when its Connection exists
+    webhook_conn_id: str = "smartprov_webhook"
+    # province digest
+    digest_to: list[str] = field(default_factory=list)
+    digest_always: bool = False
+    # regency feedback
+    feedback_enabled: bool = True
+    feedback_on_warnings: bool = True
+    feedback_cc: list[str] = field(default_factory=list)
+    max_findings_in_body: int = 500
+    # pipeline failures (default: the digest recipients)
+    failure_to: list[str] = field(default_factory=list)
+    # per province code: {"digest_to": [...], "feedback_cc": [...]}
+    provinces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    deadlines: dict[str, Deadline] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    deadline_provinces: list[str] = field(default_factory=list)
+    # links shown in the digest; `{run_id}` is replaced. Empty = the report's own paths.
+    report_url: str | None = None
+    data_docs_url: str | None = None
+    source: str | None = None  # the YAML file read, if any
+
+    # -- recipients ------------------------------------------------------------------
+    def digest_recipients(self, province_codes: list[str]) -> list[str]:
+        out: list[str] = []
+        for code in province_codes:
+            out += self.provinces.get(code, {}).get("digest_to", [])
+        if not out:
+            out = list(self.digest_to)
+        return _unique(out)
+
+    def feedback_cc_for(self, province_code: str | None) -> list[str]:
+        own = self.provinces.get(province_code or "", {}).get("feedback_cc")
+        return _unique(list(own) if own is not None else list(self.feedback_cc))
+
+    def failure_recipients(self) -> list[str]:
+        if self.failure_to:
+            return _unique(self.failure_to)
+        out = list(self.digest_to)
+        for p in self.provinces.values():
+            out += p.get("digest_to", [])
+        return _unique(out)
+
+    def today(self) -> dt.date:
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
+    # -- loading ---------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None
+    ) -> AlertConfig:
+        """YAML file (explicit path, `SMARTPROV_ALERTS_CONFIG`, or `config/alerts.yml`), then env overrides."""
+        env = dict(os.environ) if env is None else env
+        chosen = path or env.get(CONFIG_ENV)
+        data: dict[str, Any] = {}
+        source = None
+        if chosen:
+            source = Path(chosen)
+            if not source.is_file():
+                raise FileNotFoundError(f"Alerts config not found: {source}")
+        elif DEFAULT_CONFIG_PATH.is_file():
+            source = DEFAULT_CONFIG_PATH
+        if source is not None:
+            import yaml
+
+            data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+            if not isinstance(data, dict):
+                raise ValueError(f"{source}: expected a mapping at the top level")
+        cfg = cls.from_dict(data)
+        cfg.source = None if source is None else str(source)
+        cfg.apply_env(env)
+        return cfg
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AlertConfig:
+        _check_keys(
+            "alerts",
+            data,
+            {
+                "enabled",
+                "from_email",
+                "timezone",
+                "channels",
+                "digest",
+                "feedback",
+                "failures",
+                "provinces",
+                "deadlines",
+                "deadline_provinces",
+                "links",
+            },
+        )
+        cfg = cls()
+        if "enabled" in data:
+            cfg.enabled = _bool(data["enabled"], "enabled")
+        if data.get("from_email"):
+            cfg.from_email = _address(data["from_email"], "from_email")
+        if data.get("timezone"):
+            cfg.timezone = str(data["timezone"])
+
+        channels = _section(data, "channels", {"email", "webhook"})
+        email = _section(channels, "email", {"enabled", "smtp_conn_id"}, prefix="channels.")
+        if "enabled" in email:
+            cfg.email_enabled = _bool(email["enabled"], "channels.email.enabled")
+        if email.get("smtp_conn_id"):
+            cfg.smtp_conn_id = str(email["smtp_conn_id"])
+        webhook = _section(channels, "webhook", {"enabled", "conn_id"}, prefix="channels.")
+        if "enabled" in webhook:
+            cfg.webhook_enabled = _tristate(webhook["enabled"], "channels.webhook.enabled")
+        if webhook.get("conn_id"):
+            cfg.webhook_conn_id = str(webhook["conn_id"])
+
+        digest = _section(data, "digest", {"to", "send"})
+        cfg.digest_to = _addresses(digest.get("to"), "digest.to")
+        if "send" in digest:
+            cfg.digest_always = _send_mode(digest["send"], "digest.send")
+
+        feedback = _section(data, "feedback", {"enabled", "on_warnings", "cc", "max_findings_in_body"})
+        if "enabled" in feedback:
+            cfg.feedback_enabled = _bool(feedback["enabled"], "feedback.enabled")
+        if "on_warnings" in feedback:
+            cfg.feedback_on_warnings = _bool(feedback["on_warnings"], "feedback.on_warnings")
+        cfg.feedback_cc = _addresses(feedback.get("cc"), "feedback.cc")
+        if feedback.get("max_findings_in_body") is not None:
+            cfg.max_findings_in_body = int(feedback["max_findings_in_body"])
+
+        failures = _section(data, "failures", {"to"})
+        cfg.failure_to = _addresses(failures.get("to"), "failures.to")
+
+        provinces = data.get("provinces") or {}
+        if not isinstance(provinces, dict):
+            raise ValueError("provinces: expected a mapping of province code -> settings")
+        for code, spec in provinces.items():
+            name = f"provinces.{code}"
+            spec = spec or {}
+            if not isinstance(spec, dict):
+                raise ValueError(f"{name}: expected a mapping")
+            _check_keys(name, spec, {"digest_to", "feedback_cc"})
+            entry: dict[str, list[str]] = {}
+            if spec.get("digest_to") is not None:
+                entry["digest_to"] = _addresses(spec["digest_to"], f"{name}.digest_to")
+            if spec.get("feedback_cc") is not None:
+                entry["feedback_cc"] = _addresses(spec["feedback_cc"], f"{name}.feedback_cc")
+            cfg.provinces[str(code)] = entry
+
+        if "deadlines" in data:
+            deadlines = data["deadlines"] or {}
+            if not isinstance(deadlines, dict):
+                raise ValueError("deadlines: expected a mapping of kind -> deadline")
+            cfg.deadlines = {str(k).upper(): Deadline.parse(k, v) for k, v in deadlines.items()}
+        cfg.deadline_provinces = [str(p) for p in (data.get("deadline_provinces") or [])]
+
+        links = _section(data, "links", {"report_url", "data_docs_url"})
+        cfg.report_url = links.get("report_url") or None
+        cfg.data_docs_url = links.get("data_docs_url") or None
+        return cfg
+
+    def apply_env(self, env: dict[str, str]) -> None:
+        def get(name: str) -> str | None:
+            value = env.get(f"SMARTPROV_ALERTS_{name}")
+            return value if value not in (None, "") else None
+
+        if (v := get("ENABLED")) is not None:
+            self.enabled = _bool(v, "SMARTPROV_ALERTS_ENABLED")
+        if (v := get("FROM")) is not None:
+            self.from_email = _address(v, "SMARTPROV_ALERTS_FROM")
+        if (v := get("TIMEZONE")) is not None:
+            self.timezone = v
+        if (v := get("EMAIL_ENABLED")) is not None:
+            self.email_enabled = _bool(v, "SMARTPROV_ALERTS_EMAIL_ENABLED")
+        if (v := get("SMTP_CONN_ID")) is not None:
+            self.smtp_conn_id = v
+        if (v := get("WEBHOOK_ENABLED")) is not None:
+            self.webhook_enabled = _tristate(v, "SMARTPROV_ALERTS_WEBHOOK_ENABLED")
+        if (v := get("WEBHOOK_CONN_ID")) is not None:
+            self.webhook_conn_id = v
+        if (v := get("DIGEST_TO")) is not None:
+            self.digest_to = _addresses(v, "SMARTPROV_ALERTS_DIGEST_TO")
+        if (v := get("DIGEST_SEND")) is not None:
+            self.digest_always = _send_mode(v, "SMARTPROV_ALERTS_DIGEST_SEND")
+        if (v := get("FEEDBACK_ENABLED")) is not None:
+            self.feedback_enabled = _bool(v, "SMARTPROV_ALERTS_FEEDBACK_ENABLED")
+        if (v := get("FEEDBACK_CC")) is not None:
+            self.feedback_cc = _addresses(v, "SMARTPROV_ALERTS_FEEDBACK_CC")
+        if (v := get("FAILURE_TO")) is not None:
+            self.failure_to = _addresses(v, "SMARTPROV_ALERTS_FAILURE_TO")
+        if (v := get("REPORT_URL")) is not None:
+            self.report_url = v
+        if (v := get("DATA_DOCS_URL")) is not None:
+            self.data_docs_url = v
+
+
+# -- helpers ----------------------------------------------------------------------------
+def _check_keys(name: str, data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    if unknown:
+        raise ValueError(
+            f"{name}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _section(data: dict[str, Any], key: str, allowed: set[str], prefix: str = "") -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{prefix}{key}: expected a mapping")
+    _check_keys(prefix + key, value, allowed)
+    return value
+
+
+def _bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "ya"):
+        return True
+    if text in ("0", "false", "no", "off", "tidak"):
+        return False
+    raise ValueError(f"{name}: expected true or false, got {value!r}")
+
+
+def _tristate(value: Any, name: str) -> bool | None:
+    if value is None or str(value).strip().lower() == "auto":
+        return None
+    return _bool(value, name)
+
+
+def _send_mode(value: Any, name: str) -> bool:
+    text = str(value).strip().lower()
+    if text == "always":
+        return True
+    if text in ("when_needed", "when-needed", "needed"):
+        return False
+    raise ValueError(f"{name}: expected 'always' or 'when_needed', got {value!r}")
+
+
+def _address(value: Any, name: str) -> str:
+    text = str(value).strip()
+    if not is_email(text):
+        raise ValueError(f"{name}: not an e-mail address: {value!r}")
+    return text
+
+
+def _addresses(value: Any, name: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    items = re.split(r"[,;\s]+", value) if isinstance(value, str) else list(value)
+    return _unique([_address(v, name) for v in items if str(v).strip()])
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item.lower() not in seen:
+            seen.add(item.lower())
+            out.append(item)
+    return out
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -1,0 +1,473 @@
+"""The province digest: what the provincial Diskominfo must look at after a run.
+
+One message per run: new rejections per regency with their main findings, warnings on
+accepted submissions, regencies past a deadline without an accepted submission, pipeline
+errors, and where the run report and Data Docs are. Indonesian first, English second; an
+HTML part and a plain-text part with the same content.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from smartprov.alerts.config import AlertConfig
+from smartprov.alerts.deadlines import Overdue
+from smartprov.alerts.render import esc, html_page, kind_label, link_html
+
+MAX_EXAMPLES = 3
+MAX_RULES = 3
+
+LABELS: dict[str, dict[str, str]] = {
+    "id": {
+        "lang": "Bahasa Indonesia",
+        "summary": "Ringkasan run {run_id} ({finished}) untuk {scope}: {new} berkas baru, {accepted} diterima,"
+        " {rejected} ditolak, {warned} dengan catatan, {overdue} lewat tenggat, {errors} galat pipeline.",
+        "nothing": "Tidak ada yang perlu ditindaklanjuti pada run ini.",
+        "rejected": "Pengiriman baru yang DITOLAK",
+        "warned": "Pengiriman DITERIMA dengan catatan (WARNING)",
+        "accepted": "Pengiriman diterima tanpa catatan",
+        "overdue": "Lewat tenggat tanpa pengiriman yang diterima",
+        "failures": "Galat pipeline",
+        "links": "Tautan",
+        "report": "Laporan run",
+        "docs": "Data Docs (hasil validasi)",
+        "not_available": "belum tersedia",
+        "errors_warnings": "{errors} kesalahan, {warnings} catatan",
+        "main": "Temuan utama",
+        "example": "contoh",
+        "value": "nilai",
+        "feedback": "Umpan balik ke wilayah",
+        "due": "tenggat {due}",
+        "days": "{days} hari lewat",
+        "last": "pengiriman terakhir: {status}",
+        "none_sent": "belum pernah mengirim",
+        "any_period": "periode apa pun",
+        "unknown_region": "wilayah tidak dikenal",
+        "file": "berkas",
+        "row": "baris",
+        "column": "kolom",
+        "fb_sent": "terkirim ke {to}",
+        "fb_already": "sudah dikirim sebelumnya",
+        "fb_no_email": "TIDAK terkirim: email_kontak kosong atau tidak terbaca; hubungi wilayah langsung",
+        "fb_invalid": "TIDAK terkirim: email_kontak tidak valid ({value}); hubungi wilayah langsung",
+        "fb_failed": "GAGAL dikirim: {error}",
+        "fb_disabled": "tidak dikirim (dinonaktifkan)",
+    },
+    "en": {
+        "lang": "English",
+        "summary": "Summary of run {run_id} ({finished}) for {scope}: {new} new file(s), {accepted} accepted,"
+        " {rejected} rejected, {warned} with warnings, {overdue} overdue, {errors} pipeline error(s).",
+        "nothing": "Nothing needs attention after this run.",
+        "rejected": "New REJECTED submissions",
+        "warned": "Submissions ACCEPTED with warnings",
+        "accepted": "Submissions accepted without findings",
+        "overdue": "Past the deadline without an accepted submission",
+        "failures": "Pipeline errors",
+        "links": "Links",
+        "report": "Run report",
+        "docs": "Data Docs (validation results)",
+        "not_available": "not available",
+        "errors_warnings": "{errors} error(s), {warnings} warning(s)",
+        "main": "Main findings",
+        "example": "e.g.",
+        "value": "value",
+        "feedback": "Feedback to the regency",
+        "due": "due {due}",
+        "days": "{days} day(s) late",
+        "last": "latest submission: {status}",
+        "none_sent": "never submitted",
+        "any_period": "any period",
+        "unknown_region": "unknown regency",
+        "file": "file",
+        "row": "row",
+        "column": "column",
+        "fb_sent": "sent to {to}",
+        "fb_already": "already sent earlier",
+        "fb_no_email": "NOT sent: email_kontak empty or unreadable; contact the regency directly",
+        "fb_invalid": "NOT sent: invalid email_kontak ({value}); contact the regency directly",
+        "fb_failed": "FAILED: {error}",
+        "fb_disabled": "not sent (disabled)",
+    },
+}
+STATUS = {
+    "id": {"accepted": "diterima", "rejected": "ditolak", "duplicate": "duplikat"},
+    "en": {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicate"},
+}
+
+
+@dataclass
+class Digest:
+    subject: str
+    text: str
+    html: str
+    short_text: str  # for chat
+    counts: dict[str, int]
+    data: dict[str, Any] = field(default_factory=dict)  # machine-readable, for the generic webhook
+
+    @property
+    def reportable(self) -> bool:
+        c = self.counts
+        return bool(c["rejected"] or c["warned"] or c["overdue"] or c["errors"])
+
+
+def has_warnings(sub: dict[str, Any]) -> bool:
+    return any(f.get("severity") == "WARNING" for f in sub.get("findings") or [])
+
+
+def links(report: dict[str, Any], config: AlertConfig) -> tuple[str | None, str | None]:
+    run_id = str(report.get("run_id") or "")
+    report_link = (
+        config.report_url.replace("{run_id}", run_id) if config.report_url else report.get("report_path")
+    )
+    docs = report.get("data_docs")
+    docs_link = config.data_docs_url.replace("{run_id}", run_id) if (config.data_docs_url and docs) else docs
+    return report_link, docs_link
+
+
+def scope_label(report: dict[str, Any], provinces: list[str]) -> str:
+    from smartprov import contract
+
+    names = contract.provinces()
+    codes = [str(report["province"])] if report.get("province") else provinces
+    if not codes:
+        return "semua provinsi / all provinces"
+    return ", ".join(f"{c} {names.get(c, '')}".strip() for c in codes)
+
+
+def build_digest(
+    report: dict[str, Any],
+    *,
+    items: list[dict[str, Any]],
+    overdue: list[Overdue],
+    feedback_status: dict[str, dict[str, Any]],
+    config: AlertConfig,
+    provinces: list[str],
+) -> Digest:
+    """`items`: this run's non-duplicate submissions not yet listed by an earlier digest."""
+    rejected = [s for s in items if s.get("status") == "rejected"]
+    warned = [s for s in items if s.get("status") == "accepted" and has_warnings(s)]
+    clean = [s for s in items if s.get("status") == "accepted" and not has_warnings(s)]
+    errors = [str(e) for e in report.get("errors") or []]
+    counts = {
+        "new": len(items),
+        "accepted": sum(1 for s in items if s.get("status") == "accepted"),
+        "rejected": len(rejected),
+        "warned": len(warned),
+        "overdue": len(overdue),
+        "errors": len(errors),
+    }
+    report_link, docs_link = links(report, config)
+    scope = scope_label(report, provinces)
+    finished = report.get("finished_at") or report.get("started_at") or ""
+    day = str(finished)[:10]
+    reportable = bool(counts["rejected"] or counts["warned"] or counts["overdue"] or counts["errors"])
+
+    if reportable:
+        subject = (
+            f"[smartprov] Ringkasan {scope} {day}: {counts['rejected']} ditolak, {counts['warned']} dengan catatan,"
+            f" {counts['overdue']} lewat tenggat, {counts['errors']} galat"
+            f" / Digest: {counts['rejected']} rejected, {counts['warned']} warned,"
+            f" {counts['overdue']} overdue, {counts['errors']} errors"
+        )
+    else:
+        subject = (
+            f"[smartprov] Ringkasan {scope} {day}: tidak ada yang perlu ditindaklanjuti"
+            " / Digest: nothing needs attention"
+        )
+    subject = " ".join(subject.split())
+
+    ctx = {
+        "rejected": rejected,
+        "warned": warned,
+        "clean": clean,
+        "overdue": overdue,
+        "errors": errors,
+        "counts": counts,
+        "report": report,
+        "report_link": report_link,
+        "docs_link": docs_link,
+        "scope": scope,
+        "finished": finished,
+        "feedback": feedback_status,
+        "reportable": reportable,
+    }
+    text_parts, html_parts = [], []
+    for lang in ("id", "en"):
+        text_parts.append(_text(lang, ctx))
+        html_parts.append(_html(lang, ctx))
+    text = "\n\n==========\n\n".join(text_parts)
+    body = "<hr>".join(html_parts)
+    short = _short(ctx)
+    data = {
+        "run_id": report.get("run_id"),
+        "province": report.get("province"),
+        "counts": counts,
+        "rejected": [_sub_data(s) for s in rejected],
+        "warned": [_sub_data(s) for s in warned],
+        "overdue": [o.as_dict() for o in overdue],
+        "pipeline_errors": errors,
+        "report": report_link,
+        "data_docs": docs_link,
+    }
+    return Digest(subject, text, html_page(subject, body), short, counts, data)
+
+
+# -- pieces -------------------------------------------------------------------------------
+def _region(sub: dict[str, Any], L: dict[str, str]) -> str:
+    code, name = sub.get("region_code"), sub.get("region_name")
+    if code and name:
+        return f"{name} ({code})"
+    return code or name or L["unknown_region"]
+
+
+def _doc(sub: dict[str, Any]) -> str:
+    return " ".join(x for x in (kind_label(sub.get("kind")), sub.get("period")) if x) or "?"
+
+
+def _rule_summary(sub: dict[str, Any], severity: str | None) -> str:
+    findings = [f for f in sub.get("findings") or [] if severity is None or f.get("severity") == severity]
+    counts = Counter(str(f.get("rule")) for f in findings)
+    top = [f"{rule} ×{n}" for rule, n in counts.most_common(MAX_RULES)]
+    rest = len(counts) - len(top)
+    return ", ".join(top) + (f", +{rest}" if rest > 0 else "")
+
+
+def _examples(sub: dict[str, Any], severity: str | None, lang: str) -> list[dict[str, Any]]:
+    findings = [f for f in sub.get("findings") or [] if severity is None or f.get("severity") == severity]
+    seen: set[str] = set()
+    out = []
+    for f in findings:  # one example per rule first, in rule order of frequency
+        if f.get("rule") not in seen:
+            seen.add(str(f.get("rule")))
+            out.append(f)
+        if len(out) == MAX_EXAMPLES:
+            break
+    return out
+
+
+def _where(f: dict[str, Any], L: dict[str, str]) -> str:
+    parts = [str(f["sheet"]) if f.get("sheet") else L["file"]]
+    if f.get("row") is not None:
+        parts.append(f"{L['row']} {f['row']}")
+    if f.get("column"):
+        parts.append(f"{L['column']} {f['column']}")
+    return ", ".join(parts)
+
+
+def _message(f: dict[str, Any], lang: str) -> str:
+    return str(f.get("message") if lang == "id" else f.get("message_en") or f.get("message") or "")
+
+
+def _feedback_line(sub: dict[str, Any], ctx: dict[str, Any], L: dict[str, str]) -> str | None:
+    st = ctx["feedback"].get(str(sub.get("submission_id")))
+    if not st:
+        return None
+    state = st.get("state")
+    if state == "sent":
+        return L["fb_sent"].format(to=", ".join(st.get("to", []) + st.get("cc", [])))
+    if state == "already":
+        return L["fb_already"]
+    if state == "no_email":
+        return L["fb_no_email"]
+    if state == "invalid_email":
+        return L["fb_invalid"].format(value=st.get("value"))
+    if state == "failed":
+        return L["fb_failed"].format(error=st.get("error"))
+    return L["fb_disabled"]
+
+
+def _overdue_groups(overdue: list[Overdue]) -> list[tuple[tuple[str, str | None, Any], list[Overdue]]]:
+    groups: dict[tuple[str, str | None, Any], list[Overdue]] = {}
+    for o in overdue:
+        groups.setdefault((o.kind, o.period, o.due_date), []).append(o)
+    return sorted(groups.items(), key=lambda kv: (kv[0][2], kv[0][0]))
+
+
+def _text(lang: str, ctx: dict[str, Any]) -> str:
+    L = LABELS[lang]
+    c = ctx["counts"]
+    out = [
+        f"[{L['lang']}]",
+        L["summary"].format(
+            run_id=ctx["report"].get("run_id"),
+            finished=ctx["finished"],
+            scope=ctx["scope"],
+            new=c["new"],
+            accepted=c["accepted"],
+            rejected=c["rejected"],
+            warned=c["warned"],
+            overdue=c["overdue"],
+            errors=c["errors"],
+        ),
+    ]
+    if not ctx["reportable"]:
+        out.append(L["nothing"])
+    for key, subs, severity in (("rejected", ctx["rejected"], "ERROR"), ("warned", ctx["warned"], "WARNING")):
+        if not subs:
+            continue
+        out += ["", f"## {L[key]} ({len(subs)})"]
+        for sub in sorted(subs, key=lambda s: (s.get("region_code") or "~", s.get("path") or "")):
+            n_err = sum(1 for f in sub.get("findings") or [] if f.get("severity") == "ERROR")
+            n_warn = len(sub.get("findings") or []) - n_err
+            out.append(
+                f"- {_region(sub, L)}: {_doc(sub)}, {L['file']} {sub.get('path')} — "
+                + L["errors_warnings"].format(errors=n_err, warnings=n_warn)
+            )
+            out.append(f"  {L['main']}: {_rule_summary(sub, severity)}")
+            for f in _examples(sub, severity, lang):
+                value = "" if f.get("value") in (None, "") else f" [{L['value']}: {f.get('value')}]"
+                out.append(f"  {L['example']}: {_where(f, L)}{value}: {_message(f, lang)}")
+            if fb := _feedback_line(sub, ctx, L):
+                out.append(f"  {L['feedback']}: {fb}")
+    if ctx["overdue"]:
+        out += ["", f"## {L['overdue']} ({len(ctx['overdue'])})"]
+        for (kind, period, due), group in _overdue_groups(ctx["overdue"]):
+            head = f"{kind_label(kind)} {period or L['any_period']} — {L['due'].format(due=due.isoformat())}"
+            out.append(f"- {head}: {len(group)}")
+            for o in group:
+                last = (
+                    L["last"].format(status=STATUS[lang].get(o.last_status, o.last_status))
+                    if o.last_status
+                    else L["none_sent"]
+                )
+                out.append(
+                    f"  - {o.region_name} ({o.region_code}): {L['days'].format(days=o.days_overdue)}; {last}"
+                )
+    if ctx["errors"]:
+        out += ["", f"## {L['failures']} ({len(ctx['errors'])})"]
+        out += [f"- {e}" for e in ctx["errors"]]
+    if ctx["clean"]:
+        out += ["", f"## {L['accepted']} ({len(ctx['clean'])})"]
+        out += [f"- {_region(s, L)}: {_doc(s)}, {L['file']} {s.get('path')}" for s in ctx["clean"]]
+    out += [
+        "",
+        f"## {L['links']}",
+        f"- {L['report']}: {ctx['report_link'] or L['not_available']}",
+        f"- {L['docs']}: {ctx['docs_link'] or L['not_available']}",
+    ]
+    return "\n".join(out)
+
+
+def _html(lang: str, ctx: dict[str, Any]) -> str:
+    L = LABELS[lang]
+    c = ctx["counts"]
+    out = [
+        f'<div lang="{lang}"><h2>{esc(L["lang"])}</h2>',
+        "<p>"
+        + esc(
+            L["summary"].format(
+                run_id=ctx["report"].get("run_id"),
+                finished=ctx["finished"],
+                scope=ctx["scope"],
+                new=c["new"],
+                accepted=c["accepted"],
+                rejected=c["rejected"],
+                warned=c["warned"],
+                overdue=c["overdue"],
+                errors=c["errors"],
+            )
+        )
+        + "</p>",
+    ]
+    if not ctx["reportable"]:
+        out.append(f"<p><b>{esc(L['nothing'])}</b></p>")
+    for key, subs, severity in (("rejected", ctx["rejected"], "ERROR"), ("warned", ctx["warned"], "WARNING")):
+        if not subs:
+            continue
+        out.append(f"<h3>{esc(L[key])} ({len(subs)})</h3><ul>")
+        for sub in sorted(subs, key=lambda s: (s.get("region_code") or "~", s.get("path") or "")):
+            n_err = sum(1 for f in sub.get("findings") or [] if f.get("severity") == "ERROR")
+            n_warn = len(sub.get("findings") or []) - n_err
+            item = [
+                f"<li><b>{esc(_region(sub, L))}</b>: {esc(_doc(sub))}, {esc(L['file'])} <code>{esc(sub.get('path'))}</code>"
+                f" — {esc(L['errors_warnings'].format(errors=n_err, warnings=n_warn))}",
+                f"<br>{esc(L['main'])}: {esc(_rule_summary(sub, severity))}<ul>",
+            ]
+            for f in _examples(sub, severity, lang):
+                value = (
+                    ""
+                    if f.get("value") in (None, "")
+                    else f" [{esc(L['value'])}: <code>{esc(f.get('value'))}</code>]"
+                )
+                item.append(f"<li>{esc(_where(f, L))}{value}: {esc(_message(f, lang))}</li>")
+            item.append("</ul>")
+            if fb := _feedback_line(sub, ctx, L):
+                item.append(f"{esc(L['feedback'])}: {esc(fb)}")
+            item.append("</li>")
+            out.append("".join(item))
+        out.append("</ul>")
+    if ctx["overdue"]:
+        out.append(f"<h3>{esc(L['overdue'])} ({len(ctx['overdue'])})</h3>")
+        for (kind, period, due), group in _overdue_groups(ctx["overdue"]):
+            head = f"{kind_label(kind)} {period or L['any_period']} — {L['due'].format(due=due.isoformat())}"
+            out.append(f"<p><b>{esc(head)}</b>: {len(group)}</p><ul>")
+            for o in group:
+                last = (
+                    L["last"].format(status=STATUS[lang].get(o.last_status, o.last_status))
+                    if o.last_status
+                    else L["none_sent"]
+                )
+                out.append(
+                    f"<li>{esc(o.region_name)} ({esc(o.region_code)}): "
+                    f"{esc(L['days'].format(days=o.days_overdue))}; {esc(last)}</li>"
+                )
+            out.append("</ul>")
+    if ctx["errors"]:
+        out.append(f"<h3>{esc(L['failures'])} ({len(ctx['errors'])})</h3><ul>")
+        out += [f"<li><code>{esc(e)}</code></li>" for e in ctx["errors"]]
+        out.append("</ul>")
+    if ctx["clean"]:
+        out.append(f"<h3>{esc(L['accepted'])} ({len(ctx['clean'])})</h3><ul>")
+        out += [
+            f"<li>{esc(_region(s, L))}: {esc(_doc(s))}, {esc(L['file'])} <code>{esc(s.get('path'))}</code></li>"
+            for s in ctx["clean"]
+        ]
+        out.append("</ul>")
+    out.append(
+        f"<h3>{esc(L['links'])}</h3><ul>"
+        f"<li>{esc(L['report'])}: {link_html(ctx['report_link'], L['not_available'])}</li>"
+        f"<li>{esc(L['docs'])}: {link_html(ctx['docs_link'], L['not_available'])}</li></ul></div>"
+    )
+    return "".join(out)
+
+
+def _short(ctx: dict[str, Any]) -> str:
+    """A compact chat message: counts, rejected regencies, overdue regencies, errors, links."""
+    c = ctx["counts"]
+    lines = [
+        f"{c['rejected']} ditolak/rejected, {c['warned']} dengan catatan/warned, "
+        f"{c['overdue']} lewat tenggat/overdue, {c['errors']} galat/errors — run {ctx['report'].get('run_id')}"
+    ]
+    L = LABELS["id"]
+    for sub in ctx["rejected"]:
+        lines.append(f"• DITOLAK/REJECTED {_region(sub, L)}: {_doc(sub)} — {_rule_summary(sub, 'ERROR')}")
+    for sub in ctx["warned"]:
+        lines.append(f"• CATATAN/WARNED {_region(sub, L)}: {_doc(sub)} — {_rule_summary(sub, 'WARNING')}")
+    for (kind, period, due), group in _overdue_groups(ctx["overdue"]):
+        names = ", ".join(o.region_name for o in group[:10]) + (
+            f" (+{len(group) - 10})" if len(group) > 10 else ""
+        )
+        lines.append(
+            f"• LEWAT TENGGAT/OVERDUE {kind_label(kind)} {period or ''} (due {due.isoformat()}): {len(group)} — {names}"
+        )
+    for e in ctx["errors"][:10]:
+        lines.append(f"• GALAT/ERROR {e}")
+    lines.append(f"Laporan/report: {ctx['report_link'] or '-'}; Data Docs: {ctx['docs_link'] or '-'}")
+    return "\n".join(lines)
+
+
+def _sub_data(sub: dict[str, Any]) -> dict[str, Any]:
+    findings = sub.get("findings") or []
+    return {
+        "submission_id": sub.get("submission_id"),
+        "region_code": sub.get("region_code"),
+        "region_name": sub.get("region_name"),
+        "kind": sub.get("kind"),
+        "period": sub.get("period"),
+        "path": sub.get("path"),
+        "errors": sum(1 for f in findings if f.get("severity") == "ERROR"),
+        "warnings": sum(1 for f in findings if f.get("severity") == "WARNING"),
+        "rules": dict(Counter(str(f.get("rule")) for f in findings)),
+    }

@@ -1,0 +1,339 @@
+"""Regency feedback: one e-mail per rejected or warned submission, to its `email_kontak`.
+
+It lists every finding (sheet, row, column, the value found, the message, what to do),
+Indonesian first and English second, and attaches the same list as an .xlsx. Every text
+cell of that spreadsheet that a spreadsheet program could read as a formula (starting with
+`=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with an apostrophe and stored as
+text: workbook values are the regency's, never trusted.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Any
+
+from smartprov.alerts.channels import Attachment, Email
+from smartprov.alerts.render import esc, html_page, kind_label, status_label
+
+# rule -> (what to do, Indonesian; English)
+REMEDIES: dict[str, tuple[str, str]] = {
+    "FILE_UNREADABLE": (
+        "Buka berkas di Excel, simpan sebagai 'Excel Workbook (*.xlsx)' tanpa kata sandi, lalu unggah ulang.",
+        "Open the file in Excel, save it as 'Excel Workbook (*.xlsx)' without a password, and upload it again.",
+    ),
+    "FILE_TOO_LARGE": (
+        "Hapus lembar, baris atau gambar yang tidak diperlukan, lalu unggah ulang.",
+        "Remove sheets, rows or pictures that are not needed, and upload again.",
+    ),
+    "UNKNOWN_REGION": (
+        "Isi kode_wilayah dengan kode Kemendagri kabupaten/kota Anda (format PP.RR) dan unggah ke folder dengan kode itu.",
+        "Fill kode_wilayah with your regency's Kemendagri code (PP.RR) and upload into the folder of that code.",
+    ),
+    "REGION_MISMATCH": (
+        "Pastikan kode_wilayah sama dengan kode folder tempat berkas diunggah.",
+        "Make kode_wilayah the same as the code of the folder you upload into.",
+    ),
+    "TEMPLATE_VERSION": (
+        "Salin data Anda ke template terbaru dari provinsi dan isi jenis_dokumen serta versi_template.",
+        "Copy your data into the province's current template and fill jenis_dokumen and versi_template.",
+    ),
+    "MISSING_SHEET": (
+        "Tambahkan lembar yang diminta dengan nama persis seperti di template.",
+        "Add the required sheet, named exactly as in the template.",
+    ),
+    "MISSING_COLUMN": (
+        "Tambahkan kolom yang diminta pada baris judul (10 baris pertama), dengan nama seperti di template.",
+        "Add the required column to the header row (within the first 10 rows), named as in the template.",
+    ),
+    "REQUIRED": (
+        "Isi nilai yang kosong (atau tambahkan baris yang diminta).",
+        "Fill in the empty value (or add the required rows).",
+    ),
+    "TYPE": (
+        "Tulis nilai dalam format yang benar: angka, tahun empat digit, tanggal, atau alamat e-mail.",
+        "Write the value in the right form: a number, a four-digit year, a date or an e-mail address.",
+    ),
+    "RANGE": (
+        "Perbaiki nilai agar berada dalam rentang yang diizinkan.",
+        "Correct the value so that it is within the allowed range.",
+    ),
+    "ENUM": (
+        "Pilih salah satu nilai yang diizinkan (lihat saran pada pesan dan daftar di template).",
+        "Use one of the allowed values (see the suggestion in the message and the list in the template).",
+    ),
+    "DUPLICATE": (
+        "Pastikan setiap kode hanya muncul sekali; gabungkan atau beri kode berbeda.",
+        "Make each key appear once: merge the rows or give them different codes.",
+    ),
+    "REFERENCE": (
+        "Gunakan kode_program dari masterplan yang sudah diterima, atau kirim masterplan terlebih dahulu.",
+        "Use a kode_program of the accepted masterplan, or submit the masterplan first.",
+    ),
+    "PERIOD": (
+        "Perbaiki tahun agar berurutan dan berada dalam periode masterplan.",
+        "Correct the years so that they are in order and inside the masterplan period.",
+    ),
+    "CONSISTENCY": (
+        "Periksa kembali nilai-nilai yang saling bertentangan; perbaiki bila keliru (tidak menghalangi penerimaan).",
+        "Check the values that disagree and correct them if wrong (this does not block acceptance).",
+    ),
+    "COVERAGE": (
+        "Lengkapi data yang belum ada bila memang ada (tidak menghalangi penerimaan).",
+        "Complete what is missing, if it exists (this does not block acceptance).",
+    ),
+    "EXTRA": (
+        "Tidak perlu tindakan; lembar/kolom/baris tambahan diabaikan.",
+        "No action needed; extra sheets, columns or rows were ignored.",
+    ),
+}
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SHEET_COLUMNS = (
+    ("No", "No"),
+    ("Tingkat", "Severity"),
+    ("Aturan", "Rule"),
+    ("Lembar", "Sheet"),
+    ("Baris", "Row"),
+    ("Kolom", "Column"),
+    ("Nilai ditemukan", "Value found"),
+    ("Pesan", "Message (Indonesian)"),
+    ("Message", "Message (English)"),
+    ("Yang harus dilakukan", "What to do (Indonesian)"),
+    ("What to do", "What to do (English)"),
+)
+
+
+def remedy(rule: str) -> tuple[str, str]:
+    return REMEDIES.get(rule, ("Perbaiki sesuai pesan.", "Correct it as the message says."))
+
+
+def needs_feedback(sub: dict[str, Any], on_warnings: bool = True) -> bool:
+    if sub.get("status") == "duplicate" or not sub.get("findings"):
+        return False
+    if sub.get("status") == "rejected":
+        return True
+    return on_warnings and any(f.get("severity") == "WARNING" for f in sub["findings"])
+
+
+def neutralise(value: Any) -> Any:
+    """A text a spreadsheet would run as a formula becomes inert text (apostrophe prefix)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def findings_xlsx(sub: dict[str, Any], report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Temuan"
+    ws.append([f"{a} / {b}" if a != b else a for a, b in SHEET_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for no, f in enumerate(sub.get("findings") or [], start=1):
+        todo_id, todo_en = remedy(str(f.get("rule")))
+        row = [
+            no,
+            f.get("severity"),
+            f.get("rule"),
+            f.get("sheet"),
+            f.get("row"),
+            f.get("column"),
+            None if f.get("value") is None else str(f.get("value")),
+            f.get("message"),
+            f.get("message_en"),
+            todo_id,
+            todo_en,
+        ]
+        _append_safe(ws, row)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    for letter, width in zip("ABCDEFGHIJK", (5, 10, 16, 14, 7, 22, 30, 60, 60, 50, 50), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row[7:]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    info = wb.create_sheet("Info")
+    region = " ".join(x for x in (sub.get("region_code"), sub.get("region_name")) if x)
+    for label, value in (
+        ("Berkas / File", sub.get("path")),
+        ("SHA-256", sub.get("sha256")),
+        ("ID pengiriman / Submission ID", sub.get("submission_id")),
+        ("Wilayah / Regency", region or None),
+        ("Jenis / Kind", sub.get("kind")),
+        ("Periode / Period", sub.get("period")),
+        ("Status", sub.get("status")),
+        ("Run", report.get("run_id")),
+        ("Diperiksa / Checked", report.get("finished_at") or report.get("started_at")),
+    ):
+        _append_safe(info, [label, None if value is None else str(value)])
+    info.column_dimensions["A"].width = 30
+    info.column_dimensions["B"].width = 70
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _append_safe(ws, values: list[Any]) -> None:
+    ws.append([neutralise(v) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # never a formula cell, whatever the text
+
+
+def attachment_name(sub: dict[str, Any]) -> str:
+    parts = [
+        "temuan",
+        sub.get("region_code") or "wilayah",
+        sub.get("kind") or "dokumen",
+        sub.get("period") or "",
+    ]
+    parts.append(str(sub.get("submission_id") or "")[:8])
+    safe = "-".join("".join(c if c.isalnum() or c in "._" else "_" for c in str(p)) for p in parts if p)
+    return f"{safe}.xlsx"
+
+
+def build_feedback(
+    sub: dict[str, Any],
+    report: dict[str, Any],
+    *,
+    to: list[str],
+    cc: list[str],
+    max_in_body: int = 500,
+) -> Email:
+    findings = list(sub.get("findings") or [])
+    errors = sum(1 for f in findings if f.get("severity") == "ERROR")
+    warnings = len(findings) - errors
+    rejected = sub.get("status") == "rejected"
+    who = sub.get("region_name") or sub.get("region_code") or "kabupaten/kota"
+    doc = " ".join(x for x in (kind_label(sub.get("kind")), sub.get("period")) if x) or "dokumen"
+    filename = str(sub.get("path") or "").rsplit("/", 1)[-1]
+    if rejected:
+        subject = (
+            f"[Smart City] Dokumen {doc} {who} DITOLAK: {errors} kesalahan perlu diperbaiki"
+            f" / {doc} REJECTED: {errors} error(s) to fix"
+        )
+    else:
+        subject = (
+            f"[Smart City] Dokumen {doc} {who} diterima dengan {warnings} catatan"
+            f" / {doc} accepted with {warnings} warning(s)"
+        )
+    subject = " ".join(subject.split())  # no line breaks from names in a header
+
+    if rejected:
+        intro_id = (
+            f'Dokumen {doc} dari {who} (berkas "{filename}") DITOLAK: ada {errors} kesalahan (ERROR)'
+            f" dan {warnings} catatan (WARNING). Tidak ada data dari berkas ini yang masuk ke gudang data."
+            " Perbaiki setiap kesalahan di bawah, lalu unggah kembali seluruh workbook ke folder wilayah Anda."
+        )
+        intro_en = (
+            f'The {doc} document from {who} (file "{filename}") was REJECTED: {errors} error(s) and'
+            f" {warnings} warning(s). Nothing from this file reached the warehouse. Fix every error below"
+            " and upload the whole workbook again into your regency's folder."
+        )
+    else:
+        intro_id = (
+            f'Dokumen {doc} dari {who} (berkas "{filename}") DITERIMA dengan {warnings} catatan (WARNING).'
+            " Catatan tidak menghalangi penerimaan; mohon periksa dan perbaiki pada pengiriman berikutnya bila perlu."
+        )
+        intro_en = (
+            f'The {doc} document from {who} (file "{filename}") was ACCEPTED with {warnings} warning(s).'
+            " Warnings do not block acceptance; please check them and correct them in your next submission if needed."
+        )
+    shown = findings[:max_in_body]
+    more = len(findings) - len(shown)
+    more_id = f"… dan {more} temuan lain: lihat lampiran." if more > 0 else ""
+    more_en = f"… and {more} more finding(s): see the attachment." if more > 0 else ""
+    attach = attachment_name(sub)
+    counts = Counter(str(f.get("rule")) for f in findings)
+    rules = ", ".join(f"{r} ×{n}" for r, n in counts.most_common())
+
+    # plain text
+    lines = [intro_id, "", f"Lampiran {attach} memuat semua temuan ({len(findings)}): {rules}.", ""]
+    for no, f in enumerate(shown, start=1):
+        todo_id, todo_en = remedy(str(f.get("rule")))
+        lines += [
+            f"{no}. [{f.get('severity')} {f.get('rule')}] {location_text(f)}",
+            f"   Nilai ditemukan / value found: {value_text(f.get('value'))}",
+            f"   {f.get('message')}",
+            f"   Yang harus dilakukan: {todo_id}",
+            f"   ({f.get('message_en')} What to do: {todo_en})",
+        ]
+    if more_id:
+        lines += [more_id, more_en]
+    lines += [
+        "",
+        "--- English ---",
+        intro_en,
+        f"The attachment {attach} lists every finding ({len(findings)}), with the same numbers as above.",
+        "",
+        _footer_text(sub, report),
+    ]
+    text = "\n".join(lines)
+
+    # HTML
+    rows = []
+    for no, f in enumerate(shown, start=1):
+        todo_id, todo_en = remedy(str(f.get("rule")))
+        rows.append(
+            "<tr>"
+            f"<td>{no}</td><td>{esc(f.get('severity'))}<br><small>{esc(f.get('rule'))}</small></td>"
+            f"<td>{esc(f.get('sheet') or '')}</td><td>{esc('' if f.get('row') is None else f.get('row'))}</td>"
+            f"<td>{esc(f.get('column') or '')}</td><td><code>{esc(value_text(f.get('value')))}</code></td>"
+            f'<td>{esc(f.get("message"))}<br><i lang="en">{esc(f.get("message_en"))}</i></td>'
+            f'<td>{esc(todo_id)}<br><i lang="en">{esc(todo_en)}</i></td>'
+            "</tr>"
+        )
+    table = (
+        '<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">'
+        "<tr><th>No</th><th>Tingkat<br><small>Severity</small></th><th>Lembar<br><small>Sheet</small></th>"
+        "<th>Baris<br><small>Row</small></th><th>Kolom<br><small>Column</small></th>"
+        "<th>Nilai ditemukan<br><small>Value found</small></th><th>Pesan<br><small>Message</small></th>"
+        "<th>Yang harus dilakukan<br><small>What to do</small></th></tr>" + "".join(rows) + "</table>"
+    )
+    body = (
+        f'<div lang="id"><p>{esc(intro_id)}</p>'
+        f"<p>Lampiran <b>{esc(attach)}</b> memuat semua temuan ({len(findings)}): {esc(rules)}.</p></div>"
+        f"{table}"
+        + (f"<p>{esc(more_id)}<br><i>{esc(more_en)}</i></p>" if more_id else "")
+        + f'<hr><div lang="en"><h3>English</h3><p>{esc(intro_en)}</p>'
+        f"<p>The attachment <b>{esc(attach)}</b> lists every finding ({len(findings)}), "
+        "with the same numbers as the table above.</p></div>"
+        f"<hr><p><small>{esc(_footer_text(sub, report))}</small></p>"
+    )
+    return Email(
+        to=to,
+        cc=cc,
+        subject=subject,
+        text=text,
+        html=html_page(subject, body),
+        attachments=[Attachment(attach, findings_xlsx(sub, report))],
+        headers={"X-Smartprov-Submission": str(sub.get("submission_id") or "")},
+    )
+
+
+def location_text(f: dict[str, Any]) -> str:
+    parts = [f"lembar/sheet {f['sheet']}" if f.get("sheet") else "berkas/file"]
+    if f.get("row") is not None:
+        parts.append(f"baris/row {f['row']}")
+    if f.get("column"):
+        parts.append(f"kolom/column {f['column']}")
+    return ", ".join(parts)
+
+
+def value_text(value: Any) -> str:
+    return "(kosong / empty)" if value is None or value == "" else str(value)
+
+
+def _footer_text(sub: dict[str, Any], report: dict[str, Any]) -> str:
+    return (
+        f"Status: {status_label(sub.get('status'))}. ID pengiriman / submission ID {sub.get('submission_id')},"
+        f" SHA-256 {sub.get('sha256')}, run {report.get('run_id')}. Pesan otomatis dari smartprov;"
+        " balas ke Diskominfo provinsi bila ada pertanyaan. / Automatic message from smartprov;"
+        " reply to the provincial Diskominfo with any question."
+    )

@@ -1,0 +1,184 @@
+"""`smartprov`: the command line face of the pipeline (the DAG is the other one)."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from smartprov import settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings.quiet_tools()
+    return args.func(args) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="smartprov", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("sample", help="write a realistic sample landing zone")
+    s.add_argument("--out", required=True, type=Path)
+    s.add_argument("--province", default="32")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(func=cmd_sample)
+
+    r = sub.add_parser("run", help="one nightly run: discover, validate, load, build marts, report")
+    r.add_argument(
+        "--landing", default=None, help="folder or s3://bucket/prefix (default $SMARTPROV_LANDING_URL)"
+    )
+    r.add_argument(
+        "--warehouse", default=None, help="SQLAlchemy-style URL (default $SMARTPROV_WAREHOUSE_URL)"
+    )
+    r.add_argument("--report", default=None, help="also write the run report JSON here")
+    r.add_argument("--no-dbt", action="store_true", help="skip building the dbt marts")
+    r.add_argument("--no-alerts", action="store_true", help="send no e-mail or webhook")
+    r.add_argument("--province", default=None, help="print this province's summary at the end")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="validate workbooks without loading them")
+    v.add_argument("files", nargs="+", type=Path)
+    v.add_argument("--region", default=None, help="sender's region code (default: each file's folder name)")
+    v.add_argument("--warehouse", default=None, help="where to look up current masterplans")
+    v.add_argument("--json", action="store_true", help="print findings as JSON")
+    v.set_defaults(func=cmd_validate)
+
+    t = sub.add_parser("template", help="write a blank workbook of the contract for a regency")
+    t.add_argument("--region", required=True)
+    t.add_argument("--kind", required=True, choices=["masterplan", "evaluasi", "MASTERPLAN", "EVALUASI"])
+    t.add_argument("--out", required=True, type=Path)
+    t.set_defaults(func=cmd_template)
+
+    q = sub.add_parser("replay", help="re-validate quarantined files (e.g. once their masterplan arrived)")
+    q.add_argument("--region", default=None)
+    q.add_argument("--warehouse", default=None)
+    q.add_argument("--no-dbt", action="store_true")
+    q.set_defaults(func=cmd_replay)
+
+    m = sub.add_parser("summary", help="print a province's summary from the warehouse")
+    m.add_argument("--province", default="32")
+    m.add_argument("--warehouse", default=None)
+    m.set_defaults(func=cmd_summary)
+    return p
+
+
+def cmd_sample(args) -> int:
+    from smartprov.sample import write_sample_landing
+
+    paths = write_sample_landing(args.out, province=args.province, seed=args.seed)
+    print(f"Wrote {len(paths)} workbooks under {args.out}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from smartprov.pipeline import province_summary, run_once
+
+    landing = args.landing or settings.landing_url()
+    warehouse = args.warehouse or settings.warehouse_url()
+    report = run_once(
+        landing, warehouse, report_copy=args.report, build=not args.no_dbt, notify=not args.no_alerts
+    )
+    c = report["counts"]
+    print(
+        f"Run {report['run_id']}: {c['accepted']} accepted, {c['rejected']} rejected, {c['duplicate']} duplicate"
+    )
+    print(f"Warehouse: {report['warehouse']}")
+    print(f"Report:    {report['report_path']}")
+    if report.get("data_docs"):
+        print(f"Data Docs: {report['data_docs']}")
+    for name, path in (report.get("outputs") or {}).items():
+        print(f"{name}: {path}")
+    if args.province:
+        print(province_summary(warehouse, args.province))
+    return 1 if report.get("errors") else 0
+
+
+def cmd_validate(args) -> int:
+    from smartprov.parse import parse_submission
+    from smartprov.validate import BatchValidator, check_submissions
+    from smartprov.warehouse import Warehouse
+
+    subs = []
+    for path in args.files:
+        data = path.read_bytes()
+        folder = args.region or path.resolve().parent.name
+        subs.append(parse_submission(f"{folder}/{path.name}", data, hashlib.sha256(data).hexdigest(), folder))
+    warehouse_url = args.warehouse or settings.warehouse_url()
+
+    def stored_programs(region: str):
+        from smartprov.warehouse import WarehouseUrl
+
+        url = WarehouseUrl.parse(warehouse_url)
+        if url.engine == "duckdb" and not Path(url.database).exists():
+            return None
+        with Warehouse(warehouse_url) as wh:
+            return wh.current_masterplan_programs(region) if wh.table_exists("audit.submissions") else None
+
+    check_submissions(subs, BatchValidator(), stored_programs)
+    rejected = False
+    out = []
+    for path, sub in zip(args.files, subs, strict=True):
+        status = "rejected" if sub.has_errors else "accepted"
+        rejected |= sub.has_errors
+        out.append(
+            {
+                "file": str(path),
+                "region_code": sub.region_code,
+                "kind": sub.kind,
+                "period": sub.period,
+                "status": status,
+                "findings": [f.as_dict() for f in sub.findings],
+            }
+        )
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+    else:
+        for item in out:
+            word = "DITOLAK / REJECTED" if item["status"] == "rejected" else "DITERIMA / ACCEPTED"
+            print(f"{item['file']}: {word} ({item['kind'] or '?'} {item['period'] or ''})")
+            for f in item["findings"]:
+                where = ", ".join(
+                    x for x in (f["sheet"], f"baris {f['row']}" if f["row"] else None, f["column"]) if x
+                )
+                print(f"  [{f['severity']}] {f['rule']} {where}: {f['message']}")
+                print(f"      {f['message_en']}")
+    return 1 if rejected else 0
+
+
+def cmd_template(args) -> int:
+    from smartprov import contract
+    from smartprov.template import write_template
+
+    if args.region not in contract.regions():
+        print(f"Unknown region code {args.region!r} (use the Kemendagri code, e.g. 32.04)", file=sys.stderr)
+        return 2
+    out = write_template(args.region, args.kind.upper(), args.out)
+    print(f"Wrote {out}")
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from smartprov.replay import replay_quarantine
+
+    warehouse = args.warehouse or settings.warehouse_url()
+    result = replay_quarantine(warehouse, region=args.region, build=not args.no_dbt)
+    for item in result["files"]:
+        print(f"{item['path']}: {item['status']}")
+    print(f"Replayed {len(result['files'])} quarantined file(s): {result['accepted']} now accepted")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from smartprov.pipeline import province_summary
+
+    print(province_summary(args.warehouse or settings.warehouse_url(), args.province))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Running the dbt project in-process, once per run, only when its inputs changed.
+
+One target path per engine keeps dbt's partial parsing (switching targets in one
+`target/` forces a full parse). The inputs are fingerprinted: the ledger's size and last
+arrival, the dbt project's files, and today's date (submission status depends on
+deadlines); a run whose fingerprint matches the last successful build skips dbt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from smartprov import settings
+from smartprov.warehouse import Warehouse, WarehouseUrl
+
+
+class DbtBuildFailed(RuntimeError):
+    pass
+
+
+def dbt_paths(engine: str) -> tuple[Path, Path]:
+    base = settings.var_dir() / "dbt"
+    return base / f"target-{engine}", base / "logs"
+
+
+def project_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(settings.DBT_DIR.rglob("*")):
+        rel = path.relative_to(settings.DBT_DIR).as_posix()
+        if path.is_file() and not rel.startswith(("target", "logs", "dbt_packages")):
+            digest.update(rel.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(warehouse_url: str, today: dt.date | None = None) -> str:
+    with Warehouse(warehouse_url) as wh:
+        wh.ensure_schema()
+        count, last = wh.fetchall("SELECT count(*), max(received_at) FROM audit.submissions")[0]
+        marts_exist = wh.table_exists("marts.province_masterplan_coverage")
+    parts = [str(count), str(last), str(today or dt.date.today()), project_fingerprint(), str(marts_exist)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _state_file(url: WarehouseUrl) -> Path:
+    key = hashlib.sha256(url.display().encode()).hexdigest()[:12]
+    return settings.var_dir() / "dbt" / f"last-build-{url.engine}-{key}.json"
+
+
+def invoke(args: list[str], warehouse_url: str) -> Any:
+    """Run one dbt command against the warehouse; raises DbtBuildFailed on failure."""
+    settings.quiet_tools()
+    url = WarehouseUrl.parse(warehouse_url)
+    os.environ.update(url.dbt_env())
+    target_path, log_path = dbt_paths(url.engine)
+    from dbt.cli.main import dbtRunner
+
+    full = [
+        *args,
+        "--project-dir",
+        str(settings.DBT_DIR),
+        "--profiles-dir",
+        str(settings.DBT_DIR),
+        "--target",
+        url.dbt_target,
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
+    ]
+    result = dbtRunner().invoke(full)
+    if not result.success:
+        failures = []
+        for r in getattr(result.result, "results", None) or []:
+            if str(getattr(r, "status", "")).lower() in ("error", "fail"):
+                failures.append(f"{r.node.unique_id}: {r.message}")
+        detail = "; ".join(failures[:10]) or str(result.exception or "see dbt logs in " + str(log_path))
+        raise DbtBuildFailed(f"dbt {args[0]} failed: {detail}")
+    return result
+
+
+def build_if_needed(warehouse_url: str, *, changed: bool = True, docs: bool = True) -> dict[str, Any]:
+    url = WarehouseUrl.parse(warehouse_url)
+    fingerprint = inputs_fingerprint(warehouse_url)
+    state = _state_file(url)
+    if state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint:
+        return {"built": False, "reason": "inputs unchanged since the last build"}
+    started = dt.datetime.now()
+    invoke(["build"], warehouse_url)
+    target_path, _ = dbt_paths(url.engine)
+    docs_index = None
+    if docs:
+        invoke(["docs", "generate"], warehouse_url)
+        docs_index = str(target_path / "index.html")
+    seconds = round((dt.datetime.now() - started).total_seconds(), 1)
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat()}))
+    return {"built": True, "seconds": seconds, "docs": docs_index, "target": url.dbt_target}

@@ -1,0 +1,400 @@
+"""Runs the Great Expectations suites of `expectations/` over a run's frames and turns failures
+into findings.
+
+One `SuiteRunner` per run: it holds one ephemeral GX context (no GX project on disk, nothing
+kept on workers) with every suite loaded from its JSON file. `validate` checks all rows of one
+sheet type of the run in one call and attributes every failing row back to its submission,
+sheet row and column, using the expectation's `meta`:
+
+    {"rule": "ENUM", "column": "elemen", "enum": "dimension_element", "message_id": …}
+
+`rule` is the finding's rule code, `column` the column it is reported on, `message_id` the
+catalogue entry when it is not the rule itself, `enum` the allowed-value set (for the
+"did you mean" suggestion), `expected` / `expected_id` / `expected_en` message parameters.
+
+Allowed-value lists are reference data, not rules: suites refer to them as suite parameters
+(`{"$PARAMETER": "dimension_values"}`) and `reference_parameters()` fills them from the
+contract (dbt seeds) at validation time, together with the caller's own parameters such as
+`current_year`.
+
+great_expectations is imported lazily (it costs seconds): only building a runner imports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import json
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smartprov import contract
+from smartprov.findings import Finding, finding
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+# Named allowed-value sets that suites may refer to as `<enum>_values`.
+ENUM_SETS = ("dimension", "element", "dimension_element", "status", "pillar", "aspect", "funding_source")
+INDEX_COLUMNS = ("submission_id", "source_row")
+COMPOUND_UNIQUE = "expect_compound_columns_to_be_unique"
+LENGTH_BETWEEN = "expect_column_value_lengths_to_be_between"
+# Result entries that can hold one item per failing row: kept while findings are built, dropped
+# before the result is stored for Data Docs (which render the partial lists and counts).
+BULKY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+DOCS_SITE = "smartprov"
+# difflib ratio a suggestion needs: typos ("Smart Enviroment" 0.97, "lingkungn" 0.95) pass; other
+# words do not ("Pertanian" vs the alias "Pemerintahan" is 0.67).
+SUGGESTION_CUTOFF = 0.75
+# GX sets some of its module loggers to INFO itself (e.g. "Created temporary directory … for
+# ephemeral docs site"); under Airflow's logging the registry also logs hundreds of lines.
+NOISY_LOGGERS = (
+    "great_expectations",
+    "great_expectations._docs_decorators",
+    "great_expectations.data_context.types.base",
+)
+
+
+def reference_parameters() -> dict[str, Any]:
+    """Suite parameters that come from reference data rather than from the run."""
+    params: dict[str, Any] = {f"{e}_values": list(contract.allowed_values(e)) for e in ENUM_SETS}
+    one = "|".join(re.escape(v) for v in contract.allowed_values("funding_source"))
+    params["funding_source_pattern"] = rf"^(?:{one})(?:; (?:{one}))*$"
+    return params
+
+
+def load_suite_specs(directory: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Suite name -> its JSON (`{"name", "expectations": [{"type", "kwargs", "meta"}]}`)."""
+    directory = Path(directory or contract.EXPECTATIONS_DIR)
+    specs = {}
+    for path in sorted(directory.glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        if spec.get("name") != path.stem:
+            raise ValueError(f"{path}: suite name {spec.get('name')!r} differs from the file name")
+        for exp in spec["expectations"]:
+            meta = exp.get("meta") or {}
+            if meta.get("rule") not in contract.RULES or not meta.get("column"):
+                raise ValueError(f"{path}: {exp['type']} needs meta.rule (a rule code) and meta.column")
+        specs[spec["name"]] = spec
+    return specs
+
+
+def _import_gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    for name in NOISY_LOGGERS:  # before the import (its registry logs) and after (modules reset levels)
+        logging.getLogger(name).setLevel(logging.WARNING)
+    import great_expectations as gx
+
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return gx
+
+
+class SuiteRunner:
+    """One per run: an ephemeral GX context holding every suite, and the run's results for Data Docs."""
+
+    def __init__(self, suites_dir: Path | None = None, run_name: str | None = None):
+        started = time.perf_counter()
+        gx = _import_gx()
+        imported = time.perf_counter()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.run_name = run_name or "smartprov-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self._ctx = gx.get_context(mode="ephemeral")
+        self._ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.specs = load_suite_specs(suites_dir)
+        self._suites = {
+            name: self._ctx.suites.add(gx.ExpectationSuite(**spec)) for name, spec in self.specs.items()
+        }
+        self._source = self._ctx.data_sources.add_pandas("smartprov")
+        self._batch_definitions: dict[str, Any] = {}
+        self._stored = 0
+        self.timings: dict[str, float] = {
+            "import_seconds": imported - started,
+            "context_seconds": time.perf_counter() - imported,
+        }
+        log.info("GX context ready (import %.2f s, context %.2f s)", *self.timings.values())
+
+    # -- validation -----------------------------------------------------------------------
+
+    def _batch_definition(self, suite_name: str):
+        if suite_name not in self._batch_definitions:
+            asset = self._source.add_dataframe_asset(suite_name)
+            self._batch_definitions[suite_name] = asset.add_batch_definition_whole_dataframe("all_rows")
+        return self._batch_definitions[suite_name]
+
+    def validate(
+        self,
+        suite_name: str,
+        frame: pd.DataFrame,
+        sheet_name: str,
+        parameters: dict[str, Any] | None = None,
+    ) -> list[tuple[str, Finding]]:
+        """Validate every row of `frame` against suite `suite_name`: (submission_id, finding) per failure."""
+        if frame is None or len(frame) == 0:
+            return []
+        if suite_name not in self._suites:
+            raise KeyError(f"no expectation suite {suite_name!r} in {sorted(self._suites)}")
+        started = time.perf_counter()
+        frame = frame.reset_index(drop=True)  # GX aligns masks on the index: make it unique
+        index_columns = [c for c in INDEX_COLUMNS if c in frame.columns]
+        if "submission_id" not in index_columns:
+            raise ValueError("the frame needs a submission_id column")
+        batch = self._batch_definition(suite_name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            self._suites[suite_name],
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": index_columns,
+                "partial_unexpected_count": 20,  # only the partial lists; COMPLETE lists are whole
+                "return_unexpected_index_query": False,
+            },
+            expectation_parameters=reference_parameters() | (parameters or {}),
+        )
+        validated = time.perf_counter()
+        errors = [_raised(r) for r in result.results if _raised(r)]
+        if errors:
+            raise RuntimeError(
+                f"suite {suite_name!r} could not run on sheet {sheet_name}: " + "; ".join(errors)
+            )
+
+        rows = _Rows(frame, index_columns)
+        out: list[tuple[str, Finding]] = []
+        for r in result.results:
+            if r.success:
+                continue
+            cfg = r.expectation_config
+            positions = rows.positions(r.result.get("unexpected_index_list") or [])
+            if cfg.type == COMPOUND_UNIQUE:
+                positions = rows.repeats(positions, list(cfg.kwargs["column_list"]))
+            for pos in positions:
+                out.append((rows.get(pos, "submission_id"), _row_finding(rows, pos, cfg, sheet_name)))
+        out.sort(key=lambda item: (item[0], item[1].row if item[1].row is not None else -1))  # stable
+        self._remember(suite_name, sheet_name, result)
+        log.info(
+            "suite %s on %s: %d rows, %d findings (validation %.2f s, findings %.2f s)",
+            suite_name,
+            sheet_name,
+            len(frame),
+            len(out),
+            validated - started,
+            time.perf_counter() - validated,
+        )
+        return out
+
+    # -- Data Docs ------------------------------------------------------------------------
+
+    def _remember(self, suite_name: str, sheet_name: str, result) -> None:
+        """Keep a slim copy of the result in the context's (in-memory) results store for Data Docs."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        for r in result.results:
+            for key in BULKY_RESULT_KEYS:
+                r.result.pop(key, None)
+        self._stored += 1
+        run_id = RunIdentifier(run_name=self.run_name, run_time=dt.datetime.now(dt.UTC))
+        result.meta["run_id"] = run_id
+        result.meta["validation_time"] = run_id.run_time
+        suite_id = ExpectationSuiteIdentifier(name=suite_name)
+        self._ctx.validation_results_store.store_validation_results(
+            suite_validation_result=result,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=suite_id,
+                run_id=run_id,
+                batch_identifier=f"{sheet_name}-{self._stored}",
+            ),
+            expectation_suite_identifier=suite_id,
+        )
+
+    def write_data_docs(self, out_dir: Path | str) -> Path:
+        """Build the Data Docs site of this run's validations under `out_dir`; return its index.html."""
+        site_dir = (Path(out_dir) / self.run_name).resolve()
+        site_dir.mkdir(parents=True, exist_ok=True)
+        config = {
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+        }
+        if DOCS_SITE in (self._ctx.list_data_docs_sites() or {}):
+            self._ctx.update_data_docs_site(DOCS_SITE, config)
+        else:
+            self._ctx.add_data_docs_site(DOCS_SITE, config)
+        self._ctx.build_data_docs(site_names=[DOCS_SITE])
+        index = site_dir / "index.html"
+        if not index.is_file():
+            raise RuntimeError(f"GX did not write {index}")
+        return index
+
+
+# -- from a failing row to a finding ----------------------------------------------------------
+
+
+def _raised(r) -> str | None:
+    info = r.exception_info or {}
+    infos = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    messages = [str(i.get("exception_message")) for i in infos if i.get("raised_exception")]
+    return f"{r.expectation_config.type}: {' / '.join(messages)}" if messages else None
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        if value != value:  # NaN, NaT
+            return True
+    except (TypeError, ValueError):  # pd.NA
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+class _Rows:
+    """Column access by position, and GX's unexpected index dicts back to positions."""
+
+    def __init__(self, frame: pd.DataFrame, index_columns: list[str]):
+        self.frame = frame
+        self.index_columns = index_columns
+        self._columns: dict[str, list[Any]] = {}
+        keys = zip(*(self.column(c) for c in index_columns), strict=True)
+        self._lookup: dict[tuple[str, ...], int] = {}
+        for pos, key in enumerate(keys):
+            self._lookup.setdefault(tuple(str(v) for v in key), pos)
+
+    def column(self, name: str) -> list[Any]:
+        if name not in self._columns:
+            if name in self.frame.columns:
+                self._columns[name] = self.frame[name].astype("object").tolist()
+            else:
+                self._columns[name] = [None] * len(self.frame)
+        return self._columns[name]
+
+    def get(self, pos: int, name: str) -> Any:
+        value = self.column(name)[pos]
+        return None if _empty(value) else value
+
+    def positions(self, unexpected_index_list: Iterable[dict[str, Any]]) -> list[int]:
+        out = []
+        for item in unexpected_index_list:
+            key = tuple(str(item[c]) for c in self.index_columns)
+            if key not in self._lookup:
+                raise RuntimeError(f"GX reported a row that is not in the frame: {item}")
+            out.append(self._lookup[key])
+        return out
+
+    def repeats(self, positions: list[int], key_columns: list[str]) -> list[int]:
+        """Of rows sharing a key, all but the first (lowest sheet row) of each key."""
+        order = "source_row" if "source_row" in self.frame.columns else None
+
+        def sort_key(pos: int):
+            return (pos if order is None else self.column(order)[pos], pos)
+
+        seen: set[tuple] = set()
+        out = []
+        for pos in sorted(positions, key=sort_key):
+            key = tuple(self.column(c)[pos] for c in key_columns)
+            if key in seen:
+                out.append(pos)
+            else:
+                seen.add(key)
+        return sorted(out)
+
+    def sheet_row(self, pos: int, column: str) -> int | None:
+        if f"{column}__row" in self.frame.columns:  # Identitas: the row its label was found on
+            row = self.get(pos, f"{column}__row")
+        else:
+            row = self.get(pos, "source_row")
+        return None if row is None else int(row)
+
+    def shown_value(self, pos: int, column: str) -> Any:
+        raw = self.get(pos, f"{column}__raw")
+        return raw if raw is not None else self.get(pos, column)
+
+
+def _row_finding(rows: _Rows, pos: int, cfg, sheet: str) -> Finding:
+    meta = cfg.meta or {}
+    rule, column = meta["rule"], meta["column"]
+    message_id = meta.get("message_id") or rule
+    where = {"sheet": sheet, "row": rows.sheet_row(pos, column), "column": column}
+    params = {k: meta[k] for k in ("expected", "expected_id", "expected_en") if k in meta}
+    kwargs = cfg.kwargs
+
+    if rule == "REQUIRED":
+        return finding(rule, message_id, value=rows.get(pos, f"{column}__raw"), **where, **params)
+    if cfg.type == COMPOUND_UNIQUE:
+        key = [rows.get(pos, c) for c in kwargs["column_list"] if c != "submission_id"]
+        return finding(rule, message_id, value=" / ".join(str(v) for v in key), **where, **params)
+    if cfg.type == LENGTH_BETWEEN:
+        text = str(rows.get(pos, kwargs["column"]) or "")
+        params.setdefault("expected", _number(kwargs.get("max_value")))
+        return finding(rule, message_id, value=text, length=len(text), **where, **params)
+    if rule == "RANGE":
+        params.setdefault("expected", range_text(kwargs.get("min_value"), kwargs.get("max_value")))
+    if rule == "ENUM":
+        params.update(_suggestion(rows, pos, meta.get("enum"), column))
+    return finding(rule, message_id, value=rows.shown_value(pos, column), **where, **params)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def range_text(low: Any, high: Any) -> str:
+    if low is not None and high is not None:
+        return f"{_number(low)}–{_number(high)}"
+    if low is not None:
+        return f">= {_number(low)}"
+    return f"<= {_number(high)}"
+
+
+# -- "did you mean" ---------------------------------------------------------------------------
+
+
+@functools.cache
+def closest(enum: str, text: str, among: tuple[str, ...] | None = None) -> str | None:
+    """The canonical value whose name or alias is closest to `text` (ignoring case), if any is close."""
+    aliases = contract.alias_map(enum)
+    if among is not None:
+        aliases = {a: c for a, c in aliases.items() if c in among}
+    match = difflib.get_close_matches(text.strip().lower(), list(aliases), n=1, cutoff=SUGGESTION_CUTOFF)
+    return aliases[match[0]] if match else None
+
+
+def _suggestion(rows: _Rows, pos: int, enum: str | None, column: str) -> dict[str, str]:
+    if not enum:
+        return {}
+    text = str(rows.shown_value(pos, column) or "")
+    tax = contract.taxonomy()
+    dimension = rows.get(pos, "dimensi")
+    elements = tax.elements_by_dimension.get(dimension) if isinstance(dimension, str) else None
+    if enum == "dimension_element":
+        if not elements:
+            return {}
+        listed = ", ".join(elements)
+        return {
+            "suggestion_id": f" Elemen dimensi '{dimension}': {listed}.",
+            "suggestion_en": f" The elements of '{dimension}' are: {listed}.",
+        }
+    if enum == "funding_source":  # a list: suggest for the first part that is not recognised
+        known = contract.alias_map(enum)
+        parts = [p.strip() for p in re.split(r"[;,]", text) if p.strip()]
+        text = next((p for p in parts if p.lower() not in known), text)
+    best = closest(enum, text, elements if enum == "element" and elements else None)
+    if enum == "element" and best is None and elements:
+        best = closest(enum, text)
+    if best is None:
+        return {}
+    return {"suggestion_id": f" Mungkin maksud Anda '{best}'?", "suggestion_en": f" Did you mean '{best}'?"}

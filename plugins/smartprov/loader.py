@@ -1,0 +1,198 @@
+"""Writing a validated submission: its ledger row and findings, and, when accepted, its rows.
+
+All of one submission goes in one transaction, so a load is all-or-nothing. Reloading a
+submission (a replay of a quarantined file) replaces what the ledger held for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from smartprov import contract
+from smartprov.contract import MASTERPLAN
+from smartprov.findings import Finding
+from smartprov.parse import ParsedSubmission
+from smartprov.warehouse import Warehouse
+
+# contract column -> raw table column, per sheet
+COLUMN_MAP: dict[str, dict[str, str]] = {
+    "Program": {
+        "kode_program": "program_code",
+        "nama_program": "program_name",
+        "dimensi": "dimension",
+        "elemen": "element",
+        "opd_penanggung_jawab": "agencies",
+        "tahun_mulai": "year_start",
+        "tahun_selesai": "year_end",
+        "quick_win": "is_quick_win",
+        "anggaran_rp": "budget_idr",
+        "sumber_dana": "funding_sources",
+        "indikator_kinerja": "indicator",
+        "target": "target_value",
+        "satuan": "target_unit",
+    },
+    "Realisasi": {
+        "kode_program": "program_code",
+        "status": "status",
+        "progres_persen": "progress_pct",
+        "realisasi_anggaran_rp": "budget_realized_idr",
+        "capaian": "achievement_value",
+        "keterangan": "notes",
+    },
+    "Kesiapan": {"pilar": "pillar", "indikator": "indicator", "skor": "score", "bukti": "evidence"},
+    "Indeks": {"aspek": "aspect", "nilai": "score"},
+}
+SHEET_TABLES = {s.name: f"raw.{s.table}" for s in contract.DATA_SHEETS}
+RAW_TABLES = [*SHEET_TABLES.values(), "raw.masterplan_program_agencies"]
+
+
+def status_of(findings: list[Finding]) -> str:
+    return "rejected" if any(f.severity == "ERROR" for f in findings) else "accepted"
+
+
+def ledger_row(
+    sub: ParsedSubmission, status: str, run_id: str, received_at: dt.datetime, quarantine_path: str | None
+) -> dict[str, Any]:
+    ident = sub.identity
+    document_date = ident.get("tanggal_dokumen")
+    return {
+        "submission_id": sub.submission_id,
+        "file_sha256": sub.sha256,
+        "path": sub.path,
+        "folder_region_code": sub.folder,
+        "region_code": sub.region_code,
+        "kind": sub.kind,
+        "period": sub.period,
+        "period_start": ident.get("periode_mulai"),
+        "period_end": ident.get("periode_selesai"),
+        "evaluation_year": ident.get("tahun_evaluasi"),
+        "document_date": document_date,
+        "document_number": _text(ident.get("nomor_dokumen")),
+        "region_name_given": _text(ident.get("nama_wilayah")),
+        "email_kontak": ident.get("email_kontak"),
+        "template_version": contract.TEMPLATE_VERSION if sub.kind else None,
+        "framework": contract.FRAMEWORK if sub.kind else None,
+        "status": status,
+        "errors": sum(f.severity == "ERROR" for f in sub.findings),
+        "warnings": sum(f.severity == "WARNING" for f in sub.findings),
+        "size_bytes": sub.size,
+        "received_at": received_at,
+        "run_id": run_id,
+        "quarantine_path": quarantine_path,
+    }
+
+
+def finding_rows(sub: ParsedSubmission) -> list[dict[str, Any]]:
+    return [
+        {
+            "submission_id": sub.submission_id,
+            "finding_no": n,
+            "rule": f.rule,
+            "severity": f.severity,
+            "sheet_name": f.sheet,
+            "source_row": f.row,
+            "column_name": f.column,
+            "value": f.value,
+            "message_id": f.message_id,
+            "message": f.message,
+            "message_en": f.message_en,
+        }
+        for n, f in enumerate(sub.findings, start=1)
+    ]
+
+
+def raw_rows(sub: ParsedSubmission, program_codes: dict[str, str] | None = None) -> dict[str, list[dict]]:
+    """Rows for the raw tables. `program_codes` maps upper-case code -> the masterplan's spelling,
+    so that an evaluation's rows join to the masterplan whatever case the regency typed."""
+    out: dict[str, list[dict]] = {t: [] for t in RAW_TABLES}
+    for sheet, records in sub.rows.items():
+        mapping = COLUMN_MAP[sheet]
+        table = SHEET_TABLES[sheet]
+        for rec in records:
+            row = {
+                "submission_id": sub.submission_id,
+                "file_sha256": sub.sha256,
+                "sheet_name": sheet,
+                "source_row": rec["source_row"],
+            }
+            for src, dst in mapping.items():
+                row[dst] = _clean(rec.get(src))
+            if sheet == "Program":
+                agencies = [a.strip() for a in (row["agencies"] or "").split(";") if a.strip()]
+                row["lead_agency"] = agencies[0] if agencies else ""
+                row["is_quick_win"] = bool(row["is_quick_win"])
+                out["raw.masterplan_program_agencies"].extend(
+                    {
+                        "submission_id": sub.submission_id,
+                        "file_sha256": sub.sha256,
+                        "sheet_name": sheet,
+                        "source_row": rec["source_row"],
+                        "program_code": row["program_code"],
+                        "agency_no": n,
+                        "agency_name": name,
+                        "is_lead": n == 1,
+                    }
+                    for n, name in enumerate(dict.fromkeys(agencies), start=1)
+                )
+            elif sheet == "Realisasi" and program_codes:
+                code = str(row["program_code"]).strip()
+                row["program_code"] = program_codes.get(code.upper(), code)
+            out[table].append(row)
+    return out
+
+
+def save_submission(
+    wh: Warehouse,
+    sub: ParsedSubmission,
+    *,
+    run_id: str,
+    received_at: dt.datetime,
+    quarantine_path: str | None,
+    program_codes: dict[str, str] | None = None,
+) -> str:
+    """Write one submission in one transaction; returns its status."""
+    status = status_of(sub.findings)
+    with wh.transaction():
+        _delete_submission(wh, sub.submission_id)
+        wh.insert_rows("audit.submissions", [ledger_row(sub, status, run_id, received_at, quarantine_path)])
+        wh.insert_rows("audit.findings", finding_rows(sub))
+        if status == "accepted":
+            for table, rows in raw_rows(sub, program_codes).items():
+                wh.insert_rows(table, rows)
+    return status
+
+
+def _delete_submission(wh: Warehouse, submission_id: str) -> None:
+    for table in [*RAW_TABLES, "audit.findings", "audit.submissions"]:
+        wh.execute(f"DELETE FROM {table} WHERE submission_id = ?", (submission_id,))
+
+
+def masterplan_program_codes(programs) -> dict[str, str] | None:
+    if programs is None:
+        return None
+    return {str(c).strip().upper(): str(c) for c in programs["program_code"]}
+
+
+def _clean(value: Any) -> Any:
+    """pandas/numpy missing markers -> None, so both engines store NULL."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+__all__ = ["save_submission", "status_of", "MASTERPLAN"]

@@ -1,0 +1,315 @@
+"""One workbook -> its identity, its typed rows per sheet, and the findings of reading it.
+
+This is the part of validation that belongs to reading: finding sheets, header rows and
+columns, and reading each cell as its contract type (TYPE findings). Rules over the
+typed values live in the GX suites (`expectations/`) and in `cross_rules`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from smartprov import contract, values
+from smartprov.contract import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
+from smartprov.findings import Finding, finding
+from smartprov.workbook import FileRejected, Workbook, find_header_row, normalize_header, open_workbook
+
+# Sheets that the project's own template adds: never reported as EXTRA.
+TEMPLATE_HELPER_SHEETS = frozenset({"petunjuk", "daftar"})
+IDENTITY_LABELS = {normalize_header(f.label): f for f in IDENTITY_FIELDS}
+
+
+@dataclass
+class ParsedSubmission:
+    path: str
+    sha256: str
+    size: int
+    folder: str | None
+    submission_id: str
+    findings: list[Finding] = field(default_factory=list)
+    identity: dict[str, Any] = field(default_factory=dict)  # label -> parsed value, "_rows", "_raw"
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sheet -> typed records
+    readable: bool = False  # identity and sheets could be read far enough to validate rows
+
+    @property
+    def kind(self) -> str | None:
+        return self.identity.get("jenis_dokumen")
+
+    @property
+    def region_code(self) -> str | None:
+        return self.identity.get("kode_wilayah") or (
+            self.folder if self.folder in contract.regions() else None
+        )
+
+    @property
+    def period(self) -> str | None:
+        ident = self.identity
+        if self.kind == MASTERPLAN and ident.get("periode_mulai") and ident.get("periode_selesai"):
+            return f"{ident['periode_mulai']}-{ident['periode_selesai']}"
+        if self.kind == EVALUASI and ident.get("tahun_evaluasi"):
+            return str(ident["tahun_evaluasi"])
+        return None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "ERROR" for f in self.findings)
+
+    def add(self, f: Finding) -> None:
+        self.findings.append(f)
+
+
+def submission_id_for(sha256: str) -> str:
+    return sha256[:16]
+
+
+def parse_submission(path: str, data: bytes, sha256: str, folder: str | None) -> ParsedSubmission:
+    sub = ParsedSubmission(
+        path=path, sha256=sha256, size=len(data), folder=folder, submission_id=submission_id_for(sha256)
+    )
+    if folder not in contract.regions():
+        sub.add(finding("UNKNOWN_REGION", "UNKNOWN_REGION_FOLDER", value=folder or "/"))
+        return sub
+    if not path.lower().endswith((".xlsx", ".xlsm")):
+        extension = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+        sub.add(
+            finding(
+                "FILE_UNREADABLE",
+                value=path.rsplit("/", 1)[-1],
+                detail=f"bukan berkas .xlsx / not an .xlsx file (.{extension})"
+                if extension
+                else "bukan berkas .xlsx / not an .xlsx file",
+            )
+        )
+        return sub
+    try:
+        wb = open_workbook(data)
+    except FileRejected as rejected:
+        sub.add(rejected.finding)
+        return sub
+    if not _read_identity(sub, wb):
+        return sub
+    _read_data_sheets(sub, wb)
+    return sub
+
+
+# -- Identitas -------------------------------------------------------------------------
+def _read_identity(sub: ParsedSubmission, wb: Workbook) -> bool:
+    """Read `Identitas`; False when the rest of the workbook cannot be validated."""
+    sheet = wb.find_sheet(IDENTITY_SHEET)
+    if sheet is None:
+        sub.add(finding("MISSING_SHEET", sheet=IDENTITY_SHEET))
+        return False
+    raw: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for index, row in enumerate(wb.rows(sheet)):
+        if not row:
+            continue
+        field_ = IDENTITY_LABELS.get(normalize_header(row[0])) if isinstance(row[0], str) else None
+        if field_ is None or field_.label in rows:
+            continue
+        rows[field_.label] = index + 1
+        raw[field_.label] = row[1] if len(row) > 1 else None
+    ident = sub.identity
+    ident["_rows"] = rows
+    ident["_raw"] = {k: _raw_text(v) for k, v in raw.items()}
+
+    def at(label: str) -> dict[str, Any]:
+        return {"sheet": IDENTITY_SHEET, "row": rows.get(label), "column": label}
+
+    kind_raw = raw.get("jenis_dokumen")
+    kind = str(kind_raw).strip().upper() if not values.is_empty(kind_raw) else ""
+    if kind not in contract.KINDS:
+        sub.add(
+            finding(
+                "TEMPLATE_VERSION",
+                **at("jenis_dokumen"),
+                value=_raw_text(kind_raw),
+                field="jenis_dokumen",
+                expected="MASTERPLAN, EVALUASI",
+            )
+        )
+        return False
+    ident["jenis_dokumen"] = kind
+    version = _raw_text(raw.get("versi_template"))
+    if version.endswith(".0"):
+        version = version[:-2]
+    if version != contract.TEMPLATE_VERSION:
+        sub.add(
+            finding(
+                "TEMPLATE_VERSION",
+                **at("versi_template"),
+                value=version,
+                field="versi_template",
+                expected=contract.TEMPLATE_VERSION,
+            )
+        )
+        return False
+
+    for f in IDENTITY_FIELDS:
+        if f.label in ("jenis_dokumen", "versi_template"):
+            continue
+        value = raw.get(f.label)
+        if values.is_empty(value):
+            ident[f.label] = None
+            continue
+        try:
+            ident[f.label] = values.read_cell(f.type, value)
+        except values.CellError as err:
+            ident[f.label] = None
+            if f.type == "region_code":
+                sub.add(finding("UNKNOWN_REGION", **at(f.label), value=_raw_text(value)))
+            else:
+                sub.add(_cell_finding(err, value, **at(f.label)))
+
+    code = ident.get("kode_wilayah")
+    if code is None and values.is_empty(raw.get("kode_wilayah")):
+        sub.add(finding("REQUIRED", **at("kode_wilayah")))
+        return False
+    if code is None:
+        return False  # unreadable code: already reported
+    region = contract.regions().get(code)
+    if region is None:
+        sub.add(finding("UNKNOWN_REGION", **at("kode_wilayah"), value=_raw_text(raw["kode_wilayah"])))
+        return False
+    if code != sub.folder:
+        sub.add(finding("REGION_MISMATCH", **at("kode_wilayah"), value=code, expected=sub.folder or ""))
+        return False
+    given_name = ident.get("nama_wilayah")
+    if given_name and not values.region_name_matches(str(given_name), region.name, region.type):
+        sub.add(
+            finding(
+                "CONSISTENCY",
+                **at("nama_wilayah"),
+                value=given_name,
+                detail_id=f"nama_wilayah '{given_name}' tidak sesuai dengan nama resmi kode {code}: "
+                f"'{region.name}'. Periksa kode_wilayah dan nama_wilayah.",
+                detail_en=f"nama_wilayah '{given_name}' does not match the official name of code {code}: "
+                f"'{region.name}'. Check kode_wilayah and nama_wilayah.",
+            )
+        )
+    return True
+
+
+# -- data sheets -----------------------------------------------------------------------
+def _read_data_sheets(sub: ParsedSubmission, wb: Workbook) -> None:
+    kind = sub.kind
+    expected = contract.sheets_for(kind)
+    used = {wb.find_sheet(IDENTITY_SHEET)}
+    readable = True
+    for spec in expected:
+        name = wb.find_sheet(spec.name)
+        if name is None:
+            if spec.required:
+                sub.add(finding("MISSING_SHEET", sheet=spec.name))
+                readable = False
+            continue
+        used.add(name)
+        if not _read_sheet(sub, wb, name, spec):
+            readable = False
+    for name in wb.sheet_names:
+        if name not in used and normalize_header(name) not in TEMPLATE_HELPER_SHEETS:
+            sub.add(finding("EXTRA", "EXTRA_SHEET", sheet=name))
+    sub.readable = readable
+
+
+def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.Sheet) -> bool:
+    grid = wb.rows(name)
+    header_index, columns, extras = find_header_row(grid, spec.column_names, contract.HEADER_SEARCH_ROWS)
+    missing = [c.name for c in spec.columns if c.required and c.name not in columns]
+    if header_index is None or missing:
+        for col in missing or [c.name for c in spec.columns if c.required]:
+            sub.add(finding("MISSING_COLUMN", sheet=spec.name, column=col))
+        return False
+    for _, text in extras:
+        sub.add(finding("EXTRA", "EXTRA_COLUMN", sheet=spec.name, column=str(text)))
+
+    percent_rows: dict[str, set[int]] = {}
+    for col in spec.columns:
+        if col.type == "percent" and col.name in columns:
+            idx = columns[col.name]
+            if any(_is_fraction(r[idx]) for r in grid[header_index + 1 :] if idx < len(r)):
+                percent_rows[col.name] = wb.percent_cells(name, idx)
+
+    key_col = spec.key[0]
+    records: list[dict[str, Any]] = []
+    for index in range(header_index + 1, len(grid)):
+        row = grid[index]
+        if all(values.is_empty(v) for v in row):
+            continue
+        sheet_row = index + 1
+        key_raw = _cell(row, columns.get(key_col))
+        if values.is_empty(key_raw):
+            first_text = next((v for v in row if isinstance(v, str) and v.strip()), None)
+            if first_text is not None and first_text.strip().lower() in contract.TOTAL_ROW_LABELS:
+                sub.add(
+                    finding(
+                        "EXTRA", "EXTRA_TOTAL_ROW", sheet=spec.name, row=sheet_row, value=first_text.strip()
+                    )
+                )
+                continue
+        record: dict[str, Any] = {"source_row": sheet_row}
+        for col in spec.columns:
+            raw = _cell(row, columns.get(col.name))
+            record[f"{col.name}__raw"] = _raw_text(raw)
+            record[col.name] = _read_value(
+                sub, spec, col, raw, sheet_row, index in percent_rows.get(col.name, ())
+            )
+        records.append(record)
+    sub.rows[spec.name] = records
+    return True
+
+
+def _read_value(
+    sub: ParsedSubmission, spec: contract.Sheet, col: contract.Column, raw: Any, row: int, percent: bool
+) -> Any:
+    if values.is_empty(raw):
+        return None
+    if col.type == "enum":
+        # Unknown values stay as typed: the suite's in-set expectation reports them (ENUM).
+        text = " ".join(str(raw).split())
+        return contract.alias_map(col.enum).get(text.lower(), text)
+    try:
+        value = values.read_cell(col.type, raw, enum=col.enum, percent_formatted=percent)
+    except values.CellError as err:
+        sub.add(_cell_finding(err, raw, sheet=spec.name, row=row, column=col.name))
+        return None
+    if isinstance(value, list):
+        return "; ".join(value)
+    return value
+
+
+def _cell_finding(err: values.CellError, raw: Any, **where: Any) -> Finding:
+    if err.rule == "ENUM":
+        suggestion = err.suggestion
+        return finding(
+            "ENUM",
+            **where,
+            value=_raw_text(raw),
+            suggestion_id=f" Mungkin maksud Anda '{suggestion}'?" if suggestion else "",
+            suggestion_en=f" Did you mean '{suggestion}'?" if suggestion else "",
+        )
+    return finding(
+        "TYPE", **where, value=_raw_text(raw), expected_id=err.expected_id, expected_en=err.expected_en
+    )
+
+
+def _cell(row: list[Any], index: int | None) -> Any:
+    if index is None or index >= len(row):
+        return None
+    return row[index]
+
+
+def _is_fraction(value: Any) -> bool:
+    return isinstance(value, float) and 0 < value <= 1
+
+
+def _raw_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    return str(value).strip()

@@ -1,0 +1,310 @@
+"""The nightly run, as the steps the Airflow DAG and the CLI both call.
+
+discover -> validate_and_load -> build_marts -> finish_run. Each step takes and returns
+JSON-able dicts (they travel between Airflow tasks as XCom), and each is safe to rerun:
+files are keyed by their SHA-256, loads are one transaction per submission, and the run's
+files are rewritten rather than appended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from smartprov import contract, settings
+from smartprov.contract import EVALUASI, MASTERPLAN
+from smartprov.landing import open_landing, sha256_of
+from smartprov.warehouse import Warehouse, WarehouseUrl
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    return "manual__" + (now or utcnow()).strftime("%Y%m%dT%H%M%S")
+
+
+def run_dir_for(run_id: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.+-]+", "_", run_id)
+    return settings.reports_dir() / safe
+
+
+# -- step 1 ----------------------------------------------------------------------------
+def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any]:
+    """List the landing zone and tell new content from content already seen (by SHA-256)."""
+    landing = open_landing(landing_url)
+    files = landing.list_files()
+    with Warehouse(warehouse_url) as wh:
+        wh.ensure_schema()
+        known = wh.known_hashes()
+    seen_now: set[str] = set()
+    entries = []
+    for f in files:
+        sha = sha256_of(landing, f)
+        status = "duplicate" if sha in known or sha in seen_now else "new"
+        seen_now.add(sha)
+        entries.append({"path": f.path, "size": f.size, "sha256": sha, "status": status})
+    started = utcnow().isoformat()
+    log.info("discovered %d files, %d new", len(entries), sum(e["status"] == "new" for e in entries))
+    return {"run_id": run_id, "started_at": started, "landing": landing_url, "files": entries}
+
+
+# -- step 2 ----------------------------------------------------------------------------
+def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: dt.date | None = None) -> dict:
+    """Validate every new file and load those that pass; masterplans before evaluations."""
+    from smartprov.loader import masterplan_program_codes, save_submission
+    from smartprov.quarantine import quarantine_file
+    from smartprov.validate import BatchValidator, check_submissions
+
+    settings.quiet_tools()
+    run_id = discovery["run_id"]
+    run_dir = run_dir_for(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    landing = open_landing(discovery["landing"])
+    received_at = utcnow()
+    new = [e for e in discovery["files"] if e["status"] == "new"]
+    by_path = {f.path: f for f in landing.list_files()} if new else {}
+
+    parsed = []
+    payloads: dict[str, bytes] = {}
+    vanished: set[str] = set()
+    for entry in new:
+        lf = by_path.get(entry["path"])
+        if lf is None:  # vanished between discovery and now: the next run sees it again
+            vanished.add(entry["path"])
+            continue
+        data = _read_bounded(landing, lf)
+        sub = _parse_or_reject(entry, data, lf)
+        if data is not None:
+            payloads[sub.submission_id] = data
+        parsed.append(sub)
+
+    validator = BatchValidator(today=today)
+    results: list[dict[str, Any]] = []
+    with Warehouse(warehouse_url) as wh:
+        wh.ensure_schema()
+        with wh.load_lock():
+            already = wh.known_hashes()  # another run may have loaded some meanwhile
+            parsed = [s for s in parsed if s.sha256 not in already]
+            check_submissions(parsed, validator, wh.current_masterplan_programs)
+            # Masterplans first, so that an evaluation's program codes map to the stored masterplan.
+            for sub in sorted(parsed, key=_load_order_key):
+                qpath = None
+                if sub.has_errors and sub.submission_id in payloads:
+                    qpath = str(quarantine_file(settings.quarantine_dir(), sub, payloads[sub.submission_id]))
+                codes = None
+                if sub.kind == EVALUASI and sub.region_code and not sub.has_errors:
+                    codes = masterplan_program_codes(wh.current_masterplan_programs(sub.region_code))
+                status = save_submission(
+                    wh,
+                    sub,
+                    run_id=run_id,
+                    received_at=received_at,
+                    quarantine_path=qpath,
+                    program_codes=codes,
+                )
+                results.append(_report_entry(sub, status, qpath))
+            arrivals = {(e["sha256"], e["path"]) for e in discovery["files"]} - wh.known_arrivals()
+            wh.record_arrivals(sorted(arrivals), run_id, received_at)
+
+    data_docs = validator.write_data_docs(run_dir / "data_docs")
+    processed = {r["path"] for r in results}
+    results.extend(
+        _duplicate_entry(e)
+        for e in discovery["files"]
+        if e["path"] not in processed and e["path"] not in vanished
+    )
+    results.sort(key=lambda r: r["path"])
+    summary = {
+        "run_id": run_id,
+        "run_dir": str(run_dir),
+        "data_docs": data_docs,
+        "accepted": sum(r["status"] == "accepted" for r in results),
+        "rejected": sum(r["status"] == "rejected" for r in results),
+        "duplicate": sum(r["status"] == "duplicate" for r in results),
+    }
+    summary["changed"] = summary["accepted"] + summary["rejected"] > 0
+    (run_dir / "submissions.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
+    return summary
+
+
+def _read_bounded(landing, lf) -> bytes | None:
+    """The file's bytes, or None when it is over the size limit (never read whole)."""
+    if lf.size > contract.MAX_FILE_BYTES:
+        return None
+    return landing.read_bytes(lf)
+
+
+def _parse_or_reject(entry: dict, data: bytes | None, lf):
+    from smartprov.findings import finding
+    from smartprov.parse import ParsedSubmission, parse_submission, submission_id_for
+
+    if data is None:
+        sub = ParsedSubmission(
+            path=entry["path"],
+            sha256=entry["sha256"],
+            size=lf.size,
+            folder=lf.folder,
+            submission_id=submission_id_for(entry["sha256"]),
+        )
+        mb = contract.MAX_FILE_BYTES // (1024 * 1024)
+        sub.add(finding("FILE_TOO_LARGE", detail=f"{lf.size / 1048576:.1f} MB > {mb} MB"))
+        return sub
+    try:
+        return parse_submission(entry["path"], data, entry["sha256"], lf.folder)
+    except Exception as exc:  # a reader bug must not stop the other files of the night
+        log.exception("unexpected error reading %s", entry["path"])
+        sub = ParsedSubmission(
+            path=entry["path"],
+            sha256=entry["sha256"],
+            size=len(data),
+            folder=lf.folder,
+            submission_id=submission_id_for(entry["sha256"]),
+        )
+        sub.add(finding("FILE_UNREADABLE", detail=f"galat internal / internal error: {type(exc).__name__}"))
+        return sub
+
+
+def _load_order_key(sub) -> tuple:
+    """Masterplans, then evaluations, then unreadable files; older documents first within a kind."""
+    rank = {MASTERPLAN: 0, EVALUASI: 1}.get(sub.kind if sub.readable else None, 2)
+    return (rank, str(sub.identity.get("tanggal_dokumen") or ""), sub.path)
+
+
+def _report_entry(sub, status: str, quarantine_path: str | None) -> dict[str, Any]:
+    region = contract.regions().get(sub.region_code or "")
+    return {
+        "path": sub.path,
+        "sha256": sub.sha256,
+        "submission_id": sub.submission_id,
+        "region_code": sub.region_code,
+        "region_name": region.name if region else None,
+        "kind": sub.kind,
+        "period": sub.period,
+        "status": status,
+        "email_kontak": sub.identity.get("email_kontak"),
+        "quarantine_path": quarantine_path,
+        "findings": [{k: v for k, v in f.as_dict().items()} for f in sub.findings],
+    }
+
+
+def _duplicate_entry(entry: dict) -> dict[str, Any]:
+    folder = entry["path"].split("/", 1)[0] if "/" in entry["path"] else None
+    region = contract.regions().get(folder or "")
+    return {
+        "path": entry["path"],
+        "sha256": entry["sha256"],
+        "submission_id": entry["sha256"][:16],
+        "region_code": region.code if region else None,
+        "region_name": region.name if region else None,
+        "kind": None,
+        "period": None,
+        "status": "duplicate",
+        "email_kontak": None,
+        "quarantine_path": None,
+        "findings": [],
+    }
+
+
+# -- step 3 ----------------------------------------------------------------------------
+def build_marts(warehouse_url: str, *, changed: bool = True, docs: bool = True) -> dict[str, Any]:
+    """Build the dbt project when its inputs changed (or its marts are missing)."""
+    from smartprov import dbt_runner
+
+    return dbt_runner.build_if_needed(warehouse_url, changed=changed, docs=docs)
+
+
+# -- step 4 ----------------------------------------------------------------------------
+def finish_run(
+    summary: dict[str, Any],
+    warehouse_url: str,
+    *,
+    landing_url: str,
+    started_at: str,
+    dbt: dict[str, Any] | None = None,
+    report_copy: str | None = None,
+    errors: list[str] | None = None,
+) -> dict[str, Any]:
+    """Write the run report (and its copy), then return it."""
+    run_dir = Path(summary["run_dir"])
+    submissions = json.loads((run_dir / "submissions.json").read_text(encoding="utf-8"))
+    report = {
+        "run_id": summary["run_id"],
+        "started_at": started_at,
+        "finished_at": utcnow().isoformat(),
+        "warehouse": WarehouseUrl.parse(warehouse_url).display(),
+        "landing": landing_url,
+        "report_path": str(run_dir / "report.json"),
+        "data_docs": summary.get("data_docs"),
+        "dbt": dbt,
+        "counts": {k: summary[k] for k in ("accepted", "rejected", "duplicate")},
+        "submissions": submissions,
+        "errors": errors or [],
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    (run_dir / "report.json").write_text(text, encoding="utf-8")
+    if report_copy:
+        Path(report_copy).parent.mkdir(parents=True, exist_ok=True)
+        Path(report_copy).write_text(text, encoding="utf-8")
+    return report
+
+
+def province_summary(warehouse_url: str, province: str) -> str:
+    """One line an operator reads after a run, from the coverage mart."""
+    name = contract.provinces().get(province, province)
+    with Warehouse(warehouse_url) as wh:
+        if not wh.table_exists("marts.province_masterplan_coverage"):
+            return f"{name}: the marts have not been built yet."
+        (total, with_mp, programs, quick_wins) = wh.fetchall(
+            """SELECT count(*), sum(CASE WHEN has_masterplan THEN 1 ELSE 0 END),
+                      coalesce(sum(programs), 0), coalesce(sum(quick_wins), 0)
+               FROM marts.province_masterplan_coverage WHERE province_code = ?""",
+            (province,),
+        )[0]
+        counts = dict(
+            wh.fetchall(
+                """SELECT s.status, count(*) FROM audit.submissions s
+                   WHERE s.region_code LIKE ? OR s.folder_region_code LIKE ? GROUP BY s.status""",
+                (province + ".%", province + ".%"),
+            )
+        )
+    return (
+        f"{name}: {total} regencies, {with_mp or 0} with an accepted masterplan, "
+        f"{programs} programs, {quick_wins} quick wins; submissions accepted {counts.get('accepted', 0)}, "
+        f"rejected {counts.get('rejected', 0)}."
+    )
+
+
+def run_once(
+    landing_url: str,
+    warehouse_url: str,
+    *,
+    run_id: str | None = None,
+    report_copy: str | None = None,
+    build: bool = True,
+    notify: bool = True,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """One nightly run without a scheduler: the CLI's `smartprov run`."""
+    run_id = run_id or new_run_id()
+    discovery = discover(landing_url, warehouse_url, run_id)
+    summary = validate_and_load(discovery, warehouse_url, today=today)
+    dbt = build_marts(warehouse_url, changed=summary["changed"]) if build else None
+    report = finish_run(
+        summary,
+        warehouse_url,
+        landing_url=landing_url,
+        started_at=discovery["started_at"],
+        dbt=dbt,
+        report_copy=report_copy,
+    )
+    return report

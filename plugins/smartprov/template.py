@@ -1,0 +1,524 @@
+"""Blank submission templates, generated from the contract (`smartprov.contract`).
+
+`write_template("32.04", "MASTERPLAN", out)` writes the workbook a regency fills in:
+
+* `Petunjuk`  - instructions, Indonesian first and English second (not read by the pipeline);
+* `Identitas` - labels in column A, values in column B (jenis_dokumen, versi_template,
+  kode_wilayah and nama_wilayah prefilled), guidance in column C;
+* the kind's data sheets (`Program`; or `Realisasi`, `Kesiapan`, `Indeks`): a merged title
+  in row 1, the contract's column names in row 2 (styled, frozen, each with a note giving
+  its Indonesian description), empty data rows from row 3 with drop-down lists;
+* `Daftar`    - hidden; the allowed values the drop-down lists point to (a list written
+  into the validation itself is limited to 255 characters).
+
+`template_sheets()` builds the same sheets with data in them; `smartprov.sample` uses it to
+produce realistic filled-in submissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from smartprov import contract
+from smartprov.contract import IDENTITY_FIELDS, IDENTITY_SHEET, Region, Sheet
+from smartprov.xlsx_writer import Cell, SheetSpec, Validation, column_range, list_source, write_workbook
+
+INSTRUCTIONS_SHEET = "Petunjuk"
+LISTS_SHEET = "Daftar"
+# Sheets the template adds that are not part of the contract (the validator may ignore them).
+HELPER_SHEETS = (INSTRUCTIONS_SHEET, LISTS_SHEET)
+
+TITLE_ROW = 1
+HEADER_ROW = 2
+FIRST_DATA_ROW = 3
+VALIDATION_ROWS = 1000  # data rows covered by drop-down lists and number checks
+
+# Column C of Identitas: guidance per label, Indonesian / English.
+IDENTITY_GUIDANCE: dict[str, tuple[str, str]] = {
+    "jenis_dokumen": ("Jangan diubah.", "Do not change."),
+    "versi_template": ("Jangan diubah.", "Do not change."),
+    "kode_wilayah": (
+        "Kode wilayah Kemendagri kabupaten/kota Anda, mis. 32.04. Jangan diubah.",
+        "Your Kemendagri regency code, e.g. 32.04. Do not change.",
+    ),
+    "nama_wilayah": ("Nama resmi kabupaten/kota.", "Official regency name."),
+    "periode_mulai": ("Tahun pertama periode masterplan, mis. 2022.", "First year of the masterplan period."),
+    "periode_selesai": (
+        "Tahun terakhir periode masterplan, mis. 2031 (rentang lazim 5-20 tahun).",
+        "Last year of the masterplan period (usually 5 to 20 years).",
+    ),
+    "tahun_evaluasi": (
+        "Tahun yang dievaluasi (2017 s.d. tahun berjalan), mis. 2024.",
+        "The year being evaluated (2017 to the current year).",
+    ),
+    "tanggal_dokumen": (
+        "Tanggal dokumen, mis. 20 September 2022, 20/09/2022 atau 2022-09-20.",
+        "Document date, e.g. 20 September 2022.",
+    ),
+    "nomor_dokumen": (
+        "Opsional: nomor Perbup/Perwal atau nomor surat.",
+        "Optional: regulation or letter number.",
+    ),
+    "email_kontak": (
+        "E-mail yang menerima umpan balik kualitas data.",
+        "E-mail address that receives data-quality feedback.",
+    ),
+}
+
+# Per sheet and column: (Indonesian detail, English description).
+COLUMN_HELP: dict[str, dict[str, tuple[str, str]]] = {
+    "Program": {
+        "kode_program": ("Kode unik program, maks. 20 karakter, mis. SG-01.", "Unique program code, at most 20 characters."),
+        "nama_program": ("Nama program/inovasi, maks. 250 karakter.", "Program name, at most 250 characters."),
+        "dimensi": ("Salah satu dari enam dimensi; pilih dari daftar.", "One of the six dimensions; choose from the list."),
+        "elemen": ("Salah satu dari tiga elemen dimensi tersebut; pilih dari daftar.", "One of that dimension's three elements."),
+        "opd_penanggung_jawab": (
+            "OPD penanggung jawab; beberapa OPD dipisahkan dengan ; (OPD pertama = OPD utama).",
+            "Responsible agency (OPD); several separated by ; (the first one leads).",
+        ),
+        "tahun_mulai": ("Tahun mulai, di dalam periode masterplan.", "Start year, within the masterplan period."),
+        "tahun_selesai": (
+            "Tahun selesai, di dalam periode masterplan dan tidak sebelum tahun mulai.",
+            "End year, within the masterplan period and not before the start year.",
+        ),
+        "quick_win": ("Ya/Tidak; kosong = Tidak. Tepat satu quick win per dimensi.", "Yes/No; exactly one quick win per dimension."),
+        "anggaran_rp": (
+            "Rencana anggaran dalam rupiah, mis. 1500000000, Rp 1.500.000.000, 1,5 M atau 750 jt.",
+            "Planned budget in rupiah (M = miliar = 10^9, jt = juta = 10^6).",
+        ),
+        "sumber_dana": (
+            "APBD Kab/Kota, APBD Provinsi, APBN, CSR, KPBU, Hibah atau Lainnya; beberapa dipisahkan koma.",
+            "Funding sources; several separated by commas.",
+        ),
+        "indikator_kinerja": ("Indikator keluaran (opsional).", "Output indicator (optional)."),
+        "target": ("Nilai target, angka >= 0 (opsional).", "Target value, a number >= 0 (optional)."),
+        "satuan": ("Satuan target, mis. layanan, unit, titik (opsional).", "Unit of the target (optional)."),
+    },
+    "Realisasi": {
+        "kode_program": (
+            "Kode program sesuai masterplan yang berlaku; satu baris per program.",
+            "Program code as in the current masterplan; one row per program.",
+        ),
+        "status": (
+            "Belum Dimulai, Berjalan, Selesai, Tertunda atau Dibatalkan.",
+            "Status: not started, running, completed, delayed or cancelled.",
+        ),
+        "progres_persen": (
+            "Progres 0-100 (%); Selesai = 100, Belum Dimulai = 0.",
+            "Progress 0-100 %; completed = 100, not started = 0.",
+        ),
+        "realisasi_anggaran_rp": (
+            "Anggaran yang terealisasi pada tahun evaluasi, dalam rupiah (opsional).",
+            "Budget spent in the evaluated year, in rupiah (optional).",
+        ),
+        "capaian": ("Capaian terhadap target program, angka >= 0 (opsional).", "Achieved value of the program's target (optional)."),
+        "keterangan": ("Keterangan (opsional).", "Remarks (optional)."),
+    },
+    "Kesiapan": {
+        "pilar": (
+            "Struktur, Infrastruktur atau Suprastruktur; setiap pilar minimal satu baris.",
+            "Readiness pillar; each pillar needs at least one row.",
+        ),
+        "indikator": ("Indikator penilaian, unik di dalam pilarnya.", "Indicator, unique within its pillar."),
+        "skor": ("Skor tingkat kematangan 1-5.", "Maturity score from 1 to 5."),
+        "bukti": ("Tautan atau nama dokumen bukti (opsional).", "Evidence: a link or document name (optional)."),
+    },
+    "Indeks": {
+        "aspek": (
+            "Baseline, Output, Outcome, Impact, Quick Win, salah satu dimensi, atau Total; masing-masing sekali.",
+            "Aspect as in the ministry's result letter; each at most once.",
+        ),
+        "nilai": ("Nilai 0-5 (dua desimal), mis. 3,31.", "Score from 0 to 5 (two decimals)."),
+    },
+}
+
+COLUMN_WIDTHS: dict[str, float] = {
+    "no": 5,
+    "kode_program": 14,
+    "nama_program": 44,
+    "dimensi": 20,
+    "elemen": 26,
+    "opd_penanggung_jawab": 40,
+    "tahun_mulai": 12,
+    "tahun_selesai": 13,
+    "quick_win": 11,
+    "anggaran_rp": 20,
+    "sumber_dana": 24,
+    "indikator_kinerja": 40,
+    "target": 10,
+    "satuan": 12,
+    "status": 16,
+    "progres_persen": 15,
+    "realisasi_anggaran_rp": 22,
+    "capaian": 11,
+    "keterangan": 40,
+    "pilar": 16,
+    "indikator": 46,
+    "skor": 8,
+    "bukti": 44,
+    "aspek": 22,
+    "nilai": 10,
+}
+
+SHEET_TITLES: dict[str, str] = {
+    "Program": "Daftar Program Inovasi Smart City",
+    "Realisasi": "Realisasi Program Smart City",
+    "Kesiapan": "Penilaian Mandiri Kesiapan Smart City",
+    "Indeks": "Hasil Evaluasi Smart City dari Kementerian (Indeks)",
+}
+
+# Drop-down lists kept on the hidden Daftar sheet: (header, enum name of contract.allowed_values).
+LISTS: tuple[tuple[str, str], ...] = (
+    ("Dimensi", "dimension"),
+    ("Elemen", "element"),
+    ("Quick Win", "yes_no"),
+    ("Status", "status"),
+    ("Pilar", "pillar"),
+    ("Aspek", "aspect"),
+    ("Sumber Dana", "funding_source"),
+    ("Jenis Dokumen", "kind"),
+)
+# Data column -> list it draws from.
+COLUMN_LISTS: dict[str, str] = {
+    "dimensi": "dimension",
+    "elemen": "element",
+    "quick_win": "yes_no",
+    "status": "status",
+    "pilar": "pillar",
+    "aspek": "aspect",
+    "sumber_dana": "funding_source",
+}
+# Lists where other spellings are legitimate (several sources "APBN, CSR"): warn, don't block.
+SOFT_LISTS = frozenset({"funding_source"})
+
+# Numeric checks Excel can do while typing: column -> (type, operator, formula1, formula2).
+NUMBER_CHECKS: dict[str, tuple[str, str, str, str | None]] = {
+    "tahun_mulai": ("whole", "between", "2000", "2100"),
+    "tahun_selesai": ("whole", "between", "2000", "2100"),
+    "progres_persen": ("decimal", "between", "0", "100"),
+    "skor": ("decimal", "between", "1", "5"),
+    "nilai": ("decimal", "between", "0", "5"),
+    "target": ("decimal", "greaterThanOrEqual", "0", None),
+    "capaian": ("decimal", "greaterThanOrEqual", "0", None),
+}
+
+
+def normalize_kind(kind: str) -> str:
+    k = str(kind).strip().upper()
+    if k not in contract.KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(contract.KINDS)}")
+    return k
+
+
+def resolve_region(region_code: str) -> Region:
+    """The regency of a Kemendagri code (`32.04`; `3204` is read as `32.04`)."""
+    code = str(region_code).strip()
+    if code.isdigit() and len(code) == 4:
+        code = f"{code[:2]}.{code[2:]}"
+    region = contract.regions().get(code)
+    if region is None:
+        raise ValueError(f"unknown regency code {region_code!r}")
+    return region
+
+
+def identity_labels(kind: str) -> list[str]:
+    """The Identitas labels of a kind, in contract order (required ones and optional ones)."""
+    kind = normalize_kind(kind)
+    return [f.label for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for]
+
+
+def template_filename(region_code: str, kind: str) -> str:
+    region = resolve_region(region_code)
+    name = region.name.replace(" ", "_")
+    return f"Template_{normalize_kind(kind)}_{region.code}_{name}.xlsx"
+
+
+# ---------------------------------------------------------------------------------------
+# sheet builders
+
+
+def lists_sheet() -> tuple[SheetSpec, dict[str, str]]:
+    """The hidden Daftar sheet and, per list name, the reference a list validation uses."""
+    columns = [(header, contract.allowed_values(enum)) for header, enum in LISTS]
+    height = max(len(values) for _, values in columns)
+    rows: list[list[Any]] = [[Cell(header, "bold") for header, _ in columns]]
+    for i in range(height):
+        rows.append([values[i] if i < len(values) else None for _, values in columns])
+    refs = {
+        enum: list_source(LISTS_SHEET, col, 2, len(values))
+        for col, ((_, enum), (_, values)) in enumerate(zip(LISTS, columns, strict=True), 1)
+    }
+    widths = {col: 28.0 for col in range(1, len(columns) + 1)}
+    return SheetSpec(LISTS_SHEET, rows=rows, widths=widths, hidden=True), refs
+
+
+def header_note(sheet: Sheet, column: contract.Column) -> str:
+    detail_id, detail_en = COLUMN_HELP.get(sheet.name, {}).get(column.name, ("", ""))
+    wajib = "wajib diisi" if column.required else "opsional"
+    required = "required" if column.required else "optional"
+    return f"{column.label_id} ({wajib}). {detail_id}\n\n{column.name} ({required}): {detail_en}"
+
+
+def data_validations(
+    sheet: Sheet, columns: Sequence[str], refs: Mapping[str, str], *, first_row: int = FIRST_DATA_ROW
+) -> list[Validation]:
+    """Drop-down lists and number checks for the contract columns among `columns`."""
+    last_row = first_row + VALIDATION_ROWS - 1
+    out: list[Validation] = []
+    for col_index, name in enumerate(columns, 1):
+        sqref = column_range(col_index, first_row, last_row)
+        label = next((c.label_id for c in sheet.columns if c.name == name), name)
+        enum = COLUMN_LISTS.get(name)
+        if enum and enum in refs:
+            soft = enum in SOFT_LISTS
+            out.append(
+                Validation(
+                    sqref,
+                    "list",
+                    refs[enum],
+                    error_style="information" if soft else "stop",
+                    prompt_title=label[:32],
+                    prompt="Pilih dari daftar / choose from the list"
+                    + ("; beberapa nilai dipisahkan koma / several separated by commas" if soft else ""),
+                    error_title="Nilai tidak dikenal / unknown value",
+                    error="Pilih nilai dari daftar. / Choose a value from the list.",
+                )
+            )
+        elif name in NUMBER_CHECKS:
+            vtype, operator, f1, f2 = NUMBER_CHECKS[name]
+            bounds = f"{f1}-{f2}" if f2 else f">= {f1}"
+            out.append(
+                Validation(
+                    sqref,
+                    vtype,
+                    f1,
+                    f2,
+                    operator=operator,
+                    error_style="warning",
+                    error_title="Nilai di luar rentang / out of range",
+                    error=f"Isi angka {bounds}. / Enter a number {bounds}.",
+                )
+            )
+        elif name == "kode_program":
+            out.append(
+                Validation(
+                    sqref,
+                    "textLength",
+                    "20",
+                    operator="lessThanOrEqual",
+                    error_title="Kode terlalu panjang / code too long",
+                    error="Maksimal 20 karakter. / At most 20 characters.",
+                )
+            )
+        elif name == "nama_program":
+            out.append(
+                Validation(
+                    sqref,
+                    "textLength",
+                    "250",
+                    operator="lessThanOrEqual",
+                    error_title="Nama terlalu panjang / name too long",
+                    error="Maksimal 250 karakter. / At most 250 characters.",
+                )
+            )
+    return out
+
+
+def data_sheet(
+    sheet: Sheet,
+    region: Region,
+    refs: Mapping[str, str],
+    rows: Sequence[Sequence[Any]] = (),
+    *,
+    year: int | None = None,
+    notes: bool = True,
+) -> SheetSpec:
+    """A contract data sheet in template layout: title row 1, header row 2, data from row 3.
+
+    `rows` are in contract column order (`sheet.column_names`).
+    """
+    names = sheet.column_names
+    ncol = len(names)
+    title = SHEET_TITLES[sheet.name]
+    if year is not None:
+        title += f" Tahun {year}"
+    title += f" — {region.name}"
+    header = [Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None) for name in names]
+    spec = SheetSpec(
+        sheet.name,
+        rows=[[Cell(title, "title")], header, *[list(r) for r in rows]],
+        widths={i: COLUMN_WIDTHS.get(n, 14) for i, n in enumerate(names, 1)},
+        merges=[f"A{TITLE_ROW}:{get_column_letter(ncol)}{TITLE_ROW}"],
+        freeze=f"A{FIRST_DATA_ROW}",
+        validations=data_validations(sheet, names, refs),
+        row_heights={TITLE_ROW: 24, HEADER_ROW: 30},
+    )
+    return spec
+
+
+def identity_sheet(
+    kind: str, values: Mapping[str, Any], *, guidance: bool = True, refs: Mapping[str, str] | None = None
+) -> SheetSpec:
+    """Identitas: label (A), value (B) and, in the template, guidance (C); one row per label."""
+    kind = normalize_kind(kind)
+    fixed = {"jenis_dokumen", "versi_template", "kode_wilayah", "nama_wilayah"}
+    rows: list[list[Any]] = []
+    validations: list[Validation] = []
+    for row_index, f in enumerate((f for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for), 1):
+        value = values.get(f.label)
+        if guidance and not isinstance(value, Cell):
+            fmt = "@" if f.label in ("kode_wilayah", "versi_template", "nomor_dokumen") else None
+            value = Cell(value, "prefilled" if f.label in fixed else "input", number_format=fmt)
+        row: list[Any] = [Cell(f.label, "label") if guidance else f.label, value]
+        if guidance:
+            gid, gen = IDENTITY_GUIDANCE.get(f.label, (f.label_id, ""))
+            wajib = "Wajib" if kind in f.required_for else "Opsional"
+            required = "required" if kind in f.required_for else "optional"
+            row.append(Cell(f"{wajib}. {gid} / {required.capitalize()}. {gen}", "guidance"))
+            cell = f"B{row_index}"
+            if f.type == "year":
+                low = str(contract.FIRST_EVALUATION_YEAR) if f.label == "tahun_evaluasi" else "2000"
+                validations.append(
+                    Validation(cell, "whole", low, "2100", operator="between", error_style="warning",
+                               error="Isi tahun, mis. 2024. / Enter a year.")
+                )
+            elif f.label == "jenis_dokumen" and refs and "kind" in refs:
+                validations.append(Validation(cell, "list", refs["kind"]))
+        rows.append(row)
+    widths = {1: 22.0, 2: 34.0, 3: 80.0} if guidance else {1: 22.0, 2: 34.0}
+    return SheetSpec(IDENTITY_SHEET, rows=rows, widths=widths, validations=validations)
+
+
+def instructions_sheet(kind: str, region: Region) -> SheetSpec:
+    """Petunjuk: how to fill in the workbook, Indonesian first, English second."""
+    kind = normalize_kind(kind)
+    sheets = contract.sheets_for(kind)
+    doc_id = "Masterplan (Rencana Induk) Smart City" if kind == contract.MASTERPLAN else "Evaluasi Tahunan Smart City"
+    doc_en = "Smart City masterplan" if kind == contract.MASTERPLAN else "annual Smart City evaluation"
+    rows: list[list[Any]] = [
+        [Cell(f"Petunjuk Pengisian {doc_id} — {region.name}", "title")],
+        [Cell(f"Instructions: {doc_en} — {region.name} (template versi {contract.TEMPLATE_VERSION})", "subtitle")],
+        [],
+        [Cell("Langkah pengisian", "heading"), None, Cell("Steps", "heading")],
+    ]
+    steps_id = [
+        "Isi kolom B lembar Identitas. jenis_dokumen, versi_template, kode_wilayah dan nama_wilayah sudah terisi; "
+        "jangan diubah.",
+        "Jangan mengubah nama lembar maupun judul kolom (baris 2). Kolom tambahan boleh, tetapi diabaikan.",
+    ]
+    steps_en = [
+        "Fill in column B of sheet Identitas. jenis_dokumen, versi_template, kode_wilayah and nama_wilayah are "
+        "prefilled; do not change them.",
+        "Do not rename the sheets or the column headers (row 2). Extra columns are allowed but ignored.",
+    ]
+    if kind == contract.MASTERPLAN:
+        steps_id += [
+            "Lembar Program: satu baris per program inovasi, dengan kode_program unik (maks. 20 karakter).",
+            "Pilih dimensi dan elemen dari daftar. Setiap dimensi sebaiknya memiliki program dan tepat satu quick win.",
+            "Tahun mulai dan selesai program harus berada di dalam periode masterplan.",
+            "Anggaran dalam rupiah: 1500000000, Rp 1.500.000.000, 1,5 M (miliar) atau 750 jt (juta).",
+        ]
+        steps_en += [
+            "Sheet Program: one row per innovation program, with a unique kode_program (at most 20 characters).",
+            "Choose dimension and element from the lists. Every dimension should have programs and exactly one "
+            "quick win.",
+            "Program start and end years must lie within the masterplan period.",
+            "Budgets in rupiah: 1500000000, Rp 1.500.000.000, 1,5 M (billion) or 750 jt (million).",
+        ]
+    else:
+        steps_id += [
+            "Lembar Realisasi: satu baris per program masterplan yang berjalan pada tahun evaluasi; kode_program "
+            "harus sesuai masterplan yang berlaku.",
+            "Lembar Kesiapan: penilaian mandiri; setiap pilar (Struktur, Infrastruktur, Suprastruktur) minimal satu "
+            "indikator dengan skor 1-5.",
+            "Lembar Indeks (opsional): salin nilai dari surat hasil evaluasi kementerian bila sudah diterima.",
+        ]
+        steps_en += [
+            "Sheet Realisasi: one row per masterplan program running in the evaluated year; kode_program must be "
+            "a program of the current masterplan.",
+            "Sheet Kesiapan: the readiness self-assessment; each pillar needs at least one indicator scored 1-5.",
+            "Sheet Indeks (optional): copy the scores of the ministry's result letter once received.",
+        ]
+    steps_id.append(
+        f"Simpan sebagai Excel Workbook (.xlsx) tanpa kata sandi dan unggah ke folder {region.code}/. "
+        "Umpan balik dikirim ke email_kontak."
+    )
+    steps_en.append(
+        f"Save as Excel Workbook (.xlsx) without a password and upload it into folder {region.code}/. "
+        "Feedback goes to email_kontak."
+    )
+    for i, (sid, sen) in enumerate(zip(steps_id, steps_en, strict=True), 1):
+        rows.append([i, Cell(sid, "wrap"), Cell(sen, "wrap")])
+    rows += [[], [Cell("Kolom per lembar / Columns per sheet", "heading")]]
+    rows.append([Cell(h, "table_header") for h in ("Lembar / Sheet", "Kolom / Column", "Keterangan", "Description")])
+    for sheet in sheets:
+        for col in sheet.columns:
+            detail_id, detail_en = COLUMN_HELP.get(sheet.name, {}).get(col.name, ("", ""))
+            wajib = "wajib" if col.required else "opsional"
+            required = "required" if col.required else "optional"
+            rows.append(
+                [
+                    sheet.name,
+                    col.name,
+                    Cell(f"{col.label_id} ({wajib}). {detail_id}", "wrap"),
+                    Cell(f"({required}) {detail_en}", "wrap"),
+                ]
+            )
+    if kind == contract.MASTERPLAN:
+        rows += [[], [Cell("Dimensi dan elemen / Dimensions and elements", "heading")]]
+        rows.append([Cell("Dimensi / Dimension", "table_header"), Cell("Elemen / Elements", "table_header")])
+        for dim, elements in contract.taxonomy().elements_by_dimension.items():
+            rows.append([dim, "; ".join(elements)])
+    widths = {1: 24.0, 2: 70.0, 3: 70.0, 4: 50.0}
+    return SheetSpec(INSTRUCTIONS_SHEET, rows=rows, widths=widths, tab_color="1F4E78")
+
+
+def template_sheets(
+    region_code: str,
+    kind: str,
+    *,
+    identity: Mapping[str, Any] | None = None,
+    data: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+    year: int | None = None,
+    instructions: bool = True,
+    notes: bool = True,
+) -> list[SheetSpec]:
+    """The template's sheets, optionally filled in: `identity` label -> value (merged over
+    the prefilled ones), `data` sheet name -> rows in contract column order."""
+    kind = normalize_kind(kind)
+    region = resolve_region(region_code)
+    lists, refs = lists_sheet()
+    values: dict[str, Any] = {
+        "jenis_dokumen": kind,
+        "versi_template": contract.TEMPLATE_VERSION,
+        "kode_wilayah": region.code,
+        "nama_wilayah": region.name,
+    }
+    values.update(identity or {})
+    out: list[SheetSpec] = []
+    if instructions:
+        out.append(instructions_sheet(kind, region))
+    out.append(identity_sheet(kind, values, refs=refs))
+    for sheet in contract.sheets_for(kind):
+        out.append(data_sheet(sheet, region, refs, (data or {}).get(sheet.name, ()), year=year, notes=notes))
+    out.append(lists)
+    return out
+
+
+def write_template(region_code: str, kind: str, out: Path) -> Path:
+    """Write the blank template of `kind` for a regency.
+
+    `out` is the file to write, or an existing directory (or a path without a suffix) to
+    write `template_filename(region_code, kind)` into. Returns the written file.
+    """
+    kind = normalize_kind(kind)
+    region = resolve_region(region_code)
+    out = Path(out)
+    if out.is_dir() or not out.suffix:
+        out = out / template_filename(region.code, kind)
+    title = f"Template {kind} Smart City — {region.name} (versi {contract.TEMPLATE_VERSION})"
+    return write_workbook(out, template_sheets(region.code, kind), title=title, active=0)

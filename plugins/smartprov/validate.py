@@ -1,0 +1,208 @@
+"""Validation of a batch of parsed submissions of one kind, in bulk.
+
+All rows of one sheet type in the batch go through their GX suite together (one GX
+context per run); each failure is attributed back to its submission, sheet, row and
+column. Cross-sheet and cross-submission rules follow (`cross_rules`), then findings are
+reduced to one per cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from smartprov import contract, cross_rules
+from smartprov.contract import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
+from smartprov.findings import Finding
+from smartprov.parse import ParsedSubmission
+
+IDENTITY_SUITES = {MASTERPLAN: "identitas_masterplan", EVALUASI: "identitas_evaluasi"}
+SHEET_SUITES = {"Program": "program", "Realisasi": "realisasi", "Kesiapan": "kesiapan", "Indeks": "indeks"}
+
+# How a typed column is held in a frame (pandas nullable dtypes keep ints as ints).
+FRAME_DTYPES = {
+    "year": "Int64",
+    "number": "float64",
+    "money": "float64",
+    "percent": "float64",
+    "boolean": "boolean",
+}
+
+
+class BatchValidator:
+    """Validates batches of submissions; holds the run's single GX runner."""
+
+    def __init__(self, today: dt.date | None = None):
+        self.today = today or dt.date.today()
+        self._runner = None
+
+    @property
+    def runner(self):
+        if self._runner is None:
+            from smartprov.gx_validation import SuiteRunner
+
+            self._runner = SuiteRunner()
+        return self._runner
+
+    def suite_parameters(self) -> dict[str, Any]:
+        return {"current_year": self.today.year}
+
+    def validate(
+        self,
+        subs: list[ParsedSubmission],
+        kind: str,
+        masterplan_programs: Callable[[str], Any] | None = None,
+    ) -> None:
+        """Add findings to each readable submission of `kind` in `subs`."""
+        batch = [s for s in subs if s.readable and s.kind == kind]
+        if not batch:
+            return
+        by_id = {s.submission_id: s for s in batch}
+        params = self.suite_parameters()
+
+        ident = identity_frame(batch)
+        for sid, f in self.runner.validate(IDENTITY_SUITES[kind], ident, IDENTITY_SHEET, params):
+            by_id[sid].add(f)
+        for sheet in contract.sheets_for(kind):
+            frame = sheet_frame(batch, sheet)
+            if frame is None:
+                continue
+            for sid, f in self.runner.validate(SHEET_SUITES[sheet.name], frame, sheet.name, params):
+                by_id[sid].add(f)
+
+        for sub in batch:
+            frames = {s.name: single_sheet_frame(sub, s) for s in contract.sheets_for(kind)}
+            identity = {k: v for k, v in sub.identity.items() if not k.startswith("_")} | {
+                "_rows": sub.identity.get("_rows", {})
+            }
+            if kind == MASTERPLAN:
+                extra = cross_rules.check_masterplan(identity, frames["Program"])
+            else:
+                programs = masterplan_programs(sub.region_code) if masterplan_programs else None
+                extra = cross_rules.check_evaluation(
+                    identity, frames["Realisasi"], frames["Kesiapan"], frames.get("Indeks"), programs
+                )
+            sub.findings.extend(extra)
+
+    def write_data_docs(self, out_dir) -> str | None:
+        if self._runner is None:
+            return None
+        return str(self._runner.write_data_docs(out_dir))
+
+
+def check_submissions(
+    subs: list[ParsedSubmission],
+    validator: BatchValidator,
+    stored_programs: Callable[[str], Any],
+) -> None:
+    """Validate masterplans, then evaluations against the current masterplan of their regency:
+    an accepted masterplan of this same batch when there is one (the latest), else the stored one.
+    Leaves each submission with one finding per cell."""
+    validator.validate(subs, MASTERPLAN)
+    for sub in subs:
+        sub.findings = one_finding_per_cell(sub.findings)
+    batch_masterplans: dict[str, ParsedSubmission] = {}
+    for sub in sorted(
+        (s for s in subs if s.readable and s.kind == MASTERPLAN and not s.has_errors),
+        key=lambda s: (str(s.identity.get("tanggal_dokumen") or ""), s.path),
+    ):
+        batch_masterplans[sub.region_code] = sub
+
+    def programs_of(region: str):
+        if region in batch_masterplans:
+            return masterplan_programs_frame(batch_masterplans[region])
+        return stored_programs(region)
+
+    validator.validate(subs, EVALUASI, masterplan_programs=programs_of)
+    for sub in subs:
+        sub.findings = one_finding_per_cell(sub.findings)
+
+
+def masterplan_programs_frame(sub: ParsedSubmission):
+    """A parsed masterplan's programs in the shape the warehouse returns them."""
+    import pandas as pd
+
+    rows = sub.rows.get("Program", [])
+    return pd.DataFrame(
+        {
+            "program_code": [r["kode_program"] for r in rows],
+            "year_start": [r["tahun_mulai"] for r in rows],
+            "year_end": [r["tahun_selesai"] for r in rows],
+            "budget_idr": [r["anggaran_rp"] for r in rows],
+        }
+    )
+
+
+def one_finding_per_cell(findings: list[Finding]) -> list[Finding]:
+    """Keep the first finding for each located cell (reading's TYPE before a suite's REQUIRED)."""
+    seen: set[tuple] = set()
+    out = []
+    for f in findings:
+        if f.row is not None and f.column:
+            key = (f.sheet, f.row, f.column)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(f)
+    return out
+
+
+def identity_frame(batch: list[ParsedSubmission]):
+    import pandas as pd
+
+    records = []
+    for sub in batch:
+        rows = sub.identity.get("_rows", {})
+        raw = sub.identity.get("_raw", {})
+        rec: dict[str, Any] = {"submission_id": sub.submission_id, "source_row": 0}
+        for f in IDENTITY_FIELDS:
+            rec[f.label] = sub.identity.get(f.label)
+            rec[f"{f.label}__row"] = rows.get(f.label)
+            rec[f"{f.label}__raw"] = raw.get(f.label, "")
+        records.append(rec)
+    frame = pd.DataFrame.from_records(records)
+    for f in IDENTITY_FIELDS:
+        frame[f"{f.label}__row"] = frame[f"{f.label}__row"].astype("Int64")
+        if f.type == "year":
+            frame[f.label] = frame[f.label].astype("Int64")
+        elif f.type == "date":
+            frame[f.label] = pd.to_datetime(frame[f.label])
+    return frame
+
+
+def _records_frame(records: list[dict[str, Any]], sheet: contract.Sheet):
+    import pandas as pd
+
+    columns = ["submission_id", "source_row"] + [
+        c for col in sheet.columns for c in (col.name, f"{col.name}__raw")
+    ]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    frame["source_row"] = frame["source_row"].astype("int64")
+    for col in sheet.columns:
+        dtype = FRAME_DTYPES.get(col.type)
+        if dtype:
+            frame[col.name] = frame[col.name].astype(dtype)
+        else:
+            frame[col.name] = frame[col.name].astype("object").where(frame[col.name].notna(), None)
+    if sheet.name == "Program":
+        tax = contract.taxonomy()
+        dims, elements = set(tax.dimensions), set(contract.allowed_values("element"))
+        frame["dimensi_elemen"] = [
+            f"{d} | {e}" if d in dims and e in elements else None
+            for d, e in zip(frame["dimensi"], frame["elemen"], strict=True)
+        ]
+    return frame
+
+
+def sheet_frame(batch: list[ParsedSubmission], sheet: contract.Sheet):
+    records = [{"submission_id": s.submission_id, **rec} for s in batch for rec in s.rows.get(sheet.name, ())]
+    if not records and not any(sheet.name in s.rows for s in batch):
+        return None
+    return _records_frame(records, sheet)
+
+
+def single_sheet_frame(sub: ParsedSubmission, sheet: contract.Sheet):
+    if sheet.name not in sub.rows:
+        return None
+    return _records_frame([{"submission_id": sub.submission_id, **r} for r in sub.rows[sheet.name]], sheet)

@@ -1,0 +1,35 @@
+"""Test-wide environment: nothing touches ~/airflow, the network, or the real var/ folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="smartprov-tests-"))
+os.environ["AIRFLOW_HOME"] = str(_SESSION_HOME / "airflow")
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["SMARTPROV_VAR_DIR"] = str(_SESSION_HOME / "var")
+for key in ("SMARTPROV_WAREHOUSE_URL", "SMARTPROV_LANDING_URL", "SMARTPROV_WAREHOUSE_CONN_ID"):
+    os.environ.pop(key, None)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def var_dir(tmp_path, monkeypatch) -> Path:
+    """A private var/ folder (reports, quarantine, dbt state) for one test."""
+    path = tmp_path / "var"
+    monkeypatch.setenv("SMARTPROV_VAR_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def duckdb_url(tmp_path) -> str:
+    return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"

@@ -1,0 +1,851 @@
+"""Alerts end to end: a real SMTP server and a real HTTP server on loopback, a DuckDB warehouse.
+
+The tests read what arrived (envelope, headers, both body parts, the .xlsx attachment,
+the webhook's JSON) rather than mocking the channels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+# Anything importing Airflow must not touch ~/airflow or load the examples.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="smartprov-airflow-"))
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+from smartprov import contract  # noqa: E402
+from smartprov.alerts import AlertConfig, AlertDeliveryError, Deadline, failure_notifiers, notify_run  # noqa: E402
+from smartprov.alerts.deadlines import overdue_regencies  # noqa: E402
+from smartprov.warehouse import Warehouse  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TODAY = dt.date(2026, 2, 15)  # after EVALUASI 2025's deadline (31 January 2026)
+DIGEST_TO = ["datin@diskominfo.jabarprov.example"]
+PROVINCE_CC = ["smartcity@diskominfo.jabarprov.example"]
+FAILURE_TO = ["oncall@diskominfo.jabarprov.example"]
+SENDER = "smartprov@diskominfo.jabarprov.example"
+
+
+# -- loopback servers -----------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        with self.lock:
+            self.messages.append(
+                {
+                    "mail_from": envelope.mail_from,
+                    "rcpt_tos": list(envelope.rcpt_tos),
+                    "msg": email.message_from_bytes(
+                        envelope.original_content or envelope.content, policy=policy.default
+                    ),
+                }
+            )
+        return "250 Message accepted for delivery"
+
+    def take(self) -> list[dict]:
+        with self.lock:
+            out, self.messages = self.messages, []
+        return out
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port
+    yield box
+    controller.stop()
+
+
+class Hooks:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.status = 200
+
+    def take(self) -> list[dict]:
+        out, self.requests = self.requests, []
+        return out
+
+
+@pytest.fixture(scope="module")
+def webhook_server():
+    hooks = Hooks()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length)
+            hooks.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body.decode("utf-8"))}
+            )
+            self.send_response(hooks.status)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    hooks.port = server.server_address[1]
+    yield hooks
+    server.shutdown()
+    server.server_close()
+
+
+def smtp_conn_json(port: int) -> str:
+    return json.dumps(
+        {
+            "conn_type": "smtp",
+            "host": "127.0.0.1",
+            "port": port,
+            "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5, "retry_limit": 0},
+        }
+    )
+
+
+@pytest.fixture
+def smtp(smtp_server, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_conn_json(smtp_server.port))
+    smtp_server.take()
+    yield smtp_server
+    smtp_server.take()
+
+
+@pytest.fixture
+def webhook(webhook_server, monkeypatch):
+    def configure(fmt: str = "generic", password: str | None = "s3cret-token"):
+        conn = {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": webhook_server.port,
+            "schema": "http",
+            "extra": {"endpoint": "/hooks/smartprov", "format": fmt, "timeout": 5},
+        }
+        if password:
+            conn["password"] = password
+        monkeypatch.setenv("AIRFLOW_CONN_SMARTPROV_WEBHOOK", json.dumps(conn))
+        return webhook_server
+
+    webhook_server.take()
+    webhook_server.status = 200
+    yield configure
+    webhook_server.take()
+    webhook_server.status = 200
+
+
+@pytest.fixture
+def wh(tmp_path):
+    w = Warehouse(f"duckdb:///{tmp_path}/w.duckdb")
+    w.ensure_schema()
+    yield w
+    w.close()
+
+
+def make_config(**overrides) -> AlertConfig:
+    cfg = AlertConfig.from_dict(
+        {
+            "from_email": SENDER,
+            "channels": {"webhook": {"enabled": False}},
+            "digest": {"to": DIGEST_TO},
+            "failures": {"to": FAILURE_TO},
+            "provinces": {"32": {"feedback_cc": PROVINCE_CC}},
+            "deadlines": {},
+        }
+    )
+    for k, v in overrides.items():
+        setattr(cfg, k, v)
+    return cfg
+
+
+# -- run reports ---------------------------------------------------------------------------
+def finding(rule, severity, sheet, row, column, value, msg_id, msg_en):
+    return {
+        "rule": rule,
+        "severity": severity,
+        "sheet": sheet,
+        "row": row,
+        "column": column,
+        "value": value,
+        "message_id": rule,
+        "message": msg_id,
+        "message_en": msg_en,
+    }
+
+
+REJECTED_FINDINGS = [
+    finding(
+        "ENUM",
+        "ERROR",
+        "Program",
+        7,
+        "dimensi",
+        "Smart People",
+        "Nilai 'Smart People' pada 'dimensi' tidak termasuk pilihan yang diizinkan.",
+        "Value 'Smart People' in 'dimensi' is not one of the allowed values.",
+    ),
+    finding(
+        "REQUIRED",
+        "ERROR",
+        "Program",
+        9,
+        "opd_penanggung_jawab",
+        None,
+        "Nilai 'opd_penanggung_jawab' wajib diisi.",
+        "'opd_penanggung_jawab' is required.",
+    ),
+    finding(
+        "TYPE",
+        "ERROR",
+        "Program",
+        12,
+        "anggaran_rp",
+        '=HYPERLINK("http://evil.example","klik")',
+        "Nilai tidak dapat dibaca sebagai angka.",
+        "Value cannot be read as a number.",
+    ),
+    finding(
+        "TYPE",
+        "ERROR",
+        "Identitas",
+        10,
+        "email_kontak",
+        "@SUM(1+1)*cmd",
+        "Nilai tidak dapat dibaca sebagai e-mail.",
+        "Value cannot be read as an e-mail.",
+    ),
+    finding(
+        "RANGE",
+        "ERROR",
+        "Program",
+        15,
+        "target",
+        "-5",
+        "Nilai '-5' pada 'target' di luar rentang.",
+        "Value '-5' in 'target' is outside the range.",
+    ),
+    finding(
+        "CONSISTENCY",
+        "WARNING",
+        "Program",
+        3,
+        "quick_win",
+        "+62 812",
+        "Setiap dimensi sebaiknya punya tepat satu quick win.",
+        "Each dimension should have one quick win.",
+    ),
+]
+WARNED_FINDINGS = [
+    finding(
+        "EXTRA",
+        "WARNING",
+        "Catatan",
+        None,
+        None,
+        None,
+        "Lembar 'Catatan' tidak dikenal dan diabaikan.",
+        "Sheet 'Catatan' is not part of the template and was ignored.",
+    ),
+]
+
+
+def submission(
+    sid,
+    region_code,
+    region_name,
+    status,
+    findings,
+    *,
+    kind="MASTERPLAN",
+    period="2021-2030",
+    email_kontak="diskominfo@bandungkab.example",
+):
+    return {
+        "path": f"{region_code}/{kind.lower()}-{sid}.xlsx",
+        "sha256": (sid * 8)[:64],
+        "submission_id": sid,
+        "region_code": region_code,
+        "region_name": region_name,
+        "kind": kind,
+        "period": period,
+        "status": status,
+        "email_kontak": email_kontak,
+        "quarantine_path": f"quarantine/{sid}.xlsx" if status == "rejected" else None,
+        "findings": findings,
+    }
+
+
+def make_report(run_id="scheduled__2026-02-15T00:00:00+00:00", submissions=None, errors=None, data_docs=True):
+    subs = (
+        submissions
+        if submissions is not None
+        else [
+            submission("aaaa1111bbbb2222", "32.04", "Kabupaten Bandung", "rejected", REJECTED_FINDINGS),
+            submission(
+                "cccc3333dddd4444",
+                "32.73",
+                "Kota Bandung",
+                "accepted",
+                WARNED_FINDINGS,
+                kind="EVALUASI",
+                period="2025",
+                email_kontak="smartcity@bandung.example",
+            ),
+            submission(
+                "eeee5555ffff6666",
+                "32.01",
+                "Kabupaten Bogor",
+                "accepted",
+                [],
+                email_kontak="kominfo@bogorkab.example",
+            ),
+            {
+                **submission("aaaa1111bbbb2222", "32.04", "Kabupaten Bandung", "duplicate", []),
+                "path": "32.04/copy.xlsx",
+            },
+        ]
+    )
+    return {
+        "run_id": run_id,
+        "started_at": "2026-02-15T01:00:00+07:00",
+        "finished_at": "2026-02-15T01:02:03+07:00",
+        "warehouse": "duckdb:///var/warehouse.duckdb",
+        "landing": "var/landing",
+        "report_path": f"var/reports/{run_id}/report.json",
+        "data_docs": f"var/reports/{run_id}/data_docs/index.html" if data_docs else None,
+        "province": "32",
+        "submissions": subs,
+        "errors": errors if errors is not None else [],
+    }
+
+
+def parts(msg) -> dict[str, str]:
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    return {"text": text.get_content() if text else "", "html": html.get_content() if html else ""}
+
+
+def by_to(messages, address):
+    return [m for m in messages if address in m["msg"]["To"]]
+
+
+def insert_submissions(wh, rows):
+    base = {
+        "file_sha256": None,
+        "path": "x.xlsx",
+        "status": "accepted",
+        "errors": 0,
+        "warnings": 0,
+        "size_bytes": 1000,
+        "received_at": dt.datetime(2026, 1, 10, 8, 0),
+        "run_id": "r0",
+    }
+    full = []
+    for i, r in enumerate(rows):
+        row = {**base, **r}
+        row["submission_id"] = row.get("submission_id") or f"sub{i:04d}"
+        row["file_sha256"] = row["file_sha256"] or f"{row['submission_id']}{'0' * 60}"[:64]
+        full.append(row)
+    wh.insert_rows("audit.submissions", full)
+
+
+# -- tests -------------------------------------------------------------------------------------
+def test_config_from_yaml_and_env(tmp_path):
+    path = tmp_path / "alerts.yml"
+    path.write_text(
+        """
+from_email: smartprov@prov.example
+digest: {to: [a@prov.example, b@prov.example], send: always}
+feedback: {cc: [cc@prov.example]}
+channels:
+  email: {smtp_conn_id: smtp_prov}
+  webhook: {enabled: auto, conn_id: chat_prov}
+provinces:
+  32: {digest_to: [jabar@prov.example], feedback_cc: [jabar-cc@prov.example]}
+deadlines:
+  EVALUASI: {month: 1, day: 31, year_offset: 1}
+  MASTERPLAN: {date: 2026-06-30}
+links: {report_url: "https://smartprov.example/reports/{run_id}/report.json"}
+""",
+        encoding="utf-8",
+    )
+    cfg = AlertConfig.load(
+        env={
+            "SMARTPROV_ALERTS_CONFIG": str(path),
+            "SMARTPROV_ALERTS_DIGEST_SEND": "when_needed",
+            "SMARTPROV_ALERTS_FEEDBACK_CC": "x@prov.example; y@prov.example",
+        }
+    )
+    assert cfg.source == str(path)
+    assert cfg.from_email == "smartprov@prov.example"
+    assert cfg.digest_always is False  # the environment wins over the file
+    assert (
+        cfg.smtp_conn_id == "smtp_prov" and cfg.webhook_conn_id == "chat_prov" and cfg.webhook_enabled is None
+    )
+    assert cfg.digest_recipients(["32"]) == ["jabar@prov.example"]
+    assert cfg.digest_recipients(["33"]) == ["a@prov.example", "b@prov.example"]
+    assert cfg.feedback_cc_for("32") == ["jabar-cc@prov.example"]
+    assert cfg.feedback_cc_for("33") == ["x@prov.example", "y@prov.example"]
+    assert cfg.deadlines["MASTERPLAN"].date == dt.date(2026, 6, 30)
+    assert cfg.deadlines["EVALUASI"].due_date(2025) == dt.date(2026, 1, 31)
+
+    with pytest.raises(ValueError, match="unknown key"):
+        AlertConfig.from_dict({"digest": {"too": ["a@b.example"]}})
+    with pytest.raises(ValueError, match="not an e-mail"):
+        AlertConfig.from_dict({"digest": {"to": ["not an address"]}})
+    with pytest.raises(ValueError, match="unknown kind"):
+        AlertConfig.from_dict({"deadlines": {"LAPORAN": {"date": "2026-01-01"}}})
+    # the shipped example is valid
+    example = AlertConfig.load(PROJECT_ROOT / "config" / "alerts.example.yml", env={})
+    assert example.deadlines["EVALUASI"].month == 1 and example.digest_to
+
+
+def test_deadline_periods():
+    ev = Deadline("EVALUASI", month=1, day=31, year_offset=1)
+    assert ev.overdue_periods(dt.date(2026, 1, 31)) == [
+        ("2024", dt.date(2025, 1, 31))
+    ]  # due day itself is allowed
+    assert ev.overdue_periods(dt.date(2026, 2, 1)) == [("2025", dt.date(2026, 1, 31))]
+    since = Deadline("EVALUASI", month=1, day=31, year_offset=1, first_year=2023)
+    assert [p for p, _ in since.overdue_periods(dt.date(2026, 2, 1))] == ["2023", "2024", "2025"]
+    mp = Deadline("MASTERPLAN", date=dt.date(2026, 6, 30))
+    assert mp.overdue_periods(dt.date(2026, 6, 30)) == []
+    assert mp.overdue_periods(dt.date(2026, 7, 1)) == [(None, dt.date(2026, 6, 30))]
+
+
+def test_feedback_and_digest(smtp, wh):
+    report = make_report(errors=["dbt build failed: model province_scorecard (exit 1)"])
+    result = notify_run(report, wh, make_config(), today=TODAY)
+    assert not result["errors"], result["errors"]
+    messages = smtp.take()
+    assert len(messages) == 3  # two regency feedbacks + one digest; nothing for the clean or duplicate file
+
+    # -- regency feedback (rejected) --
+    [fb] = by_to(messages, "diskominfo@bandungkab.example")
+    msg = fb["msg"]
+    assert msg["From"] == SENDER
+    assert msg["Cc"] == PROVINCE_CC[0]
+    assert sorted(fb["rcpt_tos"]) == sorted(["diskominfo@bandungkab.example", *PROVINCE_CC])
+    assert "DITOLAK" in msg["Subject"] and "REJECTED" in msg["Subject"]
+    assert msg["Subject"].index("DITOLAK") < msg["Subject"].index("REJECTED")
+    body = parts(msg)
+    for f in REJECTED_FINDINGS:
+        for part in ("text", "html"):
+            content = body[part]
+            assert f["sheet"] in content and f["column"] in content, (part, f)
+            assert (
+                (f"baris/row {f['row']}" in content)
+                if part == "text"
+                else (f"<td>{f['row']}</td>" in content)
+            )
+            if f["value"] is not None:
+                shown = f["value"] if part == "text" else f["value"].replace('"', "&quot;")
+                assert shown in content, (part, f["value"])
+    assert body["text"].index("DITOLAK") < body["text"].index("REJECTED")  # Indonesian first
+    assert "Isi nilai yang kosong" in body["text"] and "Fill in the empty value" in body["text"]  # what to do
+    assert '<a href="http://evil' not in body["html"]  # workbook text is escaped, never markup
+
+    [att] = list(msg.iter_attachments())
+    assert att.get_filename().endswith(".xlsx")
+    assert att.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(att.get_content()))
+    ws = wb["Temuan"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(REJECTED_FINDINGS)
+    values = {r[6] for r in rows}
+    assert '\'=HYPERLINK("http://evil.example","klik")' in values
+    assert "'@SUM(1+1)*cmd" in values and "'-5" in values and "'+62 812" in values
+    assert "Smart People" in values
+    assert [(r[3], r[4], r[5]) for r in rows] == [
+        (f["sheet"], f["row"], f["column"]) for f in REJECTED_FINDINGS
+    ]
+    for row in ws.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", cell.coordinate  # no formula anywhere
+            if isinstance(cell.value, str):
+                assert not cell.value.startswith(("=", "+", "-", "@")), cell.value
+    assert "Info" in wb.sheetnames
+
+    # -- regency feedback (accepted with warnings) --
+    [warned] = by_to(messages, "smartcity@bandung.example")
+    assert "diterima" in warned["msg"]["Subject"] and "accepted" in warned["msg"]["Subject"]
+    assert "Catatan" in parts(warned["msg"])["text"]
+
+    # -- province digest --
+    [dg] = by_to(messages, DIGEST_TO[0])
+    msg = dg["msg"]
+    assert dg["rcpt_tos"] == DIGEST_TO and msg["Cc"] is None
+    assert msg["From"] == SENDER
+    assert "Ringkasan" in msg["Subject"] and "1 ditolak" in msg["Subject"] and "1 rejected" in msg["Subject"]
+    assert (
+        msg.get_body(preferencelist=("plain",)) is not None
+        and msg.get_body(preferencelist=("html",)) is not None
+    )
+    body = parts(msg)
+    for part in ("text", "html"):
+        content = body[part]
+        assert content.index("Ringkasan run") < content.index("Summary of run"), part  # Indonesian first
+        assert report["report_path"] in content and report["data_docs"] in content
+        assert "Kabupaten Bandung (32.04)" in content
+        assert "ENUM" in content and "REQUIRED" in content  # main findings
+        assert "dbt build failed" in content  # pipeline errors
+        assert "Kota Bandung (32.73)" in content  # warnings
+        assert "Kabupaten Bogor (32.01)" in content  # accepted without findings, listed for information
+        assert "32.04/copy.xlsx" not in content  # duplicates are not reported
+    assert "terkirim ke diskominfo@bandungkab.example" in body["text"]
+    assert "sent to diskominfo@bandungkab.example" in body["text"]
+
+    kinds = sorted((s["what"].split(":")[0], s["channel"]) for s in result["sent"])
+    assert kinds == [("digest", "email"), ("feedback", "email"), ("feedback", "email")]
+
+
+def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
+    cfg = make_config()
+    report = make_report()
+    first = notify_run(report, wh, cfg, today=TODAY)
+    assert len(first["sent"]) == 3 and len(smtp.take()) == 3
+
+    again = notify_run(report, wh, cfg, today=TODAY)  # a rerun of the same run
+    assert again["sent"] == [] and smtp.take() == []
+    reasons = {(s["what"].split(":")[0], s["reason"]) for s in again["skipped"]}
+    assert ("feedback", "already sent") in reasons and ("digest", "already sent") in reasons
+
+    # a later run in which the same submissions appear again (e.g. reprocessed): nothing new to say
+    later = make_report(run_id="scheduled__2026-02-16T00:00:00+00:00")
+    result = notify_run(later, wh, cfg, today=TODAY)
+    assert smtp.take() == []
+    assert {s["reason"] for s in result["skipped"] if s["what"] == "digest"} == {
+        "nothing to report",
+        "channel disabled",
+    }
+
+    # a later run with one new rejection: only that one is mailed and listed
+    new = submission(
+        "9999aaaa8888bbbb",
+        "32.02",
+        "Kabupaten Sukabumi",
+        "rejected",
+        REJECTED_FINDINGS[:1],
+        email_kontak="kominfo@sukabumikab.example",
+    )
+    third = make_report(
+        run_id="scheduled__2026-02-17T00:00:00+00:00", submissions=[*later["submissions"], new]
+    )
+    notify_run(third, wh, cfg, today=TODAY)
+    messages = smtp.take()
+    assert len(messages) == 2
+    assert len(by_to(messages, "kominfo@sukabumikab.example")) == 1
+    [dg] = by_to(messages, DIGEST_TO[0])
+    text = parts(dg["msg"])["text"]
+    assert "Kabupaten Sukabumi (32.02)" in text and "Kabupaten Bandung (32.04)" not in text
+
+    rows = wh.fetchall(
+        "SELECT notification_key, channel, run_id FROM audit.notifications ORDER BY notification_key"
+    )
+    keys = [r[0] for r in rows]
+    assert len(keys) == len(set(keys))
+    assert "feedback:email:diskominfo@bandungkab.example:aaaa1111bbbb2222" in keys
+    assert f"digest:email:{report['run_id']}" in keys
+
+
+def test_nothing_to_report_unless_always(smtp, wh):
+    clean = make_report(
+        submissions=[submission("eeee5555ffff6666", "32.01", "Kabupaten Bogor", "accepted", [])]
+    )
+    result = notify_run(clean, wh, make_config(), today=TODAY)
+    assert smtp.take() == [] and result["sent"] == []
+    assert {"what": "digest", "channel": "email", "reason": "nothing to report"} in result["skipped"]
+
+    result = notify_run(clean, wh, make_config(digest_always=True), today=TODAY)
+    [dg] = smtp.take()
+    assert "tidak ada yang perlu ditindaklanjuti" in dg["msg"]["Subject"]
+    assert "nothing needs attention" in dg["msg"]["Subject"]
+    text = parts(dg["msg"])["text"]
+    assert "Kabupaten Bogor (32.01)" in text and text.index("Tidak ada") < text.index("Nothing needs")
+
+
+def test_missing_or_invalid_contact_is_reported_not_sent(smtp, wh):
+    subs = [
+        submission(
+            "1111000011110000", "32.04", "Kabupaten Bandung", "rejected", REJECTED_FINDINGS, email_kontak=None
+        ),
+        submission(
+            "2222000022220000",
+            "32.73",
+            "Kota Bandung",
+            "rejected",
+            REJECTED_FINDINGS,
+            email_kontak="bad@example.com\r\nBcc: victim@example.com",
+        ),
+    ]
+    result = notify_run(make_report(submissions=subs), wh, make_config(), today=TODAY)
+    messages = smtp.take()
+    assert len(messages) == 1 and messages[0]["rcpt_tos"] == DIGEST_TO
+    assert {s["reason"] for s in result["skipped"] if s["what"].startswith("feedback")} == {
+        "no email_kontak",
+        "invalid email_kontak",
+    }
+    text = parts(messages[0]["msg"])["text"]
+    assert "email_kontak kosong" in text and "email_kontak empty" in text
+    assert "email_kontak tidak valid" in text
+
+
+def test_deadlines_from_warehouse(wh):
+    cfg = make_config()
+    cfg.deadlines = {
+        "EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1),
+        "MASTERPLAN": Deadline("MASTERPLAN", date=dt.date(2026, 6, 30)),
+    }
+    insert_submissions(
+        wh,
+        [
+            {"region_code": "32.04", "kind": "EVALUASI", "period": "2025", "status": "accepted"},
+            {
+                "region_code": "32.73",
+                "kind": "EVALUASI",
+                "period": "2024",
+                "status": "accepted",
+            },  # an older year
+            {"region_code": "32.01", "kind": "EVALUASI", "period": "2025", "status": "rejected"},
+            {
+                "region_code": "32.02",
+                "kind": "EVALUASI",
+                "period": "2025",
+                "status": "rejected",
+                "received_at": dt.datetime(2026, 1, 5),
+            },
+            {
+                "region_code": "32.02",
+                "kind": "EVALUASI",
+                "period": "2025",
+                "status": "accepted",
+                "received_at": dt.datetime(2026, 2, 10),
+            },  # late, but submitted
+            {
+                "region_code": "33.01",
+                "kind": "EVALUASI",
+                "period": "2025",
+                "status": "accepted",
+            },  # another province
+        ],
+    )
+    jabar = sum(1 for r in contract.regions().values() if r.province_code == "32")
+    on_due_day = overdue_regencies(wh, cfg, ["32"], dt.date(2026, 1, 31))  # 2025 not late yet: 2024 is chased
+    assert {o.period for o in on_due_day} == {"2024"} and len(on_due_day) == jabar - 1
+    late = overdue_regencies(wh, cfg, ["32"], TODAY)
+    assert {o.kind for o in late} == {"EVALUASI"}  # the masterplan deadline has not passed
+    codes = {o.region_code for o in late}
+    assert len(codes) == jabar - 2  # 32.04 and 32.02 have an accepted EVALUASI 2025
+    assert "32.04" not in codes and "32.02" not in codes and "32.73" in codes and "32.01" in codes
+    assert not any(c.startswith("33.") for c in codes)
+    by_code = {o.region_code: o for o in late}
+    assert by_code["32.01"].last_status == "rejected" and by_code["32.73"].last_status is None
+    assert by_code["32.01"].due_date == dt.date(2026, 1, 31) and by_code["32.01"].days_overdue == 15
+
+    # the current run's accepted file counts even before it is in audit.submissions
+    report = make_report(
+        submissions=[
+            submission("7777", "32.73", "Kota Bandung", "accepted", [], kind="EVALUASI", period="2025")
+        ]
+    )
+    assert "32.73" not in {o.region_code for o in overdue_regencies(wh, cfg, ["32"], TODAY, report)}
+
+    summer = overdue_regencies(wh, cfg, ["32"], dt.date(2026, 7, 1))
+    assert len([o for o in summer if o.kind == "MASTERPLAN"]) == jabar  # nobody has an accepted masterplan
+
+
+def test_digest_lists_overdue_every_run_until_submitted(smtp, wh):
+    cfg = make_config()
+    cfg.deadlines = {"EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1)}
+    jabar = sorted(r.code for r in contract.regions().values() if r.province_code == "32")
+    insert_submissions(
+        wh, [{"region_code": code, "kind": "EVALUASI", "period": "2025"} for code in jabar if code != "32.75"]
+    )
+    for day in (1, 2):
+        report = make_report(run_id=f"scheduled__2026-02-1{day}", submissions=[])
+        result = notify_run(report, wh, cfg, today=TODAY)
+        [dg] = smtp.take()
+        assert [o["region_code"] for o in result["overdue"]] == ["32.75"]
+        text = parts(dg["msg"])["text"]
+        assert "Kota Bekasi (32.75)" in text and "Evaluasi 2025" in text and "2026-01-31" in text
+    insert_submissions(
+        wh, [{"submission_id": "bekasi", "region_code": "32.75", "kind": "EVALUASI", "period": "2025"}]
+    )
+    notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY)
+    assert smtp.take() == []
+
+
+def test_webhook_generic_and_slack(smtp, webhook, wh):
+    hooks = webhook("generic")
+    cfg = make_config(webhook_enabled=None)  # "auto": used because the Connection exists
+    report = make_report()
+    notify_run(report, wh, cfg, today=TODAY)
+    [req] = hooks.take()
+    assert req["path"] == "/hooks/smartprov"
+    assert req["headers"]["Authorization"] == "Bearer s3cret-token"
+    body = req["json"]
+    assert body["source"] == "smartprov" and body["event"] == "digest" and body["run_id"] == report["run_id"]
+    assert body["counts"]["rejected"] == 1 and body["rejected"][0]["region_code"] == "32.04"
+    assert body["report"] == report["report_path"] and body["data_docs"] == report["data_docs"]
+    assert "DITOLAK/REJECTED Kabupaten Bandung" in body["text"]
+    smtp.take()
+
+    notify_run(report, wh, cfg, today=TODAY)  # rerun: nothing on either channel
+    assert hooks.take() == [] and smtp.take() == []
+
+    hooks = webhook("slack", password=None)
+    report2 = make_report(run_id="manual__slack", errors=["landing zone unreachable: <!channel> timeout"])
+    notify_run(report2, wh, cfg, today=TODAY)
+    [req] = hooks.take()
+    body = req["json"]
+    assert "Authorization" not in req["headers"]
+    assert set(body) == {"text", "blocks"}
+    assert body["blocks"][0]["type"] == "header" and body["blocks"][1]["text"]["type"] == "mrkdwn"
+    assert "landing zone unreachable" in body["text"]
+    assert "<!channel>" not in json.dumps(body)  # workbook or error text cannot ping a channel
+
+
+def test_failed_delivery_is_not_recorded_and_is_retried(smtp, webhook, wh, monkeypatch, smtp_server):
+    hooks = webhook("generic")
+    hooks.status = 500
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_conn_json(free_port()))  # nobody listens there
+    cfg = make_config(webhook_enabled=True)
+    report = make_report()
+    result = notify_run(report, wh, cfg, today=TODAY)
+    assert result["sent"] == []
+    assert {(e["what"].split(":")[0], e["channel"]) for e in result["errors"]} == {
+        ("feedback", "email"),
+        ("digest", "email"),
+        ("digest", "webhook"),
+    }
+    assert wh.fetchall("SELECT count(*) FROM audit.notifications")[0][0] == 0
+    hooks.take()
+    with pytest.raises(AlertDeliveryError, match="not delivered"):
+        notify_run(report, wh, cfg, today=TODAY, raise_on_error=True)
+    hooks.take()
+
+    hooks.status = 200
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_conn_json(smtp_server.port))
+    result = notify_run(report, wh, cfg, today=TODAY)
+    assert not result["errors"]
+    assert len(smtp.take()) == 3 and len(hooks.take()) == 1
+
+
+def test_failure_notifiers_send_email_and_webhook(smtp, webhook):
+    from types import SimpleNamespace
+
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+    from airflow.sdk import BaseNotifier
+
+    hooks = webhook("generic")
+    notifiers = failure_notifiers(make_config(webhook_enabled=None))
+    assert [type(n).__name__ for n in notifiers] == ["SmartprovSmtpNotifier", "WebhookNotifier"]
+    mail, chat = notifiers
+    assert isinstance(mail, SmtpNotifier) and isinstance(chat, BaseNotifier)
+    assert mail.smtp_conn_id == "smtp_default" and mail.from_email == SENDER and mail.to == FAILURE_TO
+
+    ti = SimpleNamespace(
+        dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-15", try_number=3
+    )
+    context = {"ti": ti, "run_id": ti.run_id, "exception": RuntimeError("warehouse unreachable")}
+    mail.notify(context)
+    chat.notify(context)
+    [m] = smtp.take()
+    assert m["rcpt_tos"] == FAILURE_TO and m["msg"]["From"] == SENDER
+    assert "GAGAL" in m["msg"]["Subject"] and "smartprov_nightly.load" in m["msg"]["Subject"]
+    text = parts(m["msg"])["text"]
+    assert "RuntimeError: warehouse unreachable" in text and text.index("gagal") < text.index("failed")
+    [req] = hooks.take()
+    assert req["json"]["event"] == "pipeline_failure" and req["json"]["task_id"] == "load"
+    assert "warehouse unreachable" in req["json"]["error"]
+
+    # called the way Airflow calls callbacks, twice on one object: each alert tells its own failure
+    dag_run = SimpleNamespace(dag_id="smartprov_nightly", run_id="manual__1")
+    mail({"dag_run": dag_run, "reason": "task_failure"})
+    mail({"dag_run": SimpleNamespace(dag_id="smartprov_marts", run_id="manual__2"), "reason": "task_failure"})
+    subjects = [x["msg"]["Subject"] for x in smtp.take()]
+    assert len(subjects) == 2 and "smartprov_nightly" in subjects[0] and "smartprov_marts" in subjects[1]
+
+
+def test_failure_notifiers_without_webhook_connection(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_SMARTPROV_WEBHOOK", raising=False)
+    [mail, chat] = failure_notifiers(make_config(webhook_enabled=None))
+    chat.notify({"dag_id": "d", "run_id": "r"})  # auto: a missing Connection is skipped quietly
+    [required] = [n for n in failure_notifiers(make_config(webhook_enabled=True)) if n is not None][1:]
+    from smartprov.alerts.channels import ConnectionMissing
+
+    with pytest.raises(ConnectionMissing):
+        required.notify({"dag_id": "d", "run_id": "r"})
+    assert [type(n).__name__ for n in failure_notifiers(make_config(webhook_enabled=False))] == [
+        "SmartprovSmtpNotifier"
+    ]
+    assert [type(n).__name__ for n in failure_notifiers(make_config(failure_to=[], digest_to=[]))] == [
+        "WebhookNotifier"
+    ]
+    assert failure_notifiers(make_config(enabled=False)) == []
+
+
+def test_cli_process_resolves_connection_from_env(smtp_server, tmp_path):
+    """Outside a task, a fresh process reads AIRFLOW_CONN_SMTP_DEFAULT (no metadata database)."""
+    smtp_server.take()
+    report = make_report(
+        submissions=[
+            submission("cli0cli0cli0cli0", "32.04", "Kabupaten Bandung", "rejected", REJECTED_FINDINGS[:2])
+        ]
+    )
+    (tmp_path / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    script = f"""
+import json, datetime as dt
+from smartprov.alerts import AlertConfig, notify_run
+from smartprov.warehouse import Warehouse
+cfg = AlertConfig.from_dict({{"provinces": {{"32": {{"feedback_cc": ["{PROVINCE_CC[0]}"]}}}}, "deadlines": {{}}}})
+cfg.apply_env({{"SMARTPROV_ALERTS_FROM": "{SENDER}", "SMARTPROV_ALERTS_DIGEST_TO": "{DIGEST_TO[0]}",
+               "SMARTPROV_ALERTS_WEBHOOK_ENABLED": "false"}})
+report = json.load(open({str(tmp_path / "report.json")!r}))
+with Warehouse("duckdb:///{tmp_path}/cli.duckdb") as wh:
+    wh.ensure_schema()
+    print(json.dumps(notify_run(report, wh, cfg, today=dt.date(2026, 2, 15))))
+"""
+    env = {
+        **os.environ,
+        "AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn_json(smtp_server.port),
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(result["sent"]) == 2 and not result["errors"]
+    rcpts = sorted(tuple(m["rcpt_tos"]) for m in smtp_server.take())
+    assert rcpts == [(DIGEST_TO[0],), ("diskominfo@bandungkab.example", PROVINCE_CC[0])]

@@ -1,0 +1,218 @@
+"""ObjectLanding against a real S3 API: moto's standalone server over loopback.
+
+Nothing is patched: the Airflow connection comes from AIRFLOW_CONN_* environment variables,
+resolved by the Task SDK outside any task (as in the `smartprov` CLI), and every request goes
+over HTTP to the moto server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from urllib.parse import quote
+
+import pytest
+
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="smartprov-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+boto3 = pytest.importorskip("boto3")
+moto_server = pytest.importorskip("moto.server")
+
+from smartprov.landing import LandingFile, open_landing  # noqa: E402
+from smartprov.object_landing import LandingFileChanged, ObjectLanding  # noqa: E402
+
+BUCKET = "landing"
+ACCESS_KEY = "smartprov-test-key"
+SECRET_KEY = "smartprov-test-secret"
+
+# Key -> body. Per-regency prefixes under "submissions/", litter, and things that look alike.
+OBJECTS: dict[str, bytes] = {
+    "submissions/3201/masterplan_2025.xlsx": b"PK\x03\x04 bogor masterplan",
+    "submissions/3201/~$masterplan_2025.xlsx": b"excel lock file",
+    "submissions/3201/.DS_Store": b"mac litter",
+    "submissions/3273/evaluasi 2025 (final).xlsx": b"PK\x03\x04 bandung evaluation",
+    "submissions/3273/Thumbs.db": b"windows litter",
+    "submissions/3273/": b"",  # a "folder" made by a web console
+    "submissions/3578/arsip/lama.xlsx": b"older copy, nested folder",
+    "submissions/3578/kosong.xlsx": b"",
+    "submissions/.hidden/secret.xlsx": b"hidden folder",
+    "submissions/readme.txt": b"top-level file",
+    "submissions-old/3201/x.xlsx": b"sibling prefix: not part of the landing zone",
+    "other/3201/y.xlsx": b"another prefix",
+}
+
+EXPECTED = [
+    LandingFile("3201/masterplan_2025.xlsx", len(OBJECTS["submissions/3201/masterplan_2025.xlsx"])),
+    LandingFile(
+        "3273/evaluasi 2025 (final).xlsx", len(OBJECTS["submissions/3273/evaluasi 2025 (final).xlsx"])
+    ),
+    LandingFile("3578/arsip/lama.xlsx", len(OBJECTS["submissions/3578/arsip/lama.xlsx"])),
+    LandingFile("3578/kosong.xlsx", 0),
+    LandingFile("readme.txt", len(OBJECTS["submissions/readme.txt"])),
+]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as mp:
+        # Only the Airflow connection may point at the server: no ambient AWS settings.
+        for name in list(os.environ):
+            if name.startswith("AWS_"):
+                mp.delenv(name)
+        mp.setenv(
+            "AIRFLOW_CONN_SMARTPROV_LANDING",
+            json.dumps(
+                {
+                    "conn_type": "aws",
+                    "login": ACCESS_KEY,
+                    "password": SECRET_KEY,
+                    "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+                }
+            ),
+        )
+        mp.delenv("SMARTPROV_LANDING_CONN_ID", raising=False)
+        try:
+            yield endpoint
+        finally:
+            _forget_airflow_stores()
+            server.stop()
+
+
+def _forget_airflow_stores() -> None:
+    """Airflow caches one filesystem per (protocol, conn_id) for the process: drop ours."""
+    from airflow.sdk.io import store
+
+    for alias in [
+        a for a in store._STORE_CACHE if a.endswith(("-smartprov_landing", "-smartprov_landing_uri"))
+    ]:
+        store._STORE_CACHE.pop(alias, None)
+
+
+@pytest.fixture(scope="session")
+def s3_client(s3_endpoint):
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=BUCKET)
+    for key, body in OBJECTS.items():
+        client.put_object(Bucket=BUCKET, Key=key, Body=body)
+    return client
+
+
+@pytest.fixture
+def landing(s3_client) -> ObjectLanding:
+    found = open_landing(f"s3://{BUCKET}/submissions")
+    assert isinstance(found, ObjectLanding)
+    return found
+
+
+def test_lists_regency_files_relative_to_prefix_without_litter(landing):
+    assert landing.url == "s3://landing/submissions"
+    assert landing.conn_id == "smartprov_landing"
+    files = landing.list_files()
+    assert files == EXPECTED
+    assert [f.folder for f in files] == ["3201", "3273", "3578", "3578", None]
+
+
+def test_connection_endpoint_is_used(landing, s3_endpoint):
+    landing.list_files()
+    assert landing.root.conn_id == "smartprov_landing"
+    assert landing.root.fs.s3.meta.endpoint_url == s3_endpoint
+
+
+def test_read_bytes_returns_exact_content(landing):
+    for file in landing.list_files():
+        assert landing.read_bytes(file) == OBJECTS[f"submissions/{file.path}"]
+
+
+def test_trailing_slash_and_bucket_root(s3_client):
+    assert open_landing(f"s3://{BUCKET}/submissions/").list_files() == EXPECTED
+    whole = ObjectLanding(f"s3://{BUCKET}")
+    paths = [f.path for f in whole.list_files()]
+    assert paths == [
+        "other/3201/y.xlsx",
+        "submissions-old/3201/x.xlsx",
+        *(f"submissions/{f.path}" for f in EXPECTED),
+    ]
+
+
+def test_new_objects_appear_in_the_next_listing(landing, s3_client):
+    before = landing.list_files()
+    key = "submissions/3204/baru.xlsx"
+    s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"new arrival")
+    try:
+        after = landing.list_files()
+        assert [f for f in after if f not in before] == [LandingFile("3204/baru.xlsx", 11)]
+        assert landing.read_bytes(LandingFile("3204/baru.xlsx", 11)) == b"new arrival"
+    finally:
+        s3_client.delete_object(Bucket=BUCKET, Key=key)
+
+
+@pytest.mark.parametrize("new_body", [b"x" * 200_000, b"FIRST"], ids=["grown", "same-size"])
+def test_object_replaced_after_listing_is_not_read(landing, s3_client, new_body):
+    key = "submissions/3205/ganti.xlsx"
+    s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"first")
+    try:
+        (listed,) = [f for f in landing.list_files() if f.path == "3205/ganti.xlsx"]
+        s3_client.put_object(Bucket=BUCKET, Key=key, Body=new_body)
+        # With the listing's cached details: the conditional GET (If-Match ETag) refuses.
+        with pytest.raises(LandingFileChanged):
+            landing.read_bytes(listed)
+        # In a process that did not list (no cached details): the HEAD's size refuses,
+        # or, when the size happens to match, the ETag does.
+        landing.root.fs.invalidate_cache()
+        if len(new_body) != listed.size:
+            with pytest.raises(LandingFileChanged, match="listed at"):
+                landing.read_bytes(listed)
+        else:
+            assert landing.read_bytes(listed) == new_body  # same size, fresh details: new content
+    finally:
+        s3_client.delete_object(Bucket=BUCKET, Key=key)
+
+
+def test_deleted_object_raises_file_not_found(landing, s3_client):
+    key = "submissions/3206/hapus.xlsx"
+    s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"soon gone")
+    (listed,) = [f for f in landing.list_files() if f.path == "3206/hapus.xlsx"]
+    s3_client.delete_object(Bucket=BUCKET, Key=key)
+    landing.root.fs.invalidate_cache()
+    with pytest.raises(FileNotFoundError):
+        landing.read_bytes(listed)
+
+
+def test_empty_prefix_is_empty_and_missing_bucket_is_an_error(s3_client):
+    assert ObjectLanding(f"s3://{BUCKET}/nothing-here").list_files() == []
+    with pytest.raises(FileNotFoundError, match="no-such-bucket"):
+        ObjectLanding("s3://no-such-bucket/submissions").list_files()
+
+
+def test_uri_form_connection_named_by_env(s3_client, s3_endpoint, monkeypatch):
+    uri = (
+        f"aws://{quote(ACCESS_KEY, safe='')}:{quote(SECRET_KEY, safe='')}@/"
+        f"?endpoint_url={quote(s3_endpoint, safe='')}&region_name=us-east-1"
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_SMARTPROV_LANDING_URI", uri)
+    monkeypatch.setenv("SMARTPROV_LANDING_CONN_ID", "smartprov_landing_uri")
+    via_env = ObjectLanding(f"s3://{BUCKET}/submissions")
+    assert via_env.conn_id == "smartprov_landing_uri"
+    assert via_env.list_files() == EXPECTED
+    # ObjectStoragePath's own convention, conn_id in the URL, wins over the environment.
+    in_url = ObjectLanding(f"s3://smartprov_landing@{BUCKET}/submissions")
+    assert in_url.conn_id == "smartprov_landing"
+    assert in_url.list_files() == EXPECTED
+
+
+@pytest.mark.parametrize("url", ["gs://bucket/x", "s3:///no-bucket", "s3://b/p?versionId=1"])
+def test_rejects_urls_it_cannot_serve(url):
+    with pytest.raises(ValueError):
+        ObjectLanding(url)
