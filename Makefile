@@ -35,7 +35,8 @@ run: venv
 	@mkdir -p var
 	smartprov sample --out var/landing --province $(PROVINCE)
 	@airflow db migrate > var/airflow-migrate.log 2>&1 || { cat var/airflow-migrate.log; exit 1; }
-	SMARTPROV_LANDING_URL=$(CURDIR)/var/landing airflow dags test smartprov_nightly > var/last-dag-test.log 2>&1 \
+	SMARTPROV_LANDING_URL=$(CURDIR)/var/landing SMARTPROV_ALERTS_EMAIL_ENABLED=$${SMARTPROV_ALERTS_EMAIL_ENABLED:-false} \
+	  airflow dags test smartprov_nightly > var/last-dag-test.log 2>&1 \
 	  || { tail -n 60 var/last-dag-test.log; echo "DAG run failed: full log in var/last-dag-test.log"; exit 1; }
 	@smartprov summary --province $(PROVINCE)
 

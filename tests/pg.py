@@ -1,10 +1,10 @@
 """PostgreSQL for tests: the admin DSN, and throw-away databases.
 
-    from pg import fresh_database, pg_admin_dsn   # pg_admin_dsn is a fixture
+    from pg import fresh_database, pg_admin_dsn   # or `from .pg import …` once tests/ is a package
 
     def test_something(pg_admin_dsn):
-        with fresh_database("smartprov_prod_") as db:   # db.name, db.dsn, db.dsn_as(user, pw)
-            ...
+        with fresh_database("smartprov_prod_") as db:   # a superuser URL (str) to the new database
+            Warehouse(db)                                # db.name, db.dsn, db.dsn_as(), db.url_as()
 
 Settings: env SMARTPROV_TEST_PG_DSN (default postgresql://postgres@127.0.0.1:5432/postgres),
 a superuser's DSN to a maintenance database. When the server cannot be reached the test is
@@ -20,7 +20,6 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
@@ -40,7 +39,7 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _probe(dsn: str) -> str | None:
     """None when a superuser session opens on `dsn`, else why not (cached per process)."""
     try:
@@ -75,14 +74,30 @@ def pg_admin_dsn() -> str:
     return require_pg_admin_dsn()
 
 
-@dataclass(frozen=True)
-class PgDatabase:
+class PgDatabase(str):
+    """A throw-away database. The string itself is a superuser URL to it, ready for
+    `Warehouse(url)` / SMARTPROV_WAREHOUSE_URL / psycopg.connect; `name`, `dsn_as(user, pw)`
+    and `url_as(user, pw)` give the rest."""
+
     name: str
     admin_dsn: str  # the maintenance database's DSN
 
+    def __new__(cls, name: str, admin_dsn: str) -> PgDatabase:
+        from psycopg.conninfo import conninfo_to_dict
+
+        info = conninfo_to_dict(admin_dsn)
+        self = super().__new__(cls, _url(info, name, info.get("user"), info.get("password")))
+        self.name = name
+        self.admin_dsn = admin_dsn
+        return self
+
+    @property
+    def url(self) -> str:
+        return str(self)
+
     @property
     def dsn(self) -> str:
-        """Superuser connection string to this database."""
+        """Superuser libpq connection string to this database."""
         return self.dsn_as()
 
     def dsn_as(self, user: str | None = None, password: str | None = None) -> str:
@@ -96,16 +111,21 @@ class PgDatabase:
         return make_conninfo(self.admin_dsn, **extra)
 
     def url_as(self, user: str, password: str | None = None) -> str:
-        """A `postgresql://` URL (for smartprov's Warehouse / SMARTPROV_WAREHOUSE_URL)."""
-        from urllib.parse import quote
-
+        """A `postgresql://` URL to this database as another role."""
         from psycopg.conninfo import conninfo_to_dict
 
-        info = conninfo_to_dict(self.admin_dsn)
-        auth = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
-        host = info.get("host") or "127.0.0.1"
-        port = info.get("port") or "5432"
-        return f"postgresql://{auth}@{host}:{port}/{self.name}"
+        return _url(conninfo_to_dict(self.admin_dsn), self.name, user, password)
+
+
+def _url(info: dict, dbname: str, user: str | None, password: str | None) -> str:
+    from urllib.parse import quote
+
+    auth = ""
+    if user:
+        auth = quote(str(user), safe="") + (f":{quote(str(password), safe='')}" if password else "") + "@"
+    host = info.get("host") or "127.0.0.1"
+    port = info.get("port") or "5432"
+    return f"postgresql://{auth}{host}:{port}/{dbname}"
 
 
 @contextlib.contextmanager

@@ -141,7 +141,13 @@ def smtp(smtp_server, monkeypatch):
 
 @pytest.fixture
 def webhook(webhook_server, monkeypatch):
-    def configure(fmt: str = "generic", password: str | None = "s3cret-token"):
+    def configure(fmt: str = "generic", password: str | None = "s3cret-token", uri: bool = False):
+        if uri:  # the form a Slack URL takes: the secret is the path
+            monkeypatch.setenv(
+                "AIRFLOW_CONN_SMARTPROV_WEBHOOK",
+                f"http://127.0.0.1:{webhook_server.port}/services/T000/B000/XXXX?format={fmt}",
+            )
+            return webhook_server
         conn = {
             "conn_type": "http",
             "host": "127.0.0.1",
@@ -722,11 +728,12 @@ def test_webhook_generic_and_slack(smtp, webhook, wh):
     notify_run(report, wh, cfg, today=TODAY)  # rerun: nothing on either channel
     assert hooks.take() == [] and smtp.take() == []
 
-    hooks = webhook("slack", password=None)
+    hooks = webhook("slack", uri=True)
     report2 = make_report(run_id="manual__slack", errors=["landing zone unreachable: <!channel> timeout"])
     notify_run(report2, wh, cfg, today=TODAY)
     [req] = hooks.take()
     body = req["json"]
+    assert req["path"] == "/services/T000/B000/XXXX"
     assert "Authorization" not in req["headers"]
     assert set(body) == {"text", "blocks"}
     assert body["blocks"][0]["type"] == "header" and body["blocks"][1]["text"]["type"] == "mrkdwn"
@@ -800,7 +807,7 @@ def test_failure_notifiers_without_webhook_connection(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_SMARTPROV_WEBHOOK", raising=False)
     [mail, chat] = failure_notifiers(make_config(webhook_enabled=None))
     chat.notify({"dag_id": "d", "run_id": "r"})  # auto: a missing Connection is skipped quietly
-    [required] = [n for n in failure_notifiers(make_config(webhook_enabled=True)) if n is not None][1:]
+    required = failure_notifiers(make_config(webhook_enabled=True))[-1]
     from smartprov.alerts.channels import ConnectionMissing
 
     with pytest.raises(ConnectionMissing):
@@ -808,9 +815,10 @@ def test_failure_notifiers_without_webhook_connection(monkeypatch):
     assert [type(n).__name__ for n in failure_notifiers(make_config(webhook_enabled=False))] == [
         "SmartprovSmtpNotifier"
     ]
-    assert [type(n).__name__ for n in failure_notifiers(make_config(failure_to=[], digest_to=[]))] == [
-        "WebhookNotifier"
-    ]
+    assert [
+        type(n).__name__
+        for n in failure_notifiers(make_config(failure_to=[], digest_to=[], webhook_enabled=None))
+    ] == ["WebhookNotifier"]
     assert failure_notifiers(make_config(enabled=False)) == []
 
 
@@ -849,3 +857,113 @@ with Warehouse("duckdb:///{tmp_path}/cli.duckdb") as wh:
     assert len(result["sent"]) == 2 and not result["errors"]
     rcpts = sorted(tuple(m["rcpt_tos"]) for m in smtp_server.take())
     assert rcpts == [(DIGEST_TO[0],), ("diskominfo@bandungkab.example", PROVINCE_CC[0])]
+
+
+def test_webhook_connection_forms(monkeypatch):
+    from smartprov.alerts.channels import webhook_target
+
+    cases = {
+        "https://hooks.slack.com/services/T0/B0/XyZ?format=slack": (
+            "https://hooks.slack.com/services/T0/B0/XyZ",
+            "slack",
+        ),
+        json.dumps({"conn_type": "http", "host": "https://chat.example/api/hook", "extra": {}}): (
+            "https://chat.example/api/hook",
+            "generic",
+        ),
+        json.dumps(
+            {"conn_type": "http", "host": "chat.example", "port": 8443, "extra": {"endpoint": "x/y"}}
+        ): ("http://chat.example:8443/x/y", "generic"),
+    }
+    for value, (url, fmt) in cases.items():
+        monkeypatch.setenv("AIRFLOW_CONN_CHAT", value)
+        target = webhook_target("chat")
+        assert (target.url, target.format) == (url, fmt)
+        assert "XyZ" not in repr(target)  # the secret path never shows in logs
+
+
+@pytest.mark.postgres
+def test_ledger_and_deadlines_on_postgres(smtp):
+    """The same DDL and queries on PostgreSQL: dedup keys, deadlines, a rerun sending nothing."""
+    try:
+        from pg import fresh_database
+    except ImportError:  # tests/ imported as a package
+        from .pg import fresh_database
+    from psycopg.conninfo import conninfo_to_dict
+
+    with fresh_database("smartprov_alerts_") as db:
+        info = conninfo_to_dict(db.admin_dsn)
+        wh = Warehouse(db.url_as(info.get("user") or "postgres", info.get("password")))
+        try:
+            wh.ensure_schema()
+            insert_submissions(wh, [{"region_code": "32.04", "kind": "EVALUASI", "period": "2025"}])
+            cfg = make_config()
+            cfg.deadlines = {"EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1)}
+            report = make_report()
+            first = notify_run(report, wh, cfg, today=TODAY)
+            assert not first["errors"] and len(first["sent"]) == 3 and len(smtp.take()) == 3
+            overdue = {o["region_code"] for o in first["overdue"]}
+            assert "32.04" not in overdue and "32.73" not in overdue and "32.01" in overdue
+            again = notify_run(report, wh, cfg, today=TODAY)
+            assert again["sent"] == [] and smtp.take() == []
+            assert wh.fetchall("SELECT count(*) FROM audit.notifications")[0][0] == 2 + 1 + 3
+        finally:
+            wh.close()
+
+
+FAILING_DAG = """
+import pendulum
+from airflow.sdk import DAG, task
+from smartprov.alerts import AlertConfig, failure_notifiers
+
+cfg = AlertConfig.from_dict({"from_email": "smartprov@prov.example", "failures": {"to": ["oncall@prov.example"]}})
+with DAG("smartprov_alerts_failing", start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"), schedule=None,
+         on_failure_callback=failure_notifiers(cfg)):
+    @task(on_failure_callback=failure_notifiers(cfg), retries=0)
+    def load():
+        raise RuntimeError("warehouse unreachable (test)")
+    load()
+"""
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_airflow_calls_failure_notifiers(smtp_server, webhook_server, tmp_path):
+    """`airflow dags test` on a failing DAG: the task and the DAG-run callbacks both alert, on both channels."""
+    smtp_server.take()
+    webhook_server.take()
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "failing.py").write_text(FAILING_DAG, encoding="utf-8")
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn_json(smtp_server.port),
+        "AIRFLOW_CONN_SMARTPROV_WEBHOOK": f"http://127.0.0.1:{webhook_server.port}/hooks/failures?format=generic",
+    }
+    airflow = [sys.executable, "-m", "airflow"]
+    migrate = subprocess.run(
+        [*airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    run = subprocess.run(
+        [*airflow, "dags", "test", "smartprov_alerts_failing"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode != 0  # the DAG run failed, as designed
+    assert "Callback failed" not in run.stdout + run.stderr
+    mails = smtp_server.take()
+    subjects = sorted(m["msg"]["Subject"] for m in mails)
+    assert len(mails) == 2 and all(m["rcpt_tos"] == ["oncall@prov.example"] for m in mails), subjects
+    assert any("smartprov_alerts_failing.load" in s for s in subjects)  # the task's callback
+    task_mail = next(m for m in mails if "smartprov_alerts_failing.load" in m["msg"]["Subject"])
+    assert "RuntimeError: warehouse unreachable (test)" in parts(task_mail["msg"])["text"]
+    posts = webhook_server.take()
+    assert len(posts) == 2 and {p["path"] for p in posts} == {"/hooks/failures"}
+    assert {p["json"]["event"] for p in posts} == {"pipeline_failure"}
+    assert {p["json"]["dag_id"] for p in posts} == {"smartprov_alerts_failing"}

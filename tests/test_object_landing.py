@@ -180,6 +180,39 @@ def test_object_replaced_after_listing_is_not_read(landing, s3_client, new_body)
         s3_client.delete_object(Bucket=BUCKET, Key=key)
 
 
+def test_open_streams_for_hashing(landing):
+    import hashlib
+
+    from smartprov.landing import sha256_of
+
+    for file in landing.list_files():
+        body = OBJECTS[f"submissions/{file.path}"]
+        assert sha256_of(landing, file) == hashlib.sha256(body).hexdigest()
+        with landing.open(file) as fh:
+            assert fh.size == file.size
+            assert fh.read() == body
+            assert fh.read() == b""
+
+
+def test_stream_meets_a_replacement_midway(landing, s3_client):
+    key = "submissions/3207/besar.xlsx"
+    first = bytes(range(256)) * 1000  # 256 kB
+    s3_client.put_object(Bucket=BUCKET, Key=key, Body=first)
+    try:
+        (listed,) = [f for f in landing.list_files() if f.path == "3207/besar.xlsx"]
+        with landing.open(listed, block_size=64 * 1024) as fh:
+            assert fh.read(1000) == first[:1000]
+            s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"y" * len(first))  # same size
+            with pytest.raises(LandingFileChanged, match="while being read"):
+                fh.read()
+        s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"z" * 10)
+        landing.root.fs.invalidate_cache()
+        with pytest.raises(LandingFileChanged, match="listed at"):
+            landing.open(listed)
+    finally:
+        s3_client.delete_object(Bucket=BUCKET, Key=key)
+
+
 def test_deleted_object_raises_file_not_found(landing, s3_client):
     key = "submissions/3206/hapus.xlsx"
     s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"soon gone")

@@ -10,10 +10,13 @@ import secrets
 
 import psycopg
 import pytest
-from pg import fresh_database, pg_admin_dsn  # noqa: F401 (fixture)
 from psycopg import errors, sql
-
 from smartprov import pg_roles
+
+try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
+    from .pg import fresh_database, pg_admin_dsn  # noqa: F401 (fixture)
+except ImportError:
+    from pg import fresh_database, pg_admin_dsn  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.postgres
 
@@ -41,7 +44,9 @@ def warehouse(pg_admin_dsn):  # noqa: F811
                     analyst_role=roles["analyst"],
                     loader_password=passwords["loader"],
                 )
-            assert pg_roles.create_analyst_login(pg_admin_dsn, roles["alice"], passwords["alice"], roles["analyst"])
+            assert pg_roles.create_analyst_login(
+                pg_admin_dsn, roles["alice"], passwords["alice"], roles["analyst"]
+            )
             assert not pg_roles.create_analyst_login(
                 pg_admin_dsn, roles["alice"], passwords["alice"], roles["analyst"]
             )
@@ -197,7 +202,9 @@ def test_rerun_after_objects_exist_keeps_access(loaded, pg_admin_dsn):  # noqa: 
     # A grant someone made by hand outside marts is taken back by the next run.
     with psycopg.connect(db.dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA raw TO {}").format(sql.Identifier(roles["analyst"])))
-        conn.execute(sql.SQL("GRANT SELECT ON raw.secret_rows TO {}").format(sql.Identifier(roles["analyst"])))
+        conn.execute(
+            sql.SQL("GRANT SELECT ON raw.secret_rows TO {}").format(sql.Identifier(roles["analyst"]))
+        )
     pg_roles.setup_roles(pg_admin_dsn, db.name, loader_role=roles["loader"], analyst_role=roles["analyst"])
     with connect_as(loaded, "alice") as conn:
         assert conn.execute("SELECT count(*) FROM marts.province_scorecard").fetchone() == (1,)

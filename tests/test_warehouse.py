@@ -9,7 +9,7 @@ import pytest
 from smartprov import schema
 from smartprov.warehouse import Warehouse, WarehouseUrl
 
-from .pg import fresh_database
+from pg import fresh_database
 
 
 def test_urls_parse_and_hide_passwords():

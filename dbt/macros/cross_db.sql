@@ -56,19 +56,20 @@
 {%- endmacro %}
 
 {# numerator / denominator as a decimal, null when the denominator is null or 0. #}
+{# (The outer cast keeps the type's scale: PostgreSQL drops it for a CASE with a null branch.) #}
 {% macro safe_ratio(numerator, denominator, scale=4) -%}
-    case
+    cast(case
         when {{ denominator }} is null or {{ denominator }} = 0 then null
         else {{ smartprov.round_decimal('cast(' ~ numerator ~ ' as decimal(38, 10)) / cast(' ~ denominator ~ ' as decimal(38, 10))', scale) }}
-    end
+    end as decimal(18, {{ scale }}))
 {%- endmacro %}
 
 {# 100 * part / whole, rounded to 2 decimals; null when whole is null or 0. #}
 {% macro percentage(part, whole) -%}
-    case
+    cast(case
         when {{ whole }} is null or {{ whole }} = 0 then null
         else {{ smartprov.round_decimal('100.0 * cast(' ~ part ~ ' as decimal(38, 10)) / cast(' ~ whole ~ ' as decimal(38, 10))', 2, 9) }}
-    end
+    end as decimal(9, 2))
 {%- endmacro %}
 
 {# Sorted, de-duplicated, separator-joined list of a text column (dbt.listagg underneath). #}

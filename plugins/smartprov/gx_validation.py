@@ -194,7 +194,7 @@ class SuiteRunner:
     # -- Data Docs ------------------------------------------------------------------------
 
     def _remember(self, suite_name: str, sheet_name: str, result) -> None:
-        """Keep a slim copy of the result in the context's (in-memory) results store for Data Docs."""
+        """Store the result, without its per-row lists, in the context's in-memory results store (Data Docs)."""
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,

@@ -37,6 +37,10 @@ DEFAULT_LANDING_CONN_ID = "smartprov_landing"
 SUPPORTED_SCHEMES = frozenset({"s3", "s3a"})
 
 
+# Read-ahead of a streaming reader (ObjectLanding.open): one ranged GET per block.
+STREAM_BLOCK_BYTES = 8 * 1024 * 1024
+
+
 class LandingFileChanged(OSError):
     """The object's size differs from the listing's: it was replaced after `list_files()`.
 
@@ -121,6 +125,28 @@ class ObjectLanding:
         found.sort(key=lambda f: f.path)
         return found
 
+    def open(self, file: LandingFile, block_size: int = STREAM_BLOCK_BYTES) -> _ObjectReader:
+        """A binary reader over the object, for streaming (hashing): memory ~ `block_size`.
+
+        Same guarantees as read_bytes: the size is checked against the listing before any
+        byte is read, every ranged GET is conditional on the opening ETag, and the reader
+        ends at the listed size. A replaced object raises LandingFileChanged, at open or
+        at the read that meets the change.
+        """
+        from s3fs.utils import FileExpired
+
+        where = f"{self.url.rstrip('/')}/{file.path}"
+        try:
+            handle = (self.root / file.path).open("rb", cache_type="readahead", block_size=block_size)
+        except FileExpired as exc:
+            raise LandingFileChanged(f"{where}: replaced after listing (ETag changed)") from exc
+        if handle.size != file.size:
+            handle.close()
+            raise LandingFileChanged(
+                f"{where}: listed at {file.size} bytes, now {handle.size}; replaced after listing"
+            )
+        return _ObjectReader(handle, where)
+
     def read_bytes(self, file: LandingFile) -> bytes:
         """The object's bytes, never more than the listed `file.size`.
 
@@ -147,3 +173,32 @@ class ObjectLanding:
         if len(data) != file.size:
             raise LandingFileChanged(f"{where}: read {len(data)} of {file.size} bytes")
         return data
+
+
+class _ObjectReader:
+    """A read-only binary file over one object; s3fs's ETag mismatch becomes LandingFileChanged."""
+
+    def __init__(self, handle, where: str):
+        self._handle = handle
+        self._where = where
+        self.size: int = handle.size
+
+    def read(self, size: int = -1) -> bytes:
+        from s3fs.utils import FileExpired
+
+        try:
+            return self._handle.read(size)
+        except FileExpired as exc:
+            raise LandingFileChanged(f"{self._where}: replaced while being read (ETag changed)") from exc
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> _ObjectReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -86,7 +86,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
             payloads[sub.submission_id] = data
         parsed.append(sub)
 
-    validator = BatchValidator(today=today)
+    validator = BatchValidator(today=today, run_name=run_dir.name)
     results: list[dict[str, Any]] = []
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
@@ -114,7 +114,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
             arrivals = {(e["sha256"], e["path"]) for e in discovery["files"]} - wh.known_arrivals()
             wh.record_arrivals(sorted(arrivals), run_id, received_at)
 
-    data_docs = validator.write_data_docs(run_dir / "data_docs")
+    data_docs = validator.write_data_docs(run_dir / "data_docs")  # → data_docs/<run>/index.html
     processed = {r["path"] for r in results}
     results.extend(
         _duplicate_entry(e)
@@ -250,11 +250,7 @@ def finish_run(
         "submissions": submissions,
         "errors": errors or [],
     }
-    text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
-    (run_dir / "report.json").write_text(text, encoding="utf-8")
-    if report_copy:
-        Path(report_copy).parent.mkdir(parents=True, exist_ok=True)
-        Path(report_copy).write_text(text, encoding="utf-8")
+    _write_report(report, report_copy)
     return report
 
 
@@ -284,6 +280,25 @@ def province_summary(warehouse_url: str, province: str) -> str:
     )
 
 
+def send_alerts(
+    report: dict[str, Any], warehouse_url: str, *, raise_on_error: bool = False
+) -> dict[str, Any]:
+    """Province digest and regency feedback for this run; the report records what went out."""
+    from smartprov.alerts import notify_run
+
+    report["alerts"] = notify_run(report, warehouse_url, raise_on_error=raise_on_error)
+    _write_report(report)
+    return report["alerts"]
+
+
+def _write_report(report: dict[str, Any], copy: str | None = None) -> None:
+    text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    Path(report["report_path"]).write_text(text, encoding="utf-8")
+    if copy:
+        Path(copy).parent.mkdir(parents=True, exist_ok=True)
+        Path(copy).write_text(text, encoding="utf-8")
+
+
 def run_once(
     landing_url: str,
     warehouse_url: str,
@@ -300,11 +315,9 @@ def run_once(
     summary = validate_and_load(discovery, warehouse_url, today=today)
     dbt = build_marts(warehouse_url, changed=summary["changed"]) if build else None
     report = finish_run(
-        summary,
-        warehouse_url,
-        landing_url=landing_url,
-        started_at=discovery["started_at"],
-        dbt=dbt,
-        report_copy=report_copy,
+        summary, warehouse_url, landing_url=landing_url, started_at=discovery["started_at"], dbt=dbt
     )
+    if notify:
+        send_alerts(report, warehouse_url)
+    _write_report(report, report_copy)
     return report

@@ -72,20 +72,38 @@ IDENTITY_GUIDANCE: dict[str, tuple[str, str]] = {
 # Per sheet and column: (Indonesian detail, English description).
 COLUMN_HELP: dict[str, dict[str, tuple[str, str]]] = {
     "Program": {
-        "kode_program": ("Kode unik program, maks. 20 karakter, mis. SG-01.", "Unique program code, at most 20 characters."),
-        "nama_program": ("Nama program/inovasi, maks. 250 karakter.", "Program name, at most 250 characters."),
-        "dimensi": ("Salah satu dari enam dimensi; pilih dari daftar.", "One of the six dimensions; choose from the list."),
-        "elemen": ("Salah satu dari tiga elemen dimensi tersebut; pilih dari daftar.", "One of that dimension's three elements."),
+        "kode_program": (
+            "Kode unik program, maks. 20 karakter, mis. SG-01.",
+            "Unique program code, at most 20 characters.",
+        ),
+        "nama_program": (
+            "Nama program/inovasi, maks. 250 karakter.",
+            "Program name, at most 250 characters.",
+        ),
+        "dimensi": (
+            "Salah satu dari enam dimensi; pilih dari daftar.",
+            "One of the six dimensions; choose from the list.",
+        ),
+        "elemen": (
+            "Salah satu dari tiga elemen dimensi tersebut; pilih dari daftar.",
+            "One of that dimension's three elements.",
+        ),
         "opd_penanggung_jawab": (
             "OPD penanggung jawab; beberapa OPD dipisahkan dengan ; (OPD pertama = OPD utama).",
             "Responsible agency (OPD); several separated by ; (the first one leads).",
         ),
-        "tahun_mulai": ("Tahun mulai, di dalam periode masterplan.", "Start year, within the masterplan period."),
+        "tahun_mulai": (
+            "Tahun mulai, di dalam periode masterplan.",
+            "Start year, within the masterplan period.",
+        ),
         "tahun_selesai": (
             "Tahun selesai, di dalam periode masterplan dan tidak sebelum tahun mulai.",
             "End year, within the masterplan period and not before the start year.",
         ),
-        "quick_win": ("Ya/Tidak; kosong = Tidak. Tepat satu quick win per dimensi.", "Yes/No; exactly one quick win per dimension."),
+        "quick_win": (
+            "Ya/Tidak; kosong = Tidak. Tepat satu quick win per dimensi.",
+            "Yes/No; exactly one quick win per dimension.",
+        ),
         "anggaran_rp": (
             "Rencana anggaran dalam rupiah, mis. 1500000000, Rp 1.500.000.000, 1,5 M atau 750 jt.",
             "Planned budget in rupiah (M = miliar = 10^9, jt = juta = 10^6).",
@@ -115,7 +133,10 @@ COLUMN_HELP: dict[str, dict[str, tuple[str, str]]] = {
             "Anggaran yang terealisasi pada tahun evaluasi, dalam rupiah (opsional).",
             "Budget spent in the evaluated year, in rupiah (optional).",
         ),
-        "capaian": ("Capaian terhadap target program, angka >= 0 (opsional).", "Achieved value of the program's target (optional)."),
+        "capaian": (
+            "Capaian terhadap target program, angka >= 0 (opsional).",
+            "Achieved value of the program's target (optional).",
+        ),
         "keterangan": ("Keterangan (opsional).", "Remarks (optional)."),
     },
     "Kesiapan": {
@@ -125,7 +146,10 @@ COLUMN_HELP: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "indikator": ("Indikator penilaian, unik di dalam pilarnya.", "Indicator, unique within its pillar."),
         "skor": ("Skor tingkat kematangan 1-5.", "Maturity score from 1 to 5."),
-        "bukti": ("Tautan atau nama dokumen bukti (opsional).", "Evidence: a link or document name (optional)."),
+        "bukti": (
+            "Tautan atau nama dokumen bukti (opsional).",
+            "Evidence: a link or document name (optional).",
+        ),
     },
     "Indeks": {
         "aspek": (
@@ -347,7 +371,9 @@ def data_sheet(
     if year is not None:
         title += f" Tahun {year}"
     title += f" — {region.name}"
-    header = [Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None) for name in names]
+    header = [
+        Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None) for name in names
+    ]
     spec = SheetSpec(
         sheet.name,
         rows=[[Cell(title, "title")], header, *[list(r) for r in rows]],
@@ -368,7 +394,9 @@ def identity_sheet(
     fixed = {"jenis_dokumen", "versi_template", "kode_wilayah", "nama_wilayah"}
     rows: list[list[Any]] = []
     validations: list[Validation] = []
-    for row_index, f in enumerate((f for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for), 1):
+    for row_index, f in enumerate(
+        (f for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for), 1
+    ):
         value = values.get(f.label)
         if guidance and not isinstance(value, Cell):
             fmt = "@" if f.label in ("kode_wilayah", "versi_template", "nomor_dokumen") else None
@@ -383,8 +411,15 @@ def identity_sheet(
             if f.type == "year":
                 low = str(contract.FIRST_EVALUATION_YEAR) if f.label == "tahun_evaluasi" else "2000"
                 validations.append(
-                    Validation(cell, "whole", low, "2100", operator="between", error_style="warning",
-                               error="Isi tahun, mis. 2024. / Enter a year.")
+                    Validation(
+                        cell,
+                        "whole",
+                        low,
+                        "2100",
+                        operator="between",
+                        error_style="warning",
+                        error="Isi tahun, mis. 2024. / Enter a year.",
+                    )
                 )
             elif f.label == "jenis_dokumen" and refs and "kind" in refs:
                 validations.append(Validation(cell, "list", refs["kind"]))
@@ -397,11 +432,20 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
     """Petunjuk: how to fill in the workbook, Indonesian first, English second."""
     kind = normalize_kind(kind)
     sheets = contract.sheets_for(kind)
-    doc_id = "Masterplan (Rencana Induk) Smart City" if kind == contract.MASTERPLAN else "Evaluasi Tahunan Smart City"
+    doc_id = (
+        "Masterplan (Rencana Induk) Smart City"
+        if kind == contract.MASTERPLAN
+        else "Evaluasi Tahunan Smart City"
+    )
     doc_en = "Smart City masterplan" if kind == contract.MASTERPLAN else "annual Smart City evaluation"
     rows: list[list[Any]] = [
         [Cell(f"Petunjuk Pengisian {doc_id} — {region.name}", "title")],
-        [Cell(f"Instructions: {doc_en} — {region.name} (template versi {contract.TEMPLATE_VERSION})", "subtitle")],
+        [
+            Cell(
+                f"Instructions: {doc_en} — {region.name} (template versi {contract.TEMPLATE_VERSION})",
+                "subtitle",
+            )
+        ],
         [],
         [Cell("Langkah pengisian", "heading"), None, Cell("Steps", "heading")],
     ]
@@ -454,7 +498,9 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
     for i, (sid, sen) in enumerate(zip(steps_id, steps_en, strict=True), 1):
         rows.append([i, Cell(sid, "wrap"), Cell(sen, "wrap")])
     rows += [[], [Cell("Kolom per lembar / Columns per sheet", "heading")]]
-    rows.append([Cell(h, "table_header") for h in ("Lembar / Sheet", "Kolom / Column", "Keterangan", "Description")])
+    rows.append(
+        [Cell(h, "table_header") for h in ("Lembar / Sheet", "Kolom / Column", "Keterangan", "Description")]
+    )
     for sheet in sheets:
         for col in sheet.columns:
             detail_id, detail_en = COLUMN_HELP.get(sheet.name, {}).get(col.name, ("", ""))

@@ -33,8 +33,9 @@ FRAME_DTYPES = {
 class BatchValidator:
     """Validates batches of submissions; holds the run's single GX runner."""
 
-    def __init__(self, today: dt.date | None = None):
+    def __init__(self, today: dt.date | None = None, run_name: str | None = None):
         self.today = today or dt.date.today()
+        self.run_name = run_name
         self._runner = None
 
     @property
@@ -42,7 +43,7 @@ class BatchValidator:
         if self._runner is None:
             from smartprov.gx_validation import SuiteRunner
 
-            self._runner = SuiteRunner()
+            self._runner = SuiteRunner(run_name=self.run_name)
         return self._runner
 
     def suite_parameters(self) -> dict[str, Any]:

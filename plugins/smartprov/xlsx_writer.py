@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
@@ -120,20 +123,31 @@ def list_source(sheet: str, col: int, first_row: int, count: int) -> str:
     return f"'{sheet}'!${letter}${first_row}:${letter}${first_row + max(count, 1) - 1}"
 
 
-def _make_cell(ws: Any, spec: Any) -> Any:
+def _make_cell(ws: Any, spec: Any, styles: dict[tuple, StyleArray]) -> Any:
     if isinstance(spec, Cell):
         value, style, number_format, note = spec.value, spec.style, spec.number_format, spec.note
     else:
         value, style, number_format, note = spec, None, None, None
     cell = WriteOnlyCell(ws, value)
-    if needs_text_guard(value):
+    guard = needs_text_guard(value)
+    if guard:
         cell.data_type = "s"  # openpyxl would make "=..." a formula and "#N/A" an error
-        cell.quotePrefix = True
-    if style:
-        for attr, obj in STYLES[style].items():
-            setattr(cell, attr, obj)
-    if number_format:
-        cell.number_format = number_format
+    if style or number_format or guard:
+        # registering a style with the workbook hashes every font/fill/border: do it once per
+        # workbook and combination, then copy the resulting style indices
+        key = (style, number_format, guard)
+        cached = styles.get(key)
+        if cached is not None:
+            cell._style = copy(cached)
+        else:
+            if guard:
+                cell.quotePrefix = True
+            if style:
+                for attr, obj in STYLES[style].items():
+                    setattr(cell, attr, obj)
+            if number_format:
+                cell.number_format = number_format
+            styles[key] = copy(cell._style)
     if note:
         comment = Comment(note, "smartprov")
         comment.width = 320
@@ -142,7 +156,7 @@ def _make_cell(ws: Any, spec: Any) -> Any:
     return cell
 
 
-def _row_values(ws: Any, row: Sequence[Any]) -> list[Any]:
+def _row_values(ws: Any, row: Sequence[Any], styles: dict[tuple, StyleArray]) -> list[Any]:
     """Plain values pass through (fast path); anything special becomes a fresh cell.
 
     When a row holds a Cell, every non-empty value of the row gets its own cell, because
@@ -150,7 +164,7 @@ def _row_values(ws: Any, row: Sequence[Any]) -> list[Any]:
     """
     if not any(isinstance(v, Cell) or needs_text_guard(v) for v in row):
         return list(row)
-    return [None if v is None else _make_cell(ws, v) for v in row]
+    return [None if v is None else _make_cell(ws, v, styles) for v in row]
 
 
 class _DeterministicZip(zipfile.ZipFile):
@@ -165,12 +179,27 @@ class _DeterministicZip(zipfile.ZipFile):
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
+        if isinstance(filename, io.BytesIO):
+            self.writestr(arcname, filename.getvalue())
+            return
         with open(filename, "rb") as f:
             data = f.read()
         self.writestr(arcname or Path(filename).name, data)
 
 
-def build_workbook(sheets: Iterable[SheetSpec], *, title: str | None = None, active: int | None = None) -> Workbook:
+class _MemoryWorksheetWriter(WorksheetWriter):
+    """openpyxl's sheet writer, streaming into memory instead of a temporary file."""
+
+    def __init__(self, ws: Any):
+        super().__init__(ws, out=io.BytesIO())
+
+    def cleanup(self) -> None:
+        pass
+
+
+def build_workbook(
+    sheets: Iterable[SheetSpec], *, title: str | None = None, active: int | None = None
+) -> Workbook:
     wb = Workbook(write_only=True)
     props = wb.properties
     props.creator = "smartprov"
@@ -179,6 +208,7 @@ def build_workbook(sheets: Iterable[SheetSpec], *, title: str | None = None, act
     props.modified = FIXED_TIMESTAMP
     if title:
         props.title = title
+    styles: dict[tuple, StyleArray] = {}
     for spec in sheets:
         ws = wb.create_sheet(spec.name)
         if spec.hidden:
@@ -210,14 +240,19 @@ def build_workbook(sheets: Iterable[SheetSpec], *, title: str | None = None, act
             ws.data_validations.append(dv)
         for ref in spec.merges:
             ws.merged_cells.add(ref)
+        # what WriteOnlyWorksheet._get_writer does, with an in-memory stream
+        ws._writer = _MemoryWorksheetWriter(ws)
+        ws._writer.write_top()
         for row in spec.rows:
-            ws.append(_row_values(ws, row))
+            ws.append(_row_values(ws, row, styles))
     if active is not None:
         wb.active = active
     return wb
 
 
-def workbook_bytes(sheets: Iterable[SheetSpec], *, title: str | None = None, active: int | None = None) -> bytes:
+def workbook_bytes(
+    sheets: Iterable[SheetSpec], *, title: str | None = None, active: int | None = None
+) -> bytes:
     wb = build_workbook(sheets, title=title, active=active)
     buf = io.BytesIO()
     with _DeterministicZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:

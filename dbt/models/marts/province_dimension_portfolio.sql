@@ -24,14 +24,26 @@ programs as (
     group by region_code, dimension, element
 ),
 
+-- one row per distinct agency (case and surrounding spaces ignored), alphabetically first spelling
+distinct_agencies as (
+    select
+        region_code,
+        dimension,
+        element,
+        agency_key,
+        min(agency_name)                              as agency_name
+    from {{ ref('int_program_agencies_current') }}
+    group by region_code, dimension, element, agency_key
+),
+
 agencies as (
     select
         region_code,
         dimension,
         element,
-        count(distinct agency_key)                    as agencies,
+        count(*)                                      as agencies,
         {{ smartprov.distinct_list('agency_name') }}  as agency_names
-    from {{ ref('int_program_agencies_current') }}
+    from distinct_agencies
     group by region_code, dimension, element
 )
 

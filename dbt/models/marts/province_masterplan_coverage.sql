@@ -33,10 +33,10 @@ select
     cast(coalesce(programs.programs, 0) as integer)   as programs,
     cast(coalesce(programs.quick_wins, 0) as integer) as quick_wins,
     cast(coalesce(programs.programs_without_budget, 0) as integer) as programs_without_budget,
-    case
+    cast(case
         when masterplans.masterplan_submission_id is not null
-            then cast(coalesce(programs.budget_total_idr, 0) as decimal(20, 2))
-    end                                               as budget_total_idr,
+            then coalesce(programs.budget_total_idr, 0)
+    end as decimal(20, 2))                            as budget_total_idr,
     masterplans.received_at                           as last_submitted_at
 from regencies
 left join masterplans

@@ -234,11 +234,11 @@ def _rule_summary(sub: dict[str, Any], severity: str | None) -> str:
     return ", ".join(top) + (f", +{rest}" if rest > 0 else "")
 
 
-def _examples(sub: dict[str, Any], severity: str | None, lang: str) -> list[dict[str, Any]]:
+def _examples(sub: dict[str, Any], severity: str | None) -> list[dict[str, Any]]:
     findings = [f for f in sub.get("findings") or [] if severity is None or f.get("severity") == severity]
     seen: set[str] = set()
     out = []
-    for f in findings:  # one example per rule first, in rule order of frequency
+    for f in findings:  # the first finding of each rule, in workbook order
         if f.get("rule") not in seen:
             seen.add(str(f.get("rule")))
             out.append(f)
@@ -316,7 +316,7 @@ def _text(lang: str, ctx: dict[str, Any]) -> str:
                 + L["errors_warnings"].format(errors=n_err, warnings=n_warn)
             )
             out.append(f"  {L['main']}: {_rule_summary(sub, severity)}")
-            for f in _examples(sub, severity, lang):
+            for f in _examples(sub, severity):
                 value = "" if f.get("value") in (None, "") else f" [{L['value']}: {f.get('value')}]"
                 out.append(f"  {L['example']}: {_where(f, L)}{value}: {_message(f, lang)}")
             if fb := _feedback_line(sub, ctx, L):
@@ -385,7 +385,7 @@ def _html(lang: str, ctx: dict[str, Any]) -> str:
                 f" — {esc(L['errors_warnings'].format(errors=n_err, warnings=n_warn))}",
                 f"<br>{esc(L['main'])}: {esc(_rule_summary(sub, severity))}<ul>",
             ]
-            for f in _examples(sub, severity, lang):
+            for f in _examples(sub, severity):
                 value = (
                     ""
                     if f.get("value") in (None, "")

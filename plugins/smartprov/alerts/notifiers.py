@@ -8,7 +8,6 @@ both resolve Connections through Airflow's secrets chain.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -110,13 +109,25 @@ def _addresses(value: str | Iterable[str] | None) -> list[str]:
     return list(value)
 
 
-class SmartprovSmtpNotifier(SmtpNotifier):
+class _NoTemplating:
+    """Our notifiers build their text in Python: nothing to render with Jinja.
+
+    Skipping BaseNotifier's rendering also avoids two Airflow pitfalls: rendering mutates
+    the notifier in place (a notifier object called twice would keep the first failure's
+    text), and under `airflow dags test` a DAG-level callback gets a SerializedDAG without
+    `get_template_env`, which makes every BaseNotifier raise AttributeError
+    (apache/airflow#64649, open for 3.1-3.3).
+    """
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        return None
+
+
+class SmartprovSmtpNotifier(_NoTemplating, SmtpNotifier):
     """Airflow's SmtpNotifier with explicit connection, sender and recipients, and our message.
 
     The message (plain text + HTML, Indonesian then English) is built from the context in
-    Python rather than from Jinja templates, and every call works on a copy: BaseNotifier
-    renders template fields in place, which would freeze the first failure's text into a
-    notifier object that is called again.
+    Python, sent through the SMTP provider's hook on `smtp_conn_id`.
     """
 
     def __init__(
@@ -138,11 +149,6 @@ class SmartprovSmtpNotifier(SmtpNotifier):
             **kwargs,
         )
 
-    def __call__(self, *args: Any) -> None:
-        fresh = copy.copy(self)
-        fresh.__dict__.pop("hook", None)
-        SmtpNotifier.__call__(fresh, *args)
-
     def notify(self, context: dict[str, Any]) -> None:
         subject, text, html, _ = failure_message(context)
         send_email(
@@ -155,7 +161,7 @@ class SmartprovSmtpNotifier(SmtpNotifier):
         await asyncio.to_thread(self.notify, context)
 
 
-class WebhookNotifier(BaseNotifier):
+class WebhookNotifier(_NoTemplating, BaseNotifier):
     """POST a failure alert to the chat webhook Connection (generic JSON or Slack-compatible).
 
     With `required=False` (the default, webhook "auto") a missing Connection is logged and

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One-shot initialisation of the Airflow side (service airflow-init). Idempotent.
+#   1. migrate the metadata database;
+#   2. write the SimpleAuthManager password file from AIRFLOW_ADMIN_USER / AIRFLOW_ADMIN_PASSWORD
+#      (so no generated password lands in the logs);
+#   3. check that every connection the pipeline uses resolves from the environment
+#      (AIRFLOW_CONN_*), printing types and hosts only, never secrets;
+#   4. hand the shared volumes to AIRFLOW_UID.
+set -euo pipefail
+
+: "${AIRFLOW_UID:=50000}"
+auth_file="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-/opt/airflow/auth/passwords.json}"
+mkdir -p /opt/airflow/logs "$(dirname "$auth_file")" /opt/smartprov/var
+
+echo "== airflow db migrate"
+airflow db migrate
+
+echo "== admin user for the UI (SimpleAuthManager): ${AIRFLOW_ADMIN_USER:-admin}"
+python - "$auth_file" <<'PY'
+import json, os, sys
+user = os.environ.get("AIRFLOW_ADMIN_USER") or "admin"
+password = os.environ.get("AIRFLOW_ADMIN_PASSWORD") or ""
+if len(password) < 12:
+    sys.exit("AIRFLOW_ADMIN_PASSWORD must be set (12 characters or more)")
+with open(sys.argv[1], "w") as fh:
+    json.dump({user: password}, fh)
+    fh.write("\n")
+os.chmod(sys.argv[1], 0o600)
+PY
+
+echo "== connections (from AIRFLOW_CONN_* environment variables)"
+python - <<'PY'
+import os, sys
+from airflow.sdk import BaseHook
+wanted = {
+    os.environ.get("SMARTPROV_WAREHOUSE_CONN_ID") or "smartprov_warehouse": "postgres",
+    os.environ.get("SMARTPROV_LANDING_CONN_ID") or "smartprov_landing": "aws",
+    "smtp_default": "smtp",
+}
+bad = 0
+for conn_id, conn_type in wanted.items():
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except Exception as exc:  # noqa: BLE001
+        print(f"   {conn_id}: NOT FOUND ({type(exc).__name__}); set AIRFLOW_CONN_{conn_id.upper()}")
+        bad += 1
+        continue
+    where = conn.host or (conn.extra_dejson or {}).get("endpoint_url") or "-"
+    ok = conn.conn_type == conn_type
+    bad += not ok
+    print(f"   {conn_id}: type {conn.conn_type} ({'ok' if ok else 'expected ' + conn_type}), host {where}")
+sys.exit(1 if bad else 0)
+PY
+
+echo "== ownership of shared volumes -> ${AIRFLOW_UID}:0"
+chown -R "${AIRFLOW_UID}:0" /opt/airflow/logs "$(dirname "$auth_file")" /opt/smartprov/var
+chmod 0750 "$(dirname "$auth_file")"
+echo "airflow-init: done"

@@ -1,0 +1,22 @@
+#!/bin/sh
+# One-shot MinIO setup (service minio-init). Idempotent: safe at every `docker compose up`.
+#   - the landing bucket, with versioning (an overwritten upload keeps its earlier version);
+#   - policies: smartprov-pipeline (list + read the bucket), smartprov-regency (each user
+#     uploads to and reads its own folder, named by its access key = the region code);
+#   - the pipeline's user (LANDING_ACCESS_KEY / LANDING_SECRET_KEY) with smartprov-pipeline.
+# Regency users are added by an operator (docs/production.md), not here.
+set -eu
+bucket="${LANDING_BUCKET:-landing}"
+
+mc alias set smartprov "http://minio:9000" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
+mc mb --ignore-existing "smartprov/$bucket"
+mc version enable "smartprov/$bucket"
+mc anonymous set none "smartprov/$bucket"
+
+mc admin policy create smartprov smartprov-pipeline /policies/pipeline-policy.json
+mc admin policy create smartprov smartprov-regency /policies/regency-policy.json
+
+mc admin user add smartprov "$LANDING_ACCESS_KEY" "$LANDING_SECRET_KEY"
+mc admin policy attach smartprov smartprov-pipeline --user "$LANDING_ACCESS_KEY" 2>/dev/null \
+  || echo "policy smartprov-pipeline already attached to $LANDING_ACCESS_KEY"
+echo "minio-init: bucket $bucket ready"

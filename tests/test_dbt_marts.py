@@ -1,0 +1,554 @@
+"""The dbt project on both engines: build it on the hand-made fixture and check the marts.
+
+One `dbt seed` + `dbt build` per engine per session (module-scoped fixtures), against a
+DuckDB file in a temporary directory and a fresh PostgreSQL database
+`smartprov_dbt_<random>` (created and dropped here). Figures are checked against values
+computed by hand from tests/dbt_fixture.py, and both engines must give identical marts.
+
+PostgreSQL: SMARTPROV_TEST_PG_HOST / _PORT / _USER / _PASSWORD (default 127.0.0.1:5432,
+postgres, no password). Unreachable: skipped, or failed when CI=true.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dbt_fixture import AS_OF_DATE, FIRST_YEAR, create_fixture
+
+pytestmark = pytest.mark.slow
+
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
+DBT_VARS = json.dumps({"as_of_date": AS_OF_DATE, "first_year": FIRST_YEAR})
+
+# mart -> its grain (ordering for comparisons)
+MARTS: dict[str, list[str]] = {
+    "province_masterplan_coverage": ["region_code"],
+    "province_dimension_portfolio": ["region_code", "dimension", "element"],
+    "province_implementation_progress": ["region_code", "year", "dimension"],
+    "province_readiness": ["region_code", "evaluation_year", "pillar"],
+    "province_evaluation_index": ["region_code", "evaluation_year", "aspect"],
+    "province_scorecard": ["province_code", "year"],
+    "province_submission_status": ["region_code", "kind", "period"],
+    "submission_history": ["submission_id"],
+}
+
+M = 1_000_000
+
+
+def _quiet_env(mp: pytest.MonkeyPatch) -> None:
+    mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    mp.setenv("DO_NOT_TRACK", "1")
+
+
+def _dbt(command: list[str], target: str, work: Path) -> tuple[Any, float]:
+    """Run one dbt command in-process; fail the test with dbt's failures if it fails."""
+    from dbt.cli.main import dbtRunner
+
+    args = [
+        *command,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target",
+        target,
+        "--target-path",
+        str(work / f"target-{target}"),
+        "--log-path",
+        str(work / "logs"),
+        "--vars",
+        DBT_VARS,
+    ]
+    started = time.perf_counter()
+    res = dbtRunner().invoke(args)
+    seconds = time.perf_counter() - started
+    if not res.success:
+        failures = [
+            f"{r.node.unique_id}: {r.status}: {r.message}"
+            for r in (getattr(res.result, "results", None) or [])
+            if str(r.status).lower() in ("error", "fail")
+        ]
+        pytest.fail(f"dbt {command[0]} on {target} failed: {failures or res.exception}")
+    return res, seconds
+
+
+def _seed_and_build(target: str, work: Path) -> dict[str, Any]:
+    _, seed_s = _dbt(["seed", "--full-refresh"], target, work)
+    build, build_s = _dbt(["build", "--exclude-resource-type", "seed"], target, work)
+    statuses = {r.node.unique_id: str(r.status) for r in build.result.results}
+    return {"seed_seconds": seed_s, "build_seconds": build_s, "statuses": statuses}
+
+
+def _read_marts(cursor: Any) -> dict[str, dict[str, Any]]:
+    marts = {}
+    for name, grain in MARTS.items():
+        cursor.execute(f"SELECT * FROM marts.{name} ORDER BY {', '.join(grain)}")
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        marts[name] = {"columns": columns, "rows": rows}
+    return marts
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    import duckdb
+
+    work = tmp_path_factory.mktemp("dbt_duckdb")
+    path = work / "warehouse.duckdb"
+    create_fixture(path)
+    with pytest.MonkeyPatch.context() as mp:
+        _quiet_env(mp)
+        mp.setenv("SMARTPROV_DUCKDB_PATH", str(path))
+        built = _seed_and_build("duckdb", work)
+        con = duckdb.connect(str(path))
+        try:
+            built["marts"] = _read_marts(con.cursor())
+        finally:
+            con.close()
+        built.update(work=work, path=path)
+        yield built
+
+
+def _pg_params() -> dict[str, str]:
+    return {
+        "host": os.environ.get("SMARTPROV_TEST_PG_HOST", "127.0.0.1"),
+        "port": os.environ.get("SMARTPROV_TEST_PG_PORT", "5432"),
+        "user": os.environ.get("SMARTPROV_TEST_PG_USER", "postgres"),
+        "password": os.environ.get("SMARTPROV_TEST_PG_PASSWORD", ""),
+    }
+
+
+@pytest.fixture(scope="module")
+def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    params = _pg_params()
+    admin = make_conninfo(dbname="postgres", connect_timeout=5, **params)
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL unreachable at {params['host']}:{params['port']} as {params['user']}: {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    dbname = f"smartprov_dbt_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    try:
+        dsn = make_conninfo(dbname=dbname, **params)
+        create_fixture(dsn)
+        work = tmp_path_factory.mktemp("dbt_postgres")
+        with pytest.MonkeyPatch.context() as mp:
+            _quiet_env(mp)
+            mp.setenv("SMARTPROV_PG_HOST", params["host"])
+            mp.setenv("SMARTPROV_PG_PORT", params["port"])
+            mp.setenv("SMARTPROV_PG_USER", params["user"])
+            mp.setenv("SMARTPROV_PG_PASSWORD", params["password"])
+            mp.setenv("SMARTPROV_PG_DBNAME", dbname)
+            built = _seed_and_build("postgres", work)
+        with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+            built["marts"] = _read_marts(cur)
+        built.update(work=work, dbname=dbname)
+        yield built
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def built(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return request.getfixturevalue(f"{request.param}_build")
+
+
+def rows(built: dict[str, Any], mart: str, **where: Any) -> list[dict[str, Any]]:
+    return [r for r in built["marts"][mart]["rows"] if all(r[k] == v for k, v in where.items())]
+
+
+def one(built: dict[str, Any], mart: str, **where: Any) -> dict[str, Any]:
+    found = rows(built, mart, **where)
+    assert len(found) == 1, f"{mart} {where}: {len(found)} rows"
+    return found[0]
+
+
+# --- the build itself -------------------------------------------------------------------
+
+
+def test_build_runs_every_node_including_unit_tests(built: dict[str, Any]) -> None:
+    statuses = built["statuses"]
+    assert all(s in ("pass", "success", "no-op") for s in statuses.values()), statuses
+    unit_tests = [uid for uid in statuses if uid.startswith("unit_test.")]
+    assert len(unit_tests) >= 5
+    models = {uid.split(".")[-1] for uid in statuses if uid.startswith("model.")}
+    assert set(MARTS) <= models
+    assert sum(uid.startswith("test.") for uid in statuses) > 50
+    print(f"seed {built['seed_seconds']:.1f}s, build {built['build_seconds']:.1f}s")
+
+
+# --- coverage ---------------------------------------------------------------------------
+
+
+def test_coverage_lists_every_regency_of_every_province(built: dict[str, Any]) -> None:
+    all_rows = built["marts"]["province_masterplan_coverage"]["rows"]
+    assert len(all_rows) == 514
+    jabar = rows(built, "province_masterplan_coverage", province_code="32")
+    assert len(jabar) == 27
+    assert {r["province_name"] for r in jabar} == {"Jawa Barat"}
+    assert sum(r["has_masterplan"] for r in jabar) == 3
+    assert len(rows(built, "province_masterplan_coverage", province_code="34")) == 5
+
+
+def test_coverage_uses_the_current_masterplan_only(built: dict[str, Any]) -> None:
+    bandung = one(built, "province_masterplan_coverage", region_code="32.04")
+    assert bandung["region_name"] == "Kabupaten Bandung"
+    assert bandung["region_type"] == "kabupaten"
+    assert bandung["has_masterplan"] is True
+    assert bandung["masterplan_submission_id"] == "MP2-3204"  # the revision, not MP1
+    assert (bandung["period_start"], bandung["period_end"]) == (2023, 2032)
+    assert bandung["programs"] == 7
+    assert bandung["quick_wins"] == 4
+    assert bandung["programs_without_budget"] == 1
+    assert bandung["budget_total_idr"] == Decimal(9_800 * M)  # 1500+800+2000+0+5000+300+200
+    assert bandung["last_submitted_at"] == dt.datetime(2023, 7, 1, 9, 30)
+
+    kota_bandung = one(built, "province_masterplan_coverage", region_code="32.73")
+    assert (kota_bandung["programs"], kota_bandung["quick_wins"]) == (3, 2)
+    assert kota_bandung["budget_total_idr"] == Decimal(5_500 * M)
+
+
+@pytest.mark.parametrize("region", ["32.77", "32.01"])  # only rejected / nothing at all
+def test_coverage_of_regencies_without_masterplan(built: dict[str, Any], region: str) -> None:
+    row = one(built, "province_masterplan_coverage", region_code=region)
+    assert row["has_masterplan"] is False
+    assert (row["programs"], row["quick_wins"]) == (0, 0)
+    assert row["budget_total_idr"] is None
+    assert row["last_submitted_at"] is None
+    assert row["period_start"] is None
+
+
+# --- supersession and history -----------------------------------------------------------
+
+
+def test_submission_history_keeps_every_version(built: dict[str, Any]) -> None:
+    history = {r["submission_id"]: r for r in built["marts"]["submission_history"]["rows"]}
+    assert len(history) == 13
+    assert history["MP1-3204"]["is_current"] is False
+    assert history["MP1-3204"]["superseded_by"] == "MP2-3204"
+    assert history["MP1-3204"]["current_submission_id"] == "MP2-3204"
+    assert history["MP2-3204"]["is_current"] is True
+    assert history["MP2-3204"]["superseded_by"] is None
+    assert history["EV24a-3204"]["superseded_by"] == "EV24b-3204"
+    assert history["EV24b-3204"]["is_current"] is True
+    assert history["EV25-3204"]["is_current"] is True  # another year: not superseded by 2024
+    for rejected in ("MP-3277-rejected", "EV23-3204-rejected", "unreadable-9999"):
+        assert history[rejected]["status"] == "rejected"
+        assert history[rejected]["is_current"] is False
+        assert history[rejected]["superseded_by"] is None
+    unknown = history["unreadable-9999"]
+    assert (unknown["region_code"], unknown["province_code"], unknown["kind"]) == ("99.99", None, None)
+    assert history["MP-3277-rejected"]["errors"] == 3
+
+
+# --- dimension portfolio ----------------------------------------------------------------
+
+
+def test_portfolio_has_all_18_combinations_for_regencies_with_a_masterplan(built: dict[str, Any]) -> None:
+    portfolio = built["marts"]["province_dimension_portfolio"]["rows"]
+    assert len(portfolio) == 4 * 18
+    assert {r["region_code"] for r in portfolio} == {"32.04", "32.73", "32.79", "34.04"}
+    bandung = rows(built, "province_dimension_portfolio", region_code="32.04")
+    assert sum(r["programs"] for r in bandung) == 7
+    assert sum(r["budget_total_idr"] for r in bandung) == Decimal(9_800 * M)
+
+    service = one(
+        built,
+        "province_dimension_portfolio",
+        region_code="32.04",
+        dimension="Smart Governance",
+        element="Layanan Publik",
+    )
+    assert (service["programs"], service["quick_wins"]) == (2, 1)
+    assert service["budget_total_idr"] == Decimal(1_700 * M)
+    assert service["agencies"] == 2  # Diskominfo and DISKOMINFO are one agency, plus DPMPTSP
+
+    learning = one(
+        built,
+        "province_dimension_portfolio",
+        region_code="32.04",
+        dimension="Smart Society",
+        element="Ekosistem Belajar",
+    )
+    assert learning["agencies"] == 2
+    assert learning["agency_names"] == "Disdik; diskominfo"
+
+    # P09 belonged to the superseded MP1 only
+    old = one(
+        built,
+        "province_dimension_portfolio",
+        region_code="32.04",
+        dimension="Smart Economy",
+        element="Transaksi Keuangan",
+    )
+    assert (old["programs"], old["budget_total_idr"], old["agencies"]) == (0, Decimal(0), 0)
+    assert old["agency_names"] is None
+
+
+# --- implementation progress ------------------------------------------------------------
+
+
+def test_progress_years_and_grid(built: dict[str, Any]) -> None:
+    progress = built["marts"]["province_implementation_progress"]["rows"]
+    years = {}
+    for r in progress:
+        years.setdefault(r["region_code"], set()).add(r["year"])
+    # masterplan period up to the reporting year (2026), all six dimensions
+    assert years == {
+        "32.04": set(range(2023, 2027)),
+        "32.73": set(range(2021, 2027)),
+        "32.79": set(range(2024, 2027)),
+        "34.04": set(range(2020, 2027)),
+    }
+    assert len(progress) == (4 + 6 + 3 + 7) * 6
+
+
+def test_progress_figures_from_current_masterplan_and_evaluation(built: dict[str, Any]) -> None:
+    def at(year: int, dimension: str) -> dict[str, Any]:
+        return one(
+            built, "province_implementation_progress", region_code="32.04", year=year, dimension=dimension
+        )
+
+    gov24 = at(2024, "Smart Governance")  # P01 60 %, P02 0 %: EV24b, not the superseded EV24a
+    assert gov24["evaluation_submission_id"] == "EV24b-3204"
+    assert (gov24["programs_planned"], gov24["programs_reported"], gov24["programs_done"]) == (2, 2, 0)
+    assert gov24["avg_progress_pct"] == Decimal("30.00")
+    assert gov24["budget_planned_idr"] == Decimal(2_300 * M)
+    assert gov24["budget_realized_idr"] == Decimal(700 * M)
+    assert gov24["realization_ratio"] == Decimal("0.3043")
+
+    eco24 = at(2024, "Smart Economy")
+    assert (eco24["programs_planned"], eco24["programs_reported"], eco24["programs_done"]) == (1, 1, 1)
+    assert eco24["avg_progress_pct"] == Decimal("100.00")
+    assert eco24["realization_ratio"] == Decimal("0.9500")
+
+    gov25 = at(2025, "Smart Governance")
+    assert (gov25["programs_planned"], gov25["programs_done"]) == (2, 1)
+    assert gov25["avg_progress_pct"] == Decimal("75.00")
+    assert gov25["realization_ratio"] == Decimal("0.8261")  # 1900 / 2300
+
+    living25 = at(2025, "Smart Living")  # P04 has no budget and no realised amount
+    assert (living25["programs_planned"], living25["programs_reported"]) == (1, 1)
+    assert living25["budget_planned_idr"] == Decimal(0)
+    assert living25["budget_realized_idr"] == Decimal(0)
+    assert living25["realization_ratio"] is None
+
+    gov23 = at(2023, "Smart Governance")  # no accepted evaluation for 2023 (it was rejected)
+    assert gov23["has_evaluation"] is False
+    assert (gov23["programs_planned"], gov23["programs_reported"]) == (1, 0)
+    assert gov23["budget_planned_idr"] == Decimal(1_500 * M)
+    assert gov23["budget_realized_idr"] is None
+    assert gov23["avg_progress_pct"] is None
+    assert gov23["realization_ratio"] is None
+
+    gov26 = at(2026, "Smart Governance")  # P02 and P07, whole-program budgets
+    assert gov26["programs_planned"] == 2
+    assert gov26["budget_planned_idr"] == Decimal(1_000 * M)
+
+    branding = at(2024, "Smart Branding")
+    assert (branding["programs_planned"], branding["programs_reported"]) == (0, 0)
+    assert branding["budget_planned_idr"] == Decimal(0)
+
+
+# --- readiness and index ----------------------------------------------------------------
+
+
+def test_readiness_per_pillar(built: dict[str, Any]) -> None:
+    assert len(built["marts"]["province_readiness"]["rows"]) == 12
+    struktur = one(built, "province_readiness", region_code="32.04", evaluation_year=2024, pillar="Struktur")
+    assert struktur["evaluation_submission_id"] == "EV24b-3204"
+    assert (struktur["indicators"], struktur["avg_score"]) == (2, Decimal("3.50"))
+    supra = one(
+        built, "province_readiness", region_code="32.04", evaluation_year=2024, pillar="Suprastruktur"
+    )
+    assert supra["avg_score"] == Decimal("5.00")
+
+
+def test_index_ranks_within_province(built: dict[str, Any]) -> None:
+    index = built["marts"]["province_evaluation_index"]["rows"]
+    assert len(index) == 8
+    totals_2025 = {
+        r["region_code"]: r
+        for r in rows(built, "province_evaluation_index", evaluation_year=2025, aspect="Total")
+    }
+    assert {k: (r["score"], r["rank_in_province"]) for k, r in totals_2025.items()} == {
+        "32.04": (Decimal("3.31"), 1),
+        "32.73": (Decimal("3.31"), 1),  # tie shares the rank
+        "32.79": (Decimal("2.90"), 3),
+    }
+    assert {r["regencies_ranked"] for r in totals_2025.values()} == {3}
+    total_2024 = one(
+        built, "province_evaluation_index", region_code="32.04", evaluation_year=2024, aspect="Total"
+    )
+    assert (total_2024["score"], total_2024["rank_in_province"]) == (Decimal("3.10"), 1)
+    gov = one(
+        built,
+        "province_evaluation_index",
+        region_code="32.04",
+        evaluation_year=2024,
+        aspect="Smart Governance",
+    )
+    assert gov["rank_in_province"] is None
+    assert gov["aspect_group"] == "dimension"
+
+
+# --- scorecard --------------------------------------------------------------------------
+
+
+def test_scorecard_covers_every_province_and_year(built: dict[str, Any]) -> None:
+    scorecard = built["marts"]["province_scorecard"]["rows"]
+    assert len(scorecard) == 38 * 4  # 2023 .. 2026 (as-of year)
+    assert {r["year"] for r in scorecard} == {2023, 2024, 2025, 2026}
+    assert not any(r["meets_smart_province_threshold"] for r in scorecard)
+    jatim = one(built, "province_scorecard", province_code="35", year=2025)
+    assert (jatim["regencies_with_masterplan"], jatim["masterplan_coverage_pct"]) == (0, Decimal("0.00"))
+
+
+@pytest.mark.parametrize(
+    ("year", "with_mp", "pct", "evaluated", "progress", "readiness", "index"),
+    [
+        (2023, 1, "3.70", 0, None, None, None),
+        (2024, 2, "7.41", 1, "46.00", "3.50", "3.10"),
+        # regencies weigh the same: progress (64 + 62.5 + 35) / 3, readiness (3.75 + 2.667 + 2) / 3
+        (2025, 3, "11.11", 3, "53.83", "2.81", "3.17"),
+        (2026, 3, "11.11", 0, None, None, None),
+    ],
+)
+def test_scorecard_jawa_barat(
+    built: dict[str, Any],
+    year: int,
+    with_mp: int,
+    pct: str,
+    evaluated: int,
+    progress: str | None,
+    readiness: str | None,
+    index: str | None,
+) -> None:
+    row = one(built, "province_scorecard", province_code="32", year=year)
+    assert row["province_name"] == "Jawa Barat"
+    assert row["regencies_total"] == 27
+    assert row["regencies_with_masterplan"] == with_mp  # point in time: by received_at
+    assert row["masterplan_coverage_pct"] == Decimal(pct)
+    assert row["meets_smart_province_threshold"] is False
+    assert row["regencies_evaluated"] == evaluated
+
+    def dec(v: str | None) -> Decimal | None:
+        return None if v is None else Decimal(v)
+
+    assert (row["avg_progress_pct"], row["avg_readiness"], row["avg_index"]) == (
+        dec(progress),
+        dec(readiness),
+        dec(index),
+    )
+
+
+def test_scorecard_yogyakarta(built: dict[str, Any]) -> None:
+    for year in (2023, 2024, 2025, 2026):
+        row = one(built, "province_scorecard", province_code="34", year=year)
+        assert (row["regencies_total"], row["regencies_with_masterplan"]) == (5, 1)
+        assert row["masterplan_coverage_pct"] == Decimal("20.00")
+
+
+# --- submission status ------------------------------------------------------------------
+
+
+def test_submission_status_grid(built: dict[str, Any]) -> None:
+    status = built["marts"]["province_submission_status"]["rows"]
+    # MASTERPLAN once + EVALUASI 2023, 2024, 2025 (2026's is due 31 January 2027)
+    assert len(status) == 514 * 4
+    assert {r["period"] for r in status} == {"masterplan", "2023", "2024", "2025"}
+    assert {r["status"] for r in status} == {"accepted", "rejected", "missing"}
+
+
+@pytest.mark.parametrize(
+    ("region", "kind", "period", "expected", "errors", "warnings", "last_received"),
+    [
+        ("32.04", "MASTERPLAN", "masterplan", "accepted", 0, 1, dt.datetime(2023, 7, 1, 9, 30)),
+        ("32.04", "EVALUASI", "2023", "rejected", 2, 0, dt.datetime(2024, 2, 10, 10, 0)),
+        ("32.04", "EVALUASI", "2024", "accepted", 0, 0, dt.datetime(2025, 1, 22, 7, 0)),
+        ("32.04", "EVALUASI", "2025", "accepted", 0, 0, dt.datetime(2026, 1, 16, 7, 0)),
+        ("32.73", "EVALUASI", "2024", "missing", None, None, None),
+        ("32.73", "EVALUASI", "2025", "accepted", 0, 0, dt.datetime(2026, 1, 21, 12, 0)),
+        ("32.77", "MASTERPLAN", "masterplan", "rejected", 3, 1, dt.datetime(2024, 5, 1, 8, 0)),
+        ("32.01", "MASTERPLAN", "masterplan", "missing", None, None, None),
+        ("32.01", "EVALUASI", "2023", "missing", None, None, None),
+    ],
+)
+def test_submission_status(
+    built: dict[str, Any],
+    region: str,
+    kind: str,
+    period: str,
+    expected: str,
+    errors: int | None,
+    warnings: int | None,
+    last_received: dt.datetime | None,
+) -> None:
+    row = one(built, "province_submission_status", region_code=region, kind=kind, period=period)
+    assert row["status"] == expected
+    assert (row["errors"], row["warnings"]) == (errors, warnings)
+    assert row["last_received_at"] == last_received
+    assert row["is_overdue"] is (expected != "accepted")
+
+
+def test_submission_status_counts_every_version(built: dict[str, Any]) -> None:
+    row = one(built, "province_submission_status", region_code="32.04", kind="EVALUASI", period="2024")
+    assert (row["submissions_received"], row["submissions_accepted"]) == (2, 2)
+    assert row["deciding_submission_id"] == "EV24b-3204"
+    mp = one(built, "province_submission_status", region_code="32.04", kind="MASTERPLAN", period="masterplan")
+    assert mp["due_date"] == dt.date(2023, 12, 31)
+    ev = one(built, "province_submission_status", region_code="32.04", kind="EVALUASI", period="2023")
+    assert ev["due_date"] == dt.date(2024, 1, 31)
+
+
+# --- both engines -----------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_duckdb_and_postgres_give_identical_marts(
+    duckdb_build: dict[str, Any], postgres_build: dict[str, Any]
+) -> None:
+    for mart in MARTS:
+        duck, pg = duckdb_build["marts"][mart], postgres_build["marts"][mart]
+        assert duck["columns"] == pg["columns"], mart
+        assert len(duck["rows"]) == len(pg["rows"]), mart
+        for d_row, p_row in zip(duck["rows"], pg["rows"], strict=True):
+            assert d_row == p_row, mart
+
+
+def test_docs_generate(duckdb_build: dict[str, Any]) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        _quiet_env(mp)
+        mp.setenv("SMARTPROV_DUCKDB_PATH", str(duckdb_build["path"]))
+        _, seconds = _dbt(["docs", "generate"], "duckdb", duckdb_build["work"])
+    catalog = json.loads((duckdb_build["work"] / "target-duckdb" / "catalog.json").read_text())
+    manifest = json.loads((duckdb_build["work"] / "target-duckdb" / "manifest.json").read_text())
+    assert "model.smartprov.province_scorecard" in catalog["nodes"]
+    undocumented = [
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed") and not node.get("description")
+    ]
+    undocumented += [uid for uid, src in manifest["sources"].items() if not src.get("description")]
+    assert not undocumented
+    assert len(manifest["exposures"]) == 3
+    print(f"docs generate {seconds:.1f}s")
