@@ -287,6 +287,35 @@ def declared_dimension(rows: int = 200_000) -> bytes:
     return raw_xlsx({"Data": sheet_xml([["a"], ["b"], ["c"]], dimension=f"A1:C{rows}")})
 
 
+def shared_string_bomb(cells: int = 20_000, string_bytes: int = 1 * MB, *, prefix: str = "") -> bytes:
+    """A ~0.8 MB file: one 1 MB shared string referred to by 20,000 cells. calamine copies the
+    string into every cell (and Python again): 20 GB twice. `prefix` writes the sheet as x:c
+    elements (the exact, streaming check)."""
+    text = "".join(random.Random(3).choices("abcdefghijklmnopqrstuvwxyz", k=string_bytes))
+    sst = f'{XML_DECL}<sst xmlns="{MAIN_NS}" count="{cells}" uniqueCount="1"><si><t>{text}</t></si></sst>'
+    p = f"{prefix}:" if prefix else ""
+    ns = f' xmlns:{prefix}="{MAIN_NS}"' if prefix else f' xmlns="{MAIN_NS}"'
+    rows = "".join(
+        f'<{p}row r="{r}"><{p}c r="A{r}" t="s"><{p}v>0</{p}v></{p}c></{p}row>' for r in range(1, cells + 1)
+    )
+    sheet = f"{XML_DECL}<{p}worksheet{ns}><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>"
+    return raw_xlsx({"Data": sheet}, shared_strings=sst)
+
+
+def shared_strings_workbook(lengths: list[int], refs: list[int], *, prefix: str = "") -> bytes:
+    """Shared strings of the given lengths; column A's cells refer to them by index, in order."""
+    strings = "".join(f"<si><t>{'x' * n}</t></si>" for n in lengths)
+    sst = f'{XML_DECL}<sst xmlns="{MAIN_NS}" count="{len(refs)}" uniqueCount="{len(lengths)}">{strings}</sst>'
+    p = f"{prefix}:" if prefix else ""
+    ns = f' xmlns:{prefix}="{MAIN_NS}"' if prefix else f' xmlns="{MAIN_NS}"'
+    rows = "".join(
+        f'<{p}row r="{r}"><{p}c r="A{r}" s="0" t="s"><{p}v>{i}</{p}v></{p}c></{p}row>'
+        for r, i in enumerate(refs, 1)
+    )
+    sheet = f"{XML_DECL}<{p}worksheet{ns}><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>"
+    return raw_xlsx({"Data": sheet}, shared_strings=sst)
+
+
 # -- XML attacks -----------------------------------------------------------------------------
 
 

@@ -5,17 +5,15 @@ DuckDB file in a temporary directory and a fresh PostgreSQL database
 `smartprov_dbt_<random>` (created and dropped here). Figures are checked against values
 computed by hand from tests/dbt_fixture.py, and both engines must give identical marts.
 
-PostgreSQL: SMARTPROV_TEST_PG_HOST / _PORT / _USER / _PASSWORD (default 127.0.0.1:5432,
-postgres, no password). Unreachable: skipped, or failed when CI=true.
+PostgreSQL: a fresh database through tests/pg.py (SMARTPROV_TEST_PG_DSN). Unreachable:
+skipped, or failed when CI=true.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 
 import pytest
 from dbt_fixture import AS_OF_DATE, FIRST_YEAR, create_fixture
+from pg import fresh_database
 
 pytestmark = pytest.mark.slow
 
@@ -118,53 +117,23 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         yield built
 
 
-def _pg_params() -> dict[str, str]:
-    return {
-        "host": os.environ.get("SMARTPROV_TEST_PG_HOST", "127.0.0.1"),
-        "port": os.environ.get("SMARTPROV_TEST_PG_PORT", "5432"),
-        "user": os.environ.get("SMARTPROV_TEST_PG_USER", "postgres"),
-        "password": os.environ.get("SMARTPROV_TEST_PG_PASSWORD", ""),
-    }
-
-
 @pytest.fixture(scope="module")
 def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     import psycopg
-    from psycopg.conninfo import make_conninfo
+    from smartprov.warehouse import WarehouseUrl
 
-    params = _pg_params()
-    admin = make_conninfo(dbname="postgres", connect_timeout=5, **params)
-    try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL unreachable at {params['host']}:{params['port']} as {params['user']}: {exc}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-    dbname = f"smartprov_dbt_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    try:
-        dsn = make_conninfo(dbname=dbname, **params)
-        create_fixture(dsn)
+    with fresh_database("smartprov_dbt_") as db:
+        create_fixture(db.dsn)
         work = tmp_path_factory.mktemp("dbt_postgres")
         with pytest.MonkeyPatch.context() as mp:
             _quiet_env(mp)
-            mp.setenv("SMARTPROV_PG_HOST", params["host"])
-            mp.setenv("SMARTPROV_PG_PORT", params["port"])
-            mp.setenv("SMARTPROV_PG_USER", params["user"])
-            mp.setenv("SMARTPROV_PG_PASSWORD", params["password"])
-            mp.setenv("SMARTPROV_PG_DBNAME", dbname)
+            for key, value in WarehouseUrl.parse(db.url).dbt_env().items():
+                mp.setenv(key, value)
             built = _seed_and_build("postgres", work)
-        with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        with psycopg.connect(db.dsn) as conn, conn.cursor() as cur:
             built["marts"] = _read_marts(cur)
-        built.update(work=work, dbname=dbname)
+        built.update(work=work, dbname=db.name)
         yield built
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

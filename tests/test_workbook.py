@@ -55,11 +55,18 @@ HOSTILE = [
     ("far-cell", hostile.far_cell, "FILE_TOO_LARGE", "sampai baris 1.048.576", "down to row 1,048,576"),
     ("wide-sheet", hostile.wide_sheet, "FILE_TOO_LARGE", "sampai sel XFD200", "reaches cell XFD200"),
     (
-        "declared-dimension",
-        hostile.declared_dimension,
+        "shared-string-bomb",
+        hostile.shared_string_bomb,
         "FILE_TOO_LARGE",
-        "menyatakan 200.000 baris",
-        "declares 200,000 rows",
+        "teks sel (shared strings) terurai melebihi 100 MB",
+        "cell text (shared strings) expands beyond 100 MB",
+    ),
+    (
+        "shared-string-bomb-prefixed",
+        lambda: hostile.shared_string_bomb(prefix="x"),
+        "FILE_TOO_LARGE",
+        "terurai melebihi 100 MB",
+        "expands beyond 100 MB",
     ),
     ("billion-laughs", hostile.billion_laughs, "FILE_UNREADABLE", "memuat DTD/ENTITY", "sharedStrings.xml"),
     ("xxe", hostile.external_entity, "FILE_UNREADABLE", "memuat DTD/ENTITY", "declares a DTD/ENTITY"),
@@ -139,7 +146,7 @@ print(json.dumps({{"rule": rule, "seconds": time.perf_counter() - started, "befo
 """
 
 
-@pytest.mark.parametrize("builder", ["far_cell", "wide_sheet", "many_rows", "zip_bomb"])
+@pytest.mark.parametrize("builder", ["far_cell", "wide_sheet", "many_rows", "zip_bomb", "shared_string_bomb"])
 def test_refusal_bounds_native_memory_too(builder):
     """calamine's memory is invisible to tracemalloc, and a dense-grid allocation failure aborts
     the process: run in a child and look at its peak RSS (far_cell alone would ask for 100 GB)."""
@@ -176,6 +183,31 @@ def test_row_limit_is_exact():
     assert len(rows) == 100_000 and rows[-1] == [100_000.0]
     over = open_workbook(hostile.many_rows(100_001), max_rows=100_001)
     assert len(over.rows("Data")) == 100_001
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_shared_string_text_is_counted_per_referring_cell(prefix):
+    # 300 cells referring to a 1,000-character string: ~300 KB of text once expanded
+    data = hostile.shared_strings_workbook([5, 1000], [1] * 300 + [0] * 50, prefix=prefix)
+    wb = open_workbook(data, max_text=400_000)
+    rows = wb.rows("Data")
+    assert len(rows) == 350 and rows[0] == ["x" * 1000] and rows[-1] == ["xxxxx"]
+    with pytest.raises(FileRejected) as info:
+        open_workbook(data, max_text=250_000)
+    assert info.value.finding.rule == "FILE_TOO_LARGE"
+    # many short strings used over and over stay far below the default limit
+    common = hostile.shared_strings_workbook([12] * 50, [i % 50 for i in range(20_000)], prefix=prefix)
+    assert len(open_workbook(common).rows("Data")) == 20_000
+
+
+def test_shared_string_bomb_really_expands():
+    data = hostile.shared_string_bomb()
+    assert len(data) < 1024 * 1024
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml")
+        sst = zf.read("xl/sharedStrings.xml")
+    assert sheet.count(b'<c r="') == 20_000 and sheet.count(b"<v>0</v>") == 20_000
+    assert len(sst) > 1024 * 1024  # 20,000 copies: > 20 GB
 
 
 def test_billion_laughs_and_cfb_fixtures_are_real():
@@ -437,3 +469,9 @@ def test_small_workbooks_open_fast_and_prechecks_are_cheap(monkeypatch):
     prechecks = best_mean()
     assert whole < 0.020, f"open_workbook: {whole * 1000:.1f} ms"
     assert prechecks < 0.005, f"pre-checks: {prechecks * 1000:.1f} ms"
+
+
+def test_a_large_declared_dimension_alone_is_not_refused():
+    """Excel declares formatted-but-empty rows in <dimension>: only real cells count."""
+    wb = open_workbook(hostile.declared_dimension())
+    assert [r[0] for r in wb.rows("Data")] == ["a", "b", "c"]

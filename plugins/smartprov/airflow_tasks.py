@@ -52,7 +52,7 @@ def build_marts(summary: dict[str, Any]) -> dict[str, Any]:
     from smartprov.dbt_runner import DbtBuildFailed
 
     try:
-        return pipeline.build_marts(warehouse_url(), changed=summary["changed"])
+        return pipeline.build_marts(warehouse_url())
     except DbtBuildFailed as exc:  # a failing model or data test is not transient
         raise _fail_fast(exc) from exc
 

@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--no-dbt", action="store_true")
     q.set_defaults(func=cmd_replay)
 
+    g = sub.add_parser("pg-setup", help="create the PostgreSQL warehouse's roles, schemas and privileges")
+    _add_pg_setup_arguments(g)
+    g.set_defaults(func=cmd_pg_setup)
+
     m = sub.add_parser("summary", help="print a province's summary from the warehouse")
     m.add_argument("--province", default="32")
     m.add_argument("--warehouse", default=None)
@@ -171,6 +175,18 @@ def cmd_replay(args) -> int:
         print(f"{item['path']}: {item['status']}")
     print(f"Replayed {len(result['files'])} quarantined file(s): {result['accepted']} now accepted")
     return 0
+
+
+def _add_pg_setup_arguments(parser: argparse.ArgumentParser) -> None:
+    from smartprov import pg_roles  # light: psycopg is imported only when it runs
+
+    pg_roles.add_arguments(parser)
+
+
+def cmd_pg_setup(args) -> int:
+    from smartprov import pg_roles
+
+    return pg_roles.run(args)
 
 
 def cmd_summary(args) -> int:

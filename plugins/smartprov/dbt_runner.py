@@ -32,19 +32,20 @@ def project_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in sorted(settings.DBT_DIR.rglob("*")):
         rel = path.relative_to(settings.DBT_DIR).as_posix()
-        if path.is_file() and not rel.startswith(("target", "logs", "dbt_packages")):
+        if path.is_file() and not rel.startswith(("target", "logs", "dbt_packages", ".")):
             digest.update(rel.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def inputs_fingerprint(warehouse_url: str, today: dt.date | None = None) -> str:
+def inputs_fingerprint(warehouse_url: str, today: dt.date | None = None) -> tuple[str, bool]:
+    """(fingerprint of what the marts are built from, whether the marts exist at all)."""
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
         count, last = wh.fetchall("SELECT count(*), max(received_at) FROM audit.submissions")[0]
         marts_exist = wh.table_exists("marts.province_masterplan_coverage")
-    parts = [str(count), str(last), str(today or dt.date.today()), project_fingerprint(), str(marts_exist)]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    parts = [str(count), str(last), str(today or dt.date.today()), project_fingerprint()]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest(), marts_exist
 
 
 def _state_file(url: WarehouseUrl) -> Path:
@@ -84,11 +85,11 @@ def invoke(args: list[str], warehouse_url: str) -> Any:
     return result
 
 
-def build_if_needed(warehouse_url: str, *, changed: bool = True, docs: bool = True) -> dict[str, Any]:
+def build_if_needed(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     url = WarehouseUrl.parse(warehouse_url)
-    fingerprint = inputs_fingerprint(warehouse_url)
+    fingerprint, marts_exist = inputs_fingerprint(warehouse_url)
     state = _state_file(url)
-    if state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint:
+    if marts_exist and state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint:
         return {"built": False, "reason": "inputs unchanged since the last build"}
     started = dt.datetime.now()
     invoke(["build"], warehouse_url)

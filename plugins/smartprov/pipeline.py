@@ -216,11 +216,11 @@ def _duplicate_entry(entry: dict) -> dict[str, Any]:
 
 
 # -- step 3 ----------------------------------------------------------------------------
-def build_marts(warehouse_url: str, *, changed: bool = True, docs: bool = True) -> dict[str, Any]:
+def build_marts(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     """Build the dbt project when its inputs changed (or its marts are missing)."""
     from smartprov import dbt_runner
 
-    return dbt_runner.build_if_needed(warehouse_url, changed=changed, docs=docs)
+    return dbt_runner.build_if_needed(warehouse_url, docs=docs)
 
 
 # -- step 4 ----------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def run_once(
     run_id = run_id or new_run_id()
     discovery = discover(landing_url, warehouse_url, run_id)
     summary = validate_and_load(discovery, warehouse_url, today=today)
-    dbt = build_marts(warehouse_url, changed=summary["changed"]) if build else None
+    dbt = build_marts(warehouse_url) if build else None
     report = finish_run(
         summary, warehouse_url, landing_url=landing_url, started_at=discovery["started_at"], dbt=dbt
     )

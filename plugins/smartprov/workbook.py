@@ -3,7 +3,7 @@
 `open_workbook` refuses hostile or broken files *before* python-calamine sees them, with a
 `FileRejected` carrying a FILE_UNREADABLE or FILE_TOO_LARGE finding whose detail says what the
 file looks like ("file terenkripsi (dilindungi kata sandi) / encrypted (password-protected)").
-The checks are cheap (well under a millisecond for a small workbook) and bounded in memory:
+The checks are cheap (about a millisecond for a small workbook) and bounded in memory:
 
 * size, then the magic bytes: OLE2/CFB (an encrypted .xlsx or a legacy .xls), PDF, HTML,
   CSV/text and other non-zip formats are named;
@@ -11,10 +11,12 @@ The checks are cheap (well under a millisecond for a small workbook) and bounded
   exotic entries, the declared unpacked size and absurd compression ratios (zip bombs);
 * every XML part, streamed: a `<!DOCTYPE`/`<!ENTITY` anywhere is refused (no DTD, no entity
   expansion), as is non-UTF-8 XML;
-* every worksheet part, streamed: its declared `<dimension>`, and the cells themselves (row
+* every worksheet part, streamed: the cells themselves, not the declared `<dimension>` (row
   and column of every cell that holds something, and their number), because calamine builds a
   dense grid from the extreme cell references: one cell at XFD1048576 in a 2 KB file would
-  otherwise ask for 100 GB and abort the process. Canonical sheets (every cell written as
+  otherwise ask for 100 GB and abort the process; and the text the cells referring to shared
+  strings expand into (calamine copies the string into each: a 1 MB string used 20,000 times
+  would ask for 20 GB). Canonical sheets (every cell written as
   `<c r="..."`, as Excel, LibreOffice, openpyxl and Google Sheets do) are checked with
   C-speed byte counts; anything else goes through a streaming expat pass that computes the
   cells' positions as calamine does and stops at the first limit crossed.
@@ -34,6 +36,7 @@ import struct
 import unicodedata
 import zipfile
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +62,10 @@ __all__ = [
 # The contract's widest sheet has 13 columns; this bounds calamine's dense grid and the Python
 # lists built from it.
 MAX_SHEET_CELLS = 3_000_000
+# Text the shared strings expand into: calamine copies a shared string into every cell that
+# refers to it (and Python copies it again), so a 1 MB string used by 20,000 cells in a 1 MB
+# file would ask for 20 GB. A real 100,000 x 13 sheet of 30-character texts expands to ~40 MB.
+MAX_SHARED_TEXT_BYTES = 100 << 20
 MAX_ZIP_ENTRIES = 10_000
 # workbook.xml and its rels are parsed whole (defusedxml); styles.xml too, for percent formats.
 MAX_WORKBOOK_PART_BYTES = 10 << 20
@@ -342,11 +349,13 @@ def _refuse_dtd(*_args: Any) -> None:
     raise ValueError("DTD")
 
 
-def _expat_stream(chunks: Iterable[bytes], start: Any, end: Any = None) -> None:
+def _expat_stream(chunks: Iterable[bytes], start: Any, end: Any = None, chars: Any = None) -> None:
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
     if end is not None:
         parser.EndElementHandler = end
+    if chars is not None:
+        parser.CharacterDataHandler = chars
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -530,9 +539,16 @@ def _read_small(arc: _Archive, name: str) -> bytes:
     return data
 
 
-def _sheet_parts(arc: _Archive, names: set[str]) -> tuple[list[_SheetPart], str | None, set[str]]:
-    """workbook.xml + its rels: each sheet's name, XML part and kind; the styles part; every
-    part the workbook refers to (shared strings, styles... whatever their names)."""
+@dataclass
+class _Layout:
+    sheets: list[_SheetPart]
+    styles: str | None
+    shared_strings: str | None
+    referenced: set[str]  # every part workbook.xml.rels points at, whatever its name
+
+
+def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
+    """workbook.xml + its rels: each sheet's name, XML part and kind; styles; shared strings."""
     try:
         wb_root = SafeET.fromstring(_read_small(arc, "xl/workbook.xml"), forbid_dtd=True)
         rels_xml = (
@@ -553,6 +569,7 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> tuple[list[_SheetPart], str 
 
     targets: dict[str, tuple[str, str | None]] = {}
     styles: str | None = None
+    shared: str | None = None
     referenced: set[str] = set()
     for rel in rels_root if rels_root is not None else ():
         if rel.get("TargetMode") == "External":
@@ -566,8 +583,12 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> tuple[list[_SheetPart], str 
             targets[rel.get("Id", "")] = (kind, target)
         elif rtype.endswith("/styles"):
             styles = target
+        elif rtype.endswith("/sharedStrings"):
+            shared = target
     if styles is None and "xl/styles.xml" in names:
         styles = "xl/styles.xml"
+    if shared is None and "xl/sharedStrings.xml" in names:
+        shared = "xl/sharedStrings.xml"
     sheets: list[_SheetPart] = []
     for el in wb_root.iter():
         if el.tag.rpartition("}")[2] != "sheet":
@@ -575,7 +596,7 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> tuple[list[_SheetPart], str 
         rid = next((v for k, v in el.attrib.items() if k.endswith(_REL_NS_SUFFIX)), "")
         kind, part = targets.get(rid, ("worksheet", None))
         sheets.append(_SheetPart(el.get("name", ""), part, kind))
-    return sheets, styles, referenced
+    return _Layout(sheets, styles, shared, referenced)
 
 
 class _Archive:
@@ -620,7 +641,8 @@ class _Archive:
                     pos += len(feed)
                 else:
                     raise zipfile.BadZipFile(f"{info.filename[:60]}: deflate stream ends early")
-                piece = inflater.decompress(feed, _CHUNK)
+                room = min(_CHUNK, info.file_size - total + 1)  # +1: an overflow shows
+                piece = inflater.decompress(feed, room)
                 total += len(piece)
                 if total > info.file_size:
                     part = info.filename[:60]
@@ -680,7 +702,58 @@ _C_CANON = b'<c r="'
 _FAST_ROWS, _FAST_COLS = 99_999, 26
 _C_UNUSUAL = re.compile(rb'<c r="(?![A-Z][0-9]{1,5}")([^"<>]*)"[^<>]*?(/?)>')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c ...>: a namespace prefix
-_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref\s*=\s*["\']([^"\']*)["\']')
+_T_SHARED = b' t="s"'
+_S_VALUE = re.compile(rb' t="s"[^<>]*><v>([0-9]{1,10})</v>')
+_TEXT_ESTIMATE_BYTES = 1 << 20
+
+
+class _TextBudget:
+    """Upper bounds of each shared string's length (its <si> element's bytes less the markup every
+    <si><t>..</t></si> has), and the running total of what the cells expand into."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.lengths = array("L")
+        self.longest = 0
+        self.total = 0
+
+    def add(self, n_bytes: int) -> None:
+        self.total += n_bytes
+        if self.total > self.limit:
+            limit = _limit_mb(self.limit)
+            raise _too_large(
+                f"teks sel (shared strings) terurai melebihi {limit} MB / "
+                f"cell text (shared strings) expands beyond {limit} MB"
+            )
+
+    def add_indexes(self, found: list[bytes]) -> None:
+        lengths, n = self.lengths, len(self.lengths)
+        total = 0
+        for raw in found:
+            i = int(raw)
+            if i < n:
+                total += lengths[i]
+        self.add(total)
+
+
+def _scan_shared_strings(arc: _Archive, info: zipfile.ZipInfo, text: _TextBudget) -> None:
+    """DTD/UTF-8 checks, and every shared string's length bound (split at each '<si')."""
+    lengths = text.lengths
+    started = prefixed = False
+    for i, seg in enumerate(_segments(arc.chunks(info))):
+        _check_xml_segment(info.filename, seg, first=i == 0)
+        pieces = seg.split(b"<si")
+        if started:
+            lengths[-1] += len(pieces[0])
+        if len(pieces) > 1:
+            lengths.extend(map(len, pieces[1:]))
+            started = True
+        prefixed = prefixed or b":si" in seg
+    if prefixed:  # <x:si>: the split above does not see them; assume the worst for every string
+        del lengths[:]
+        text.longest = info.file_size
+    else:
+        text.longest = max(lengths, default=0)
 
 
 @dataclass
@@ -688,6 +761,7 @@ class _SheetScan:
     name: str
     max_rows: int
     max_cells: int
+    text: _TextBudget
     value_cells: int = 0
     max_row: int = -1  # 0-based, over cells that hold something
     max_col: int = -1
@@ -715,6 +789,16 @@ class _SheetScan:
                 f"sheet '{self.name}' too large: data reaches cell {ref} ({area:,} cells, limit {self.max_cells:,})"
             )
 
+    def text_fast(self, seg: bytes, shared: int) -> None:
+        """Shared-string cells of a canonical segment: a cheap bound, else their exact lengths."""
+        text = self.text
+        if shared * text.longest <= _TEXT_ESTIMATE_BYTES:
+            text.add(shared * text.longest)
+            return
+        found = _S_VALUE.findall(seg)
+        text.add((shared - len(found)) * text.longest)  # unusual spellings: the worst case
+        text.add_indexes(found)
+
     def count(self, n: int) -> None:
         self.value_cells += n
         if self.value_cells > self.max_cells:
@@ -722,22 +806,6 @@ class _SheetScan:
                 f"lembar '{self.name}' berisi lebih dari {_n_id(self.max_cells)} sel / "
                 f"sheet '{self.name}' has more than {self.max_cells:,} cells"
             )
-
-
-def _check_dimension(scan: _SheetScan, segment: bytes) -> None:
-    m = _DIMENSION.search(segment)
-    if not m:
-        return
-    last = m.group(1).decode("ascii", "replace").split(":")[-1].replace("$", "")
-    try:
-        row, _col = _parse_ref(last)
-    except ValueError:
-        return
-    if row >= scan.max_rows:
-        raise _too_large(
-            f"dimensi lembar '{scan.name}' menyatakan {_n_id(row + 1)} baris (batas {_n_id(scan.max_rows)}) / "
-            f"sheet '{scan.name}' declares {row + 1:,} rows (limit {scan.max_rows:,})"
-        )
 
 
 def _scan_sheet(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
@@ -752,14 +820,21 @@ def _scan_sheet(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
     exact_needed = scan.max_rows < _FAST_ROWS or fast_cols < _FAST_COLS  # tight custom limits
     for i, seg in enumerate(_segments(arc.chunks(info))):
         _check_xml_segment(info.filename, seg, first=i == 0)
-        if i == 0:
-            _check_dimension(scan, seg)
         if exact_needed:
             continue  # keep checking DTD/UTF-8 to the end; cells are counted by the exact pass
         canonical = seg.count(_C_CANON)
-        if seg.count(_C_OPEN) != canonical or _C_OTHER_OPEN.search(seg) or _PREFIXED_CELL.search(seg):
+        shared = seg.count(_T_SHARED)
+        if (
+            seg.count(_C_OPEN) != canonical
+            or seg.count(b"=") != seg.count(b'="')  # every attribute written a="..."
+            or seg.count(_T_SHARED[1:]) != shared  # every t="s" after a plain space
+            or _C_OTHER_OPEN.search(seg)
+            or _PREFIXED_CELL.search(seg)
+        ):
             exact_needed = True
             continue
+        if shared:
+            scan.text_fast(seg, shared)
         scan.value_cells += canonical  # an upper bound: self-closing cells hold nothing
         if scan.value_cells > scan.max_cells:
             exact_needed = True
@@ -781,24 +856,38 @@ def _scan_sheet(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
 
 def _exact_sheet_scan(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
     """Streaming expat pass: every cell's position as calamine derives it (its r, else the next
-    position; cell r over row r); a cell counts once a <v>, <f> or <is> shows it holds something.
-    Stops at the first limit crossed."""
+    position; cell r over row r); a cell counts once a <v>, <f> or <is> shows it holds something;
+    a t="s" cell adds its shared string's length. Stops at the first limit crossed."""
     scan.value_cells, scan.max_row, scan.max_col = 0, -1, -1
     max_cells = scan.max_cells
     cur_row = cur_col = -1
-    pending: tuple[int, int] | None = None
+    pending: tuple[int, int] | None = None  # the current <c>, until it shows a value
+    shared_cell = False  # the current <c> has t="s"
+    index_text: list[str] | None = None  # the text of a t="s" cell's <v>, until the next tag
+
+    def end_index() -> None:
+        nonlocal index_text
+        raw = "".join(index_text or ()).strip()
+        index_text = None
+        if raw.isascii() and raw.isdigit() and len(raw) <= 10:
+            scan.text.add_indexes([raw.encode()])
+        else:
+            scan.text.add(scan.text.longest)
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal cur_row, cur_col, pending
+        nonlocal cur_row, cur_col, pending, shared_cell, index_text
+        if index_text is not None:
+            end_index()
         local = name[name.find(":") + 1 :]
         if local == "c":
             ref = attrs.get("r")
-            if ref:
-                pending = _parse_ref(ref)
-            else:
-                pending = (max(cur_row, 0), cur_col + 1)
+            pending = _parse_ref(ref) if ref else (max(cur_row, 0), cur_col + 1)
             cur_col = pending[1]
+            shared_cell = attrs.get("t") == "s"
         elif local == "v" or local == "f" or local == "is":
+            if local == "v" and shared_cell:
+                shared_cell = False
+                index_text = []
             if pending is not None:
                 row, col = pending
                 pending = None
@@ -811,11 +900,15 @@ def _exact_sheet_scan(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) ->
             ref = attrs.get("r")
             cur_row = int(ref) - 1 if ref else cur_row + 1
             cur_col = -1
-        elif local == "dimension":
-            _check_dimension(scan, f'<dimension ref="{attrs.get("ref", "")}"'.encode())
+
+    def chars(data: str) -> None:
+        if index_text is not None:
+            index_text.append(data)
 
     try:
-        _expat_stream(arc.chunks(info), start)
+        _expat_stream(arc.chunks(info), start, chars=chars)
+        if index_text is not None:
+            end_index()
     except FileRejected:
         raise
     except (ValueError, expat.ExpatError) as exc:
@@ -844,10 +937,15 @@ def open_workbook(
     max_unpacked: int = contract.MAX_UNPACKED_BYTES,
     max_rows: int = contract.MAX_SHEET_ROWS,
     max_cells: int = MAX_SHEET_CELLS,
+    max_text: int = MAX_SHARED_TEXT_BYTES,
 ) -> Workbook:
-    """Check then read one workbook; raises FileRejected (and nothing else) for bad input."""
+    """Check then read one workbook; raises FileRejected (and nothing else) for bad input.
+
+    Limits: the file's size, its unpacked size, rows per sheet, cells of the grid a sheet and
+    the workbook unfold into, and the text that shared strings expand into (each cell that
+    refers to a shared string gets its own copy)."""
     try:
-        return _open(bytes(data), max_bytes, max_unpacked, max_rows, max_cells)
+        return _open(bytes(data), max_bytes, max_unpacked, max_rows, max_cells, max_text)
     except FileRejected:
         raise
     except MemoryError as exc:
@@ -856,7 +954,9 @@ def open_workbook(
         raise _unreadable(f"berkas rusak / corrupt file ({type(exc).__name__}: {_short(exc, 60)})") from exc
 
 
-def _open(data: bytes, max_bytes: int, max_unpacked: int, max_rows: int, max_cells: int) -> Workbook:
+def _open(
+    data: bytes, max_bytes: int, max_unpacked: int, max_rows: int, max_cells: int, max_text: int
+) -> Workbook:
     size = len(data)
     if size == 0:
         raise _unreadable("berkas kosong (0 byte) / empty file (0 bytes)")
@@ -896,19 +996,26 @@ def _open(data: bytes, max_bytes: int, max_unpacked: int, max_rows: int, max_cel
             raise _unreadable(why)
         arc = _Archive(data, infos)
         try:
-            sheets, styles, xmlish = _sheet_parts(arc, names)
-            worksheet_parts = {s.part: s for s in sheets if s.part and s.kind == "worksheet"}
+            layout = _sheet_parts(arc, names)
+            worksheet_parts = {s.part: s for s in layout.sheets if s.part and s.kind == "worksheet"}
+            text = _TextBudget(max_text)
+            for info in infos:  # shared strings first: the sheets' scans need their lengths
+                if info.filename == layout.shared_strings:
+                    _guarded(_scan_shared_strings, arc, info, text)
             for info in infos:
                 if info.filename in worksheet_parts:
                     sheet = worksheet_parts[info.filename]
-                    _guarded(_scan_sheet, arc, info, _SheetScan(sheet.name, max_rows, max_cells))
-                elif info.filename.lower().endswith(_XMLISH) or info.filename in xmlish:
+                    _guarded(_scan_sheet, arc, info, _SheetScan(sheet.name, max_rows, max_cells, text))
+                elif info.filename != layout.shared_strings and (
+                    info.filename.lower().endswith(_XMLISH) or info.filename in layout.referenced
+                ):
                     _guarded(_scan_xml_part, arc, info)
         except FileRejected:
             raise
         except _ZIP_ERRORS as exc:
             raise _unreadable(f"isi arsip zip rusak / corrupt zip content ({_short(exc, 60)})") from exc
-    parts = {s.name: s for s in sheets}
+    parts = {s.name: s for s in layout.sheets}
+    styles = layout.styles
     names_out, grids = _read_with_calamine(data, max_cells)
     return Workbook(
         archive=arc,

@@ -1,0 +1,909 @@
+"""The run's HTML report: one self-contained file (inline CSS and SVG, no external URL).
+
+Indonesian first, English in smaller type beneath. Headline cards, then five charts each
+with a compact table — masterplan coverage per regency (per province in a national report),
+programs per dimension, implementation progress per year, readiness per pillar, the
+evaluation index ranking — then the province scorecard and the submission status.
+Every piece of text from the warehouse is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from smartprov.reports import svg
+from smartprov.reports.data import (
+    MartData,
+    ReportData,
+    coverage_by_province,
+    headline,
+    numeric,
+    py,
+    truthy,
+    year_column,
+)
+from smartprov.reports.labels import BOOL_LABELS, PILLAR_ORDER, STATUS_LABELS
+
+MAX_RANKED = 40  # bars in the index ranking
+MAX_LISTED = 60  # rows in the list of regencies without an accepted submission
+OPEN_TABLE_ROWS = 12  # longer tables start folded
+
+CHART_IDS = ("coverage", "dimensions", "progress", "readiness", "index")
+
+
+def _e(value: Any) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+# -- numbers the Indonesian way: 1.234.567,89 -------------------------------------------------
+def fmt_int(v: Any) -> str:
+    if v is None or pd.isna(v):
+        return "-"
+    return f"{round(float(v)):,}".replace(",", ".")
+
+
+def fmt_dec(v: Any, digits: int = 2) -> str:
+    if v is None or pd.isna(v):
+        return "-"
+    s = f"{float(v):,.{digits}f}"
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def fmt_pct(v: Any, digits: int = 1) -> str:
+    """v on a 0-100 scale."""
+    return "-" if v is None or pd.isna(v) else fmt_dec(v, digits) + "%"
+
+
+def fmt_rp(v: Any) -> str:
+    return "-" if v is None or pd.isna(v) else "Rp " + fmt_int(v)
+
+
+def fmt_rp_short(v: Any) -> str:
+    if v is None or pd.isna(v):
+        return "-"
+    v = float(v)
+    for size, unit in ((1e12, "T"), (1e9, "M"), (1e6, "jt")):
+        if abs(v) >= size:
+            return f"Rp {fmt_dec(v / size, 2)} {unit}"
+    return fmt_rp(v)
+
+
+def fmt_year(v: Any) -> str:
+    v = py(v)
+    if v is None:
+        return "-"
+    try:
+        return str(int(float(v)))
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def fmt_datetime(v: Any) -> str:
+    v = py(v)
+    if v is None:
+        return "-"
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+# -- building blocks ------------------------------------------------------------------------
+def _bi(id_text: str, en_text: str, tag: str = "h2") -> str:
+    return f'<{tag}>{_e(id_text)}</{tag}><p class="en">{_e(en_text)}</p>'
+
+
+def _missing(chart_id: str | None, mart: MartData) -> str:
+    attr = f' data-chart="{_e(chart_id)}"' if chart_id else ""
+    if mart.frame is None:
+        text = f"Data tidak tersedia (no data). {mart.problem or ''}"
+    else:
+        text = f"Belum ada data di marts.{mart.spec.name} (the mart has no rows yet)."
+    return f'<div class="missing"{attr} role="note">{_e(text)}</div>'
+
+
+def _table(
+    headers: Sequence[tuple[str, str]],
+    rows: Iterable[Sequence[Any]],
+    *,
+    numeric_cols: Iterable[int] = (),
+    caption: str | None = None,
+    fold_after: int = OPEN_TABLE_ROWS,
+) -> str:
+    """headers: (Indonesian, English) pairs; cells are escaped here."""
+    num = set(numeric_cols)
+    rows = list(rows)
+    head = "".join(
+        f'<th{" class=num" if i in num else ""} title="{_e(en)}">{_e(idt)}<span class="en">{_e(en)}</span></th>'
+        for i, (idt, en) in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td{" class=num" if i in num else ""}>{_e(c)}</td>' for i, c in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    table = f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    summary = caption or "Tabel"
+    state = " open" if len(rows) <= fold_after else ""
+    return f"<details{state}><summary>{_e(summary)} ({_e(fmt_int(len(rows)))} baris / rows)</summary>{table}</details>"
+
+
+def _str(v: Any) -> str:
+    v = py(v)
+    return "" if v is None else str(v)
+
+
+# -- sections -------------------------------------------------------------------------------
+def _cards(data: ReportData) -> str:
+    h = headline(data)
+    threshold = data.threshold_pct
+    meets = h.meets(threshold)
+    national = data.province is None and (h.provinces or 0) > 1
+    if meets is None:
+        badge = ""
+    elif national:
+        badge = (
+            '<span class="badge good">di atas ambang · above threshold</span>'
+            if meets
+            else '<span class="badge bad">di bawah ambang · below threshold</span>'
+        )
+    else:
+        badge = (
+            '<span class="badge good">memenuhi ambang · meets threshold</span>'
+            if meets
+            else '<span class="badge bad">belum memenuhi ambang · below threshold</span>'
+        )
+    cards = [
+        ("regencies", "Kabupaten/Kota", "Regencies", fmt_int(h.regencies), "", ""),
+        ("with_masterplan", "Dengan masterplan", "With a masterplan", fmt_int(h.with_masterplan), "", ""),
+        (
+            "coverage",
+            "Cakupan masterplan",
+            f"Coverage vs {fmt_pct(threshold, 0)} Smart Province threshold",
+            fmt_pct(h.coverage_pct),
+            f"ambang / threshold {fmt_pct(threshold, 0)}",
+            badge,
+        ),
+        ("quick_wins", "Quick win", "Quick wins", fmt_int(h.quick_wins), "", ""),
+        (
+            "budget",
+            "Total anggaran rencana",
+            "Total planned budget",
+            fmt_rp_short(h.budget_total_idr),
+            fmt_rp(h.budget_total_idr),
+            "",
+        ),
+    ]
+    if national:
+        cards.append(
+            (
+                "provinces_meeting",
+                "Provinsi memenuhi ambang",
+                "Provinces meeting the threshold",
+                f"{fmt_int(h.provinces_meeting)} / {fmt_int(h.provinces)}",
+                "",
+                "",
+            )
+        )
+    out = ['<section class="cards" aria-label="Angka utama / headline figures">']
+    for key, idt, en, value, sub, extra in cards:
+        out.append(
+            f'<div class="card" data-card="{_e(key)}"><div class="label">{_e(idt)}</div>'
+            f'<div class="en">{_e(en)}</div><div class="value">{_e(value)}</div>'
+            + (f'<div class="sub">{_e(sub)}</div>' if sub else "")
+            + extra
+            + "</div>"
+        )
+    out.append("</section>")
+    mart = data.mart("province_masterplan_coverage")
+    if mart.frame is None:
+        out.append(_missing(None, mart))
+    return "\n".join(out)
+
+
+def _coverage(data: ReportData) -> str:
+    mart = data.mart("province_masterplan_coverage")
+    out = [
+        '<section id="cakupan">',
+        _bi("Cakupan masterplan per kabupaten/kota", "Masterplan coverage per regency"),
+    ]
+    if mart.empty:
+        out += [_missing("coverage", mart), "</section>"]
+        return "\n".join(out)
+    frame = mart.frame
+    threshold = data.threshold_pct
+    per_province = coverage_by_province(frame, threshold)
+    if len(per_province) > 1:
+        # A national report: 514 bars are unreadable, so one bar per province (its
+        # regencies' coverage); the per-regency detail is in the Excel workbook.
+        out.append(
+            '<p class="note">Satu batang per provinsi: persentase kabupaten/kota yang memiliki masterplan; '
+            "rincian per kabupaten/kota ada di lembar Excel “Cakupan Masterplan”. "
+            '<span class="en">One bar per province: share of its regencies with a masterplan; '
+            "per-regency detail in the Excel workbook.</span></p>"
+        )
+        rows = [
+            svg.HBar(
+                label=p["province_name"] or p["province_code"],
+                value=p["coverage_pct"],
+                color=svg.GOOD if p["meets"] else svg.BAD,
+                note=f"({p['with_masterplan']}/{p['regencies']})",
+                tooltip=f"{p['province_name']} ({p['province_code']}): {p['with_masterplan']} dari "
+                f"{p['regencies']} kab/kota, {fmt_pct(p['coverage_pct'])}",
+            )
+            for p in per_province
+        ]
+        out.append(
+            svg.horizontal_bars(
+                "coverage",
+                title="Cakupan masterplan per provinsi (coverage per province)",
+                desc=f"Persentase kabupaten/kota dengan masterplan; garis merah = ambang {fmt_pct(threshold, 0)}.",
+                rows=rows,
+                value_fmt=lambda v: fmt_pct(v, 0),
+                x_max=100,
+                threshold=threshold,
+                threshold_label=f"ambang {fmt_pct(threshold, 0)}",
+                legend=[("≥ ambang (meets)", svg.GOOD), ("< ambang (below)", svg.BAD)],
+            )
+        )
+        out.append(
+            _table(
+                [
+                    ("Provinsi", "Province"),
+                    ("Kab/Kota", "Regencies"),
+                    ("Dengan masterplan", "With masterplan"),
+                    ("Cakupan", "Coverage"),
+                    ("Memenuhi ambang", "Meets threshold"),
+                ],
+                (
+                    (
+                        f"{p['province_name']} ({p['province_code']})",
+                        fmt_int(p["regencies"]),
+                        fmt_int(p["with_masterplan"]),
+                        fmt_pct(p["coverage_pct"]),
+                        BOOL_LABELS[bool(p["meets"])],
+                    )
+                    for p in per_province
+                ),
+                numeric_cols=(1, 2, 3),
+                caption="Tabel cakupan per provinsi (coverage per province)",
+            )
+        )
+    else:
+        work = frame.assign(
+            _has=frame["has_masterplan"].map(truthy) if "has_masterplan" in frame.columns else False,
+            _programs=numeric(frame, "programs").fillna(0),
+            _qw=numeric(frame, "quick_wins"),
+            _budget=numeric(frame, "budget_total_idr"),
+        )
+        name_col = "region_name" if "region_name" in work.columns else "region_code"
+        work = work.assign(_name=work[name_col].map(_str)).sort_values(
+            ["_has", "_programs", "_name"], ascending=[False, False, True], kind="stable"
+        )
+        rows = []
+        for r in work.to_dict("records"):
+            code = _str(r.get("region_code"))
+            period = (
+                f"{fmt_year(r.get('period_start'))}–{fmt_year(r.get('period_end'))}" if r["_has"] else "-"
+            )
+            rows.append(
+                svg.HBar(
+                    label=r["_name"] or code,
+                    value=float(r["_programs"]),
+                    color=svg.GOOD if r["_has"] else svg.MUTED,
+                    note="program" if r["_has"] else "program · belum ada masterplan",
+                    tooltip=(
+                        f"{r['_name']} ({code}): "
+                        + (
+                            f"masterplan {period}, {fmt_int(r['_programs'])} program, "
+                            f"{fmt_int(r['_qw'])} quick win, {fmt_rp(r['_budget'])}"
+                            if r["_has"]
+                            else "belum ada masterplan (no masterplan)"
+                        )
+                    ),
+                )
+            )
+        h = headline(data)
+        out.append(
+            f'<p class="note">Cakupan {fmt_pct(h.coverage_pct)} ({fmt_int(h.with_masterplan)} dari '
+            f"{fmt_int(h.regencies)} kab/kota) — ambang Smart Province {fmt_pct(threshold, 0)}. "
+            f'Panjang batang = jumlah program dalam masterplan. <span class="en">Bar length = programs in '
+            "the regency's current masterplan; grey = no masterplan yet.</span></p>"
+        )
+        out.append(
+            svg.horizontal_bars(
+                "coverage",
+                title="Cakupan masterplan per kabupaten/kota (coverage per regency)",
+                desc="Jumlah program per kabupaten/kota; abu-abu = belum ada masterplan.",
+                rows=rows,
+                value_fmt=lambda v: fmt_int(v),
+                legend=[("memiliki masterplan (has one)", svg.GOOD), ("belum ada (none)", svg.MUTED)],
+            )
+        )
+        out.append(
+            _table(
+                [
+                    ("Kabupaten/Kota", "Regency"),
+                    ("Kode", "Code"),
+                    ("Masterplan", "Masterplan"),
+                    ("Periode", "Period"),
+                    ("Program", "Programs"),
+                    ("Quick win", "Quick wins"),
+                    ("Anggaran", "Planned budget"),
+                    ("Terakhir dikirim", "Last submitted"),
+                ],
+                (
+                    (
+                        r["_name"],
+                        _str(r.get("region_code")),
+                        BOOL_LABELS[bool(r["_has"])],
+                        f"{fmt_year(r.get('period_start'))}–{fmt_year(r.get('period_end'))}" if r["_has"] else "-",
+                        fmt_int(r["_programs"]),
+                        fmt_int(r["_qw"]),
+                        fmt_rp(r["_budget"]),
+                        fmt_datetime(r.get("last_submitted_at")),
+                    )
+                    for r in work.to_dict("records")
+                ),
+                numeric_cols=(4, 5, 6),
+                caption="Tabel cakupan per kabupaten/kota (coverage per regency)",
+            )
+        )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _dimensions(data: ReportData) -> str:
+    mart = data.mart("province_dimension_portfolio")
+    out = ['<section id="dimensi">', _bi("Program per dimensi", "Programs per dimension")]
+    if mart.empty or "dimension" not in mart.frame.columns:
+        out += [_missing("dimensions", mart), "</section>"]
+        return "\n".join(out)
+    f = mart.frame
+    work = pd.DataFrame(
+        {
+            "dimension": f["dimension"].map(_str),
+            "order": numeric(f, "dimension_order").fillna(99),
+            "programs": numeric(f, "programs").fillna(0),
+            "quick_wins": numeric(f, "quick_wins").fillna(0),
+            "budget": numeric(f, "budget_total_idr").fillna(0),
+            "region": f["region_code"].map(_str) if "region_code" in f.columns else "",
+        }
+    )
+    regencies_with = work[work["programs"] > 0].groupby("dimension")["region"].nunique()
+    grouped = (
+        work.groupby("dimension", sort=False)
+        .agg(order=("order", "min"), programs=("programs", "sum"), quick_wins=("quick_wins", "sum"), budget=("budget", "sum"))
+        .reset_index()
+        .sort_values(["order", "dimension"], kind="stable")
+    )
+    cats = grouped["dimension"].tolist()
+    out.append(
+        svg.grouped_bars(
+            "dimensions",
+            title="Program dan quick win per dimensi (programs and quick wins per dimension)",
+            desc="Jumlah program masterplan terkini per dimensi Smart City, seluruh kabupaten/kota dalam cakupan.",
+            categories=[c.replace("Smart ", "") for c in cats],
+            series=[
+                svg.Series("Program (programs)", grouped["programs"].tolist(), svg.PALETTE[0]),
+                svg.Series("Quick win", grouped["quick_wins"].tolist(), svg.PALETTE[2]),
+            ],
+            value_fmt=fmt_int,
+            y_label="program",
+        )
+    )
+    out.append(
+        _table(
+            [
+                ("Dimensi", "Dimension"),
+                ("Program", "Programs"),
+                ("Quick win", "Quick wins"),
+                ("Kab/Kota berprogram", "Regencies with programs"),
+                ("Anggaran rencana", "Planned budget"),
+            ],
+            (
+                (
+                    r["dimension"],
+                    fmt_int(r["programs"]),
+                    fmt_int(r["quick_wins"]),
+                    fmt_int(regencies_with.get(r["dimension"], 0)),
+                    fmt_rp(r["budget"]),
+                )
+                for r in grouped.to_dict("records")
+            ),
+            numeric_cols=(1, 2, 3, 4),
+            caption="Tabel per dimensi (per dimension)",
+        )
+    )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _progress(data: ReportData) -> str:
+    mart = data.mart("province_implementation_progress")
+    out = ['<section id="progres">', _bi("Progres implementasi per tahun", "Implementation progress per year")]
+    ycol = None if mart.frame is None else year_column(mart.frame)
+    if mart.empty or ycol is None:
+        out += [_missing("progress", mart), "</section>"]
+        return "\n".join(out)
+    f = mart.frame
+    work = pd.DataFrame(
+        {
+            "year": f[ycol].map(fmt_year),
+            "dimension": f["dimension"].map(_str) if "dimension" in f.columns else "",
+            "order": numeric(f, "dimension_order").fillna(99),
+            "planned": numeric(f, "programs_planned").fillna(0),
+            "reported": numeric(f, "programs_reported").fillna(0),
+            "done": numeric(f, "programs_done").fillna(0),
+            "progress": numeric(f, "avg_progress_pct"),
+            "budget_planned": numeric(f, "budget_planned_idr"),
+            "budget_realized": numeric(f, "budget_realized_idr"),
+        }
+    )
+    # Means over reported programs: each regency-dimension mean weighs by its reported rows.
+    work["weighted"] = work["progress"] * work["reported"]
+    work["weight"] = work["reported"].where(work["progress"].notna(), 0)
+    years = sorted(work["year"].unique(), key=lambda y: (len(y), y))
+    dims = (
+        work.groupby("dimension")["order"].min().reset_index().sort_values(["order", "dimension"])["dimension"].tolist()
+    )
+    by = work.groupby(["year", "dimension"]).agg(w=("weighted", "sum"), n=("weight", "sum"))
+    series = []
+    for i, d in enumerate(dims):
+        vals = []
+        for y in years:
+            if (y, d) in by.index and by.loc[(y, d), "n"] > 0:
+                vals.append(float(by.loc[(y, d), "w"] / by.loc[(y, d), "n"]))
+            else:
+                vals.append(None)
+        series.append(svg.Series(d.replace("Smart ", ""), vals, svg.PALETTE[i % len(svg.PALETTE)]))
+    out.append(
+        '<p class="note">Rata-rata progres program yang dilaporkan dalam evaluasi tahun itu, per dimensi. '
+        '<span class="en">Mean reported progress of programs in the year\'s evaluation, per dimension '
+        "(weighted by reported programs).</span></p>"
+    )
+    out.append(
+        svg.grouped_bars(
+            "progress",
+            title="Rata-rata progres per tahun dan dimensi (average progress per year and dimension)",
+            desc="Persentase progres rata-rata program yang dilaporkan, per tahun, per dimensi.",
+            categories=years,
+            series=series,
+            value_fmt=lambda v: fmt_pct(v, 0),
+            y_max=100,
+            y_label="progres %",
+        )
+    )
+    rows = []
+    for y in years:
+        g = work[work["year"] == y]
+        n = g["weight"].sum()
+        avg = g["weighted"].sum() / n if n > 0 else None
+        reported_mask = g["budget_realized"].notna()
+        realized = g.loc[reported_mask, "budget_realized"].sum() if reported_mask.any() else None
+        planned_rep = g.loc[reported_mask, "budget_planned"].fillna(0).sum()
+        ratio = (100.0 * realized / planned_rep) if realized is not None and planned_rep > 0 else None
+        rows.append(
+            (
+                y,
+                fmt_int(g["planned"].sum()),
+                fmt_int(g["reported"].sum()),
+                fmt_int(g["done"].sum()),
+                fmt_pct(avg),
+                fmt_rp(g["budget_planned"].fillna(0).sum()),
+                fmt_rp(realized),
+                fmt_pct(ratio),
+            )
+        )
+    out.append(
+        _table(
+            [
+                ("Tahun", "Year"),
+                ("Direncanakan", "Planned"),
+                ("Dilaporkan", "Reported"),
+                ("Selesai", "Done"),
+                ("Rata-rata progres", "Avg progress"),
+                ("Anggaran rencana", "Planned budget"),
+                ("Realisasi", "Realized"),
+                ("Rasio realisasi*", "Realization ratio*"),
+            ],
+            rows,
+            numeric_cols=range(1, 8),
+            caption="Tabel per tahun (per year)",
+        )
+    )
+    out.append(
+        '<p class="note small">* Realisasi tahun itu dibanding anggaran program seluruh periode, hanya dimensi '
+        'yang dilaporkan. <span class="en">* One year\'s spending against whole-program budgets, reported '
+        "dimensions only.</span></p>"
+    )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _readiness(data: ReportData) -> str:
+    mart = data.mart("province_readiness")
+    out = ['<section id="kesiapan">', _bi("Kesiapan per pilar", "Readiness per pillar")]
+    ycol = None if mart.frame is None else year_column(mart.frame)
+    if mart.empty or ycol is None or "pillar" not in mart.frame.columns:
+        out += [_missing("readiness", mart), "</section>"]
+        return "\n".join(out)
+    f = mart.frame
+    work = pd.DataFrame(
+        {
+            "year": f[ycol].map(fmt_year),
+            "pillar": f["pillar"].map(_str),
+            "score": numeric(f, "avg_score"),
+            "region": f["region_code"].map(_str) if "region_code" in f.columns else "",
+        }
+    )
+    years = sorted(work["year"].unique(), key=lambda y: (len(y), y))
+    pillars = sorted(work["pillar"].unique(), key=lambda p: (PILLAR_ORDER.get(p, 99), p))
+    # Each regency weighs the same: the mean of the regencies' pillar scores.
+    by = work.groupby(["pillar", "year"]).agg(score=("score", "mean"), regencies=("region", "nunique"))
+    series = []
+    for i, y in enumerate(years):
+        vals = [
+            (float(by.loc[(p, y), "score"]) if (p, y) in by.index and pd.notna(by.loc[(p, y), "score"]) else None)
+            for p in pillars
+        ]
+        series.append(svg.Series(f"Tahun {y}", vals, svg.PALETTE[(i + 3) % len(svg.PALETTE)]))
+    out.append(
+        svg.grouped_bars(
+            "readiness",
+            title="Skor kesiapan rata-rata per pilar (average readiness score per pillar)",
+            desc="Rata-rata skor kematangan (1–5) kabupaten/kota per pilar, per tahun evaluasi.",
+            categories=pillars,
+            series=series,
+            value_fmt=lambda v: fmt_dec(v, 2),
+            tick_fmt=lambda v: fmt_dec(v, 0),
+            y_max=5,
+            y_label="skor 1–5",
+        )
+    )
+    out.append(
+        _table(
+            [("Pilar", "Pillar"), ("Tahun", "Year"), ("Skor rata-rata", "Average score"), ("Kab/Kota", "Regencies")],
+            (
+                (p, y, fmt_dec(by.loc[(p, y), "score"]), fmt_int(by.loc[(p, y), "regencies"]))
+                for p in pillars
+                for y in years
+                if (p, y) in by.index
+            ),
+            numeric_cols=(2, 3),
+            caption="Tabel kesiapan (readiness)",
+        )
+    )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _index(data: ReportData) -> str:
+    mart = data.mart("province_evaluation_index")
+    out = ['<section id="indeks">', _bi("Peringkat indeks evaluasi", "Evaluation index ranking")]
+    ycol = None if mart.frame is None else year_column(mart.frame)
+    if mart.empty or ycol is None or "aspect" not in mart.frame.columns:
+        out += [_missing("index", mart), "</section>"]
+        return "\n".join(out)
+    f = mart.frame
+    total = f[f["aspect"].map(_str) == "Total"]
+    if total.empty:
+        out += [
+            '<div class="missing" data-chart="index" role="note">Belum ada indeks Total '
+            "(no Total index reported yet).</div>",
+            "</section>",
+        ]
+        return "\n".join(out)
+    work = pd.DataFrame(
+        {
+            "year": total[ycol].map(fmt_year),
+            "region": total["region_name"].map(_str) if "region_name" in total.columns else "",
+            "code": total["region_code"].map(_str) if "region_code" in total.columns else "",
+            "province": total["province_name"].map(_str) if "province_name" in total.columns else "",
+            "score": numeric(total, "score"),
+            "rank": numeric(total, "rank_in_province"),
+        }
+    )
+    latest = max(work["year"].unique(), key=lambda y: (len(y), y))
+    ranked = work[work["year"] == latest].sort_values(["score", "region"], ascending=[False, True], kind="stable")
+    multi_province = ranked["province"].nunique() > 1
+    # Rank among the rows shown: the province's own rank, or (national) by score, ties shared.
+    if multi_province:
+        ranked = ranked.assign(pos=ranked["score"].rank(method="min", ascending=False))
+    else:
+        ranked = ranked.assign(pos=ranked["rank"].fillna(ranked["score"].rank(method="min", ascending=False)))
+    shown = ranked.head(MAX_RANKED)
+    rows = [
+        svg.HBar(
+            label=(f"{r['region']} · {r['province']}" if multi_province else r["region"]) or r["code"],
+            value=None if pd.isna(r["score"]) else float(r["score"]),
+            prefix=f"{fmt_int(r['pos'])}.",
+            color=svg.PALETTE[0],
+            tooltip=f"{r['region']} ({r['code']}), {r['province']}: indeks {fmt_dec(r['score'])}"
+            + (f", peringkat provinsi {fmt_int(r['rank'])}" if pd.notna(r["rank"]) else ""),
+        )
+        for r in shown.to_dict("records")
+    ]
+    note = f"Tahun evaluasi {latest}. "
+    if len(ranked) > len(shown):
+        note += f"Menampilkan {len(shown)} teratas dari {len(ranked)}. "
+    note_en = f"Evaluation year {latest}; Total index 0–5" + (
+        ", ranked nationally by score (rank_in_province is in the table)." if multi_province else "."
+    )
+    out.append(f'<p class="note">{_e(note)}<span class="en">{_e(note_en)}</span></p>')
+    out.append(
+        svg.horizontal_bars(
+            "index",
+            title=f"Peringkat indeks evaluasi {latest} (evaluation index ranking)",
+            desc="Indeks Total (0–5) per kabupaten/kota, diurutkan dari tertinggi.",
+            rows=rows,
+            value_fmt=lambda v: fmt_dec(v, 2),
+            tick_fmt=lambda v: fmt_dec(v, 2).rstrip("0").rstrip(","),
+            x_max=5,
+            label_w=300 if multi_province else 250,
+        )
+    )
+    out.append(
+        _table(
+            [
+                ("Peringkat", "Rank"),
+                ("Kabupaten/Kota", "Regency"),
+                ("Kode", "Code"),
+                ("Provinsi", "Province"),
+                ("Indeks", "Index"),
+                ("Peringkat di provinsi", "Rank in province"),
+            ],
+            (
+                (fmt_int(r["pos"]), r["region"], r["code"], r["province"], fmt_dec(r["score"]), fmt_int(r["rank"]))
+                for r in ranked.to_dict("records")
+            ),
+            numeric_cols=(0, 4, 5),
+            caption=f"Tabel peringkat {latest} (ranking)",
+        )
+    )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _scorecard(data: ReportData) -> str:
+    mart = data.mart("province_scorecard")
+    out = ['<section id="ringkasan-provinsi">', _bi("Ringkasan provinsi per tahun", "Province scorecard per year")]
+    ycol = None if mart.frame is None else year_column(mart.frame)
+    if mart.empty or ycol is None:
+        out += [_missing(None, mart), "</section>"]
+        return "\n".join(out)
+    f = mart.frame.assign(_year=mart.frame[ycol].map(fmt_year))
+    if "province_code" in f.columns and f["province_code"].nunique() > 1:
+        latest = max(f["_year"].unique(), key=lambda y: (len(y), y))
+        f = f[f["_year"] == latest]
+        out.append(f'<p class="note">{_e(f"Tahun {latest}, semua provinsi (all provinces).")}</p>')
+
+    rows = [
+        (
+            r["_year"],
+            _str(r.get("province_name")),
+            fmt_int(num_or_none(r.get("regencies_total"))),
+            fmt_int(num_or_none(r.get("regencies_with_masterplan"))),
+            fmt_pct(num_or_none(r.get("masterplan_coverage_pct")), 2),
+            BOOL_LABELS[truthy(r.get("meets_smart_province_threshold"))],
+            fmt_int(num_or_none(r.get("regencies_evaluated"))),
+            fmt_pct(num_or_none(r.get("avg_progress_pct")), 2),
+            fmt_dec(num_or_none(r.get("avg_readiness"))),
+            fmt_dec(num_or_none(r.get("avg_index"))),
+        )
+        for r in f.to_dict("records")
+    ]
+    out.append(
+        _table(
+            [
+                ("Tahun", "Year"),
+                ("Provinsi", "Province"),
+                ("Kab/Kota", "Regencies"),
+                ("Dengan masterplan", "With masterplan"),
+                ("Cakupan", "Coverage"),
+                (f"≥ {fmt_pct(data.threshold_pct, 0)}", "Meets threshold"),
+                ("Dievaluasi", "Evaluated"),
+                ("Progres", "Avg progress"),
+                ("Kesiapan", "Avg readiness"),
+                ("Indeks", "Avg index"),
+            ],
+            rows,
+            numeric_cols=(2, 3, 4, 6, 7, 8, 9),
+            caption="Ringkasan provinsi (scorecard)",
+            fold_after=40,
+        )
+    )
+    out.append(
+        '<p class="note small">Cakupan di sini dihitung pada akhir tiap tahun (point-in-time). '
+        '<span class="en">Coverage here is point-in-time at each year\'s end.</span></p>'
+    )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def num_or_none(v: Any) -> float | None:
+    v = py(v)
+    try:
+        return None if v is None else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _status(data: ReportData) -> str:
+    mart = data.mart("province_submission_status")
+    out = ['<section id="status">', _bi("Status pengiriman", "Submission status")]
+    if mart.empty or "status" not in mart.frame.columns:
+        out += [_missing(None, mart), "</section>"]
+        return "\n".join(out)
+    f = mart.frame
+    kind = f["kind"].map(_str) if "kind" in f.columns else pd.Series([""] * len(f), index=f.index)
+    period = f["period"].map(_str) if "period" in f.columns else pd.Series([""] * len(f), index=f.index)
+    status = f["status"].map(_str)
+    work = pd.DataFrame({"kind": kind, "period": period, "status": status})
+    counts = work.groupby(["kind", "period", "status"]).size()
+    keys = sorted({(k, p) for k, p, _ in counts.index}, key=lambda kp: (kp[0] != "MASTERPLAN", kp[0], kp[1]))
+    rows = []
+    for k, p in keys:
+        c = {s: int(counts.get((k, p, s), 0)) for s in ("accepted", "rejected", "missing")}
+        total = sum(int(v) for (kk, pp, _), v in counts.items() if kk == k and pp == p)
+        rows.append((k, p, fmt_int(c["accepted"]), fmt_int(c["rejected"]), fmt_int(c["missing"]), fmt_int(total)))
+    out.append(
+        _table(
+            [
+                ("Jenis", "Kind"),
+                ("Periode", "Period"),
+                ("Diterima", "Accepted"),
+                ("Ditolak", "Rejected"),
+                ("Belum ada", "Missing"),
+                ("Total", "Total"),
+            ],
+            rows,
+            numeric_cols=(2, 3, 4, 5),
+            caption="Rekap status (status counts)",
+        )
+    )
+    pending = f[status != "accepted"]
+    if not pending.empty:
+        listed = pending.head(MAX_LISTED)
+        more = len(pending) - len(listed)
+        out.append(
+            _table(
+                [
+                    ("Kabupaten/Kota", "Regency"),
+                    ("Kode", "Code"),
+                    ("Jenis", "Kind"),
+                    ("Periode", "Period"),
+                    ("Status", "Status"),
+                    ("Terakhir masuk", "Last received"),
+                    ("Kesalahan", "Errors"),
+                    ("Catatan", "Warnings"),
+                ],
+                (
+                    (
+                        _str(r.get("region_name")),
+                        _str(r.get("region_code")),
+                        _str(r.get("kind")),
+                        _str(r.get("period")),
+                        STATUS_LABELS.get(_str(r.get("status")), _str(r.get("status"))),
+                        fmt_datetime(r.get("last_received_at")),
+                        fmt_int(num_or_none(r.get("errors"))),
+                        fmt_int(num_or_none(r.get("warnings"))),
+                    )
+                    for r in listed.to_dict("records")
+                ),
+                numeric_cols=(6, 7),
+                caption="Belum diterima (not accepted yet)"
+                + (f" — {MAX_LISTED} pertama, {more} lainnya di Excel" if more > 0 else ""),
+                fold_after=0,
+            )
+        )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+CSS = """
+:root{--ink:#1d2733;--muted:#5f6b7a;--line:#dfe3e8;--brand:#1f4e79;--good:#2e7d32;--bad:#b26a00}
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);
+background:#f5f7fa;line-height:1.45}
+header{background:var(--brand);color:#fff;padding:20px 28px}
+header h1{margin:0 0 2px;font-size:1.6rem}
+header .en{color:#d6e4f0;margin:0}
+header .meta{margin-top:8px;font-size:.85rem;color:#d6e4f0}
+main{max-width:1100px;margin:0 auto;padding:18px 20px 40px}
+section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:16px 0}
+h2{margin:0;font-size:1.2rem;color:var(--brand)}
+p.en,span.en{color:var(--muted);font-size:.85em}
+p.en{margin:0 0 10px}
+th span.en{display:block;font-weight:normal;font-size:.75em}
+.note{font-size:.9rem}.small{font-size:.8rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;background:none;border:0;padding:0}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 14px}
+.card .label{font-weight:600}.card .en{font-size:.78rem;color:var(--muted)}
+.card .value{font-size:1.7rem;font-weight:700;margin-top:4px;color:var(--brand)}
+.card .sub{font-size:.8rem;color:var(--muted)}
+.badge{display:inline-block;margin-top:6px;padding:2px 8px;border-radius:10px;font-size:.75rem;color:#fff}
+.badge.good{background:var(--good)}.badge.bad{background:var(--bad)}
+.missing{padding:14px;border:1px dashed #c62828;border-radius:6px;color:#8e1c1c;background:#fff6f6}
+svg{display:block;margin:8px 0;height:auto}
+details{margin-top:8px}summary{cursor:pointer;color:var(--brand);font-size:.9rem}
+.tablewrap{overflow-x:auto;max-height:520px;overflow-y:auto}
+table{border-collapse:collapse;width:100%;font-size:.85rem;margin-top:6px}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#eef3f8;position:sticky;top:0}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+nav a{color:#fff;margin-right:14px;font-size:.85rem}
+footer{color:var(--muted);font-size:.8rem;text-align:center;padding:10px 20px 30px}
+@media print{body{background:#fff}section{break-inside:avoid;border:0}details{display:block}
+.tablewrap{max-height:none;overflow:visible}header{color:#000;background:#fff}header .en,header .meta{color:#444}
+nav{display:none}}
+"""
+
+SECTIONS: tuple[Callable[[ReportData], str], ...] = (
+    _coverage,
+    _dimensions,
+    _progress,
+    _readiness,
+    _index,
+    _scorecard,
+    _status,
+)
+
+
+def render_html(data: ReportData) -> str:
+    title = f"Laporan Smart Province — {data.scope_id}"
+    meta = (
+        f"Run: {data.run_id or '-'} · Dibuat (generated) {data.generated_at:%Y-%m-%d %H:%M} UTC · "
+        f"Ambang Smart Province (threshold) {fmt_pct(data.threshold_pct, 0)}"
+    )
+    nav = "".join(
+        f'<a href="#{anchor}">{_e(label)}</a>'
+        for anchor, label in (
+            ("cakupan", "Cakupan"),
+            ("dimensi", "Dimensi"),
+            ("progres", "Progres"),
+            ("kesiapan", "Kesiapan"),
+            ("indeks", "Indeks"),
+            ("ringkasan-provinsi", "Ringkasan"),
+            ("status", "Status"),
+        )
+    )
+    body = [_cards(data)] + [section(data) for section in SECTIONS]
+    sources = ", ".join(f"marts.{m.spec.name}" for m in data.marts.values())
+    return f"""<!DOCTYPE html>
+<html lang="id">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="smartprov">
+<title>{_e(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header>
+<h1>{_e(title)}</h1>
+<p class="en">{_e(f"Smart Province report — {data.scope_en}")}</p>
+<div class="meta" data-run-id="{_e(data.run_id or "")}">{_e(meta)}</div>
+<nav>{nav}</nav>
+</header>
+<main>
+{chr(10).join(body)}
+</main>
+<footer>{_e(f"Sumber (sources): {sources}. Rincian lengkap di workbook Excel (full detail in the Excel workbook).")}</footer>
+</body>
+</html>
+"""
+
+
+def write_html(data: ReportData, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(data), encoding="utf-8")
+    return path
