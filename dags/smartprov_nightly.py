@@ -25,6 +25,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, dag, task
+
 from smartprov.alerts import failure_notifiers
 
 MARTS = Asset("smartprov_marts", uri="smartprov://warehouse/marts")

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
+
 from smartprov.alerts import failure_notifiers
 
 

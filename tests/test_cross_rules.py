@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+
 from smartprov import contract
 from smartprov.cross_rules import check_evaluation, check_masterplan
 from smartprov.findings import MESSAGES

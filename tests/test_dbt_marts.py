@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dbt_fixture import AS_OF_DATE, FIRST_YEAR, create_fixture
 from pg import fresh_database
 
@@ -120,6 +121,7 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 @pytest.fixture(scope="module")
 def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     import psycopg
+
     from smartprov.warehouse import WarehouseUrl
 
     with fresh_database("smartprov_dbt_") as db:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from pg import fresh_database
 from smartprov import pipeline
 from smartprov.sample import sample_expectations, sample_summary, write_sample_landing

@@ -14,6 +14,7 @@ os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 import pandas as pd
 import pytest
+
 from smartprov import contract
 from smartprov.contract import EVALUASI, IDENTITY_FIELDS, MASTERPLAN
 from smartprov.gx_validation import SuiteRunner, load_suite_specs, reference_parameters

@@ -11,6 +11,7 @@ import secrets
 import psycopg
 import pytest
 from psycopg import errors, sql
+
 from smartprov import pg_roles
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules

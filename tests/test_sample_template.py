@@ -18,6 +18,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+
 from smartprov import contract
 from smartprov.contract import EVALUASI, MASTERPLAN
 from smartprov.sample import (

@@ -7,6 +7,7 @@ import math
 import time
 
 import pytest
+
 from smartprov import contract
 from smartprov.values import (
     CellError,

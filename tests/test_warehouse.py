@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
+from pg import fresh_database
 from smartprov import schema
 from smartprov.warehouse import Warehouse, WarehouseUrl
-
-from pg import fresh_database
 
 
 def test_urls_parse_and_hide_passwords():

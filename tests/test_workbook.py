@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from smartprov import contract
 from smartprov.workbook import (
     FileRejected,

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from smartprov import contract, settings
 from smartprov.contract import EVALUASI, MASTERPLAN
-from smartprov.landing import open_landing, sha256_of
+from smartprov.landing import LandingFile, open_landing, sha256_of
 from smartprov.warehouse import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -60,31 +62,19 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
 def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: dt.date | None = None) -> dict:
     """Validate every new file and load those that pass; masterplans before evaluations."""
     from smartprov.loader import masterplan_program_codes, save_submission
-    from smartprov.quarantine import quarantine_file
     from smartprov.validate import BatchValidator, check_submissions
 
     settings.quiet_tools()
     run_id = discovery["run_id"]
     run_dir = run_dir_for(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
-    landing = open_landing(discovery["landing"])
     received_at = utcnow()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
     new = [e for e in discovery["files"] if e["status"] == "new"]
-    by_path = {f.path: f for f in landing.list_files()} if new else {}
-
-    parsed = []
-    payloads: dict[str, bytes] = {}
-    vanished: set[str] = set()
-    for entry in new:
-        lf = by_path.get(entry["path"])
-        if lf is None:  # vanished between discovery and now: the next run sees it again
-            vanished.add(entry["path"])
-            continue
-        data = _read_bounded(landing, lf)
-        sub = _parse_or_reject(entry, data, lf)
-        if data is not None:
-            payloads[sub.submission_id] = data
-        parsed.append(sub)
+    parsed = parse_files(discovery["landing"], new)
+    vanished = {e["path"] for e in new} - {s.path for s in parsed}
+    timings["parse_seconds"] = round(time.perf_counter() - clock, 2)
 
     validator = BatchValidator(today=today, run_name=run_dir.name)
     results: list[dict[str, Any]] = []
@@ -93,12 +83,14 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
         with wh.load_lock():
             already = wh.known_hashes()  # another run may have loaded some meanwhile
             parsed = [s for s in parsed if s.sha256 not in already]
+            clock = time.perf_counter()
             check_submissions(parsed, validator, wh.current_masterplan_programs)
+            timings["validate_seconds"] = round(time.perf_counter() - clock, 2)
+            clock = time.perf_counter()
+            landing = open_landing(discovery["landing"])
             # Masterplans first, so that an evaluation's program codes map to the stored masterplan.
             for sub in sorted(parsed, key=_load_order_key):
-                qpath = None
-                if sub.has_errors and sub.submission_id in payloads:
-                    qpath = str(quarantine_file(settings.quarantine_dir(), sub, payloads[sub.submission_id]))
+                qpath = _quarantine(landing, sub) if sub.has_errors else None
                 codes = None
                 if sub.kind == EVALUASI and sub.region_code and not sub.has_errors:
                     codes = masterplan_program_codes(wh.current_masterplan_programs(sub.region_code))
@@ -113,6 +105,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
                 results.append(_report_entry(sub, status, qpath))
             arrivals = {(e["sha256"], e["path"]) for e in discovery["files"]} - wh.known_arrivals()
             wh.record_arrivals(sorted(arrivals), run_id, received_at)
+            timings["load_seconds"] = round(time.perf_counter() - clock, 2)
 
     data_docs = validator.write_data_docs(run_dir / "data_docs")  # → data_docs/<run>/index.html
     processed = {r["path"] for r in results}
@@ -129,12 +122,61 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
         "accepted": sum(r["status"] == "accepted" for r in results),
         "rejected": sum(r["status"] == "rejected" for r in results),
         "duplicate": sum(r["status"] == "duplicate" for r in results),
+        "timings": timings,
     }
     summary["changed"] = summary["accepted"] + summary["rejected"] > 0
     (run_dir / "submissions.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
     return summary
+
+
+def _quarantine(landing, sub) -> str | None:
+    """Keep a rejected file byte for byte, streamed so that a huge one costs no memory."""
+    from smartprov.quarantine import quarantine_file
+
+    try:
+        with landing.open(LandingFile(sub.path, sub.size)) as source:
+            return str(quarantine_file(settings.quarantine_dir(), sub, source))
+    except OSError:  # vanished or replaced since it was read: the ledger still has its findings
+        log.warning("could not quarantine %s", sub.path, exc_info=True)
+        return None
+
+
+PARALLEL_FROM_FILES = 40  # below this, starting worker processes costs more than it saves
+
+
+def parse_files(landing_url: str, entries: list[dict[str, Any]]) -> list:
+    """Read and parse new files, on every core when there are many; input order is kept.
+
+    Each worker reads its own files, so workbooks never travel between processes; a file
+    that vanished since discovery is left out (the next run sees it again)."""
+    workers = int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1)
+    if workers <= 1 or len(entries) < PARALLEL_FROM_FILES:
+        parsed = [_parse_entry(landing_url, e) for e in entries]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunk = max(1, min(32, len(entries) // (workers * 4)))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            parsed = list(pool.map(_parse_entry, [landing_url] * len(entries), entries, chunksize=chunk))
+    return [p for p in parsed if p is not None]
+
+
+_worker_landing: dict[str, Any] = {}
+
+
+def _parse_entry(landing_url: str, entry: dict[str, Any]):
+    landing = _worker_landing.get(landing_url)
+    if landing is None:
+        landing = _worker_landing[landing_url] = open_landing(landing_url)
+    lf = LandingFile(entry["path"], entry["size"])
+    try:
+        data = _read_bounded(landing, lf)
+    except FileNotFoundError:
+        return None
+    return _parse_or_reject(entry, data, lf)
 
 
 def _read_bounded(landing, lf) -> bytes | None:

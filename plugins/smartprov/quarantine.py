@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 from smartprov.parse import ParsedSubmission
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
-def quarantine_file(root: Path, sub: ParsedSubmission, data: bytes) -> Path:
+def quarantine_file(root: Path, sub: ParsedSubmission, data: bytes | BinaryIO) -> Path:
+    """Copy the file (bytes or a readable binary stream) into quarantine with its findings."""
     folder = root / (sub.folder if sub.folder and SAFE_NAME.sub("", sub.folder) == sub.folder else "_unknown")
     folder.mkdir(parents=True, exist_ok=True)
     name = SAFE_NAME.sub("_", sub.path.rsplit("/", 1)[-1])[:150]
     target = folder / f"{sub.sha256[:12]}__{name}"
     if not target.exists():
         tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(data)
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            with open(tmp, "wb") as out:
+                shutil.copyfileobj(data, out, 1 << 20)
         tmp.replace(target)
     meta = {
         "path": sub.path,

@@ -62,6 +62,13 @@ TABLES: dict[str, str] = {
     message         VARCHAR(2000) NOT NULL,
     message_en      VARCHAR(2000) NOT NULL,
     PRIMARY KEY (submission_id, finding_no)""",
+    # What alerts have been delivered (smartprov.alerts.ledger): nothing is sent twice.
+    "audit.notifications": """
+    notification_key VARCHAR(600)  PRIMARY KEY,
+    channel          VARCHAR(32)   NOT NULL,
+    recipient        VARCHAR(2000),
+    sent_at          TIMESTAMP     NOT NULL,
+    run_id           VARCHAR(256)""",
     "raw.masterplan_programs": PROVENANCE
     + """
     program_code        VARCHAR(20)  NOT NULL,

@@ -22,6 +22,7 @@ from smartprov import schema
 DEFAULT_WAREHOUSE_URL = "duckdb:///var/warehouse.duckdb"
 # Arbitrary but fixed: every smartprov loader takes this PostgreSQL advisory lock.
 PG_LOAD_LOCK_KEY = 0x5_3A_57_0F
+PG_DDL_LOCK_KEY = PG_LOAD_LOCK_KEY + 1
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,15 @@ class Warehouse:
         return rows[0][0] > 0
 
     def ensure_schema(self) -> None:
-        for stmt in schema.ddl_statements():
-            self.execute(stmt)
+        if self.engine == "duckdb":
+            for stmt in schema.ddl_statements():
+                self.execute(stmt)
+            return
+        # Concurrent CREATE … IF NOT EXISTS can still collide in PostgreSQL's catalogs.
+        with self.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(?)", (PG_DDL_LOCK_KEY,))
+            for stmt in schema.ddl_statements():
+                self.execute(stmt)
 
     # -- bulk insert ---------------------------------------------------------------
     def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:

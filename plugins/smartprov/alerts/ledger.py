@@ -19,16 +19,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 TABLE = "audit.notifications"
-DDL = (
-    "CREATE SCHEMA IF NOT EXISTS audit",
-    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-    notification_key VARCHAR(600)  PRIMARY KEY,
-    channel          VARCHAR(32)   NOT NULL,
-    recipient        VARCHAR(2000),
-    sent_at          TIMESTAMP     NOT NULL,
-    run_id           VARCHAR(256)
-)""",
-)
 
 
 def feedback_key(channel: str, recipient: str, submission_id: str) -> str:
@@ -46,8 +36,7 @@ def digest_item_key(channel: str, submission_id: str) -> str:
 class Ledger:
     def __init__(self, warehouse):
         self.wh = warehouse
-        for stmt in DDL:
-            self.wh.execute(stmt)
+        self.wh.ensure_schema()  # audit.notifications is one of the warehouse's tables
 
     def sent(self, key: str) -> bool:
         return bool(self.wh.fetchall(f"SELECT 1 FROM {TABLE} WHERE notification_key = ?", (key,)))

@@ -249,7 +249,9 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
     def row(id_text: str, en_text: str, value: Any, fmt: str | None = None, font=None):
         value = _text(value)
         shown = "tidak tersedia (n/a)" if value is None else value
-        ws.append([label(id_text, en_text), _cell(ws, shown, fmt=fmt if value is not None else None, font=font)])
+        ws.append(
+            [label(id_text, en_text), _cell(ws, shown, fmt=fmt if value is not None else None, font=font)]
+        )
 
     ws.append([_cell(ws, _text(f"Laporan Smart Province — {data.scope_id}"), font=_TITLE_FONT)])
     ws.append([_cell(ws, _text(f"Smart Province report — {data.scope_en}"), font=_SUBTITLE_FONT)])
@@ -275,7 +277,9 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
         row(
             "Status ambang",
             "threshold status",
-            "Memenuhi ambang (meets the threshold)" if meets else "Belum memenuhi ambang (below the threshold)",
+            "Memenuhi ambang (meets the threshold)"
+            if meets
+            else "Belum memenuhi ambang (below the threshold)",
             font=_GOOD_FONT if meets else _BAD_FONT,
         )
     else:
@@ -296,7 +300,9 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
     row("Total anggaran rencana", "total planned budget", h.budget_total_idr, FMT_IDR)
     mart = data.mart("province_masterplan_coverage")
     if mart.frame is None:
-        ws.append([_cell(ws, _text("Data tidak tersedia (no data). " + (mart.problem or "")), font=_NOTE_FONT)])
+        ws.append(
+            [_cell(ws, _text("Data tidak tersedia (no data). " + (mart.problem or "")), font=_NOTE_FONT)]
+        )
 
     per_province = coverage_by_province(mart.frame, threshold)
     if per_province:
@@ -353,7 +359,11 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
             [
                 _cell(ws, _text(m.spec.title_id[:31])),
                 _cell(ws, _text(m.spec.title_en)),
-                _cell(ws, rows if rows is not None else "tidak tersedia (n/a)", fmt=FMT_INT if rows is not None else None),
+                _cell(
+                    ws,
+                    rows if rows is not None else "tidak tersedia (n/a)",
+                    fmt=FMT_INT if rows is not None else None,
+                ),
                 _cell(ws, _text(f"marts.{m.spec.name}")),
             ]
         )

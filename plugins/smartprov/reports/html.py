@@ -126,7 +126,7 @@ def _table(
     )
     body = "".join(
         "<tr>"
-        + "".join(f'<td{" class=num" if i in num else ""}>{_e(c)}</td>' for i, c in enumerate(r))
+        + "".join(f"<td{' class=num' if i in num else ''}>{_e(c)}</td>" for i, c in enumerate(r))
         + "</tr>"
         for r in rows
     )
@@ -345,7 +345,9 @@ def _coverage(data: ReportData) -> str:
                         r["_name"],
                         _str(r.get("region_code")),
                         BOOL_LABELS[bool(r["_has"])],
-                        f"{fmt_year(r.get('period_start'))}–{fmt_year(r.get('period_end'))}" if r["_has"] else "-",
+                        f"{fmt_year(r.get('period_start'))}–{fmt_year(r.get('period_end'))}"
+                        if r["_has"]
+                        else "-",
                         fmt_int(r["_programs"]),
                         fmt_int(r["_qw"]),
                         fmt_rp(r["_budget"]),
@@ -381,7 +383,12 @@ def _dimensions(data: ReportData) -> str:
     regencies_with = work[work["programs"] > 0].groupby("dimension")["region"].nunique()
     grouped = (
         work.groupby("dimension", sort=False)
-        .agg(order=("order", "min"), programs=("programs", "sum"), quick_wins=("quick_wins", "sum"), budget=("budget", "sum"))
+        .agg(
+            order=("order", "min"),
+            programs=("programs", "sum"),
+            quick_wins=("quick_wins", "sum"),
+            budget=("budget", "sum"),
+        )
         .reset_index()
         .sort_values(["order", "dimension"], kind="stable")
     )
@@ -429,7 +436,10 @@ def _dimensions(data: ReportData) -> str:
 
 def _progress(data: ReportData) -> str:
     mart = data.mart("province_implementation_progress")
-    out = ['<section id="progres">', _bi("Progres implementasi per tahun", "Implementation progress per year")]
+    out = [
+        '<section id="progres">',
+        _bi("Progres implementasi per tahun", "Implementation progress per year"),
+    ]
     ycol = None if mart.frame is None else year_column(mart.frame)
     if mart.empty or ycol is None:
         out += [_missing("progress", mart), "</section>"]
@@ -453,7 +463,11 @@ def _progress(data: ReportData) -> str:
     work["weight"] = work["reported"].where(work["progress"].notna(), 0)
     years = sorted(work["year"].unique(), key=lambda y: (len(y), y))
     dims = (
-        work.groupby("dimension")["order"].min().reset_index().sort_values(["order", "dimension"])["dimension"].tolist()
+        work.groupby("dimension")["order"]
+        .min()
+        .reset_index()
+        .sort_values(["order", "dimension"])["dimension"]
+        .tolist()
     )
     by = work.groupby(["year", "dimension"]).agg(w=("weighted", "sum"), n=("weight", "sum"))
     series = []
@@ -552,7 +566,11 @@ def _readiness(data: ReportData) -> str:
     series = []
     for i, y in enumerate(years):
         vals = [
-            (float(by.loc[(p, y), "score"]) if (p, y) in by.index and pd.notna(by.loc[(p, y), "score"]) else None)
+            (
+                float(by.loc[(p, y), "score"])
+                if (p, y) in by.index and pd.notna(by.loc[(p, y), "score"])
+                else None
+            )
             for p in pillars
         ]
         series.append(svg.Series(f"Tahun {y}", vals, svg.PALETTE[(i + 3) % len(svg.PALETTE)]))
@@ -571,7 +589,12 @@ def _readiness(data: ReportData) -> str:
     )
     out.append(
         _table(
-            [("Pilar", "Pillar"), ("Tahun", "Year"), ("Skor rata-rata", "Average score"), ("Kab/Kota", "Regencies")],
+            [
+                ("Pilar", "Pillar"),
+                ("Tahun", "Year"),
+                ("Skor rata-rata", "Average score"),
+                ("Kab/Kota", "Regencies"),
+            ],
             (
                 (p, y, fmt_dec(by.loc[(p, y), "score"]), fmt_int(by.loc[(p, y), "regencies"]))
                 for p in pillars
@@ -613,7 +636,9 @@ def _index(data: ReportData) -> str:
         }
     )
     latest = max(work["year"].unique(), key=lambda y: (len(y), y))
-    ranked = work[work["year"] == latest].sort_values(["score", "region"], ascending=[False, True], kind="stable")
+    ranked = work[work["year"] == latest].sort_values(
+        ["score", "region"], ascending=[False, True], kind="stable"
+    )
     multi_province = ranked["province"].nunique() > 1
     # Rank among the rows shown: the province's own rank, or (national) by score, ties shared.
     if multi_province:
@@ -662,7 +687,14 @@ def _index(data: ReportData) -> str:
                 ("Peringkat di provinsi", "Rank in province"),
             ],
             (
-                (fmt_int(r["pos"]), r["region"], r["code"], r["province"], fmt_dec(r["score"]), fmt_int(r["rank"]))
+                (
+                    fmt_int(r["pos"]),
+                    r["region"],
+                    r["code"],
+                    r["province"],
+                    fmt_dec(r["score"]),
+                    fmt_int(r["rank"]),
+                )
                 for r in ranked.to_dict("records")
             ),
             numeric_cols=(0, 4, 5),
@@ -675,7 +707,10 @@ def _index(data: ReportData) -> str:
 
 def _scorecard(data: ReportData) -> str:
     mart = data.mart("province_scorecard")
-    out = ['<section id="ringkasan-provinsi">', _bi("Ringkasan provinsi per tahun", "Province scorecard per year")]
+    out = [
+        '<section id="ringkasan-provinsi">',
+        _bi("Ringkasan provinsi per tahun", "Province scorecard per year"),
+    ]
     ycol = None if mart.frame is None else year_column(mart.frame)
     if mart.empty or ycol is None:
         out += [_missing(None, mart), "</section>"]
@@ -754,7 +789,9 @@ def _status(data: ReportData) -> str:
     for k, p in keys:
         c = {s: int(counts.get((k, p, s), 0)) for s in ("accepted", "rejected", "missing")}
         total = sum(int(v) for (kk, pp, _), v in counts.items() if kk == k and pp == p)
-        rows.append((k, p, fmt_int(c["accepted"]), fmt_int(c["rejected"]), fmt_int(c["missing"]), fmt_int(total)))
+        rows.append(
+            (k, p, fmt_int(c["accepted"]), fmt_int(c["rejected"]), fmt_int(c["missing"]), fmt_int(total))
+        )
     out.append(
         _table(
             [

@@ -199,9 +199,7 @@ def horizontal_bars(
 
     for k in range(5):
         gx = plot_l + plot_w * k / 4
-        out.append(
-            f'<line x1="{gx:.1f}" y1="{top}" x2="{gx:.1f}" y2="{height - bottom}" stroke="#e3e6ea"/>'
-        )
+        out.append(f'<line x1="{gx:.1f}" y1="{top}" x2="{gx:.1f}" y2="{height - bottom}" stroke="#e3e6ea"/>')
         out.append(
             f'<text x="{gx:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle" fill="#555">'
             f"{_e((tick_fmt or value_fmt)(vmax * k / 4))}</text>"

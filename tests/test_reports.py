@@ -1,0 +1,470 @@
+"""The end-of-run reports (smartprov.reports): Excel workbook and self-contained HTML.
+
+The marts are created here with plain SQL in a DuckDB file (no dbt run), with a hostile
+regency name for formula injection and one for HTML injection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from smartprov.reports import write_reports
+
+RUN_ID = "manual__20250301T010203"
+FORMULA_NAME = "=cmd|' /C calc'!A0"
+HTML_NAME = "<script>alert(1)</script> & Co"
+GENERATED_AT = dt.datetime(2025, 3, 1, 1, 2, 3)
+
+MART_SHEETS = [
+    "Cakupan Masterplan",
+    "Portofolio Dimensi",
+    "Progres Implementasi",
+    "Kesiapan",
+    "Indeks Evaluasi",
+    "Ringkasan Provinsi",
+    "Status Pengiriman",
+]
+CHARTS = {"coverage", "dimensions", "progress", "readiness", "index"}
+
+BASE = "province_code VARCHAR, province_name VARCHAR, region_code VARCHAR, region_name VARCHAR"
+P32 = "'32', 'Jawa Barat'"
+P35 = "'35', 'Jawa Timur'"
+
+MARTS_SQL = [
+    "CREATE SCHEMA marts",
+    f"""CREATE TABLE marts.province_masterplan_coverage ({BASE}, region_type VARCHAR,
+        has_masterplan BOOLEAN, masterplan_submission_id VARCHAR, period_start INTEGER,
+        period_end INTEGER, document_date DATE, programs INTEGER, quick_wins INTEGER,
+        programs_without_budget INTEGER, budget_total_idr DECIMAL(20, 2), last_submitted_at TIMESTAMP)""",
+    f"""INSERT INTO marts.province_masterplan_coverage VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 'kabupaten', true, 'mp-3201', 2023, 2027, DATE '2023-01-10',
+         10, 3, 0, 1500000000, TIMESTAMP '2024-02-01 08:30:00'),
+        ({P32}, '32.02', $${FORMULA_NAME}$$, 'kabupaten', true, 'mp-3202', 2023, 2027, DATE '2023-02-01',
+         4, 1, 1, 250000000, TIMESTAMP '2024-02-02 09:00:00'),
+        ({P32}, '32.03', '{HTML_NAME}', 'kota', true, 'mp-3203', 2024, 2028, DATE '2024-01-05',
+         6, 2, 0, 750000000, TIMESTAMP '2024-03-01 10:00:00'),
+        ({P32}, '32.04', 'Kota Bandung', 'kota', false, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL),
+        ({P32}, '32.05', 'Kabupaten Garut', 'kabupaten', false, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL),
+        ({P35}, '35.01', 'Kabupaten Pacitan', 'kabupaten', true, 'mp-3501', 2023, 2027, DATE '2023-05-05',
+         8, 2, 0, 400000000, TIMESTAMP '2024-01-15 07:00:00'),
+        ({P35}, '35.73', 'Kota Malang', 'kota', true, 'mp-3573', 2023, 2027, DATE '2023-06-06',
+         5, 0, 0, 100000000, TIMESTAMP '2024-01-16 07:00:00')""",
+    f"""CREATE TABLE marts.province_dimension_portfolio ({BASE}, masterplan_submission_id VARCHAR,
+        framework VARCHAR, dimension VARCHAR, dimension_order INTEGER, element VARCHAR,
+        element_order INTEGER, programs INTEGER, quick_wins INTEGER, budget_total_idr DECIMAL(20, 2),
+        agencies INTEGER, agency_names VARCHAR)""",
+    f"""INSERT INTO marts.province_dimension_portfolio VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 'mp-3201', 'kominfo-2017', 'Smart Governance', 1, 'Layanan Publik', 1,
+         6, 2, 900000000, 2, 'Diskominfo; Disdukcapil'),
+        ({P32}, '32.01', 'Kabupaten Bogor', 'mp-3201', 'kominfo-2017', 'Smart Economy', 3, 'Ekosistem Industri', 1,
+         4, 1, 600000000, 1, '+SUM(A1)'),
+        ({P32}, '32.02', $${FORMULA_NAME}$$, 'mp-3202', 'kominfo-2017', 'Smart Governance', 1, 'Layanan Publik', 1,
+         4, 1, 250000000, 1, 'Bappeda'),
+        ({P32}, '32.03', '{HTML_NAME}', 'mp-3203', 'kominfo-2017', 'Smart Living', 4, 'Kesehatan', 2,
+         6, 2, 750000000, 1, 'Dinkes'),
+        ({P35}, '35.01', 'Kabupaten Pacitan', 'mp-3501', 'kominfo-2017', 'Smart Economy', 3, 'Ekosistem Industri', 1,
+         8, 2, 400000000, 1, 'Disperindag')""",
+    f"""CREATE TABLE marts.province_implementation_progress ({BASE}, year INTEGER, dimension VARCHAR,
+        dimension_order INTEGER, masterplan_submission_id VARCHAR, evaluation_submission_id VARCHAR,
+        has_evaluation BOOLEAN, programs_planned INTEGER, programs_reported INTEGER, programs_done INTEGER,
+        avg_progress_pct DECIMAL(7, 2), budget_planned_idr DECIMAL(20, 2), budget_realized_idr DECIMAL(20, 2),
+        realization_ratio DECIMAL(12, 4))""",
+    f"""INSERT INTO marts.province_implementation_progress VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 2023, 'Smart Governance', 1, 'mp-3201', 'ev-3201-23', true,
+         6, 4, 1, 40.00, 900000000, 300000000, 0.3333),
+        ({P32}, '32.01', 'Kabupaten Bogor', 2023, 'Smart Economy', 3, 'mp-3201', 'ev-3201-23', true,
+         4, 2, 0, 25.50, 600000000, 120000000, 0.2000),
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'Smart Governance', 1, 'mp-3201', 'ev-3201-24', true,
+         6, 6, 3, 72.25, 900000000, 411000000, 0.4567),
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'Smart Economy', 3, 'mp-3201', 'ev-3201-24', true,
+         4, 0, 0, NULL, 600000000, NULL, NULL),
+        ({P35}, '35.01', 'Kabupaten Pacitan', 2024, 'Smart Economy', 3, 'mp-3501', NULL, false,
+         8, 0, 0, NULL, 400000000, NULL, NULL)""",
+    f"""CREATE TABLE marts.province_readiness ({BASE}, evaluation_year INTEGER,
+        evaluation_submission_id VARCHAR, pillar VARCHAR, indicators INTEGER, avg_score DECIMAL(5, 2))""",
+    f"""INSERT INTO marts.province_readiness VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'ev-3201-24', 'Suprastruktur', 4, 3.25),
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'ev-3201-24', 'Struktur', 5, 3.80),
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'ev-3201-24', 'Infrastruktur', 6, 2.50),
+        ({P32}, '32.03', '{HTML_NAME}', 2024, 'ev-3203-24', 'Struktur', 5, 2.20),
+        ({P32}, '32.03', '{HTML_NAME}', 2024, 'ev-3203-24', 'Infrastruktur', 6, 3.50),
+        ({P32}, '32.03', '{HTML_NAME}', 2024, 'ev-3203-24', 'Suprastruktur', 4, 4.75)""",
+    f"""CREATE TABLE marts.province_evaluation_index ({BASE}, evaluation_year INTEGER,
+        evaluation_submission_id VARCHAR, aspect VARCHAR, aspect_group VARCHAR, aspect_order INTEGER,
+        score DECIMAL(5, 2), rank_in_province INTEGER, regencies_ranked INTEGER)""",
+    f"""INSERT INTO marts.province_evaluation_index VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'ev-3201-24', 'Baseline', 'component', 1, 3.10, NULL, NULL),
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'ev-3201-24', 'Total', 'total', 12, 3.45, 2, 2),
+        ({P32}, '32.03', '{HTML_NAME}', 2024, 'ev-3203-24', 'Total', 'total', 12, 3.95, 1, 2),
+        ({P35}, '35.01', 'Kabupaten Pacitan', 2024, 'ev-3501-24', 'Total', 'total', 12, 4.20, 1, 1)""",
+    """CREATE TABLE marts.province_scorecard (province_code VARCHAR, province_name VARCHAR, year INTEGER,
+        regencies_total INTEGER, regencies_with_masterplan INTEGER, masterplan_coverage_pct DECIMAL(5, 2),
+        meets_smart_province_threshold BOOLEAN, regencies_evaluated INTEGER, avg_progress_pct DECIMAL(7, 2),
+        avg_readiness DECIMAL(5, 2), avg_index DECIMAL(5, 2))""",
+    f"""INSERT INTO marts.province_scorecard VALUES
+        ({P32}, 2023, 5, 2, 40.00, false, 1, 35.17, NULL, NULL),
+        ({P32}, 2024, 5, 3, 60.00, false, 2, 72.25, 3.33, 3.70),
+        ({P35}, 2024, 2, 2, 100.00, true, 1, NULL, NULL, 4.20)""",
+    f"""CREATE TABLE marts.province_submission_status ({BASE}, kind VARCHAR, period VARCHAR,
+        evaluation_year INTEGER, due_date DATE, status VARCHAR, is_overdue BOOLEAN,
+        submissions_received INTEGER, submissions_accepted INTEGER, submissions_rejected INTEGER,
+        last_received_at TIMESTAMP, deciding_submission_id VARCHAR, errors INTEGER, warnings INTEGER)""",
+    f"""INSERT INTO marts.province_submission_status VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'accepted', false,
+         1, 1, 0, TIMESTAMP '2024-02-01 08:30:00', 'mp-3201', 0, 2),
+        ({P32}, '32.04', 'Kota Bandung', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'rejected', true,
+         2, 0, 2, TIMESTAMP '2024-04-01 12:00:00', 'mp-3204-b', 3, 1),
+        ({P32}, '32.05', 'Kabupaten Garut', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'missing', true,
+         0, 0, 0, NULL, NULL, NULL, NULL),
+        ({P32}, '32.01', 'Kabupaten Bogor', 'EVALUASI', '2024', 2024, DATE '2025-01-31', 'accepted', false,
+         1, 1, 0, TIMESTAMP '2025-01-20 10:00:00', 'ev-3201-24', 0, 0),
+        ({P35}, '35.73', 'Kota Malang', 'EVALUASI', '2024', 2024, DATE '2025-01-31', 'missing', true,
+         0, 0, 0, NULL, NULL, NULL, NULL)""",
+]
+
+
+def _build(path: Path, drop: tuple[str, ...] = ()) -> str:
+    con = duckdb.connect(str(path))
+    try:
+        for stmt in MARTS_SQL:
+            con.execute(stmt)
+        for name in drop:
+            con.execute(f"DROP TABLE marts.{name}")
+    finally:
+        con.close()
+    return f"duckdb:///{path}"
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> str:
+    return _build(tmp_path / "warehouse.duckdb")
+
+
+def _reports(url: str, out: Path, **kw) -> dict[str, str]:
+    kw.setdefault("run_id", RUN_ID)
+    kw.setdefault("generated_at", GENERATED_AT)
+    return write_reports(url, out, **kw)
+
+
+# -- Excel ----------------------------------------------------------------------------------
+def _columns(ws) -> dict[str, int]:
+    """technical column name (row 1) -> column index."""
+    return {c.value: c.column for c in ws[1] if c.value}
+
+
+def _data_rows(ws) -> list[dict[str, object]]:
+    cols = _columns(ws)
+    return [
+        {name: ws.cell(row=r, column=i).value for name, i in cols.items()} for r in range(3, ws.max_row + 1)
+    ]
+
+
+def _summary_value(ws, label_start: str):
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        if isinstance(row[0].value, str) and row[0].value.startswith(label_start):
+            return row[1]
+    raise AssertionError(f"no summary row {label_start!r}")
+
+
+def test_workbook_sheets_headers_layout(warehouse, tmp_path):
+    out = _reports(warehouse, tmp_path / "out", province="32")
+    assert set(out) == {"excel", "html"}
+    assert Path(out["excel"]).name == "laporan-smart-province-provinsi-32.xlsx"
+    wb = openpyxl.load_workbook(out["excel"])
+    assert wb.sheetnames == ["Ringkasan", *MART_SHEETS]
+
+    ws = wb["Cakupan Masterplan"]
+    technical = [c.value for c in ws[1]]
+    indonesian = [c.value for c in ws[2]]
+    assert technical[:6] == [
+        "province_code",
+        "province_name",
+        "region_code",
+        "region_name",
+        "region_type",
+        "has_masterplan",
+    ]
+    assert indonesian[technical.index("budget_total_idr")] == "Total Anggaran (Rp)"
+    assert indonesian[technical.index("region_name")] == "Kabupaten/Kota"
+    header = ws.cell(row=2, column=1)
+    assert header.font.b and header.fill.fgColor.rgb.endswith("1F4E79")
+    assert "province_code" in header.comment.text
+
+    for title in MART_SHEETS:
+        sheet = wb[title]
+        assert sheet.freeze_panes == "A3", title
+        last = openpyxl.utils.get_column_letter(sheet.max_column)
+        assert sheet.auto_filter.ref == f"A2:{last}{sheet.max_row}", title
+        assert sheet.column_dimensions["B"].width >= 8, title
+
+    rows = _data_rows(ws)
+    # only the province asked for
+    assert [r["region_code"] for r in rows] == ["32.01", "32.02", "32.03", "32.04", "32.05"]
+    bogor = rows[0]
+    assert bogor["has_masterplan"] == "Ya" and rows[3]["has_masterplan"] == "Tidak"
+    assert bogor["budget_total_idr"] == 1_500_000_000
+    assert rows[3]["budget_total_idr"] is None  # no masterplan is not a zero budget
+
+
+def test_workbook_number_formats(warehouse, tmp_path):
+    wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out", province="32")["excel"])
+
+    def cell(sheet: str, column: str, row: int = 3):
+        ws = wb[sheet]
+        return ws.cell(row=row, column=_columns(ws)[column])
+
+    assert cell("Cakupan Masterplan", "budget_total_idr").number_format == '"Rp" #,##0'
+    assert cell("Cakupan Masterplan", "programs").number_format == "#,##0"
+    assert cell("Cakupan Masterplan", "period_start").number_format == "0"
+    last = cell("Cakupan Masterplan", "last_submitted_at")
+    assert last.is_date and last.value == dt.datetime(2024, 2, 1, 8, 30)
+    assert cell("Cakupan Masterplan", "document_date").number_format == "yyyy-mm-dd"
+
+    # percent: mart 0-100 -> fraction shown with %, ratio kept as a fraction
+    progress = cell("Progres Implementasi", "avg_progress_pct")
+    assert progress.number_format == "0.00%" and progress.value == pytest.approx(0.40)
+    ratio = cell("Progres Implementasi", "realization_ratio")
+    assert ratio.number_format == "0.00%" and ratio.value == pytest.approx(0.3333)
+    assert cell("Progres Implementasi", "budget_realized_idr").value == 300_000_000
+    coverage = [c for c in wb["Ringkasan Provinsi"].iter_rows(min_row=3) if c[2].value == 2024][0]
+    cov_cell = coverage[_columns(wb["Ringkasan Provinsi"])["masterplan_coverage_pct"] - 1]
+    assert cov_cell.value == pytest.approx(0.60) and cov_cell.number_format == "0.00%"
+    assert cell("Kesiapan", "avg_score").number_format == "0.00"
+    # readiness pillars in their natural order, not alphabetical
+    assert [r["pillar"] for r in _data_rows(wb["Kesiapan"])][:3] == [
+        "Struktur",
+        "Infrastruktur",
+        "Suprastruktur",
+    ]
+    assert cell("Status Pengiriman", "status").value == "diterima"
+    statuses = {r["region_code"]: r["status"] for r in _data_rows(wb["Status Pengiriman"])}
+    assert statuses["32.04"] == "ditolak" and statuses["32.05"] == "belum ada"
+
+
+def test_workbook_neutralises_formulas(warehouse, tmp_path):
+    wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out")["excel"])
+    names = [r["region_name"] for r in _data_rows(wb["Cakupan Masterplan"])]
+    assert "'" + FORMULA_NAME in names
+    agencies = [r["agency_names"] for r in _data_rows(wb["Portofolio Dimensi"])]
+    assert "'+SUM(A1)" in agencies
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if isinstance(c.value, str):
+                    assert not c.value.startswith(("=", "+", "-", "@")), (ws.title, c.coordinate, c.value)
+
+
+def test_workbook_summary_figures(warehouse, tmp_path):
+    wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out", province="32")["excel"])
+    ws = wb["Ringkasan"]
+    assert "Jawa Barat" in ws["A1"].value
+    assert _summary_value(ws, "ID run").value == RUN_ID
+    assert _summary_value(ws, "Jumlah kabupaten/kota").value == 5
+    assert _summary_value(ws, "Dengan masterplan").value == 3
+    cov = _summary_value(ws, "Cakupan masterplan")
+    assert cov.value == pytest.approx(0.60) and cov.number_format == "0.00%"
+    assert _summary_value(ws, "Ambang Smart Province").value == pytest.approx(0.80)
+    assert _summary_value(ws, "Status ambang").value.startswith("Belum memenuhi")
+    assert _summary_value(ws, "Quick win").value == 6
+    budget = _summary_value(ws, "Total anggaran rencana")
+    assert budget.value == 2_500_000_000 and budget.number_format == '"Rp" #,##0'
+
+
+def test_national_scope_has_every_province(warehouse, tmp_path):
+    out = _reports(warehouse, tmp_path / "out")
+    assert Path(out["excel"]).name == "laporan-smart-province-nasional.xlsx"
+    wb = openpyxl.load_workbook(out["excel"])
+    codes = {r["province_code"] for r in _data_rows(wb["Cakupan Masterplan"])}
+    assert codes == {"32", "35"}
+    ws = wb["Ringkasan"]
+    assert _summary_value(ws, "Jumlah kabupaten/kota").value == 7
+    assert _summary_value(ws, "Provinsi memenuhi ambang").value.startswith("1 dari")
+    per_province = {
+        row[0].value: row[4].value for row in ws.iter_rows() if row[0].value in ("Jawa Barat", "Jawa Timur")
+    }
+    assert per_province == {"Jawa Barat": pytest.approx(0.6), "Jawa Timur": pytest.approx(1.0)}
+
+
+# -- HTML -----------------------------------------------------------------------------------
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.charts: dict[str, str] = {}  # data-chart -> tag
+        self.cards: dict[str, list[str]] = {}
+        self._card: str | None = None
+        self._depth = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if "data-chart" in a:
+            self.charts[a["data-chart"]] = tag
+        if "data-card" in a:
+            self._card, self._depth = a["data-card"], 0
+            self.cards[self._card] = []
+        if self._card and tag == "div":
+            self._depth += 1
+
+    def handle_endtag(self, tag):
+        if self._card and tag == "div":
+            self._depth -= 1
+            if self._depth == 0:
+                self._card = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._card and data.strip():
+            self.cards[self._card].append(data.strip())
+
+
+def _page(path: str) -> tuple[str, _Page]:
+    text = Path(path).read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(text)
+    return text, page
+
+
+def _chart(text: str, chart_id: str) -> str:
+    start = text.index(f'data-chart="{chart_id}"')
+    return text[start : text.index("</svg>", start)]
+
+
+def test_html_charts_cards_offline(warehouse, tmp_path):
+    out = _reports(warehouse, tmp_path / "out", province="32")
+    text, page = _page(out["html"])
+    assert page.charts == dict.fromkeys(CHARTS, "svg")
+    assert text.count("<svg") == 5
+    # headline cards: regencies, with masterplan, coverage vs threshold, quick wins, budget
+    assert page.cards["regencies"][-1] == "5"
+    assert page.cards["with_masterplan"][-1] == "3"
+    assert "60,0%" in page.cards["coverage"]
+    assert any("80%" in t for t in page.cards["coverage"])
+    assert any("belum memenuhi" in t for t in page.cards["coverage"])
+    assert page.cards["quick_wins"][-1] == "6"
+    assert "Rp 2.500.000.000" in page.cards["budget"]
+    assert RUN_ID in text and "2025-03-01 01:02" in text
+    # one self-contained file: nothing fetched from anywhere
+    assert "http://" not in text and "https://" not in text
+    for tag, attrs in page.tags:
+        assert tag not in ("script", "link", "img", "iframe", "object", "embed"), tag
+        for key in ("src", "href", "xlink:href", "action"):
+            value = attrs.get(key)
+            assert value is None or value.startswith("#"), (tag, key, value)
+    # chart content: bars with values, the ranking in order, the threshold
+    assert 'data-value="10.0"' in text  # Bogor's 10 programs
+    ranking = _chart(text, "index")
+    assert ranking.index("&lt;script&gt;") < ranking.index("Kabupaten Bogor")  # 3.95 before 3.45
+    dims = _chart(text, "dimensions")
+    assert "Governance" in dims and 'data-value="10.0"' in dims  # 6 + 4 Smart Governance programs
+
+
+def test_html_escapes_text(warehouse, tmp_path):
+    text, page = _page(_reports(warehouse, tmp_path / "out", province="32")["html"])
+    assert "<script" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in text
+    assert HTML_NAME in "".join(page.text)  # shown to the reader as typed
+    assert not [t for t, _ in page.tags if t == "script"]
+
+
+def test_html_national_coverage_per_province(warehouse, tmp_path):
+    text, page = _page(_reports(warehouse, tmp_path / "out")["html"])
+    assert set(page.charts) == CHARTS
+    coverage = _chart(text, "coverage")
+    assert "Jawa Barat" in coverage and "Jawa Timur" in coverage
+    assert 'class="threshold"' in coverage
+    assert page.cards["regencies"][-1] == "7"
+    assert page.cards["provinces_meeting"][-1] == "1 / 2"
+
+
+# -- tolerance ------------------------------------------------------------------------------
+def test_missing_marts_do_not_crash(tmp_path):
+    url = _build(tmp_path / "partial.duckdb", drop=("province_readiness", "province_evaluation_index"))
+    out = _reports(url, tmp_path / "out", province="32")
+    wb = openpyxl.load_workbook(out["excel"])
+    assert wb.sheetnames == ["Ringkasan", *MART_SHEETS]
+    notes = " ".join(str(c.value) for row in wb["Kesiapan"].iter_rows() for c in row if c.value)
+    assert "tidak tersedia" in notes and "marts.province_readiness" in notes
+    assert wb["Cakupan Masterplan"].max_row == 7  # the others are still complete
+    text, page = _page(out["html"])
+    assert page.charts == {
+        "coverage": "svg",
+        "dimensions": "svg",
+        "progress": "svg",
+        "readiness": "div",
+        "index": "div",
+    }
+    assert "marts.province_evaluation_index belum tersedia" in text
+
+
+def test_no_marts_at_all(tmp_path):
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    out = _reports(url, tmp_path / "out", province="32")
+    wb = openpyxl.load_workbook(out["excel"])
+    assert wb.sheetnames == ["Ringkasan", *MART_SHEETS]
+    assert "tidak tersedia" in _summary_value(wb["Ringkasan"], "Jumlah kabupaten/kota").value
+    _, page = _page(out["html"])
+    assert page.charts == dict.fromkeys(CHARTS, "div")
+
+
+def test_unreadable_mart_and_new_columns(tmp_path):
+    url = _build(tmp_path / "odd.duckdb")
+    con = duckdb.connect(url.split(":///", 1)[1])
+    # a mart without province_code cannot be filtered: its sheet says so
+    con.execute("CREATE OR REPLACE TABLE marts.province_readiness AS SELECT 1 AS pillar_count")
+    # a column the dbt project adds later shows up under its technical name
+    con.execute("ALTER TABLE marts.province_scorecard ADD COLUMN regencies_late INTEGER DEFAULT 2")
+    con.close()
+    out = _reports(url, tmp_path / "out", province="32")
+    wb = openpyxl.load_workbook(out["excel"])
+    notes = " ".join(str(c.value) for row in wb["Kesiapan"].iter_rows() for c in row if c.value)
+    assert "tidak dapat dibaca" in notes
+    ws = wb["Ringkasan Provinsi"]
+    assert "regencies_late" in _columns(ws)
+    assert ws.cell(row=3, column=_columns(ws)["regencies_late"]).value == 2
+    _, page = _page(out["html"])
+    assert page.charts["readiness"] == "div" and page.charts["index"] == "svg"
+
+
+def test_rewrites_in_place(warehouse, tmp_path):
+    out_dir = tmp_path / "out"
+    first = _reports(warehouse, out_dir, province="32")
+    second = _reports(warehouse, out_dir, province="32", run_id="manual__second")
+    assert first == second
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(Path(p).name for p in first.values())
+    assert "manual__second" in Path(second["html"]).read_text(encoding="utf-8")
+
+
+@pytest.mark.postgres
+def test_same_reports_from_postgres(tmp_path):
+    """PostgreSQL hands back Decimal / date / datetime objects: same workbook, same page."""
+    try:
+        from pg import fresh_database
+    except ImportError:  # tests/ imported as a package
+        from .pg import fresh_database
+    import psycopg
+
+    with fresh_database("smartprov_reports_") as db:
+        with psycopg.connect(db.dsn, autocommit=True) as con:
+            for stmt in MARTS_SQL:
+                con.execute(stmt)
+        out = _reports(db.url, tmp_path / "out", province="32")
+        wb = openpyxl.load_workbook(out["excel"])
+        ws = wb["Ringkasan"]
+        assert _summary_value(ws, "Dengan masterplan").value == 3
+        assert _summary_value(ws, "Total anggaran rencana").value == 2_500_000_000
+        rows = _data_rows(wb["Progres Implementasi"])
+        assert rows[0]["avg_progress_pct"] == pytest.approx(0.40)
+        assert rows[0]["realization_ratio"] == pytest.approx(0.3333)
+        assert _data_rows(wb["Cakupan Masterplan"])[0]["last_submitted_at"] == dt.datetime(2024, 2, 1, 8, 30)
+        _, page = _page(out["html"])
+        assert page.charts == dict.fromkeys(CHARTS, "svg")
+        assert "Rp 2.500.000.000" in page.cards["budget"]
