@@ -23,6 +23,7 @@ export PATH := $(BIN):$(PATH)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	UV_COMPILE_BYTECODE=1 $(BIN)/uv pip install -q -p $(BIN)/python -r requirements.txt
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .

@@ -190,9 +190,29 @@ def cmd_pg_setup(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from smartprov.pipeline import province_summary
+    from smartprov.pipeline import latest_report, province_summary
+    from smartprov.warehouse import WarehouseUrl
 
-    print(province_summary(args.warehouse or settings.warehouse_url(), args.province))
+    warehouse = args.warehouse or settings.warehouse_url()
+    print(f"Warehouse: {WarehouseUrl.parse(warehouse).display()}")
+    report = latest_report()
+    if report:
+        c = report.get("counts", {})
+        print(
+            f"Last run:  {report['run_id']} ({c.get('accepted', 0)} accepted, "
+            f"{c.get('rejected', 0)} rejected, {c.get('duplicate', 0)} duplicate)"
+        )
+        print(f"Report:    {report['report_path']}")
+        for label, path in [
+            ("Data Docs", report.get("data_docs")),
+            ("dbt docs", (report.get("dbt") or {}).get("docs")),
+        ]:
+            if path:
+                print(f"{label + ':':<10} {path}")
+        for name, path in (report.get("outputs") or {}).items():
+            print(f"{name + ':':<10} {path}")
+    print(f"Quarantine: {settings.quarantine_dir()}")
+    print(province_summary(warehouse, args.province))
     return 0
 
 

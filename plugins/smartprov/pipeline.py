@@ -296,6 +296,12 @@ def finish_run(
     return report
 
 
+def latest_report() -> dict[str, Any] | None:
+    """The newest run report under the reports folder, if any."""
+    reports = sorted(settings.reports_dir().glob("*/report.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(reports[-1].read_text(encoding="utf-8")) if reports else None
+
+
 def province_summary(warehouse_url: str, province: str) -> str:
     """One line an operator reads after a run, from the coverage mart."""
     name = contract.provinces().get(province, province)

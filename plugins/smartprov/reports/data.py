@@ -109,14 +109,17 @@ class ReportData:
     def scope_id(self) -> str:
         if self.province is None:
             return "Nasional (semua provinsi)"
-        name = self.province_name or self.province
-        return f"Provinsi {name} ({self.province})"
+        if not self.province_name:
+            return f"Provinsi {self.province}"
+        return f"Provinsi {self.province_name} ({self.province})"
 
     @property
     def scope_en(self) -> str:
         if self.province is None:
             return "National (all provinces)"
-        return f"Province {self.province_name or self.province} ({self.province})"
+        if not self.province_name:
+            return f"Province {self.province}"
+        return f"Province {self.province_name} ({self.province})"
 
     def mart(self, name: str) -> MartData:
         return self.marts[name]
@@ -332,7 +335,8 @@ def headline(data: ReportData) -> Headline:
     if "quick_wins" in frame.columns:
         h.quick_wins = int(numeric(frame, "quick_wins").fillna(0).sum())
     if "budget_total_idr" in frame.columns:
-        h.budget_total_idr = float(numeric(frame, "budget_total_idr").fillna(0).sum())
+        budgets = numeric(frame, "budget_total_idr")
+        h.budget_total_idr = float(budgets.sum()) if budgets.notna().any() else None
     per_province = coverage_by_province(frame, data.threshold_pct)
     if per_province:
         h.provinces = len(per_province)

@@ -201,7 +201,7 @@ def _mart_sheet(ws, frame, notes: dict[str, str]) -> None:
                 fill=_HEADER_FILL,
                 align=_HEADER_ALIGN,
                 border=_HEADER_BORDER,
-                comment=_header_comment(c, notes.get(c)),
+                comment=_header_comment(c, notes.get(c), kinds[c][0]),
             )
             for c in columns
         ]
@@ -217,10 +217,12 @@ def _mart_sheet(ws, frame, notes: dict[str, str]) -> None:
         )
 
 
-def _header_comment(column: str, note: str | None) -> Comment:
+def _header_comment(column: str, note: str | None, kind: str) -> Comment:
     text = f"Kolom / column: {column}"
     if note:
         text += f"\n{note[:400]}"
+    if kind == "pct":
+        text += "\nDi sini sebagai persen: nilai mart (0-100) / 100. Here as percent: mart value / 100."
     comment = Comment(text, "smartprov")
     comment.width = 320
     comment.height = 140

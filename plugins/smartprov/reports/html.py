@@ -105,7 +105,7 @@ def _missing(chart_id: str | None, mart: MartData) -> str:
     if mart.frame is None:
         text = f"Data tidak tersedia (no data). {mart.problem or ''}"
     else:
-        text = f"Belum ada data di marts.{mart.spec.name} (the mart has no rows yet)."
+        text = f"Belum ada data di marts.{mart.spec.name} untuk cakupan ini (no rows for this scope yet)."
     return f'<div class="missing"{attr} role="note">{_e(text)}</div>'
 
 
