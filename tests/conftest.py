@@ -21,6 +21,9 @@ for key in ("SMARTPROV_WAREHOUSE_URL", "SMARTPROV_LANDING_URL", "SMARTPROV_WAREH
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Loopback SMTP and webhook servers (tests/loopback.py) as fixtures for every test module.
+pytest_plugins = ["loopback"]
+
 
 @pytest.fixture
 def var_dir(tmp_path, monkeypatch) -> Path:

@@ -7,29 +7,20 @@ the webhook's JSON) rather than mocking the channels.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
-from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-# Anything importing Airflow must not touch ~/airflow or load the examples.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="smartprov-airflow-"))
-os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-
-from smartprov import contract  # noqa: E402
-from smartprov.alerts import AlertConfig, AlertDeliveryError, Deadline, failure_notifiers, notify_run  # noqa: E402
-from smartprov.alerts.deadlines import overdue_regencies  # noqa: E402
-from smartprov.warehouse import Warehouse  # noqa: E402
+from loopback import free_port, smtp_conn_json  # the servers themselves are fixtures (conftest)
+from smartprov import contract
+from smartprov.alerts import AlertConfig, AlertDeliveryError, Deadline, failure_notifiers, notify_run
+from smartprov.alerts.deadlines import overdue_regencies
+from smartprov.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 2, 15)  # after EVALUASI 2025's deadline (31 January 2026)
@@ -37,106 +28,6 @@ DIGEST_TO = ["datin@diskominfo.jabarprov.example"]
 PROVINCE_CC = ["smartcity@diskominfo.jabarprov.example"]
 FAILURE_TO = ["oncall@diskominfo.jabarprov.example"]
 SENDER = "smartprov@diskominfo.jabarprov.example"
-
-
-# -- loopback servers -----------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        with self.lock:
-            self.messages.append(
-                {
-                    "mail_from": envelope.mail_from,
-                    "rcpt_tos": list(envelope.rcpt_tos),
-                    "msg": email.message_from_bytes(
-                        envelope.original_content or envelope.content, policy=policy.default
-                    ),
-                }
-            )
-        return "250 Message accepted for delivery"
-
-    def take(self) -> list[dict]:
-        with self.lock:
-            out, self.messages = self.messages, []
-        return out
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    box.port = port
-    yield box
-    controller.stop()
-
-
-class Hooks:
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.status = 200
-
-    def take(self) -> list[dict]:
-        out, self.requests = self.requests, []
-        return out
-
-
-@pytest.fixture(scope="module")
-def webhook_server():
-    hooks = Hooks()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
-            length = int(self.headers.get("Content-Length", 0))
-            body = self.rfile.read(length)
-            hooks.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body.decode("utf-8"))}
-            )
-            self.send_response(hooks.status)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    hooks.port = server.server_address[1]
-    yield hooks
-    server.shutdown()
-    server.server_close()
-
-
-def smtp_conn_json(port: int) -> str:
-    return json.dumps(
-        {
-            "conn_type": "smtp",
-            "host": "127.0.0.1",
-            "port": port,
-            "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5, "retry_limit": 0},
-        }
-    )
-
-
-@pytest.fixture
-def smtp(smtp_server, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_conn_json(smtp_server.port))
-    smtp_server.take()
-    yield smtp_server
-    smtp_server.take()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -249,3 +250,29 @@ def test_uri_form_connection_named_by_env(s3_client, s3_endpoint, monkeypatch):
 def test_rejects_urls_it_cannot_serve(url):
     with pytest.raises(ValueError):
         ObjectLanding(url)
+
+
+def test_a_nightly_run_reads_its_landing_zone_from_object_storage(s3_client, tmp_path, monkeypatch):
+    """The whole run over s3://…, with parsing spread over worker processes."""
+    from smartprov import pipeline
+    from smartprov.sample import sample_expectations, write_sample_landing
+
+    local = tmp_path / "sample"
+    write_sample_landing(local, province="32", seed=0)
+    for path in sorted(p for p in local.rglob("*") if p.is_file()):
+        s3_client.put_object(
+            Bucket=BUCKET, Key=f"nightly/{path.relative_to(local).as_posix()}", Body=path.read_bytes()
+        )
+    monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SMARTPROV_WORKERS", "2")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+
+    report = pipeline.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
+
+    expected = sample_expectations("32", 0)
+    got = {s["path"]: s["status"] for s in report["submissions"]}
+    assert got == {p: ("accepted" if e.accepted else "rejected") for p, e in expected.items()}
+    rejected = next(s for s in report["submissions"] if s["status"] == "rejected" and s["quarantine_path"])
+    assert Path(rejected["quarantine_path"]).read_bytes() == (local / rejected["path"]).read_bytes()
+    again = pipeline.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
+    assert {s["status"] for s in again["submissions"]} == {"duplicate"}

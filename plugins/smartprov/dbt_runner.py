@@ -63,6 +63,7 @@ def invoke(args: list[str], warehouse_url: str) -> Any:
 
     full = [
         *args,
+        "--quiet",  # errors still print; everything goes to the log file under --log-path
         "--project-dir",
         str(settings.DBT_DIR),
         "--profiles-dir",

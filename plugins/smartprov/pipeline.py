@@ -19,7 +19,7 @@ from typing import Any
 
 from smartprov import contract, settings
 from smartprov.contract import EVALUASI, MASTERPLAN
-from smartprov.landing import LandingFile, open_landing, sha256_of
+from smartprov.landing import LandingFile, LocalLanding, open_landing, sha256_of
 from smartprov.warehouse import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,9 @@ def parse_files(landing_url: str, entries: list[dict[str, Any]]) -> list:
         from concurrent.futures import ProcessPoolExecutor
 
         chunk = max(1, min(32, len(entries) // (workers * 4)))
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        # fsspec's object-store clients are not fork-safe: those workers start fresh.
+        method = "fork" if isinstance(open_landing(landing_url), LocalLanding) else "spawn"
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
             parsed = list(pool.map(_parse_entry, [landing_url] * len(entries), entries, chunksize=chunk))
     return [p for p in parsed if p is not None]
 
@@ -279,6 +281,7 @@ def finish_run(
     """Write the run report (and its copy), then return it."""
     run_dir = Path(summary["run_dir"])
     submissions = json.loads((run_dir / "submissions.json").read_text(encoding="utf-8"))
+    outputs = write_outputs(warehouse_url, rebuilt=bool(dbt and dbt.get("built")), run_id=summary["run_id"])
     report = {
         "run_id": summary["run_id"],
         "started_at": started_at,
@@ -289,11 +292,39 @@ def finish_run(
         "data_docs": summary.get("data_docs"),
         "dbt": dbt,
         "counts": {k: summary[k] for k in ("accepted", "rejected", "duplicate")},
+        "province": report_province(warehouse_url),
+        "outputs": outputs,
         "submissions": submissions,
         "errors": errors or [],
     }
     _write_report(report, report_copy)
     return report
+
+
+def report_province(warehouse_url: str) -> str | None:
+    """The province the reports are for: $SMARTPROV_PROVINCE, else the only province that has
+    sent anything; None (a national report) when several have."""
+    if os.environ.get("SMARTPROV_PROVINCE"):
+        return os.environ["SMARTPROV_PROVINCE"]
+    with Warehouse(warehouse_url) as wh:
+        wh.ensure_schema()
+        codes = {r[0] for r in wh.fetchall("SELECT DISTINCT region_code FROM audit.submissions")}
+    found = {c.split(".")[0] for c in codes if c and c in contract.regions()}
+    return found.pop() if len(found) == 1 else None
+
+
+def write_outputs(warehouse_url: str, *, rebuilt: bool, run_id: str) -> dict[str, str]:
+    """The analysts' Excel workbook and HTML report, rewritten whenever the marts were rebuilt."""
+    out_dir = settings.reports_dir() / "province"
+    existing = {"excel": sorted(out_dir.glob("*.xlsx")), "html": sorted(out_dir.glob("*.html"))}
+    if not rebuilt and all(existing.values()):
+        return {k: str(v[-1]) for k, v in existing.items()}
+    with Warehouse(warehouse_url) as wh:
+        if not wh.table_exists("marts.province_masterplan_coverage"):
+            return {}
+    from smartprov.reports import write_reports
+
+    return write_reports(warehouse_url, out_dir, province=report_province(warehouse_url), run_id=run_id)
 
 
 def latest_report() -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from smartprov.alerts.channels import Attachment, Email
 from smartprov.alerts.render import esc, html_page, kind_label, status_label
+from smartprov.values import neutralise
 
 # rule -> (what to do, Indonesian; English)
 REMEDIES: dict[str, tuple[str, str]] = {
@@ -88,7 +89,6 @@ REMEDIES: dict[str, tuple[str, str]] = {
     ),
 }
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SHEET_COLUMNS = (
     ("No", "No"),
     ("Tingkat", "Severity"),
@@ -114,13 +114,6 @@ def needs_feedback(sub: dict[str, Any], on_warnings: bool = True) -> bool:
     if sub.get("status") == "rejected":
         return True
     return on_warnings and any(f.get("severity") == "WARNING" for f in sub["findings"])
-
-
-def neutralise(value: Any) -> Any:
-    """A text a spreadsheet would run as a formula becomes inert text (apostrophe prefix)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def findings_xlsx(sub: dict[str, Any], report: dict[str, Any]) -> bytes:
