@@ -7,8 +7,8 @@ workbook's `email_kontak` with the province's CC list; a second run sends nothin
 from __future__ import annotations
 
 import pytest
-from loopback import smtp_conn_json
 
+from loopback import smtp_conn_json
 from smartprov import pipeline
 from smartprov.sample import write_sample_landing
 
