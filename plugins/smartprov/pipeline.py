@@ -61,7 +61,7 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
 # -- step 2 ----------------------------------------------------------------------------
 def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: dt.date | None = None) -> dict:
     """Validate every new file and load those that pass; masterplans before evaluations."""
-    from smartprov.loader import masterplan_program_codes, save_submission
+    from smartprov.loader import masterplan_program_codes, save_submissions
     from smartprov.validate import BatchValidator, check_submissions
 
     settings.quiet_tools()
@@ -89,25 +89,40 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
             clock = time.perf_counter()
             landing = open_landing(discovery["landing"])
             # Masterplans first, so that an evaluation's program codes map to the stored masterplan.
+            # Submissions are written in groups (one transaction and one insert per table each):
+            # per-statement costs, not rows, dominate a night of small workbooks.
+            batch_size = LOAD_BATCH.get(wh.engine, 1)
+            pending: list[tuple] = []
+            current_codes: dict[str, list[str]] | None = None
+
+            def flush() -> None:
+                statuses = save_submissions(wh, pending, run_id=run_id, received_at=received_at)
+                for (sub, qpath, _), status in zip(pending, statuses, strict=True):
+                    results.append(_report_entry(sub, status, qpath))
+                pending.clear()
+
             for sub in sorted(parsed, key=_load_order_key):
                 qpath = _quarantine(landing, sub) if sub.has_errors else None
                 codes = None
                 if sub.kind == EVALUASI and sub.region_code and not sub.has_errors:
-                    codes = masterplan_program_codes(wh.current_masterplan_programs(sub.region_code))
-                status = save_submission(
-                    wh,
-                    sub,
-                    run_id=run_id,
-                    received_at=received_at,
-                    quarantine_path=qpath,
-                    program_codes=codes,
-                )
-                results.append(_report_entry(sub, status, qpath))
+                    if current_codes is None:  # every masterplan of the run is stored by now
+                        if pending:
+                            flush()
+                        current_codes = wh.current_masterplan_codes()
+                    stored = current_codes.get(sub.region_code)
+                    codes = masterplan_program_codes({"program_code": stored}) if stored else None
+                pending.append((sub, qpath, codes))
+                if len(pending) >= batch_size:
+                    flush()
+            if pending:
+                flush()
             arrivals = {(e["sha256"], e["path"]) for e in discovery["files"]} - wh.known_arrivals()
             wh.record_arrivals(sorted(arrivals), run_id, received_at)
             timings["load_seconds"] = round(time.perf_counter() - clock, 2)
 
+    clock = time.perf_counter()
     data_docs = validator.write_data_docs(run_dir / "data_docs")  # → data_docs/<run>/index.html
+    timings["data_docs_seconds"] = round(time.perf_counter() - clock, 2)
     processed = {r["path"] for r in results}
     results.extend(
         _duplicate_entry(e)
@@ -143,6 +158,9 @@ def _quarantine(landing, sub) -> str | None:
         return None
 
 
+# Submissions written per transaction. PostgreSQL's groups stay small: other sessions see
+# the ledger grow while a night loads, and a killed run loses little work.
+LOAD_BATCH = {"duckdb": 200, "postgres": 16}
 PARALLEL_FROM_FILES = 40  # below this, starting worker processes costs more than it saves
 
 
@@ -281,7 +299,12 @@ def finish_run(
     """Write the run report (and its copy), then return it."""
     run_dir = Path(summary["run_dir"])
     submissions = json.loads((run_dir / "submissions.json").read_text(encoding="utf-8"))
+    clock = time.perf_counter()
     outputs = write_outputs(warehouse_url, rebuilt=bool(dbt and dbt.get("built")), run_id=summary["run_id"])
+    timings = dict(summary.get("timings") or {})
+    if dbt and dbt.get("built"):
+        timings["dbt_seconds"] = dbt.get("seconds")
+    timings["outputs_seconds"] = round(time.perf_counter() - clock, 2)
     report = {
         "run_id": summary["run_id"],
         "started_at": started_at,
@@ -296,6 +319,7 @@ def finish_run(
         "outputs": outputs,
         "submissions": submissions,
         "errors": errors or [],
+        "timings": timings,  # seconds per phase: discover, parse, validate, load, data_docs, dbt, outputs
     }
     _write_report(report, report_copy)
     return report
@@ -352,10 +376,16 @@ def province_summary(warehouse_url: str, province: str) -> str:
                 (province + ".%", province + ".%"),
             )
         )
+        # A folder that names no regency cannot be placed in any province; say so, or the
+        # province's counts look short of the run's.
+        (unplaced,) = wh.fetchall(
+            "SELECT count(*) FROM audit.submissions WHERE region_code IS NULL"
+        )[0]
+    unplaced_note = f" ({unplaced} more from folders that name no regency)" if unplaced else ""
     return (
         f"{name}: {total} regencies, {with_mp or 0} with an accepted masterplan, "
         f"{programs} programs, {quick_wins} quick wins; submissions accepted {counts.get('accepted', 0)}, "
-        f"rejected {counts.get('rejected', 0)}."
+        f"rejected {counts.get('rejected', 0)}{unplaced_note}."
     )
 
 
@@ -390,13 +420,22 @@ def run_once(
 ) -> dict[str, Any]:
     """One nightly run without a scheduler: the CLI's `smartprov run`."""
     run_id = run_id or new_run_id()
+    clock = time.perf_counter()
     discovery = discover(landing_url, warehouse_url, run_id)
+    discover_seconds = round(time.perf_counter() - clock, 2)
     summary = validate_and_load(discovery, warehouse_url, today=today)
+    summary["timings"] = {"discover_seconds": discover_seconds, **summary["timings"]}
+    clock = time.perf_counter()
     dbt = build_marts(warehouse_url) if build else None
+    dbt_seconds = round(time.perf_counter() - clock, 2)
     report = finish_run(
         summary, warehouse_url, landing_url=landing_url, started_at=discovery["started_at"], dbt=dbt
     )
+    if build:
+        report["timings"]["dbt_seconds"] = dbt_seconds  # the fingerprint check included
     if notify:
+        clock = time.perf_counter()
         send_alerts(report, warehouse_url)
+        report["timings"]["alerts_seconds"] = round(time.perf_counter() - clock, 2)
     _write_report(report, report_copy)
     return report
