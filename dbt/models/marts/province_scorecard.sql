@@ -1,8 +1,10 @@
 -- Province x year, for every province of the seed and every year from var('first_year')
 -- to the reporting year.
---   regencies_with_masterplan: regencies that had an accepted masterplan received by the
---     end of that year (by the as-of date for the running year): a point-in-time count, so
---     past years do not change when late masterplans arrive.
+--   regencies_with_masterplan: regencies that had an accepted masterplan by the end of that
+--     year (by the as-of date for the running year). A masterplan counts from its document
+--     date (`tanggal_dokumen`), or from its arrival when that is earlier: regencies adopt
+--     their masterplans long before a province starts collecting them, and a year's
+--     coverage should say who had one then, not when the province first heard of it.
 --   avg_progress_pct / avg_readiness / avg_index: means over the province's regencies with a
 --     current evaluation of that year, each regency weighing the same (its own mean
 --     progress over its reported programs, its mean readiness score over its indicators,
@@ -30,7 +32,13 @@ regency_counts as (
 first_masterplans as (
     select
         region_code,
-        min(cast(received_at as date))                as first_received_on
+        min(
+            case
+                when document_date is not null and document_date < cast(received_at as date)
+                    then document_date
+                else cast(received_at as date)
+            end
+        )                                             as first_adopted_on
     from {{ ref('int_submissions_ranked') }}
     where kind = 'MASTERPLAN'
     group by region_code
@@ -45,7 +53,7 @@ masterplan_counts as (
     inner join regencies
         on regencies.region_code = first_masterplans.region_code
     inner join years
-        on first_masterplans.first_received_on <= years.cutoff_date
+        on first_masterplans.first_adopted_on <= years.cutoff_date
     group by regencies.province_code, years.year
 ),
 

@@ -853,7 +853,7 @@ body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-s
 background:#f5f7fa;line-height:1.45}
 header{background:var(--brand);color:#fff;padding:20px 28px}
 header h1{margin:0 0 2px;font-size:1.6rem}
-header .en{color:#d6e4f0;margin:0}
+header p.en{color:#d6e4f0;margin:0}
 header .meta{margin-top:8px;font-size:.85rem;color:#d6e4f0}
 main{max-width:1100px;margin:0 auto;padding:18px 20px 40px}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:16px 0}
@@ -880,7 +880,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 nav a{color:#fff;margin-right:14px;font-size:.85rem}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:10px 20px 30px}
 @media print{body{background:#fff}section{break-inside:avoid;border:0}details{display:block}
-.tablewrap{max-height:none;overflow:visible}header{color:#000;background:#fff}header .en,header .meta{color:#444}
+.tablewrap{max-height:none;overflow:visible}header{color:#000;background:#fff}header p.en,header .meta{color:#444}
 nav{display:none}}
 """
 

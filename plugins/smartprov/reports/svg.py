@@ -36,6 +36,18 @@ def _nice_max(value: float) -> float:
     return 10 * base
 
 
+def _quarter_max(value: float) -> float:
+    """An axis maximum whose quarters are round numbers (the horizontal charts tick at k/4)."""
+    if value <= 0 or math.isnan(value):
+        return 1.0
+    quarter = value / 4
+    base = 10 ** math.floor(math.log10(quarter))
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10):
+        if step * base >= quarter:
+            return 4 * step * base
+    return 40 * base
+
+
 def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> list[str]:
     return [
         f'<svg data-chart="{_e(chart_id)}" viewBox="0 0 {width} {height}" width="100%" '
@@ -188,7 +200,7 @@ def horizontal_bars(
     plot_l = label_w + 8
     plot_w = width - plot_l - 120
     values = [r.value for r in rows if r.value is not None]
-    vmax = x_max if x_max is not None else _nice_max(max(values, default=0.0))
+    vmax = x_max if x_max is not None else _quarter_max(max(values, default=0.0))
     out = _open(chart_id, width, height, title, desc)
 
     x = plot_l
