@@ -14,14 +14,14 @@ from smartprov.contract import RULES
 # message_id -> (Indonesian, English). Placeholders are str.format fields.
 MESSAGES: dict[str, tuple[str, str]] = {
     "FILE_UNREADABLE": (
-        "Berkas tidak dapat dibaca sebagai workbook .xlsx: {detail}. Simpan ulang dari Excel sebagai "
+        "Berkas tidak dapat dibaca sebagai workbook .xlsx: {detail_id}. Simpan ulang dari Excel sebagai "
         "'Excel Workbook (*.xlsx)' tanpa kata sandi.",
-        "The file cannot be read as an .xlsx workbook: {detail}. Save it again from Excel as "
+        "The file cannot be read as an .xlsx workbook: {detail_en}. Save it again from Excel as "
         "'Excel Workbook (*.xlsx)' without a password.",
     ),
     "FILE_TOO_LARGE": (
-        "Berkas terlalu besar: {detail}. Hapus lembar atau baris yang tidak diperlukan.",
-        "The file is too large: {detail}. Remove sheets or rows that are not needed.",
+        "Berkas terlalu besar: {detail_id}. Hapus lembar atau baris yang tidak diperlukan.",
+        "The file is too large: {detail_en}. Remove sheets or rows that are not needed.",
     ),
     "UNKNOWN_REGION": (
         "Kode wilayah '{value}' tidak dikenal sebagai kode kabupaten/kota Kemendagri.",
@@ -233,6 +233,10 @@ def finding(
     fields = {"sheet": sheet or "", "column": column or "", "value": shown, **params}
     fields.setdefault("suggestion_id", "")
     fields.setdefault("suggestion_en", "")
+    if "detail" in params and "detail_id" not in params:
+        # A reader's detail is written "Indonesian / English": each message gets its own half.
+        detail_id, sep, detail_en = str(params["detail"]).partition(" / ")
+        fields["detail_id"], fields["detail_en"] = (detail_id, detail_en) if sep else (detail_id, detail_id)
     return Finding(
         rule=rule,
         message_id=mid,

@@ -233,6 +233,7 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
                 percent_rows[col.name] = wb.percent_cells(name, idx)
 
     key_col = spec.key[0]
+    contract_indexes = sorted(columns.values())
     records: list[dict[str, Any]] = []
     for index in range(header_index + 1, len(grid)):
         row = grid[index]
@@ -249,6 +250,10 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
                     )
                 )
                 continue
+        if all(values.is_empty(_cell(row, i)) for i in contract_indexes):
+            # Only ignored (extra) columns hold something, e.g. a template's pre-numbered `No`
+            # column below the last filled row: empty as far as the contract goes.
+            continue
         record: dict[str, Any] = {"source_row": sheet_row}
         for col in spec.columns:
             raw = _cell(row, columns.get(col.name))
