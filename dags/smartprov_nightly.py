@@ -28,7 +28,7 @@ from airflow.sdk import Asset, dag, task
 
 from smartprov.alerts import failure_notifiers
 
-MARTS = Asset("smartprov_marts", uri="smartprov://warehouse/marts")
+MARTS = Asset("smartprov_marts", uri="x-smartprov://warehouse/marts")
 
 
 @dag(

@@ -19,7 +19,7 @@ from smartprov.alerts import failure_notifiers
 
 @dag(
     dag_id="smartprov_replay",
-    schedule=[Asset("smartprov_marts", uri="smartprov://warehouse/marts")],
+    schedule=[Asset("smartprov_marts", uri="x-smartprov://warehouse/marts")],
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,

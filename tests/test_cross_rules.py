@@ -24,7 +24,7 @@ def only(findings, rule):
     return [f for f in findings if f.rule == rule]
 
 
-# -- frames shaped like validate.single_sheet_frame's -----------------------------------
+# -- frames shaped like validate.split_by_submission's parts -----------------------------------
 def program_frame(rows: list[dict]) -> pd.DataFrame:
     columns = [
         "source_row",

@@ -92,14 +92,26 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     state = _state_file(url)
     if marts_exist and state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint:
         return {"built": False, "reason": "inputs unchanged since the last build"}
+    previous = json.loads(state.read_text()) if state.exists() else {}
     started = dt.datetime.now()
+    with Warehouse(warehouse_url) as wh:
+        wh.analyze()
     invoke(["build"], warehouse_url)
     target_path, _ = dbt_paths(url.engine)
     docs_index = None
+    docs_for = previous.get("docs_project")
     if docs:
-        invoke(["docs", "generate"], warehouse_url)
-        docs_index = str(target_path / "index.html")
+        index = target_path / "index.html"
+        # The docs describe the models and their columns, not the rows: regenerate them only
+        # when the project changed (a `docs generate` costs a second dbt invocation).
+        project = project_fingerprint()
+        if docs_for != project or not index.exists() or not (target_path / "catalog.json").exists():
+            invoke(["docs", "generate"], warehouse_url)
+            docs_for = project
+        docs_index = str(index)
     seconds = round((dt.datetime.now() - started).total_seconds(), 1)
     state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat()}))
+    state.write_text(
+        json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat(), "docs_project": docs_for})
+    )
     return {"built": True, "seconds": seconds, "docs": docs_index, "target": url.dbt_target}

@@ -164,6 +164,52 @@ def save_submission(
     return status
 
 
+def save_submissions(
+    wh: Warehouse,
+    items: list[tuple[ParsedSubmission, str | None, dict[str, str] | None]],
+    *,
+    run_id: str,
+    received_at: dt.datetime,
+) -> list[str]:
+    """Write several submissions — (submission, quarantine path, program codes) — in one
+    transaction, one bulk insert per table; returns their statuses in order.
+
+    Each submission stays all-or-nothing (the group is). If the group fails, its
+    submissions are written again one transaction each, so that one bad submission costs
+    only itself, exactly as `save_submission` one by one would."""
+    if len(items) <= 1:
+        return [
+            save_submission(
+                wh, sub, run_id=run_id, received_at=received_at, quarantine_path=q, program_codes=codes
+            )
+            for sub, q, codes in items
+        ]
+    statuses = [status_of(sub.findings) for sub, _, _ in items]
+    tables: dict[str, list[dict[str, Any]]] = {"audit.submissions": [], "audit.findings": []}
+    tables.update({t: [] for t in RAW_TABLES})
+    for (sub, qpath, codes), status in zip(items, statuses, strict=True):
+        tables["audit.submissions"].append(ledger_row(sub, status, run_id, received_at, qpath))
+        tables["audit.findings"].extend(finding_rows(sub))
+        if status == "accepted":
+            for table, rows in raw_rows(sub, codes).items():
+                tables[table].extend(rows)
+    ids = [sub.submission_id for sub, _, _ in items]
+    try:
+        with wh.transaction():
+            for sid in wh.stored_submission_ids(ids):  # a reload replaces what the ledger held
+                _delete_submission(wh, sid)
+            for table, rows in tables.items():
+                wh.insert_rows(table, rows)
+    except Exception:
+        return [
+            save_submission(
+                wh, sub, run_id=run_id, received_at=received_at, quarantine_path=q, program_codes=codes
+            )
+            for sub, q, codes in items
+        ]
+    return statuses
+
+
 def _delete_submission(wh: Warehouse, submission_id: str) -> None:
     for table in [*RAW_TABLES, "audit.findings", "audit.submissions"]:
         wh.execute(f"DELETE FROM {table} WHERE submission_id = ?", (submission_id,))
@@ -195,4 +241,4 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-__all__ = ["save_submission", "status_of", "MASTERPLAN"]
+__all__ = ["save_submission", "save_submissions", "status_of", "MASTERPLAN"]

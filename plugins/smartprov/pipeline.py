@@ -158,9 +158,12 @@ def _quarantine(landing, sub) -> str | None:
         return None
 
 
-# Submissions written per transaction. PostgreSQL's groups stay small: other sessions see
-# the ledger grow while a night loads, and a killed run loses little work.
-LOAD_BATCH = {"duckdb": 200, "postgres": 16}
+# Submissions written per transaction. PostgreSQL keeps one transaction per submission
+# (COPY makes its per-submission cost small): analysts and other runs see each submission
+# land on its own, and a killed run loses at most the one in flight. The embedded DuckDB
+# file has no other readers during a load, and its per-statement cost dominates.
+LOAD_BATCH = {"duckdb": 200, "postgres": 1}
+BIG_FILE_BYTES = 1 << 20  # parsed as a task of its own, before the small files
 PARALLEL_FROM_FILES = 40  # below this, starting worker processes costs more than it saves
 
 
@@ -179,8 +182,22 @@ def parse_files(landing_url: str, entries: list[dict[str, Any]]) -> list:
         chunk = max(1, min(32, len(entries) // (workers * 4)))
         # fsspec's object-store clients are not fork-safe: those workers start fresh.
         method = "fork" if isinstance(open_landing(landing_url), LocalLanding) else "spawn"
+        # Big files go first, one per task: a 20 MB workbook then runs on one worker while the
+        # others take the small files, instead of holding back the chunk it was dealt into.
+        big = [i for i, e in enumerate(entries) if (e.get("size") or 0) >= BIG_FILE_BYTES]
+        big.sort(key=lambda i: -entries[i]["size"])
+        big_set = set(big)
+        rest = [i for i in range(len(entries)) if i not in big_set]
+        parsed = [None] * len(entries)
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-            parsed = list(pool.map(_parse_entry, [landing_url] * len(entries), entries, chunksize=chunk))
+            futures = {i: pool.submit(_parse_entry, landing_url, entries[i]) for i in big}
+            results = pool.map(
+                _parse_entry, [landing_url] * len(rest), [entries[i] for i in rest], chunksize=chunk
+            )
+            for i, p in zip(rest, results, strict=True):
+                parsed[i] = p
+            for i, future in futures.items():
+                parsed[i] = future.result()
     return [p for p in parsed if p is not None]
 
 

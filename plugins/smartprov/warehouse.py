@@ -191,6 +191,14 @@ class Warehouse:
             for stmt in schema.ddl_statements():
                 self.execute(stmt)
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the loaded tables (PostgreSQL). A night's load
+        can multiply a table's size before autovacuum looks at it, and the dbt models' joins
+        over views planned on empty-table estimates run for minutes instead of milliseconds."""
+        if self.engine == "postgres":
+            for table in schema.TABLES:
+                self.execute(f"ANALYZE {table}")
+
     # -- bulk insert ---------------------------------------------------------------
     def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Insert rows (dicts keyed by column) into `table`, inside the caller's transaction."""
@@ -215,6 +223,36 @@ class Warehouse:
     # -- ledger --------------------------------------------------------------------
     def known_hashes(self) -> set[str]:
         return {r[0] for r in self.fetchall("SELECT file_sha256 FROM audit.submissions")}
+
+    def stored_submission_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these submission ids the ledger already holds."""
+        if not ids:
+            return set()
+        marks = ", ".join("?" for _ in ids)
+        rows = self.fetchall(
+            f"SELECT submission_id FROM audit.submissions WHERE submission_id IN ({marks})", ids
+        )
+        return {r[0] for r in rows}
+
+    def current_masterplan_codes(self) -> dict[str, list[str]]:
+        """Program codes of every regency's current accepted masterplan (region -> codes), in
+        one query: the ordering of `current_masterplan_programs`."""
+        rows = self.fetchall(
+            """
+            WITH ranked AS (
+                SELECT region_code, submission_id, row_number() OVER (
+                    PARTITION BY region_code
+                    ORDER BY document_date DESC, received_at DESC, submission_id DESC) AS n
+                FROM audit.submissions
+                WHERE kind = 'MASTERPLAN' AND status = 'accepted' AND region_code IS NOT NULL)
+            SELECT r.region_code, p.program_code
+            FROM ranked r JOIN raw.masterplan_programs p ON p.submission_id = r.submission_id
+            WHERE r.n = 1"""
+        )
+        out: dict[str, list[str]] = {}
+        for region, code in rows:
+            out.setdefault(region, []).append(code)
+        return out
 
     def known_arrivals(self) -> set[tuple[str, str]]:
         return {(r[0], r[1]) for r in self.fetchall("SELECT file_sha256, path FROM audit.file_arrivals")}

@@ -1,0 +1,66 @@
+"""One big, valid masterplan: the "slow file" of the benchmark.
+
+A regency's national masterplan, revised (a later document date, so it supersedes the
+original) with its programs repeated under new codes until the workbook is just under the
+contract's 20 MB limit (and under its 100,000-row sheet limit). Its evaluations still match:
+every original program is kept with its code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from smartprov import contract
+from smartprov.contract import MASTERPLAN
+from smartprov.sample import _file_name, _mp_file, _regency_masterplan
+
+MAX_ROWS = contract.MAX_SHEET_ROWS - 1_000  # header rows and margin
+
+
+def big_masterplan_bytes(region_code: str, n_programs: int, seed: int = 0, years=(2024, 2025)) -> bytes:
+    region = contract.regions()[region_code]
+    profile, mp = _regency_masterplan(region, seed, tuple(years), (30, 60), tag="national")
+    base = list(mp.programs)
+    programs = list(base)
+    n = 0
+    while len(programs) < n_programs:
+        p = base[n % len(base)]
+        n += 1
+        # Unique, little-compressible text, as long free text in a real workbook would be.
+        tag = hashlib.sha512(f"{region_code}/{n}".encode()).hexdigest()
+        tag += hashlib.sha512(f"{n}/{region_code}".encode()).hexdigest()
+        programs.append(
+            dataclasses.replace(
+                p,
+                code=f"BIG-{n:06d}",
+                name=f"{(p.name or 'Program')[:120]} - paket {n} ref {tag[:64]}",
+                indicator=f"{(p.indicator or 'Indikator')[:80]} ({tag[64:]})",
+                quick_win=False,
+            )
+        )
+    revised = dataclasses.replace(
+        mp, programs=programs, date=mp.date + dt.timedelta(days=30), number=f"{mp.number or 'MP'}/REV-BENCH"
+    )
+    name = _file_name(region, profile, MASTERPLAN, f"{mp.start}-{mp.end}", "-revisi-besar")
+    planned = _mp_file(region.code, name, revised, profile, seed, accepted=True)
+    return planned.build()
+
+
+def write_big_masterplan(
+    out: Path, region_code: str, target_bytes: int = contract.MAX_FILE_BYTES - (512 << 10), seed: int = 0
+) -> tuple[Path, int, int]:
+    """Write it under out/<region>/; returns (path, programs, bytes). Sized by a probe."""
+    probe = 5_000
+    per_row = len(big_masterplan_bytes(region_code, probe, seed)) / probe
+    rows = min(MAX_ROWS, int(target_bytes / per_row))
+    data = big_masterplan_bytes(region_code, rows, seed)
+    while len(data) > target_bytes and rows > 1_000:
+        rows = int(rows * target_bytes / len(data) * 0.99)
+        data = big_masterplan_bytes(region_code, rows, seed)
+    path = out / region_code / "masterplan-revisi-besar.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path, rows, len(data)
