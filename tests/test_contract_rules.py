@@ -519,7 +519,9 @@ CASES: list[Case] = [
     Case("ENUM", "aspek", "EV", cell(INDEKS, "Outcome", "aspek", "Kualitas"), cell(INDEKS, "Outcome", "aspek", "Tata Kelola Pemerintahan")),
     # DUPLICATE
     Case("DUPLICATE", "kode-program", "MP", _duplicate(PROGRAM, "GOV-02", "kode_program", nama_program="E-Office Tahap 2"), _copy(PROGRAM, "GOV-02", kode_program="GOV-03")),
+    Case("DUPLICATE", "kode-program-as-typed", "MP", _duplicate(PROGRAM, "GOV-02", "kode_program", kode_program=" gov-02", nama_program="E-Office Tahap 2"), _copy(PROGRAM, "GOV-02", kode_program="GOV-02A")),
     Case("DUPLICATE", "realisasi", "EV", _duplicate(REALISASI, "GOV-02", "kode_program"), _nothing),
+    Case("DUPLICATE", "realisasi-as-typed", "EV", _duplicate(REALISASI, "GOV-02", "kode_program", kode_program="Gov-02"), _nothing),
     Case("DUPLICATE", "indikator", "EV", _duplicate(KESIAPAN, "Pusat data", "indikator"), _copy(KESIAPAN, "Pusat data", pilar="Struktur")),
     Case("DUPLICATE", "aspek", "EV", _duplicate(INDEKS, "Output", "aspek", nilai=3.0), _copy(INDEKS, "Output", aspek="Smart Governance")),
     # REFERENCE

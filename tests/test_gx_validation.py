@@ -18,17 +18,11 @@ import pytest
 from smartprov import contract
 from smartprov.contract import EVALUASI, IDENTITY_FIELDS, MASTERPLAN
 from smartprov.gx_validation import SuiteRunner, load_suite_specs, reference_parameters
+from smartprov.validate import records_frame
 
 CURRENT_YEAR = 2026
 PARAMS = {"current_year": CURRENT_YEAR}
 SUITE_OF_SHEET = {"Program": "program", "Realisasi": "realisasi", "Kesiapan": "kesiapan", "Indeks": "indeks"}
-FRAME_DTYPES = {
-    "year": "Int64",
-    "number": "float64",
-    "money": "float64",
-    "percent": "float64",
-    "boolean": "boolean",
-}
 
 
 @pytest.fixture(scope="module")
@@ -71,24 +65,7 @@ def sheet_frame(sheet: contract.Sheet, rows: list[dict], defaults: dict) -> pd.D
             rec[col.name] = value
             rec[f"{col.name}__raw"] = raws.get(col.name, _raw(value))
         records.append(rec)
-    columns = ["submission_id", "source_row"] + [
-        c for col in sheet.columns for c in (col.name, f"{col.name}__raw")
-    ]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    frame["source_row"] = frame["source_row"].astype("int64")
-    for col in sheet.columns:
-        dtype = FRAME_DTYPES.get(col.type)
-        if dtype:
-            frame[col.name] = frame[col.name].astype(dtype)
-        else:
-            frame[col.name] = frame[col.name].astype("object").where(frame[col.name].notna(), None)
-    if sheet is contract.PROGRAM:
-        dims, els = set(contract.allowed_values("dimension")), set(contract.allowed_values("element"))
-        frame["dimensi_elemen"] = [
-            f"{d} | {e}" if d in dims and e in els else None
-            for d, e in zip(frame["dimensi"], frame["elemen"], strict=True)
-        ]
-    return frame
+    return records_frame(records, sheet)  # the pipeline's own frame shape
 
 
 PROGRAM_OK = {

@@ -69,7 +69,7 @@ def _rows(frame: pd.DataFrame | None, *columns: str) -> Iterator[tuple[Any, ...]
         yield values
 
 
-def _code_key(code: Any) -> str:
+def code_key(code: Any) -> str:
     return str(code).strip().upper()
 
 
@@ -244,12 +244,12 @@ def check_evaluation(
         for record in masterplan_programs[["program_code", *cols]].to_dict("records"):
             if _missing(record["program_code"]):
                 continue
-            plan.setdefault(_code_key(record["program_code"]), record)
+            plan.setdefault(code_key(record["program_code"]), record)
 
     seen: set[str] = set()
     if realisations is not None:
         for source_row, code in _rows(realisations, "kode_program"):
-            key = _code_key(code)
+            key = code_key(code)
             seen.add(key)
             if plan is not None and key not in plan:
                 out.append(
@@ -285,7 +285,7 @@ def check_evaluation(
 
         if plan:
             for source_row, code, realised in _rows(realisations, "kode_program", "realisasi_anggaran_rp"):
-                planned = plan.get(_code_key(code), {}).get("budget_idr")
+                planned = plan.get(code_key(code), {}).get("budget_idr")
                 if _missing(planned):
                     continue
                 if float(realised) > BUDGET_OVERRUN_FACTOR * float(planned):

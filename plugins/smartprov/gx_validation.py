@@ -333,7 +333,8 @@ def _row_finding(rows: _Rows, pos: int, cfg, sheet: str) -> Finding:
     if rule == "REQUIRED":
         return finding(rule, message_id, value=rows.get(pos, f"{column}__raw"), **where, **params)
     if cfg.type == COMPOUND_UNIQUE:
-        key = [rows.get(pos, c) for c in kwargs["column_list"] if c != "submission_id"]
+        # the values as typed, not the derived `*_key` columns the suite compares
+        key = [rows.get(pos, c.removesuffix("_key")) for c in kwargs["column_list"] if c != "submission_id"]
         return finding(rule, message_id, value=" / ".join(str(v) for v in key), **where, **params)
     if cfg.type == LENGTH_BETWEEN:
         text = str(rows.get(pos, kwargs["column"]) or "")

@@ -177,7 +177,7 @@ def identity_frame(batch: list[ParsedSubmission]):
     return frame
 
 
-def _records_frame(records: list[dict[str, Any]], sheet: contract.Sheet):
+def records_frame(records: list[dict[str, Any]], sheet: contract.Sheet):
     import pandas as pd
 
     columns = ["submission_id", "source_row"] + [
@@ -191,6 +191,12 @@ def _records_frame(records: list[dict[str, Any]], sheet: contract.Sheet):
             frame[col.name] = frame[col.name].astype(dtype)
         else:
             frame[col.name] = frame[col.name].astype("object").where(frame[col.name].notna(), None)
+    if "kode_program" in frame.columns:
+        # Codes repeat as people read them: `gov-02 ` is `GOV-02` again (evaluations match
+        # their masterplan's codes the same way).
+        frame["kode_program_key"] = [
+            None if code is None else cross_rules.code_key(code) for code in frame["kode_program"]
+        ]
     if sheet.name == "Program":
         tax = contract.taxonomy()
         dims, elements = set(tax.dimensions), set(contract.allowed_values("element"))
@@ -205,7 +211,7 @@ def sheet_frame(batch: list[ParsedSubmission], sheet: contract.Sheet):
     records = [{"submission_id": s.submission_id, **rec} for s in batch for rec in s.rows.get(sheet.name, ())]
     if not records and not any(sheet.name in s.rows for s in batch):
         return None
-    return _records_frame(records, sheet)
+    return records_frame(records, sheet)
 
 
 def split_by_submission(frame) -> dict[str, Any]:
@@ -219,4 +225,4 @@ def _part_of(parts: dict[str, dict[str, Any]], sub: ParsedSubmission, sheet: con
     if sheet.name not in sub.rows:
         return None  # the sheet is missing from the workbook
     part = parts[sheet.name].get(sub.submission_id)
-    return part if part is not None else _records_frame([], sheet)  # the sheet has no rows
+    return part if part is not None else records_frame([], sheet)  # the sheet has no rows
