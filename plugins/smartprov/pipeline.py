@@ -172,7 +172,7 @@ def parse_files(landing_url: str, entries: list[dict[str, Any]]) -> list:
 
     Each worker reads its own files, so workbooks never travel between processes; a file
     that vanished since discovery is left out (the next run sees it again)."""
-    workers = int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1)
+    workers = parse_workers()
     if workers <= 1 or len(entries) < PARALLEL_FROM_FILES:
         parsed = [_parse_entry(landing_url, e) for e in entries]
     else:
@@ -199,6 +199,16 @@ def parse_files(landing_url: str, entries: list[dict[str, Any]]) -> list:
             for i, future in futures.items():
                 parsed[i] = future.result()
     return [p for p in parsed if p is not None]
+
+
+def parse_workers() -> int:
+    """Processes to parse with: SMARTPROV_WORKERS, else every core; 1 inside a daemonic
+    process (a Celery prefork worker's task), which may not start children of its own."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    return int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1)
 
 
 _worker_landing: dict[str, Any] = {}

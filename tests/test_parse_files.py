@@ -1,0 +1,55 @@
+"""Parsing many files at once: in parallel where it may, in-process where it may not."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from smartprov import pipeline
+from smartprov.landing import open_landing
+from smartprov.sample import write_sample_landing
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("landing")
+    write_sample_landing(out, province="32", seed=0)
+    return str(out)
+
+
+def _entries(landing: str) -> list[dict]:
+    files = open_landing(landing).list_files()
+    assert len(files) >= pipeline.PARALLEL_FROM_FILES  # enough to take the parallel path
+    return [{"path": f.path, "size": f.size, "sha256": f"sha-{i}", "status": "new"} for i, f in enumerate(files)]
+
+
+def _parse_in_daemon(landing: str, queue) -> None:
+    try:
+        parsed = pipeline.parse_files(landing, _entries(landing))
+        queue.put(("ok", [s.path for s in parsed]))
+    except BaseException as exc:  # reported to the parent, which asserts on it
+        queue.put(("error", repr(exc)))
+
+
+def test_a_celery_prefork_task_parses_without_children(landing):
+    """Celery's prefork pool runs tasks in daemonic processes, which may not fork a pool."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    worker = context.Process(target=_parse_in_daemon, args=(landing, queue), daemon=True)
+    worker.start()
+    outcome, detail = queue.get(timeout=300)
+    worker.join(timeout=60)
+    assert outcome == "ok", detail
+    assert detail == [e["path"] for e in _entries(landing)]  # every file, in discovery order
+
+
+def test_parallel_and_in_process_parsing_agree(landing, monkeypatch):
+    entries = _entries(landing)
+    monkeypatch.setenv("SMARTPROV_WORKERS", "2")
+    parallel = pipeline.parse_files(landing, entries)
+    monkeypatch.setenv("SMARTPROV_WORKERS", "1")
+    serial = pipeline.parse_files(landing, entries)
+    assert [(s.path, s.kind, s.region_code, s.rows) for s in parallel] == [
+        (s.path, s.kind, s.region_code, s.rows) for s in serial
+    ]
