@@ -18,7 +18,7 @@ import pytest
 from smartprov import contract
 from smartprov.contract import EVALUASI, IDENTITY_FIELDS, MASTERPLAN
 from smartprov.gx_validation import SuiteRunner, load_suite_specs, reference_parameters
-from smartprov.validate import records_frame
+from smartprov.validate import identity_records_frame, records_frame
 
 CURRENT_YEAR = 2026
 PARAMS = {"current_year": CURRENT_YEAR}
@@ -143,14 +143,7 @@ def identity(kind: str, *subs: dict) -> pd.DataFrame:
             rec[f"{f.label}__row"] = label_rows.get(f.label)
             rec[f"{f.label}__raw"] = s.get("raw", {}).get(f.label, _raw(value))
         records.append(rec)
-    frame = pd.DataFrame.from_records(records)
-    for f in IDENTITY_FIELDS:
-        frame[f"{f.label}__row"] = frame[f"{f.label}__row"].astype("Int64")
-        if f.type == "year":
-            frame[f.label] = frame[f.label].astype("Int64")
-        elif f.type == "date":
-            frame[f.label] = pd.to_datetime(frame[f.label])
-    return frame
+    return identity_records_frame(records)  # the pipeline's own frame shape
 
 
 def located(results) -> list[tuple]:

@@ -155,7 +155,6 @@ def one_finding_per_cell(findings: list[Finding]) -> list[Finding]:
 
 
 def identity_frame(batch: list[ParsedSubmission]):
-    import pandas as pd
 
     records = []
     for sub in batch:
@@ -167,6 +166,13 @@ def identity_frame(batch: list[ParsedSubmission]):
             rec[f"{f.label}__row"] = rows.get(f.label)
             rec[f"{f.label}__raw"] = raw.get(f.label, "")
         records.append(rec)
+    return identity_records_frame(records)
+
+
+def identity_records_frame(records: list[dict[str, Any]]):
+    """One row per submission: each field's value, its label's row and the text as typed."""
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(records)
     for f in IDENTITY_FIELDS:
         frame[f"{f.label}__row"] = frame[f"{f.label}__row"].astype("Int64")

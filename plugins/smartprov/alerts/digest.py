@@ -278,6 +278,19 @@ def _feedback_line(sub: dict[str, Any], ctx: dict[str, Any], L: dict[str, str]) 
     return L["fb_disabled"]
 
 
+def _summary_line(ctx: dict[str, Any], L: dict[str, str]) -> str:
+    return L["summary"].format(
+        run_id=ctx["report"].get("run_id"), finished=ctx["finished"], scope=ctx["scope"], **ctx["counts"]
+    )
+
+
+def _last_submission(overdue, L: dict[str, str], lang: str) -> str:
+    """What the regency last sent for the overdue item, or that it sent nothing."""
+    if not overdue.last_status:
+        return L["none_sent"]
+    return L["last"].format(status=STATUS[lang].get(overdue.last_status, overdue.last_status))
+
+
 def _overdue_groups(overdue: list[Overdue]) -> list[tuple[tuple[str, str | None, Any], list[Overdue]]]:
     groups: dict[tuple[str, str | None, Any], list[Overdue]] = {}
     for o in overdue:
@@ -287,20 +300,9 @@ def _overdue_groups(overdue: list[Overdue]) -> list[tuple[tuple[str, str | None,
 
 def _text(lang: str, ctx: dict[str, Any]) -> str:
     L = LABELS[lang]
-    c = ctx["counts"]
     out = [
         f"[{L['lang']}]",
-        L["summary"].format(
-            run_id=ctx["report"].get("run_id"),
-            finished=ctx["finished"],
-            scope=ctx["scope"],
-            new=c["new"],
-            accepted=c["accepted"],
-            rejected=c["rejected"],
-            warned=c["warned"],
-            overdue=c["overdue"],
-            errors=c["errors"],
-        ),
+        _summary_line(ctx, L),
     ]
     if not ctx["reportable"]:
         out.append(L["nothing"])
@@ -327,11 +329,7 @@ def _text(lang: str, ctx: dict[str, Any]) -> str:
             head = f"{kind_label(kind)} {period or L['any_period']} — {L['due'].format(due=due.isoformat())}"
             out.append(f"- {head}: {len(group)}")
             for o in group:
-                last = (
-                    L["last"].format(status=STATUS[lang].get(o.last_status, o.last_status))
-                    if o.last_status
-                    else L["none_sent"]
-                )
+                last = _last_submission(o, L, lang)
                 out.append(
                     f"  - {o.region_name} ({o.region_code}): {L['days'].format(days=o.days_overdue)}; {last}"
                 )
@@ -352,23 +350,10 @@ def _text(lang: str, ctx: dict[str, Any]) -> str:
 
 def _html(lang: str, ctx: dict[str, Any]) -> str:
     L = LABELS[lang]
-    c = ctx["counts"]
     out = [
         f'<div lang="{lang}"><h2>{esc(L["lang"])}</h2>',
         "<p>"
-        + esc(
-            L["summary"].format(
-                run_id=ctx["report"].get("run_id"),
-                finished=ctx["finished"],
-                scope=ctx["scope"],
-                new=c["new"],
-                accepted=c["accepted"],
-                rejected=c["rejected"],
-                warned=c["warned"],
-                overdue=c["overdue"],
-                errors=c["errors"],
-            )
-        )
+        + esc(_summary_line(ctx, L))
         + "</p>",
     ]
     if not ctx["reportable"]:
@@ -404,11 +389,7 @@ def _html(lang: str, ctx: dict[str, Any]) -> str:
             head = f"{kind_label(kind)} {period or L['any_period']} — {L['due'].format(due=due.isoformat())}"
             out.append(f"<p><b>{esc(head)}</b>: {len(group)}</p><ul>")
             for o in group:
-                last = (
-                    L["last"].format(status=STATUS[lang].get(o.last_status, o.last_status))
-                    if o.last_status
-                    else L["none_sent"]
-                )
+                last = _last_submission(o, L, lang)
                 out.append(
                     f"<li>{esc(o.region_name)} ({esc(o.region_code)}): "
                     f"{esc(L['days'].format(days=o.days_overdue))}; {esc(last)}</li>"
