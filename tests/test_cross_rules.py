@@ -10,6 +10,7 @@ import pytest
 from smartprov import contract
 from smartprov.cross_rules import check_evaluation, check_masterplan
 from smartprov.findings import MESSAGES
+from smartprov.validate import records_frame
 
 DIMENSIONS = contract.taxonomy().dimensions  # Governance, Branding, Economy, Living, Society, Environment
 
@@ -26,24 +27,7 @@ def only(findings, rule):
 
 # -- frames shaped like validate.split_by_submission's parts -----------------------------------
 def program_frame(rows: list[dict]) -> pd.DataFrame:
-    columns = [
-        "source_row",
-        "kode_program",
-        "nama_program",
-        "dimensi",
-        "elemen",
-        "tahun_mulai",
-        "tahun_selesai",
-        "quick_win",
-        "anggaran_rp",
-    ]
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    frame["source_row"] = frame["source_row"].astype("int64")
-    for col in ("tahun_mulai", "tahun_selesai"):
-        frame[col] = frame[col].astype("Int64")
-    frame["quick_win"] = frame["quick_win"].astype("boolean")
-    frame["anggaran_rp"] = frame["anggaran_rp"].astype("float64")
-    return frame
+    return records_frame(rows, contract.PROGRAM)  # the pipeline's own frame shape
 
 
 def program(row, code, dim, y0=2022, y1=2026, quick=False, budget=1e9, **extra):
@@ -260,20 +244,7 @@ def identity_ev(year=2024) -> dict:
 
 
 def realisation_frame(rows: list[dict]) -> pd.DataFrame:
-    columns = [
-        "source_row",
-        "kode_program",
-        "status",
-        "progres_persen",
-        "realisasi_anggaran_rp",
-        "capaian",
-        "keterangan",
-    ]
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    frame["source_row"] = frame["source_row"].astype("int64")
-    for col in ("progres_persen", "realisasi_anggaran_rp", "capaian"):
-        frame[col] = frame[col].astype("float64")
-    return frame
+    return records_frame(rows, contract.REALISASI)
 
 
 def realisation(row, code, status="Berjalan", progress=50.0, spent=None):

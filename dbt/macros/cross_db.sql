@@ -84,3 +84,14 @@
 {% macro duckdb__distinct_list(expr, separator) -%}
     array_to_string(list_sort(list_distinct(list({{ expr }}))), {{ separator }})
 {%- endmacro %}
+
+{#
+  The period a submission supersedes within: a regency has one current MASTERPLAN whatever
+  its period, and one current EVALUASI per evaluation year.
+#}
+{% macro supersession_period(kind, evaluation_year) -%}
+    case
+        when {{ kind }} = 'MASTERPLAN' then 'masterplan'
+        else cast({{ evaluation_year }} as {{ dbt.type_string() }})
+    end
+{%- endmacro %}

@@ -9,10 +9,7 @@ with accepted as (
         submission_id,
         region_code,
         kind,
-        case
-            when kind = 'MASTERPLAN' then 'masterplan'
-            else cast(evaluation_year as {{ dbt.type_string() }})
-        end                                           as supersession_period,
+        {{ smartprov.supersession_period('kind', 'evaluation_year') }} as supersession_period,
         period,
         period_start,
         period_end,

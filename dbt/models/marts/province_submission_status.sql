@@ -41,10 +41,7 @@ received as (
         submission_id,
         region_code,
         kind,
-        case
-            when kind = 'MASTERPLAN' then 'masterplan'
-            else cast(evaluation_year as {{ dbt.type_string() }})
-        end                                           as period,
+        {{ smartprov.supersession_period('kind', 'evaluation_year') }} as period,
         is_accepted,
         document_date,
         received_at,
