@@ -136,7 +136,7 @@ def base_env(out: Path) -> dict[str, str]:
 # -- the landing zones ---------------------------------------------------------------------
 def national_landing(out: Path, provinces: list[str] | None, programs: tuple[int, int], seed: int) -> Path:
     """The national landing zone, generated once per parameter set and reused."""
-    from smartprov import contract
+    from smartprov.contract import catalogue as contract
 
     key = f"s{seed}-p{programs[0]}-{programs[1]}" + (f"-prov{'_'.join(provinces)}" if provinces else "")
     folder = out / f"landing-national-{key}"
@@ -150,7 +150,7 @@ def national_landing(out: Path, provinces: list[str] | None, programs: tuple[int
         if saved.get("params") == params and len(list(folder.rglob("*.xlsx"))) == saved.get("files"):
             print(f"landing: reusing {folder} ({saved['files']} workbooks)", flush=True)
             return folder
-    from smartprov.sample import write_national_landing
+    from smartprov.authoring.sample import write_national_landing
 
     if folder.exists():
         shutil.rmtree(folder)

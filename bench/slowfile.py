@@ -13,9 +13,9 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-from smartprov import contract
-from smartprov.contract import MASTERPLAN
-from smartprov.sample import _file_name, _mp_file, _regency_masterplan
+from smartprov.authoring.sample import _file_name, _mp_file, _regency_masterplan
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import MASTERPLAN
 
 MAX_ROWS = contract.MAX_SHEET_ROWS - 1_000  # header rows and margin
 

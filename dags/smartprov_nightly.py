@@ -51,25 +51,25 @@ MARTS = Asset("smartprov_marts", uri="x-smartprov://warehouse/marts")
 def smartprov_nightly():
     @task
     def discover(run_id=None) -> dict:
-        from smartprov import airflow_tasks
+        from smartprov.run import airflow_tasks
 
         return airflow_tasks.discover(run_id)
 
     @task
     def validate_and_load(discovery: dict) -> dict:
-        from smartprov import airflow_tasks
+        from smartprov.run import airflow_tasks
 
         return airflow_tasks.validate_and_load(discovery)
 
     @task(retries=0)
     def build_marts(summary: dict) -> dict:
-        from smartprov import airflow_tasks
+        from smartprov.run import airflow_tasks
 
         return airflow_tasks.build_marts(summary)
 
     @task(outlets=[MARTS])  # emitted once the run has stopped writing, so consumers never race it
     def finish(discovery: dict, summary: dict, dbt: dict) -> dict:
-        from smartprov import airflow_tasks
+        from smartprov.run import airflow_tasks
 
         return airflow_tasks.finish(discovery, summary, dbt)
 

@@ -32,7 +32,7 @@ from smartprov.alerts import failure_notifiers
 def smartprov_replay():
     @task
     def replay(params=None) -> dict:
-        from smartprov import airflow_tasks
+        from smartprov.run import airflow_tasks
 
         return airflow_tasks.replay((params or {}).get("region"))
 

@@ -1,7 +1,7 @@
 """A small hand-made warehouse for the dbt project's tests.
 
 `create_fixture(target)` creates the pipeline's `raw` and `audit` tables with the DDL of
-`smartprov.schema.ddl_statements()` in a DuckDB file (a path) or a PostgreSQL database (a
+`smartprov.warehouse.schema.ddl_statements()` in a DuckDB file (a path) or a PostgreSQL database (a
 `postgresql://` URL or libpq conninfo) and inserts the rows below. The regencies themselves
 come from the dbt seeds. Pin the dbt var `as_of_date` to `AS_OF_DATE` when building on it.
 
@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from smartprov.schema import columns_of, ddl_statements
+from smartprov.warehouse.schema import columns_of, ddl_statements
 
 AS_OF_DATE = "2026-06-30"
 FIRST_YEAR = 2023

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from loopback import free_port, smtp_conn_json  # the servers themselves are fixtures (conftest)
-from smartprov import contract
 from smartprov.alerts import AlertConfig, AlertDeliveryError, Deadline, failure_notifiers, notify_run
 from smartprov.alerts.deadlines import overdue_regencies
-from smartprov.warehouse import Warehouse
+from smartprov.contract import catalogue as contract
+from smartprov.warehouse.connection import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 2, 15)  # after EVALUASI 2025's deadline (31 January 2026)
@@ -725,7 +725,7 @@ def test_cli_process_resolves_connection_from_env(smtp_server, tmp_path):
     script = f"""
 import json, datetime as dt
 from smartprov.alerts import AlertConfig, notify_run
-from smartprov.warehouse import Warehouse
+from smartprov.warehouse.connection import Warehouse
 cfg = AlertConfig.from_dict({{"provinces": {{"32": {{"feedback_cc": ["{PROVINCE_CC[0]}"]}}}}, "deadlines": {{}}}})
 cfg.apply_env({{"SMARTPROV_ALERTS_FROM": "{SENDER}", "SMARTPROV_ALERTS_DIGEST_TO": "{DIGEST_TO[0]}",
                "SMARTPROV_ALERTS_WEBHOOK_ENABLED": "false"}})

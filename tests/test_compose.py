@@ -409,9 +409,9 @@ def test_connections_resolve_through_airflow_outside_a_task(resolved_connections
 
 def test_warehouse_init_runs_the_roles_setup(services):
     init = services["warehouse-init"]
-    assert init["command"][:3] == ["python", "-m", "smartprov.pg_roles"]
+    assert init["command"][:3] == ["python", "-m", "smartprov.warehouse.pg_roles"]
     env = env_of(init)
-    from smartprov import pg_roles
+    from smartprov.warehouse import pg_roles
 
     assert {pg_roles.ENV_ADMIN_URL, pg_roles.ENV_LOADER_PASSWORD, "PGPASSWORD"} <= set(env)
     assert env[pg_roles.ENV_ADMIN_URL].startswith("postgresql://postgres@warehouse:5432/")

@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 
 import hostile
-from smartprov import cli, contract
-from smartprov.findings import MESSAGES
+from smartprov import cli
+from smartprov.contract import catalogue as contract
+from smartprov.contract.findings import MESSAGES
 from workbooks import (
     IDENTITY,
     INDEKS,

@@ -1,4 +1,4 @@
-"""Cross-sheet and cross-submission rules (smartprov.cross_rules)."""
+"""Cross-sheet and cross-submission rules (smartprov.validation.cross_rules)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from smartprov import contract
-from smartprov.cross_rules import check_evaluation, check_masterplan
-from smartprov.findings import MESSAGES
-from smartprov.validate import records_frame
+from smartprov.contract import catalogue as contract
+from smartprov.contract.findings import MESSAGES
+from smartprov.validation.batch import records_frame
+from smartprov.validation.cross_rules import check_evaluation, check_masterplan
 
 DIMENSIONS = contract.taxonomy().dimensions  # Governance, Branding, Economy, Living, Society, Environment
 

@@ -70,7 +70,7 @@ def test_dag_files_import_no_heavy_libraries():
 @pytest.mark.slow
 def test_nightly_dag_runs_with_airflow_dags_test(tmp_path):
     """`airflow dags test` on a small landing zone: the same path `make run` takes."""
-    from smartprov.sample import write_sample_landing
+    from smartprov.authoring.sample import write_sample_landing
 
     landing = tmp_path / "landing"
     write_sample_landing(landing, province="34", seed=3)

@@ -122,7 +122,7 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     import psycopg
 
-    from smartprov.warehouse import WarehouseUrl
+    from smartprov.warehouse.connection import WarehouseUrl
 
     with fresh_database("smartprov_dbt_") as db:
         create_fixture(db.dsn)

@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 
 from pg import fresh_database
-from smartprov import pipeline
-from smartprov.sample import sample_expectations, sample_summary, write_sample_landing
-from smartprov.warehouse import Warehouse
+from smartprov.authoring.sample import sample_expectations, sample_summary, write_sample_landing
+from smartprov.run import pipeline
+from smartprov.warehouse.connection import Warehouse
 
 PROVINCE = "32"
 TABLES = [
@@ -201,7 +201,7 @@ def test_rejected_files_are_quarantined_with_readable_findings(duck_run, landing
 
 def test_evaluation_waits_in_quarantine_until_its_masterplan_arrives(tmp_path, monkeypatch, landing):
     """An evaluation sent before its masterplan is rejected (REFERENCE); replay accepts it later."""
-    from smartprov.replay import replay_quarantine
+    from smartprov.run.replay import replay_quarantine
 
     monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
@@ -242,7 +242,7 @@ def test_postgres_gives_the_same_marts_as_duckdb(duck_run, landing, tmp_path, mo
 
 LOAD_SCRIPT = """
 import sys
-from smartprov import pipeline
+from smartprov.run import pipeline
 discovery = pipeline.discover(sys.argv[1], sys.argv[2], sys.argv[3])
 print(pipeline.validate_and_load(discovery, sys.argv[2]))
 """

@@ -15,10 +15,11 @@ os.environ["GX_ANALYTICS_ENABLED"] = "false"
 import pandas as pd
 import pytest
 
-from smartprov import contract
-from smartprov.contract import EVALUASI, IDENTITY_FIELDS, MASTERPLAN
-from smartprov.gx_validation import SuiteRunner, load_suite_specs, reference_parameters
-from smartprov.validate import identity_records_frame, records_frame
+from smartprov import settings
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import EVALUASI, IDENTITY_FIELDS, MASTERPLAN
+from smartprov.validation.batch import identity_records_frame, records_frame
+from smartprov.validation.gx import SuiteRunner, load_suite_specs, reference_parameters
 
 CURRENT_YEAR = 2026
 PARAMS = {"current_year": CURRENT_YEAR}
@@ -694,5 +695,5 @@ def test_data_docs_are_written_for_the_run(tmp_path):
 
 
 def test_suite_json_is_what_the_runner_holds(runner):
-    on_disk = json.loads((contract.EXPECTATIONS_DIR / "program.json").read_text(encoding="utf-8"))
+    on_disk = json.loads((settings.expectations_dir() / "program.json").read_text(encoding="utf-8"))
     assert runner.specs["program"] == on_disk

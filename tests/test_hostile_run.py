@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import hostile
-from smartprov.warehouse import Warehouse
+from smartprov.warehouse.connection import Warehouse
 from workbooks import evaluasi, masterplan
 
 # path in the landing zone -> (builder, rule, text the English message names)

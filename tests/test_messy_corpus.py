@@ -24,10 +24,11 @@ from typing import Any
 import pytest
 from openpyxl.utils import get_column_letter
 
-from smartprov import contract, pipeline
-from smartprov.parse import ParsedSubmission, parse_submission
-from smartprov.validate import BatchValidator, check_submissions, masterplan_programs_frame
-from smartprov.warehouse import Warehouse
+from smartprov.contract import catalogue as contract
+from smartprov.ingest.parse import ParsedSubmission, parse_submission
+from smartprov.run import pipeline
+from smartprov.validation.batch import BatchValidator, check_submissions, masterplan_programs_frame
+from smartprov.warehouse.connection import Warehouse
 from workbooks import (
     IDENTITY,
     INDEKS,

@@ -21,8 +21,8 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
-from smartprov.landing import LandingFile, open_landing  # noqa: E402
-from smartprov.object_landing import LandingFileChanged, ObjectLanding  # noqa: E402
+from smartprov.ingest.landing import LandingFile, open_landing  # noqa: E402
+from smartprov.ingest.object_landing import LandingFileChanged, ObjectLanding  # noqa: E402
 
 BUCKET = "landing"
 ACCESS_KEY = "smartprov-test-key"
@@ -184,7 +184,7 @@ def test_object_replaced_after_listing_is_not_read(landing, s3_client, new_body)
 def test_open_streams_for_hashing(landing):
     import hashlib
 
-    from smartprov.landing import sha256_of
+    from smartprov.ingest.landing import sha256_of
 
     for file in landing.list_files():
         body = OBJECTS[f"submissions/{file.path}"]
@@ -254,8 +254,8 @@ def test_rejects_urls_it_cannot_serve(url):
 
 def test_a_nightly_run_reads_its_landing_zone_from_object_storage(s3_client, tmp_path, monkeypatch):
     """The whole run over s3://…, with parsing spread over worker processes."""
-    from smartprov import pipeline
-    from smartprov.sample import sample_expectations, write_sample_landing
+    from smartprov.authoring.sample import sample_expectations, write_sample_landing
+    from smartprov.run import pipeline
 
     local = tmp_path / "sample"
     write_sample_landing(local, province="32", seed=0)

@@ -6,9 +6,9 @@ import multiprocessing
 
 import pytest
 
-from smartprov import pipeline
-from smartprov.landing import open_landing
-from smartprov.sample import write_sample_landing
+from smartprov.authoring.sample import write_sample_landing
+from smartprov.ingest.landing import open_landing
+from smartprov.run import pipeline
 
 
 @pytest.fixture(scope="module")

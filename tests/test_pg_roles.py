@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from smartprov import pg_roles
+from smartprov.warehouse import pg_roles
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .pg import fresh_database, pg_admin_dsn  # noqa: F401 (fixture)
@@ -68,7 +68,7 @@ def connect_as(warehouse, who: str) -> psycopg.Connection:
 @pytest.fixture(scope="module")
 def loaded(warehouse):
     """As the loader: the pipeline's own tables, then dbt-like relations in every schema."""
-    from smartprov.warehouse import Warehouse
+    from smartprov.warehouse.connection import Warehouse
 
     db, roles, passwords = warehouse
     # The pipeline's own DDL (CREATE SCHEMA IF NOT EXISTS audit/raw + tables) runs as the loader.

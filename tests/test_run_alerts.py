@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from loopback import smtp_conn_json
-from smartprov import pipeline
-from smartprov.sample import write_sample_landing
+from smartprov.authoring.sample import write_sample_landing
+from smartprov.run import pipeline
 
 DIGEST_TO = "datin@diskominfo.example.go.id"
 CC = "smartcity@diskominfo.example.go.id"

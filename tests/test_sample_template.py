@@ -19,17 +19,23 @@ from typing import Any
 import openpyxl
 import pytest
 
-from smartprov import contract
-from smartprov.contract import EVALUASI, MASTERPLAN
-from smartprov.sample import (
+from smartprov.authoring.sample import (
     plan_sample,
     sample_expectations,
     sample_summary,
     write_national_landing,
     write_sample_landing,
 )
-from smartprov.template import HEADER_ROW, HELPER_SHEETS, identity_labels, template_filename, write_template
-from smartprov.xlsx_writer import Cell, SheetSpec, workbook_bytes, write_workbook
+from smartprov.authoring.template import (
+    HEADER_ROW,
+    HELPER_SHEETS,
+    identity_labels,
+    template_filename,
+    write_template,
+)
+from smartprov.authoring.xlsx_writer import Cell, SheetSpec, workbook_bytes, write_workbook
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
 
 BROKEN_RULES = {
     "REGION_MISMATCH",
@@ -734,7 +740,7 @@ def test_national_landing_small(tmp_path: Path) -> None:
     serial = write_national_landing(tmp_path / "b", seed=0, provinces=["34", "31"], processes=1)
     assert sorted(p.read_bytes() for p in written) == sorted(p.read_bytes() for p in serial)
     expectations = {}
-    from smartprov.sample import Expected
+    from smartprov.authoring.sample import Expected
 
     for p in written:
         rel = p.relative_to(tmp_path / "a").as_posix()

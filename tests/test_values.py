@@ -1,4 +1,4 @@
-"""Cell readers (smartprov.values): every accepted form, near misses, and errors."""
+"""Cell readers (smartprov.ingest.values): every accepted form, near misses, and errors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from smartprov import contract
-from smartprov.values import (
+from smartprov.contract import catalogue as contract
+from smartprov.ingest.values import (
     CellError,
     canonical_region_name,
     is_empty,

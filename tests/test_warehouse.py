@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from pg import fresh_database
-from smartprov import schema
-from smartprov.warehouse import Warehouse, WarehouseUrl
+from smartprov.warehouse import schema
+from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 
 def test_urls_parse_and_hide_passwords():

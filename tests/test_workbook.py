@@ -1,4 +1,4 @@
-"""smartprov.workbook: hostile files refused fast and in bounded memory; valid ones read right."""
+"""smartprov.ingest.workbook: hostile files refused fast and in bounded memory; valid ones read right."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from smartprov import contract
-from smartprov.workbook import (
+from smartprov.contract import catalogue as contract
+from smartprov.ingest.workbook import (
     FileRejected,
     Workbook,
     column_letter,
@@ -133,7 +133,7 @@ CHILD = """
 import json, resource, sys, time
 sys.path[:0] = [{tests!r}]
 import hostile
-from smartprov.workbook import FileRejected, open_workbook
+from smartprov.ingest.workbook import FileRejected, open_workbook
 data = getattr(hostile, {builder!r})()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
@@ -215,7 +215,7 @@ def test_billion_laughs_and_cfb_fixtures_are_real():
     with zipfile.ZipFile(io.BytesIO(hostile.billion_laughs())) as zf:
         sst = zf.read("xl/sharedStrings.xml")
     assert b"<!ENTITY lol9" in sst and b"&lol9;" in sst
-    from smartprov.workbook import _cfb_entry_names
+    from smartprov.ingest.workbook import _cfb_entry_names
 
     assert {"EncryptionInfo", "EncryptedPackage"} <= _cfb_entry_names(hostile.encrypted_xlsx())
     assert "Workbook" in _cfb_entry_names(hostile.legacy_xls())
@@ -446,7 +446,7 @@ def test_unusual_but_harmless_sheets_are_accepted():
 
 # -- Speed ------------------------------------------------------------------------------------
 def test_small_workbooks_open_fast_and_prechecks_are_cheap(monkeypatch):
-    from smartprov import workbook
+    from smartprov.ingest import workbook
 
     data = hostile.small_xlsx(
         {

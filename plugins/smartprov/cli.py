@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_sample(args) -> int:
-    from smartprov.sample import write_sample_landing
+    from smartprov.authoring.sample import write_sample_landing
 
     paths = write_sample_landing(args.out, province=args.province, seed=args.seed)
     print(f"Wrote {len(paths)} workbooks under {args.out}")
@@ -80,7 +80,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from smartprov.pipeline import province_summary, run_once
+    from smartprov.run.pipeline import province_summary, run_once
 
     landing = args.landing or settings.landing_url()
     warehouse = args.warehouse or settings.warehouse_url()
@@ -103,9 +103,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from smartprov.parse import parse_submission
-    from smartprov.validate import BatchValidator, check_submissions
-    from smartprov.warehouse import Warehouse
+    from smartprov.ingest.parse import parse_submission
+    from smartprov.validation.batch import BatchValidator, check_submissions
+    from smartprov.warehouse.connection import Warehouse
 
     subs = []
     for path in args.files:
@@ -115,7 +115,7 @@ def cmd_validate(args) -> int:
     warehouse_url = args.warehouse or settings.warehouse_url()
 
     def stored_programs(region: str):
-        from smartprov.warehouse import WarehouseUrl
+        from smartprov.warehouse.connection import WarehouseUrl
 
         url = WarehouseUrl.parse(warehouse_url)
         if url.engine == "duckdb" and not Path(url.database).exists():
@@ -155,8 +155,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from smartprov import contract
-    from smartprov.template import write_template
+    from smartprov.authoring.template import write_template
+    from smartprov.contract import catalogue as contract
 
     if args.region not in contract.regions():
         print(f"Unknown region code {args.region!r} (use the Kemendagri code, e.g. 32.04)", file=sys.stderr)
@@ -167,7 +167,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from smartprov.replay import replay_quarantine
+    from smartprov.run.replay import replay_quarantine
 
     warehouse = args.warehouse or settings.warehouse_url()
     result = replay_quarantine(warehouse, region=args.region, build=not args.no_dbt)
@@ -178,20 +178,20 @@ def cmd_replay(args) -> int:
 
 
 def _add_pg_setup_arguments(parser: argparse.ArgumentParser) -> None:
-    from smartprov import pg_roles  # light: psycopg is imported only when it runs
+    from smartprov.warehouse import pg_roles  # light: psycopg is imported only when it runs
 
     pg_roles.add_arguments(parser)
 
 
 def cmd_pg_setup(args) -> int:
-    from smartprov import pg_roles
+    from smartprov.warehouse import pg_roles
 
     return pg_roles.run(args)
 
 
 def cmd_summary(args) -> int:
-    from smartprov.pipeline import latest_report, province_summary
-    from smartprov.warehouse import WarehouseUrl
+    from smartprov.run.pipeline import latest_report, province_summary
+    from smartprov.warehouse.connection import WarehouseUrl
 
     warehouse = args.warehouse or settings.warehouse_url()
     print(f"Warehouse: {WarehouseUrl.parse(warehouse).display()}")

@@ -1,17 +1,47 @@
-"""Where things live, from the environment, with defaults for the embedded setup."""
+"""Where things live, from the environment, with defaults for a checkout.
+
+The ground floor of the package: it imports nothing of smartprov. Every project
+directory (dbt project, GX suites, config) can be moved by an environment variable, so
+the package also runs from an installed wheel (the compose image sets them).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from smartprov.contract import PROJECT_ROOT
+# plugins/smartprov/settings.py -> the checkout's root
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
 
-DBT_DIR = PROJECT_ROOT / "dbt"
+
+def _dir(variable: str, default: Path) -> Path:
+    return Path(os.environ.get(variable) or default)
+
+
+def project_dir() -> Path:
+    """The folder holding dbt/, expectations/ and config/ (SMARTPROV_PROJECT_DIR)."""
+    return _dir("SMARTPROV_PROJECT_DIR", _CHECKOUT_ROOT)
+
+
+def dbt_dir() -> Path:
+    return _dir("SMARTPROV_DBT_DIR", project_dir() / "dbt")
+
+
+def seeds_dir() -> Path:
+    """Reference data: the dbt seeds, read by the validator and the warehouse alike."""
+    return dbt_dir() / "seeds"
+
+
+def expectations_dir() -> Path:
+    return _dir("SMARTPROV_EXPECTATIONS_DIR", project_dir() / "expectations")
+
+
+def config_dir() -> Path:
+    return _dir("SMARTPROV_CONFIG_DIR", project_dir() / "config")
 
 
 def var_dir() -> Path:
-    return Path(os.environ.get("SMARTPROV_VAR_DIR") or PROJECT_ROOT / "var")
+    return _dir("SMARTPROV_VAR_DIR", project_dir() / "var")
 
 
 def warehouse_url() -> str:
@@ -23,11 +53,11 @@ def landing_url() -> str:
 
 
 def reports_dir() -> Path:
-    return Path(os.environ.get("SMARTPROV_REPORTS_DIR") or var_dir() / "reports")
+    return _dir("SMARTPROV_REPORTS_DIR", var_dir() / "reports")
 
 
 def quarantine_dir() -> Path:
-    return Path(os.environ.get("SMARTPROV_QUARANTINE_DIR") or var_dir() / "quarantine")
+    return _dir("SMARTPROV_QUARANTINE_DIR", var_dir() / "quarantine")
 
 
 def quiet_tools() -> None:

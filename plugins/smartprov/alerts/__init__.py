@@ -45,7 +45,7 @@ def notify_run(
 ) -> dict[str, Any]:
     """Send what this run has to say; return what was sent, skipped or failed (JSON-ready).
 
-    `warehouse`: a `smartprov.warehouse.Warehouse` (or its URL). `today`: the date deadlines
+    `warehouse`: a `smartprov.warehouse.connection.Warehouse` (or its URL). `today`: the date deadlines
     are checked against (default: today in the configured time zone). A message is recorded
     in `audit.notifications` only once its channel accepted it; failures are returned (or
     raised with `raise_on_error`, for a task that should be retried) and retried next time.
@@ -67,7 +67,7 @@ def notify_run(
 
     owned = isinstance(warehouse, str)
     if owned:
-        from smartprov.warehouse import Warehouse
+        from smartprov.warehouse.connection import Warehouse
 
         warehouse = Warehouse(warehouse)
     try:

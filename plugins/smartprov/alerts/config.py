@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "alerts.yml"
+from smartprov import settings
+
 CONFIG_ENV = "SMARTPROV_ALERTS_CONFIG"
 KINDS = ("MASTERPLAN", "EVALUASI")
 
@@ -180,8 +180,8 @@ class AlertConfig:
             source = Path(chosen)
             if not source.is_file():
                 raise FileNotFoundError(f"Alerts config not found: {source}")
-        elif DEFAULT_CONFIG_PATH.is_file():
-            source = DEFAULT_CONFIG_PATH
+        elif (settings.config_dir() / "alerts.yml").is_file():
+            source = settings.config_dir() / "alerts.yml"
         if source is not None:
             import yaml
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from smartprov import contract
 from smartprov.alerts.config import AlertConfig
+from smartprov.contract import catalogue as contract
 
 
 @dataclass(frozen=True)

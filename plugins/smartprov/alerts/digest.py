@@ -127,7 +127,7 @@ def links(report: dict[str, Any], config: AlertConfig) -> tuple[str | None, str 
 
 
 def scope_label(report: dict[str, Any], provinces: list[str]) -> str:
-    from smartprov import contract
+    from smartprov.contract import catalogue as contract
 
     names = contract.provinces()
     codes = [str(report["province"])] if report.get("province") else provinces

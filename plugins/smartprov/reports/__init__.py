@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 
 from smartprov.reports.data import MARTS, ReportData, load_report_data, safe_slug
-from smartprov.warehouse import Warehouse
+from smartprov.warehouse.connection import Warehouse
 
 __all__ = ["MARTS", "ReportData", "report_paths", "write_reports"]
 

@@ -13,7 +13,6 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -193,7 +192,7 @@ def _province_name(data: ReportData) -> str | None:
             if len(names):
                 return str(names.iloc[0])
     try:
-        from smartprov import contract
+        from smartprov.contract import catalogue as contract
 
         return contract.provinces().get(data.province)
     except Exception:  # the seed is not shipped everywhere; the code alone will do
@@ -205,9 +204,9 @@ def project_threshold_pct() -> float:
     try:
         import yaml
 
-        from smartprov.settings import DBT_DIR
+        from smartprov import settings
 
-        project = yaml.safe_load((Path(DBT_DIR) / "dbt_project.yml").read_text(encoding="utf-8"))
+        project = yaml.safe_load((settings.dbt_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
         return float(project["vars"]["smart_province_threshold_pct"])
     except Exception:
         return DEFAULT_THRESHOLD_PCT
@@ -218,10 +217,10 @@ def mart_column_notes() -> dict[str, dict[str, str]]:
     try:
         import yaml
 
-        from smartprov.settings import DBT_DIR
+        from smartprov import settings
 
         notes: dict[str, dict[str, str]] = {}
-        for path in sorted((Path(DBT_DIR) / "models" / "marts").glob("*.yml")):
+        for path in sorted((settings.dbt_dir() / "models" / "marts").glob("*.yml")):
             doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             for model in doc.get("models") or []:
                 cols = {}

@@ -10,11 +10,8 @@ from __future__ import annotations
 import csv
 import functools
 from dataclasses import dataclass, field
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SEEDS_DIR = PROJECT_ROOT / "dbt" / "seeds"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+from smartprov import settings
 
 TEMPLATE_VERSION = "1"
 FRAMEWORK = "kominfo-2017"
@@ -60,7 +57,7 @@ TOTAL_ROW_LABELS = frozenset({"jumlah", "total", "sub total", "subtotal"})
 class Column:
     """One column of a data sheet.
 
-    `type` names a reader in `smartprov.values`: text, code, year, number, money,
+    `type` names a reader in `smartprov.ingest.values`: text, code, year, number, money,
     percent, score, boolean, enum, funding_sources, agencies.
     """
 
@@ -192,7 +189,7 @@ FALSE_WORDS = frozenset({"tidak", "t", "n", "0", "false", "no", "x", "✗"})
 
 
 def read_seed(name: str) -> list[dict[str, str]]:
-    with open(SEEDS_DIR / f"{name}.csv", newline="", encoding="utf-8") as f:
+    with open(settings.seeds_dir() / f"{name}.csv", newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 

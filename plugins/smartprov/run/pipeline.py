@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from smartprov import contract, settings
-from smartprov.contract import EVALUASI, MASTERPLAN
-from smartprov.landing import LandingFile, LocalLanding, open_landing, sha256_of
-from smartprov.warehouse import Warehouse, WarehouseUrl
+from smartprov import settings
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
+from smartprov.ingest.landing import LandingFile, LocalLanding, open_landing, sha256_of
+from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
 # -- step 2 ----------------------------------------------------------------------------
 def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: dt.date | None = None) -> dict:
     """Validate every new file and load those that pass; masterplans before evaluations."""
-    from smartprov.loader import masterplan_program_codes, save_submissions
-    from smartprov.validate import BatchValidator, check_submissions
+    from smartprov.validation.batch import BatchValidator, check_submissions
+    from smartprov.warehouse.loader import masterplan_program_codes, save_submissions
 
     settings.quiet_tools()
     run_id = discovery["run_id"]
@@ -148,7 +149,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
 
 def _quarantine(landing, sub) -> str | None:
     """Keep a rejected file byte for byte, streamed so that a huge one costs no memory."""
-    from smartprov.quarantine import quarantine_file
+    from smartprov.ingest.quarantine import quarantine_file
 
     try:
         with landing.open(LandingFile(sub.path, sub.size)) as source:
@@ -234,8 +235,8 @@ def _read_bounded(landing, lf) -> bytes | None:
 
 
 def _parse_or_reject(entry: dict, data: bytes | None, lf):
-    from smartprov.findings import finding
-    from smartprov.parse import ParsedSubmission, parse_submission, submission_id_for
+    from smartprov.contract.findings import finding
+    from smartprov.ingest.parse import ParsedSubmission, parse_submission, submission_id_for
 
     if data is None:
         sub = ParsedSubmission(
@@ -307,7 +308,7 @@ def _duplicate_entry(entry: dict) -> dict[str, Any]:
 # -- step 3 ----------------------------------------------------------------------------
 def build_marts(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     """Build the dbt project when its inputs changed (or its marts are missing)."""
-    from smartprov import dbt_runner
+    from smartprov.warehouse import dbt_runner
 
     return dbt_runner.build_if_needed(warehouse_url, docs=docs)
 

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from smartprov import contract
+from smartprov.contract import catalogue as contract
 
 __all__ = [
     "CellError",

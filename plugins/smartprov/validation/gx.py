@@ -35,8 +35,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smartprov import contract
-from smartprov.findings import Finding, finding
+from smartprov import settings
+from smartprov.contract import catalogue as contract
+from smartprov.contract.findings import Finding, finding
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -74,7 +75,7 @@ def reference_parameters() -> dict[str, Any]:
 
 def load_suite_specs(directory: Path | None = None) -> dict[str, dict[str, Any]]:
     """Suite name -> its JSON (`{"name", "expectations": [{"type", "kwargs", "meta"}]}`)."""
-    directory = Path(directory or contract.EXPECTATIONS_DIR)
+    directory = Path(directory or settings.expectations_dir())
     specs = {}
     for path in sorted(directory.glob("*.json")):
         spec = json.loads(path.read_text(encoding="utf-8"))

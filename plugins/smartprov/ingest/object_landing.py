@@ -1,6 +1,6 @@
 """The landing zone on object storage (S3, MinIO): `s3://bucket/prefix`.
 
-Same interface as `smartprov.landing.LocalLanding`: a `url`, `list_files()` and
+Same interface as `smartprov.ingest.landing.LocalLanding`: a `url`, `list_files()` and
 `read_bytes(file)`. Access goes through Airflow 3's `airflow.sdk.ObjectStoragePath`
 with an Airflow connection of type `aws`:
 
@@ -27,7 +27,7 @@ import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from smartprov.landing import LandingFile, is_litter
+from smartprov.ingest.landing import LandingFile, is_litter
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath

@@ -28,10 +28,10 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from smartprov import contract
-from smartprov.contract import EVALUASI, MASTERPLAN, Region
-from smartprov.template import identity_sheet, template_sheets
-from smartprov.xlsx_writer import Cell, SheetSpec, workbook_bytes
+from smartprov.authoring.template import identity_sheet, template_sheets
+from smartprov.authoring.xlsx_writer import Cell, SheetSpec, workbook_bytes
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import EVALUASI, MASTERPLAN, Region
 
 MASTERPLAN_SHARE = 0.78  # share of a province's regencies with an accepted masterplan
 SAMPLE_EVALUATION_YEARS = (2023, 2024, 2025)

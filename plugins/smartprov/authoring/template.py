@@ -1,4 +1,4 @@
-"""Blank submission templates, generated from the contract (`smartprov.contract`).
+"""Blank submission templates, generated from the contract (`smartprov.contract.catalogue`).
 
 `write_template("32.04", "MASTERPLAN", out)` writes the workbook a regency fills in:
 
@@ -11,7 +11,7 @@
 * `Daftar`    - hidden; the allowed values the drop-down lists point to (a list written
   into the validation itself is limited to 255 characters).
 
-`template_sheets()` builds the same sheets with data in them; `smartprov.sample` uses it to
+`template_sheets()` builds the same sheets with data in them; `smartprov.authoring.sample` uses it to
 produce realistic filled-in submissions.
 """
 
@@ -23,9 +23,16 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from smartprov import contract
-from smartprov.contract import IDENTITY_FIELDS, IDENTITY_SHEET, Region, Sheet
-from smartprov.xlsx_writer import Cell, SheetSpec, Validation, column_range, list_source, write_workbook
+from smartprov.authoring.xlsx_writer import (
+    Cell,
+    SheetSpec,
+    Validation,
+    column_range,
+    list_source,
+    write_workbook,
+)
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import IDENTITY_FIELDS, IDENTITY_SHEET, Region, Sheet
 
 INSTRUCTIONS_SHEET = "Petunjuk"
 LISTS_SHEET = "Daftar"

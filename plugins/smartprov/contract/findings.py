@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from smartprov.contract import RULES
+from smartprov.contract.catalogue import RULES
 
 # message_id -> (Indonesian, English). Placeholders are str.format fields.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -101,7 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{detail_id}",
         "{detail_en}",
     ),
-    # Cross-sheet rules (smartprov.cross_rules)
+    # Cross-sheet rules (smartprov.validation.cross_rules)
     "PERIOD_IDENTITY_ORDER": (
         "periode_mulai ({start}) lebih besar dari periode_selesai ({end}). Perbaiki kedua tahun di "
         "lembar Identitas.",

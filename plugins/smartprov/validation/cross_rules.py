@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from smartprov import contract
-from smartprov.contract import IDENTITY_SHEET
-from smartprov.findings import Finding, finding
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import IDENTITY_SHEET
+from smartprov.contract.findings import Finding, finding
 
 PROGRAM_SHEET = contract.PROGRAM.name
 REALISASI_SHEET = contract.REALISASI.name

@@ -1,6 +1,6 @@
 """Small, fast, deterministic .xlsx writing on top of openpyxl (write-only mode).
 
-Shared by `smartprov.template` (blank templates) and `smartprov.sample` (sample landing
+Shared by `smartprov.authoring.template` (blank templates) and `smartprov.authoring.sample` (sample landing
 zones). A workbook is described as data (`SheetSpec` rows of plain values or `Cell`s)
 and written in one go:
 

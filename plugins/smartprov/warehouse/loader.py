@@ -10,11 +10,11 @@ import datetime as dt
 import math
 from typing import Any
 
-from smartprov import contract
-from smartprov.contract import MASTERPLAN
-from smartprov.findings import Finding
-from smartprov.parse import ParsedSubmission
-from smartprov.warehouse import Warehouse
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import MASTERPLAN
+from smartprov.contract.findings import Finding
+from smartprov.ingest.parse import ParsedSubmission
+from smartprov.warehouse.connection import Warehouse
 
 # contract column -> raw table column, per sheet
 COLUMN_MAP: dict[str, dict[str, str]] = {

@@ -1,6 +1,6 @@
 """The warehouse connection: DuckDB (embedded default) or PostgreSQL (production).
 
-Both engines get the same tables (`smartprov.schema`) and the same operations. A
+Both engines get the same tables (`smartprov.warehouse.schema`) and the same operations. A
 submission is written in one transaction: its ledger row, its findings and its raw rows
 arrive together or not at all. DuckDB is driven through its native API and PostgreSQL
 through psycopg's COPY (see shared/notes/stack-facts.md for why not SQLAlchemy).
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from smartprov import schema
+from smartprov.warehouse import schema
 
 DEFAULT_WAREHOUSE_URL = "duckdb:///var/warehouse.duckdb"
 # Arbitrary but fixed: every smartprov loader takes this PostgreSQL advisory lock.

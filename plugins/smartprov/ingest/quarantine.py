@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
-from smartprov.parse import ParsedSubmission
+from smartprov.ingest.parse import ParsedSubmission
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 

@@ -11,10 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from smartprov import contract, values
-from smartprov.contract import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
-from smartprov.findings import Finding, finding
-from smartprov.workbook import FileRejected, Workbook, find_header_row, normalize_header, open_workbook
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
+from smartprov.contract.findings import Finding, finding
+from smartprov.ingest import values
+from smartprov.ingest.workbook import FileRejected, Workbook, find_header_row, normalize_header, open_workbook
 
 # Sheets that the project's own template adds: never reported as EXTRA.
 TEMPLATE_HELPER_SHEETS = frozenset({"petunjuk", "daftar"})

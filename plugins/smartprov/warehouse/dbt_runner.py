@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from smartprov import settings
-from smartprov.warehouse import Warehouse, WarehouseUrl
+from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 
 class DbtBuildFailed(RuntimeError):
@@ -30,8 +30,8 @@ def dbt_paths(engine: str) -> tuple[Path, Path]:
 
 def project_fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in sorted(settings.DBT_DIR.rglob("*")):
-        rel = path.relative_to(settings.DBT_DIR).as_posix()
+    for path in sorted(settings.dbt_dir().rglob("*")):
+        rel = path.relative_to(settings.dbt_dir()).as_posix()
         if path.is_file() and not rel.startswith(("target", "logs", "dbt_packages", ".")):
             digest.update(rel.encode())
             digest.update(path.read_bytes())
@@ -65,9 +65,9 @@ def invoke(args: list[str], warehouse_url: str) -> Any:
         *args,
         "--quiet",  # errors still print; everything goes to the log file under --log-path
         "--project-dir",
-        str(settings.DBT_DIR),
+        str(settings.dbt_dir()),
         "--profiles-dir",
-        str(settings.DBT_DIR),
+        str(settings.dbt_dir()),
         "--target",
         url.dbt_target,
         "--target-path",

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from smartprov import settings
-from smartprov.pipeline import build_marts, new_run_id, utcnow
-from smartprov.warehouse import Warehouse
+from smartprov.run.pipeline import build_marts, new_run_id, utcnow
+from smartprov.warehouse.connection import Warehouse
 
 
 def replay_quarantine(warehouse_url: str, *, region: str | None = None, build: bool = True) -> dict[str, Any]:
-    from smartprov.loader import masterplan_program_codes, save_submission
-    from smartprov.parse import parse_submission
-    from smartprov.quarantine import quarantine_file, quarantined_files
-    from smartprov.validate import BatchValidator, check_submissions
+    from smartprov.ingest.parse import parse_submission
+    from smartprov.ingest.quarantine import quarantine_file, quarantined_files
+    from smartprov.validation.batch import BatchValidator, check_submissions
+    from smartprov.warehouse.loader import masterplan_program_codes, save_submission
 
     run_id = "replay__" + new_run_id().removeprefix("manual__")
     received_at = utcnow()

@@ -57,9 +57,9 @@ class LocalLanding:
 
 
 def open_landing(url: str):
-    """A landing zone by URL: a local path, or s3://bucket/prefix (see smartprov.object_landing)."""
+    """A landing zone by URL: a local path, or s3://bucket/prefix (see smartprov.ingest.object_landing)."""
     if "://" in url and not url.startswith("file://"):
-        from smartprov.object_landing import ObjectLanding
+        from smartprov.ingest.object_landing import ObjectLanding
 
         return ObjectLanding(url)
     return LocalLanding(url.removeprefix("file://"))

@@ -45,8 +45,8 @@ from xml.parsers import expat
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-from smartprov import contract
-from smartprov.findings import Finding, finding
+from smartprov.contract import catalogue as contract
+from smartprov.contract.findings import Finding, finding
 
 __all__ = [
     "MAX_SHEET_CELLS",

@@ -12,10 +12,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from smartprov import contract, cross_rules
-from smartprov.contract import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
-from smartprov.findings import Finding
-from smartprov.parse import ParsedSubmission
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
+from smartprov.contract.findings import Finding
+from smartprov.ingest.parse import ParsedSubmission
+from smartprov.validation import cross_rules
 
 IDENTITY_SUITES = {MASTERPLAN: "identitas_masterplan", EVALUASI: "identitas_evaluasi"}
 SHEET_SUITES = {"Program": "program", "Realisasi": "realisasi", "Kesiapan": "kesiapan", "Indeks": "indeks"}
@@ -41,7 +42,7 @@ class BatchValidator:
     @property
     def runner(self):
         if self._runner is None:
-            from smartprov.gx_validation import SuiteRunner
+            from smartprov.validation.gx import SuiteRunner
 
             self._runner = SuiteRunner(run_name=self.run_name)
         return self._runner

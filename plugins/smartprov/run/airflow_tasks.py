@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from smartprov import pipeline, settings
+from smartprov import settings
+from smartprov.run import pipeline
 
 
 def warehouse_url() -> str:
@@ -49,7 +50,7 @@ def validate_and_load(discovery: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_marts(summary: dict[str, Any]) -> dict[str, Any]:
-    from smartprov.dbt_runner import DbtBuildFailed
+    from smartprov.warehouse.dbt_runner import DbtBuildFailed
 
     try:
         return pipeline.build_marts(warehouse_url())
@@ -73,6 +74,6 @@ def finish(discovery: dict[str, Any], summary: dict[str, Any], dbt: dict[str, An
 
 
 def replay(region: str | None) -> dict[str, Any]:
-    from smartprov.replay import replay_quarantine
+    from smartprov.run.replay import replay_quarantine
 
     return replay_quarantine(warehouse_url(), region=region or None)

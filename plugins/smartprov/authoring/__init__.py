@@ -1,0 +1,1 @@
+"""Authoring: blank templates, realistic sample landing zones, xlsx writing."""

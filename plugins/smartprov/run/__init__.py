@@ -1,0 +1,1 @@
+"""The run: the steps both faces (the `smartprov` CLI and the Airflow DAGs) call."""

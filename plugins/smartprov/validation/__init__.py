@@ -1,0 +1,1 @@
+"""Validation: the GX suites (row rules) and the cross-sheet and cross-submission rules."""

@@ -1,0 +1,1 @@
+"""Warehouse: connection and schema, the ledger and raw loads, dbt, database roles."""
