@@ -1,4 +1,5 @@
-"""Parsing many files at once: in parallel where it may, in-process where it may not."""
+"""Parsing many files at once, each in a supervised child process: in parallel, also inside a
+daemonic process (a Celery prefork worker's task), which may not fork a multiprocessing pool."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import multiprocessing
 import pytest
 
 from smartprov.authoring.sample import write_sample_landing
-from smartprov.ingest.landing import open_landing
+from smartprov.ingest.landing import open_landing, sha256_of
 from smartprov.run import pipeline
 
 
@@ -19,9 +20,10 @@ def landing(tmp_path_factory) -> str:
 
 
 def _entries(landing: str) -> list[dict]:
-    files = open_landing(landing).list_files()
-    assert len(files) >= pipeline.PARALLEL_FROM_FILES  # enough to take the parallel path
-    return [{"path": f.path, "size": f.size, "sha256": f"sha-{i}", "status": "new"} for i, f in enumerate(files)]
+    root = open_landing(landing)
+    files = root.list_files()
+    assert len(files) >= 40  # enough for every worker to read many files
+    return [{"path": f.path, "size": f.size, "sha256": sha256_of(root, f), "status": "new"} for f in files]
 
 
 def _parse_in_daemon(landing: str, queue) -> None:
@@ -32,7 +34,7 @@ def _parse_in_daemon(landing: str, queue) -> None:
         queue.put(("error", repr(exc)))
 
 
-def test_a_celery_prefork_task_parses_without_children(landing):
+def test_a_celery_prefork_task_parses_in_isolated_children(landing):
     """Celery's prefork pool runs tasks in daemonic processes, which may not fork a pool."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()

@@ -19,6 +19,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The file cannot be read as an .xlsx workbook: {detail_en}. Save it again from Excel as "
         "'Excel Workbook (*.xlsx)' without a password.",
     ),
+    "FILE_UNPROCESSABLE": (
+        "Berkas tidak dapat diproses: {detail_id}. Periksa nilai yang sangat besar atau tidak wajar, "
+        "perbaiki, lalu unggah ulang.",
+        "The file could not be processed: {detail_en}. Check for very large or implausible values, "
+        "fix them and upload the file again.",
+    ),
     "FILE_TOO_LARGE": (
         "Berkas terlalu besar: {detail_id}. Hapus lembar atau baris yang tidak diperlukan.",
         "The file is too large: {detail_en}. Remove sheets or rows that are not needed.",

@@ -1,23 +1,36 @@
 """The landing zone: where regencies drop their workbooks, one folder per region code.
 
 A local folder by default; `s3://bucket/prefix` in production (see `open_landing`).
-Every file is a submission attempt, whatever its extension, except the litter that
-operating systems and Excel leave behind.
+Every regular file is a submission attempt, whatever its extension, except the litter that
+operating systems and Excel leave behind. Anything else met while listing a local folder is
+reported, never opened: a symbolic link (never followed, so nothing outside the landing root
+is read), a FIFO, socket or device, a name that is not UTF-8. Each comes back as a
+`LandingFile` whose `refused` says why (Indonesian / English), so that the sender is told.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
 
+class LandingFileChanged(OSError):
+    """The file is not what the listing saw (replaced, grown, shrunk, or no longer a regular
+    file). Nothing of it is used: the run skips it and the next run takes it."""
+
+
 @dataclass(frozen=True)
 class LandingFile:
-    path: str  # relative to the landing zone, "/"-separated
+    path: str  # relative to the landing zone, "/"-separated (an escaped name when not UTF-8)
     size: int
+    uploaded_at: dt.datetime | None = None  # the object's LastModified / the file's mtime, UTC
+    refused: str | None = None  # why it is not read at all ("Indonesian / English"), else None
 
     @property
     def folder(self) -> str | None:
@@ -30,30 +43,96 @@ def is_litter(name: str) -> bool:
     return name.startswith((".", "~$")) or name.lower() in IGNORED_NAMES
 
 
+def escaped_name(name: str) -> str:
+    """A name as text that can always be written (JSON, UTF-8 files, the ledger): bytes that
+    are not UTF-8 (kept by the OS as surrogate escapes) become \\xNN."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def utc_from_timestamp(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+SYMLINK_REFUSED = (
+    "tautan simbolik (symlink) tidak diikuti; unggah berkas .xlsx itu sendiri / "
+    "a symbolic link, never followed; upload the .xlsx file itself"
+)
+SPECIAL_REFUSED = (
+    "bukan berkas biasa (FIFO, soket atau perangkat) / not a regular file (FIFO, socket or device)"
+)
+NAME_REFUSED = (
+    "nama berkas bukan UTF-8; ganti nama berkas lalu unggah ulang / "
+    "the file name is not UTF-8; rename the file and upload it again"
+)
+
+
 class LocalLanding:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
         self.url = str(self.root)
 
     def list_files(self) -> list[LandingFile]:
+        """Regular files under the root (symbolic links never followed), and the entries refused."""
         if not self.root.is_dir():
             raise FileNotFoundError(f"Landing zone not found: {self.root}")
         found = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+            here = Path(dirpath)
+            links = [d for d in dirnames if os.path.islink(here / d)]
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in links)
+            for name in sorted([*filenames, *links]):
                 if is_litter(name):
                     continue
-                full = Path(dirpath) / name
+                full = here / name
                 rel = full.relative_to(self.root).as_posix()
-                found.append(LandingFile(rel, full.stat().st_size))
+                shown = escaped_name(rel)
+                try:
+                    st = os.lstat(full)
+                except OSError:  # gone since the walk listed it: the next run sees what is there
+                    continue
+                when = utc_from_timestamp(st.st_mtime)
+                if stat.S_ISLNK(st.st_mode):
+                    found.append(LandingFile(shown, 0, when, SYMLINK_REFUSED))
+                elif not stat.S_ISREG(st.st_mode):
+                    found.append(LandingFile(shown, 0, when, SPECIAL_REFUSED))
+                elif shown != rel:
+                    found.append(LandingFile(shown, st.st_size, when, NAME_REFUSED))
+                else:
+                    found.append(LandingFile(rel, st.st_size, when))
         return found
 
-    def read_bytes(self, file: LandingFile) -> bytes:
-        return (self.root / file.path).read_bytes()
-
     def open(self, file: LandingFile):
-        return open(self.root / file.path, "rb")
+        """The file for reading, only if it is still the regular file that was listed.
+
+        O_NOFOLLOW and O_NONBLOCK: a symbolic link swapped in is refused, a FIFO swapped in
+        does not block; the opened descriptor is then checked to be a regular file."""
+        if file.refused:
+            raise LandingFileChanged(f"{file.path}: {file.refused}")
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        flags |= getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.root / file.path, flags)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):
+                raise LandingFileChanged(f"{file.path}: now a symbolic link") from exc
+            raise
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise LandingFileChanged(f"{file.path}: no longer a regular file")
+        return os.fdopen(fd, "rb")
+
+    def read_bytes(self, file: LandingFile) -> bytes:
+        """The file's bytes; LandingFileChanged when its size is not the listed one."""
+        with self.open(file) as fh:
+            data = fh.read(file.size + 1)
+        if len(data) != file.size:
+            raise LandingFileChanged(f"{file.path}: listed at {file.size} bytes, now {len(data)}")
+        return data
 
 
 def open_landing(url: str):
@@ -74,3 +153,11 @@ def sha256_of(landing, file: LandingFile, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def refused_sha256(file: LandingFile) -> str:
+    """A stable key for an entry that is never opened (its content is not read): its kind
+    and name, so the ledger records it once and a renamed or replaced entry is seen anew."""
+    import hashlib
+
+    return hashlib.sha256(f"refused\0{file.refused}\0{file.path}".encode()).hexdigest()

@@ -23,11 +23,12 @@ instance roles), and logs a warning.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from smartprov.ingest.landing import LandingFile, is_litter
+from smartprov.ingest.landing import LandingFile, LandingFileChanged, is_litter
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -41,11 +42,7 @@ SUPPORTED_SCHEMES = frozenset({"s3", "s3a"})
 STREAM_BLOCK_BYTES = 8 * 1024 * 1024
 
 
-class LandingFileChanged(OSError):
-    """The object's size differs from the listing's: it was replaced after `list_files()`.
-
-    Nothing was read. Retrying the run (listing again) picks up the new version.
-    """
+__all__ = ["LandingFileChanged", "ObjectLanding", "landing_conn_id"]
 
 
 def landing_conn_id() -> str:
@@ -121,7 +118,7 @@ class ObjectLanding:
             if is_litter(base) or any(not d or d.startswith(".") for d in dirs):
                 continue  # same rules as LocalLanding: litter files, hidden folders
             size = info.get("size", info.get("Size"))
-            found.append(LandingFile(rel, int(size)))
+            found.append(LandingFile(rel, int(size), _utc(info.get("LastModified"))))
         found.sort(key=lambda f: f.path)
         return found
 
@@ -173,6 +170,15 @@ class ObjectLanding:
         if len(data) != file.size:
             raise LandingFileChanged(f"{where}: read {len(data)} of {file.size} bytes")
         return data
+
+
+def _utc(value) -> dt.datetime | None:
+    """S3's LastModified (an aware datetime from botocore) as naive UTC, like the ledger's times."""
+    if not isinstance(value, dt.datetime):
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0)
 
 
 class _ObjectReader:

@@ -33,6 +33,7 @@ class ParsedSubmission:
     identity: dict[str, Any] = field(default_factory=dict)  # label -> parsed value, "_rows", "_raw"
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sheet -> typed records
     readable: bool = False  # identity and sheets could be read far enough to validate rows
+    uploaded_at: dt.datetime | None = None  # when the landing object was written (its mtime)
 
     @property
     def kind(self) -> str | None:
@@ -61,13 +62,17 @@ class ParsedSubmission:
         self.findings.append(f)
 
 
-def submission_id_for(sha256: str) -> str:
-    return sha256[:16]
+def submission_id_for(sha256: str, folder: str | None = None) -> str:
+    """A submission is its content AND its sender (the landing folder): the same bytes in two
+    folders are two submissions, so a copy in the wrong folder never shelves the right one."""
+    import hashlib
+
+    return hashlib.sha256(f"{folder or ''}\0{sha256}".encode()).hexdigest()[:16]
 
 
 def parse_submission(path: str, data: bytes, sha256: str, folder: str | None) -> ParsedSubmission:
     sub = ParsedSubmission(
-        path=path, sha256=sha256, size=len(data), folder=folder, submission_id=submission_id_for(sha256)
+        path=path, sha256=sha256, size=len(data), folder=folder, submission_id=submission_id_for(sha256, folder)
     )
     if folder not in contract.regions():
         sub.add(finding("UNKNOWN_REGION", "UNKNOWN_REGION_FOLDER", value=folder or "/"))

@@ -2,7 +2,7 @@
 
 discover -> validate_and_load -> build_marts -> finish_run. Each step takes and returns
 JSON-able dicts (they travel between Airflow tasks as XCom), and each is safe to rerun:
-files are keyed by their SHA-256, loads are one transaction per submission, and the run's
+submissions are keyed by their SHA-256 and sender folder, loads are one transaction per submission, and the run's
 files are rewritten rather than appended.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
-from smartprov.ingest.landing import LandingFile, LocalLanding, open_landing, sha256_of
+from smartprov.ingest.landing import open_landing, refused_sha256, sha256_of
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -41,19 +41,35 @@ def run_dir_for(run_id: str) -> Path:
 
 # -- step 1 ----------------------------------------------------------------------------
 def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any]:
-    """List the landing zone and tell new content from content already seen (by SHA-256)."""
+    """List the landing zone and tell new submissions from those already seen: a submission
+    is the file's content (SHA-256) from its sender (folder). An entry that cannot be hashed
+    now (it vanished, or is being replaced) is left for the next run."""
+    from smartprov.warehouse.loader import known_submission_keys
+
     landing = open_landing(landing_url)
     files = landing.list_files()
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
-        known = wh.known_hashes()
-    seen_now: set[str] = set()
+        known = known_submission_keys(wh)
+    seen_now: set[tuple[str, str | None]] = set()
     entries = []
     for f in files:
-        sha = sha256_of(landing, f)
-        status = "duplicate" if sha in known or sha in seen_now else "new"
-        seen_now.add(sha)
-        entries.append({"path": f.path, "size": f.size, "sha256": sha, "status": status})
+        if f.refused:
+            sha = refused_sha256(f)
+        else:
+            try:
+                sha = sha256_of(landing, f)
+            except OSError as exc:  # FileNotFoundError, LandingFileChanged, permissions
+                log.warning("skipped %s until the next run: %s", f.path, exc)
+                continue
+        key = (sha, f.folder)
+        status = "duplicate" if key in known or key in seen_now else "new"
+        seen_now.add(key)
+        entry = {"path": f.path, "size": f.size, "sha256": sha, "status": status}
+        entry["uploaded_at"] = f.uploaded_at.isoformat() if f.uploaded_at else None
+        if f.refused:
+            entry["refused"] = f.refused
+        entries.append(entry)
     started = utcnow().isoformat()
     log.info("discovered %d files, %d new", len(entries), sum(e["status"] == "new" for e in entries))
     return {"run_id": run_id, "started_at": started, "landing": landing_url, "files": entries}
@@ -61,65 +77,33 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
 
 # -- step 2 ----------------------------------------------------------------------------
 def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: dt.date | None = None) -> dict:
-    """Validate every new file and load those that pass; masterplans before evaluations."""
-    from smartprov.validation.batch import BatchValidator, check_submissions
-    from smartprov.warehouse.loader import masterplan_program_codes, save_submissions
+    """Validate every new file and load those that pass; masterplans before evaluations
+    (see smartprov.run.load_path: one file's failure is that file's rejection)."""
+    from smartprov.run.load_path import load_entries
+    from smartprov.validation.batch import BatchValidator
 
     settings.quiet_tools()
     run_id = discovery["run_id"]
     run_dir = run_dir_for(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     received_at = utcnow()
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
     new = [e for e in discovery["files"] if e["status"] == "new"]
-    parsed = parse_files(discovery["landing"], new)
-    vanished = {e["path"] for e in new} - {s.path for s in parsed}
-    timings["parse_seconds"] = round(time.perf_counter() - clock, 2)
-
+    landing = open_landing(discovery["landing"])
     validator = BatchValidator(today=today, run_name=run_dir.name)
-    results: list[dict[str, Any]] = []
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
         with wh.load_lock():
-            already = wh.known_hashes()  # another run may have loaded some meanwhile
-            parsed = [s for s in parsed if s.sha256 not in already]
-            clock = time.perf_counter()
-            check_submissions(parsed, validator, wh.current_masterplan_programs)
-            timings["validate_seconds"] = round(time.perf_counter() - clock, 2)
-            clock = time.perf_counter()
-            landing = open_landing(discovery["landing"])
-            # Masterplans first, so that an evaluation's program codes map to the stored masterplan.
-            # Submissions are written in groups (one transaction and one insert per table each):
-            # per-statement costs, not rows, dominate a night of small workbooks.
-            batch_size = LOAD_BATCH.get(wh.engine, 1)
-            pending: list[tuple] = []
-            current_codes: dict[str, list[str]] | None = None
-
-            def flush() -> None:
-                statuses = save_submissions(wh, pending, run_id=run_id, received_at=received_at)
-                for (sub, qpath, _), status in zip(pending, statuses, strict=True):
-                    results.append(_report_entry(sub, status, qpath))
-                pending.clear()
-
-            for sub in sorted(parsed, key=_load_order_key):
-                qpath = _quarantine(landing, sub) if sub.has_errors else None
-                codes = None
-                if sub.kind == EVALUASI and sub.region_code and not sub.has_errors:
-                    if current_codes is None:  # every masterplan of the run is stored by now
-                        if pending:
-                            flush()
-                        current_codes = wh.current_masterplan_codes()
-                    stored = current_codes.get(sub.region_code)
-                    codes = masterplan_program_codes({"program_code": stored}) if stored else None
-                pending.append((sub, qpath, codes))
-                if len(pending) >= batch_size:
-                    flush()
-            if pending:
-                flush()
-            arrivals = {(e["sha256"], e["path"]) for e in discovery["files"]} - wh.known_arrivals()
+            loaded = load_entries(
+                landing, new, wh, run_id=run_id, received_at=received_at,
+                validator=validator, workers=parse_workers(),
+            )  # fmt: skip
+            skipped = set(loaded.skipped)
+            arrivals = {
+                (e["sha256"], e["path"]) for e in discovery["files"] if e["path"] not in skipped
+            } - wh.known_arrivals()
             wh.record_arrivals(sorted(arrivals), run_id, received_at)
-            timings["load_seconds"] = round(time.perf_counter() - clock, 2)
+    timings = dict(loaded.timings)
+    results = loaded.entries
 
     clock = time.perf_counter()
     data_docs = validator.write_data_docs(run_dir / "data_docs")  # → data_docs/<run>/index.html
@@ -128,7 +112,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     results.extend(
         _duplicate_entry(e)
         for e in discovery["files"]
-        if e["path"] not in processed and e["path"] not in vanished
+        if e["path"] not in processed and e["path"] not in skipped
     )
     results.sort(key=lambda r: r["path"])
     summary = {
@@ -138,6 +122,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
         "accepted": sum(r["status"] == "accepted" for r in results),
         "rejected": sum(r["status"] == "rejected" for r in results),
         "duplicate": sum(r["status"] == "duplicate" for r in results),
+        "skipped": sorted(skipped),  # vanished or changed since listed: taken by the next run
         "timings": timings,
     }
     summary["changed"] = summary["accepted"] + summary["rejected"] > 0
@@ -147,159 +132,39 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     return summary
 
 
-def _quarantine(landing, sub) -> str | None:
-    """Keep a rejected file byte for byte, streamed so that a huge one costs no memory."""
-    from smartprov.ingest.quarantine import quarantine_file
-
-    try:
-        with landing.open(LandingFile(sub.path, sub.size)) as source:
-            return str(quarantine_file(settings.quarantine_dir(), sub, source))
-    except OSError:  # vanished or replaced since it was read: the ledger still has its findings
-        log.warning("could not quarantine %s", sub.path, exc_info=True)
-        return None
-
-
-# Submissions written per transaction. PostgreSQL keeps one transaction per submission
-# (COPY makes its per-submission cost small): analysts and other runs see each submission
-# land on its own, and a killed run loses at most the one in flight. The embedded DuckDB
-# file has no other readers during a load, and its per-statement cost dominates.
-LOAD_BATCH = {"duckdb": 200, "postgres": 1}
-BIG_FILE_BYTES = 1 << 20  # parsed as a task of its own, before the small files
-PARALLEL_FROM_FILES = 40  # below this, starting worker processes costs more than it saves
-
-
 def parse_files(landing_url: str, entries: list[dict[str, Any]]) -> list:
-    """Read and parse new files, on every core when there are many; input order is kept.
+    """Read and parse files, each in a supervised child process, `parse_workers()` at a time;
+    input order is kept. A file that vanished or changed since discovery is left out (the
+    next run sees it again)."""
+    from smartprov.ingest.isolated import read_entries
 
-    Each worker reads its own files, so workbooks never travel between processes; a file
-    that vanished since discovery is left out (the next run sees it again)."""
-    workers = parse_workers()
-    if workers <= 1 or len(entries) < PARALLEL_FROM_FILES:
-        parsed = [_parse_entry(landing_url, e) for e in entries]
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        chunk = max(1, min(32, len(entries) // (workers * 4)))
-        # fsspec's object-store clients are not fork-safe: those workers start fresh.
-        method = "fork" if isinstance(open_landing(landing_url), LocalLanding) else "spawn"
-        # Big files go first, one per task: a 20 MB workbook then runs on one worker while the
-        # others take the small files, instead of holding back the chunk it was dealt into.
-        big = [i for i, e in enumerate(entries) if (e.get("size") or 0) >= BIG_FILE_BYTES]
-        big.sort(key=lambda i: -entries[i]["size"])
-        big_set = set(big)
-        rest = [i for i in range(len(entries)) if i not in big_set]
-        parsed = [None] * len(entries)
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-            futures = {i: pool.submit(_parse_entry, landing_url, entries[i]) for i in big}
-            results = pool.map(
-                _parse_entry, [landing_url] * len(rest), [entries[i] for i in rest], chunksize=chunk
-            )
-            for i, p in zip(rest, results, strict=True):
-                parsed[i] = p
-            for i, future in futures.items():
-                parsed[i] = future.result()
-    return [p for p in parsed if p is not None]
+    landing = open_landing(landing_url)
+    return [sub for _, sub in read_entries(landing, entries, parse_workers()) if sub is not None]
 
 
 def parse_workers() -> int:
-    """Processes to parse with: SMARTPROV_WORKERS, else every core; 1 inside a daemonic
-    process (a Celery prefork worker's task), which may not start children of its own."""
-    import multiprocessing
-
-    if multiprocessing.current_process().daemon:
-        return 1
-    return int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1)
-
-
-_worker_landing: dict[str, Any] = {}
-
-
-def _parse_entry(landing_url: str, entry: dict[str, Any]):
-    landing = _worker_landing.get(landing_url)
-    if landing is None:
-        landing = _worker_landing[landing_url] = open_landing(landing_url)
-    lf = LandingFile(entry["path"], entry["size"])
-    try:
-        data = _read_bounded(landing, lf)
-    except FileNotFoundError:
-        return None
-    return _parse_or_reject(entry, data, lf)
-
-
-def _read_bounded(landing, lf) -> bytes | None:
-    """The file's bytes, or None when it is over the size limit (never read whole)."""
-    if lf.size > contract.MAX_FILE_BYTES:
-        return None
-    return landing.read_bytes(lf)
-
-
-def _parse_or_reject(entry: dict, data: bytes | None, lf):
-    from smartprov.contract.findings import finding
-    from smartprov.ingest.parse import ParsedSubmission, parse_submission, submission_id_for
-
-    if data is None:
-        sub = ParsedSubmission(
-            path=entry["path"],
-            sha256=entry["sha256"],
-            size=lf.size,
-            folder=lf.folder,
-            submission_id=submission_id_for(entry["sha256"]),
-        )
-        mb = contract.MAX_FILE_BYTES // (1024 * 1024)
-        sub.add(finding("FILE_TOO_LARGE", detail=f"{lf.size / 1048576:.1f} MB > {mb} MB"))
-        return sub
-    try:
-        return parse_submission(entry["path"], data, entry["sha256"], lf.folder)
-    except Exception as exc:  # a reader bug must not stop the other files of the night
-        log.exception("unexpected error reading %s", entry["path"])
-        sub = ParsedSubmission(
-            path=entry["path"],
-            sha256=entry["sha256"],
-            size=len(data),
-            folder=lf.folder,
-            submission_id=submission_id_for(entry["sha256"]),
-        )
-        sub.add(finding("FILE_UNREADABLE", detail=f"galat internal / internal error: {type(exc).__name__}"))
-        return sub
-
-
-def _load_order_key(sub) -> tuple:
-    """Masterplans, then evaluations, then unreadable files; older documents first within a kind."""
-    rank = {MASTERPLAN: 0, EVALUASI: 1}.get(sub.kind if sub.readable else None, 2)
-    return (rank, str(sub.identity.get("tanggal_dokumen") or ""), sub.path)
-
-
-def _report_entry(sub, status: str, quarantine_path: str | None) -> dict[str, Any]:
-    region = contract.regions().get(sub.region_code or "")
-    return {
-        "path": sub.path,
-        "sha256": sub.sha256,
-        "submission_id": sub.submission_id,
-        "region_code": sub.region_code,
-        "region_name": region.name if region else None,
-        "kind": sub.kind,
-        "period": sub.period,
-        "status": status,
-        "email_kontak": sub.identity.get("email_kontak"),
-        "quarantine_path": quarantine_path,
-        "findings": [{k: v for k, v in f.as_dict().items()} for f in sub.findings],
-    }
+    """Files read at once (each in its own child process): SMARTPROV_WORKERS, else every core.
+    The children are plain subprocesses, so this holds inside daemonic processes (a Celery
+    prefork worker's task) too."""
+    return max(1, int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1))
 
 
 def _duplicate_entry(entry: dict) -> dict[str, Any]:
+    from smartprov.ingest.parse import submission_id_for
+
     folder = entry["path"].split("/", 1)[0] if "/" in entry["path"] else None
     region = contract.regions().get(folder or "")
     return {
         "path": entry["path"],
         "sha256": entry["sha256"],
-        "submission_id": entry["sha256"][:16],
+        "submission_id": submission_id_for(entry["sha256"], folder),
         "region_code": region.code if region else None,
         "region_name": region.name if region else None,
         "kind": None,
         "period": None,
         "status": "duplicate",
         "email_kontak": None,
+        "uploaded_at": entry.get("uploaded_at"),
         "quarantine_path": None,
         "findings": [],
     }

@@ -1,8 +1,10 @@
 """Re-validating quarantined files, for instance once the masterplan they cite has arrived.
 
-A replayed file keeps its submission id (its SHA-256): the ledger row and findings are
-replaced in one transaction, and the raw rows arrive when it now passes. The quarantined
-copy stays where it is.
+A replayed file keeps its submission id (its content and sender folder): the ledger row and
+findings are replaced in one transaction, and the raw rows arrive when it now passes. The
+quarantined copy stays where it is. Replay goes through the nightly run's load path
+(`smartprov.run.load_path`): files are read one at a time in supervised children, never all
+held in memory, masterplans before evaluations.
 """
 
 from __future__ import annotations
@@ -10,54 +12,63 @@ from __future__ import annotations
 from typing import Any
 
 from smartprov import settings
-from smartprov.run.pipeline import build_marts, new_run_id, utcnow
+from smartprov.run.pipeline import build_marts, new_run_id, parse_workers, utcnow
 from smartprov.warehouse.connection import Warehouse
 
 
+def replay_entries(region: str | None = None) -> list[dict[str, Any]]:
+    """Landing entries for the quarantined files (of one region): read from quarantine, named
+    by their original landing path, so that the sender folder is the one they came from."""
+    from smartprov.ingest.quarantine import quarantined_files
+
+    root = settings.quarantine_dir()
+    entries = []
+    for data_path, meta in quarantined_files(root, region):
+        entries.append(
+            {
+                "path": meta["path"],
+                "size": data_path.stat().st_size,
+                "sha256": meta["sha256"],
+                "source": data_path.relative_to(root).as_posix(),
+            }
+        )
+    return entries
+
+
 def replay_quarantine(warehouse_url: str, *, region: str | None = None, build: bool = True) -> dict[str, Any]:
-    from smartprov.ingest.parse import parse_submission
-    from smartprov.ingest.quarantine import quarantine_file, quarantined_files
-    from smartprov.validation.batch import BatchValidator, check_submissions
-    from smartprov.warehouse.loader import masterplan_program_codes, save_submission
+    from smartprov.ingest.landing import LocalLanding
+    from smartprov.ingest.parse import submission_id_for
+    from smartprov.run.load_path import load_entries
+    from smartprov.validation.batch import BatchValidator
 
     run_id = "replay__" + new_run_id().removeprefix("manual__")
     received_at = utcnow()
-    files = quarantined_files(settings.quarantine_dir(), region)
-    results = []
+    entries = replay_entries(region)
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
         with wh.load_lock():
-            # A replay keeps the file's first arrival time: supersession orders by arrival.
+            # A replay keeps the file's first arrival (supersession orders by arrival) and its
+            # upload time; files accepted since are left alone.
             ledger = {
-                sha: (status, received)
-                for sha, status, received in wh.fetchall(
-                    "SELECT file_sha256, status, received_at FROM audit.submissions"
+                sid: (status, received, uploaded)
+                for sid, status, received, uploaded in wh.fetchall(
+                    "SELECT submission_id, status, received_at, uploaded_at FROM audit.submissions"
                 )
             }
-            subs, payloads = [], {}
-            for data_path, meta in files:
-                if ledger.get(meta["sha256"], ("",))[0] == "accepted":
+            todo = []
+            for entry in entries:
+                folder = entry["path"].split("/", 1)[0] if "/" in entry["path"] else None
+                status, _, uploaded = ledger.get(submission_id_for(entry["sha256"], folder), ("", None, None))
+                if status == "accepted":
                     continue
-                data = data_path.read_bytes()
-                folder = meta["path"].split("/", 1)[0] if "/" in meta["path"] else None
-                sub = parse_submission(meta["path"], data, meta["sha256"], folder)
-                subs.append(sub)
-                payloads[sub.submission_id] = data
-            check_submissions(subs, BatchValidator(), wh.current_masterplan_programs)
-            for sub in sorted(subs, key=lambda s: (s.kind != "MASTERPLAN", s.path)):
-                qpath = str(quarantine_file(settings.quarantine_dir(), sub, payloads[sub.submission_id]))
-                codes = None
-                if sub.kind == "EVALUASI" and not sub.has_errors:
-                    codes = masterplan_program_codes(wh.current_masterplan_programs(sub.region_code))
-                status = save_submission(
-                    wh,
-                    sub,
-                    run_id=run_id,
-                    received_at=ledger.get(sub.sha256, (None, received_at))[1],
-                    quarantine_path=qpath,
-                    program_codes=codes,
-                )
-                results.append({"path": sub.path, "sha256": sub.sha256, "status": status})
+                todo.append(entry | {"uploaded_at": uploaded})
+            kept = {sid: received for sid, (_, received, _) in ledger.items() if received is not None}
+            loaded = load_entries(
+                LocalLanding(settings.quarantine_dir()), todo, wh, run_id=run_id,
+                received_at=received_at, validator=BatchValidator(), workers=parse_workers(),
+                skip_known=False, kept_times=kept,
+            )  # fmt: skip
+    results = [{"path": e["path"], "sha256": e["sha256"], "status": e["status"]} for e in loaded.entries]
     accepted = sum(r["status"] == "accepted" for r in results)
     dbt = build_marts(warehouse_url) if build and accepted else None
     return {"run_id": run_id, "files": results, "accepted": accepted, "dbt": dbt}

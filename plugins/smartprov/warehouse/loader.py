@@ -1,7 +1,12 @@
 """Writing a validated submission: its ledger row and findings, and, when accepted, its rows.
 
 All of one submission goes in one transaction, so a load is all-or-nothing. Reloading a
-submission (a replay of a quarantined file) replaces what the ledger held for it.
+submission (a replay of a quarantined file) replaces what the ledger held for it. The ledger
+is keyed by content AND sender: a submission is (file SHA-256, landing folder), so the same
+bytes in another regency's folder never make the right folder's copy a duplicate.
+
+A submission whose write fails (a value the warehouse column cannot hold, say) costs only
+itself: `save_or_reject` rolls it back and records it as rejected with a finding saying so.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ def status_of(findings: list[Finding]) -> str:
 def ledger_row(
     sub: ParsedSubmission, status: str, run_id: str, received_at: dt.datetime, quarantine_path: str | None
 ) -> dict[str, Any]:
+    """The submission's ledger row; `sub.uploaded_at` is when the landing object was written."""
     ident = sub.identity
     document_date = ident.get("tanggal_dokumen")
     return {
@@ -79,6 +85,7 @@ def ledger_row(
         "warnings": sum(f.severity == "WARNING" for f in sub.findings),
         "size_bytes": sub.size,
         "received_at": received_at,
+        "uploaded_at": getattr(sub, "uploaded_at", None),
         "run_id": run_id,
         "quarantine_path": quarantine_path,
     }
@@ -179,7 +186,7 @@ def save_submissions(
     only itself, exactly as `save_submission` one by one would."""
     if len(items) <= 1:
         return [
-            save_submission(
+            save_or_reject(
                 wh, sub, run_id=run_id, received_at=received_at, quarantine_path=q, program_codes=codes
             )
             for sub, q, codes in items
@@ -202,12 +209,54 @@ def save_submissions(
                 wh.insert_rows(table, rows)
     except Exception:
         return [
-            save_submission(
+            save_or_reject(
                 wh, sub, run_id=run_id, received_at=received_at, quarantine_path=q, program_codes=codes
             )
             for sub, q, codes in items
         ]
     return statuses
+
+
+def save_or_reject(
+    wh: Warehouse,
+    sub: ParsedSubmission,
+    *,
+    run_id: str,
+    received_at: dt.datetime,
+    quarantine_path: str | None,
+    program_codes: dict[str, str] | None = None,
+) -> str:
+    """`save_submission`, and when writing it fails, the submission alone is rolled back and
+    recorded as rejected with a finding naming the failure; the caller quarantines it.
+    Only a failure to write even that (the warehouse itself is failing) is raised."""
+    try:
+        return save_submission(
+            wh, sub, run_id=run_id, received_at=received_at,
+            quarantine_path=quarantine_path, program_codes=program_codes,
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - one file's failure is that file's rejection
+        sub.add(load_failure_finding(exc))
+        save_submission(wh, sub, run_id=run_id, received_at=received_at, quarantine_path=quarantine_path)
+        return "rejected"
+
+
+def load_failure_finding(exc: BaseException) -> Finding:
+    from smartprov.contract.findings import finding
+
+    kind = type(exc).__name__
+    text = " ".join(str(exc).split())[:160]
+    return finding(
+        "FILE_UNREADABLE",
+        "FILE_UNPROCESSABLE",
+        detail=f"gudang data menolak isinya ({kind}: {text}) / the warehouse refused its content ({kind}: {text})",
+    )
+
+
+def known_submission_keys(wh: Warehouse) -> set[tuple[str, str | None]]:
+    """(file SHA-256, landing folder) of every submission in the ledger."""
+    return {(sha, folder) for sha, folder in wh.fetchall(
+        "SELECT file_sha256, folder_region_code FROM audit.submissions"
+    )}  # fmt: skip
 
 
 def _delete_submission(wh: Warehouse, submission_id: str) -> None:
@@ -241,4 +290,11 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-__all__ = ["save_submission", "save_submissions", "status_of", "MASTERPLAN"]
+__all__ = [
+    "MASTERPLAN",
+    "known_submission_keys",
+    "save_or_reject",
+    "save_submission",
+    "save_submissions",
+    "status_of",
+]

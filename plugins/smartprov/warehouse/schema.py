@@ -17,10 +17,11 @@ PROVENANCE = """
     source_row      INTEGER      NOT NULL,"""
 
 TABLES: dict[str, str] = {
-    # One row per distinct file content (SHA-256) ever seen, accepted or rejected.
+    # One row per submission ever seen, accepted or rejected: a file's content (SHA-256)
+    # from one sender (landing folder). The same bytes in two folders are two rows.
     "audit.submissions": """
     submission_id       VARCHAR(64)  PRIMARY KEY,
-    file_sha256         VARCHAR(64)  NOT NULL UNIQUE,
+    file_sha256         VARCHAR(64)  NOT NULL,
     path                VARCHAR(1024) NOT NULL,
     folder_region_code  VARCHAR(16),
     region_code         VARCHAR(16),
@@ -40,6 +41,7 @@ TABLES: dict[str, str] = {
     warnings            INTEGER      NOT NULL,
     size_bytes          BIGINT       NOT NULL,
     received_at         TIMESTAMP    NOT NULL,
+    uploaded_at         TIMESTAMP,
     run_id              VARCHAR(256) NOT NULL,
     quarantine_path     VARCHAR(1024)""",
     # Every (content, path) sighting: the same bytes under a second name are recorded here.
@@ -118,10 +120,19 @@ TABLES: dict[str, str] = {
 }
 
 
+# Columns added since a table was first created: warehouses made before get them on the
+# next `ensure_schema` (both engines accept ADD COLUMN IF NOT EXISTS).
+ADDED_COLUMNS: dict[str, list[str]] = {
+    "audit.submissions": ["uploaded_at TIMESTAMP"],
+}
+
+
 def ddl_statements() -> list[str]:
     stmts = [f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}", f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
     for name, body in TABLES.items():
         stmts.append(f"CREATE TABLE IF NOT EXISTS {name} ({body}\n)")
+    for name, columns in ADDED_COLUMNS.items():
+        stmts.extend(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {col}" for col in columns)
     return stmts
 
 

@@ -1,0 +1,241 @@
+"""The one load path: landing entries -> read (isolated) -> validate -> load, per file.
+
+The nightly run, replay and any intake path call `load_entries`. Files are read in
+supervised child processes (`smartprov.ingest.isolated`): only the parsed submissions are
+kept, never the files' bytes. Masterplans are validated and written before evaluations, so an
+evaluation is checked against the masterplan stored or accepted in the same batch.
+
+Whatever one file does - a reader crash, a validation error, a value the warehouse refuses -
+costs that file only: it is rolled back alone, recorded as rejected with a finding saying what
+happened, and kept in quarantine; the others go on. Only a failing warehouse stops the load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from smartprov import settings
+from smartprov.contract import catalogue as contract
+from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
+from smartprov.ingest.landing import LandingFile, LandingFileChanged
+
+log = logging.getLogger(__name__)
+
+# Submissions written per transaction. PostgreSQL keeps one transaction per submission
+# (COPY makes its per-submission cost small): analysts and other runs see each submission
+# land on its own, and a killed run loses at most the one in flight. The embedded DuckDB
+# file has no other readers during a load, and its per-statement cost dominates.
+LOAD_BATCH = {"duckdb": 200, "postgres": 1}
+
+
+@dataclass
+class LoadResult:
+    """What `load_entries` did: a report entry per written file, and the entries skipped
+    (vanished or changed since they were listed: the next run takes them)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)  # loaded meanwhile by another run
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_entries(
+    landing,
+    entries: list[dict[str, Any]],
+    wh,
+    *,
+    run_id: str,
+    received_at: dt.datetime,
+    validator,
+    workers: int = 1,
+    skip_known: bool = True,
+    kept_times: dict[str, dt.datetime] | None = None,
+) -> LoadResult:
+    """Read, validate and load landing `entries` into the open warehouse `wh` (its load lock
+    held by the caller). An entry is a dict with `path`, `size`, `sha256` (as listed), and
+    optionally `uploaded_at` (ISO text or datetime), `refused` (never opened: why) and
+    `source` (where to read it in `landing` when that is not `path`, e.g. quarantine).
+
+    `skip_known`: leave out submissions the ledger already holds (another run loaded them).
+    `kept_times`: submission id -> received_at to keep (a replay keeps the first arrival)."""
+    from smartprov.ingest.isolated import read_entries
+    from smartprov.warehouse.loader import known_submission_keys
+
+    result = LoadResult()
+    clock = time.perf_counter()
+    parsed = []
+    for entry, sub in read_entries(landing, entries, workers):
+        if sub is None:
+            result.skipped.append(entry["path"])
+            continue
+        sub.uploaded_at = _as_datetime(entry.get("uploaded_at"))
+        sub.source = entry.get("source") or entry["path"]
+        parsed.append(sub)
+    result.timings["parse_seconds"] = round(time.perf_counter() - clock, 2)
+
+    if skip_known:
+        known = known_submission_keys(wh)
+        fresh = []
+        for sub in parsed:
+            (result.duplicates if (sub.sha256, sub.folder) in known else fresh).append(sub)
+        result.duplicates = [{"path": s.path, "sha256": s.sha256} for s in result.duplicates]
+        parsed = fresh
+
+    clock = time.perf_counter()
+    validate_isolated(parsed, validator, wh.current_masterplan_programs)
+    result.timings["validate_seconds"] = round(time.perf_counter() - clock, 2)
+
+    clock = time.perf_counter()
+    result.entries = _write(landing, parsed, wh, run_id, received_at, kept_times)
+    result.timings["load_seconds"] = round(time.perf_counter() - clock, 2)
+    return result
+
+
+def validate_isolated(subs: list, validator, stored_programs: Callable[[str], Any]) -> None:
+    """`check_submissions` over the batch; if it fails, each submission alone, and one that
+    still fails is rejected with a finding saying validation could not run on it."""
+    from smartprov.validation.batch import check_submissions
+
+    snapshot = {id(s): list(s.findings) for s in subs}
+    try:
+        check_submissions(subs, validator, stored_programs)
+        return
+    except Exception:  # noqa: BLE001 - find the file that breaks validation; the others go on
+        log.exception("batch validation failed: validating file by file")
+    from smartprov.validation.batch import masterplan_programs_frame
+
+    for sub in subs:
+        sub.findings = list(snapshot[id(sub)])
+    accepted_masterplans: dict[str, Any] = {}  # region -> latest accepted masterplan of the batch
+
+    def programs_of(region: str):
+        if region in accepted_masterplans:
+            return masterplan_programs_frame(accepted_masterplans[region])
+        return stored_programs(region)
+
+    for sub in sorted(subs, key=load_order_key):
+        try:
+            check_submissions([sub], validator, programs_of)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("validation failed for %s", sub.path)
+            sub.findings = list(snapshot[id(sub)])
+            sub.add(_failure_finding("validasi tidak dapat dijalankan", "validation could not run", exc))
+            continue
+        if sub.kind == MASTERPLAN and sub.readable and not sub.has_errors:
+            accepted_masterplans[sub.region_code] = sub
+
+
+def _failure_finding(what_id: str, what_en: str, exc: BaseException):
+    from smartprov.contract.findings import finding
+
+    kind = type(exc).__name__
+    return finding(
+        "FILE_UNREADABLE",
+        "FILE_UNPROCESSABLE",
+        detail=f"{what_id} ({kind}) / {what_en} ({kind})",
+    )
+
+
+def _write(landing, parsed, wh, run_id, received_at, kept_times) -> list[dict[str, Any]]:
+    from smartprov.warehouse.loader import masterplan_program_codes, save_submissions
+
+    results: list[dict[str, Any]] = []
+    batch_size = 1 if kept_times else LOAD_BATCH.get(wh.engine, 1)
+    pending: list[tuple] = []
+    current_codes: dict[str, list[str]] | None = None
+
+    def flush() -> None:
+        when = (kept_times or {}).get(pending[0][0].submission_id, received_at) if kept_times else received_at
+        statuses = save_submissions(wh, pending, run_id=run_id, received_at=when)
+        for (sub, qpath, _), status in zip(pending, statuses, strict=True):
+            if status == "rejected" and not sub.has_errors_before_load and qpath is None:
+                qpath = quarantine(landing, sub)  # refused by the warehouse: keep it too
+            results.append(report_entry(sub, status, qpath))
+        pending.clear()
+
+    # Masterplans first, so that an evaluation's program codes map to the stored masterplan.
+    for sub in sorted(parsed, key=load_order_key):
+        sub.has_errors_before_load = sub.has_errors
+        qpath = quarantine(landing, sub) if sub.has_errors else None
+        codes = None
+        if sub.kind == EVALUASI and sub.region_code and not sub.has_errors:
+            if current_codes is None:  # every masterplan of the batch is stored by now
+                if pending:
+                    flush()
+                current_codes = wh.current_masterplan_codes()
+            stored = current_codes.get(sub.region_code)
+            codes = masterplan_program_codes({"program_code": stored}) if stored else None
+        pending.append((sub, qpath, codes))
+        if len(pending) >= batch_size:
+            flush()
+    if pending:
+        flush()
+    return results
+
+
+def quarantine(landing, sub) -> str | None:
+    """Keep a rejected file byte for byte: the bytes that were validated (checked by their
+    SHA-256), or, for a file too large to have been read, a streamed copy."""
+    from smartprov.ingest.quarantine import quarantine_file
+
+    root = settings.quarantine_dir()
+    source = LandingFile(getattr(sub, "source", None) or sub.path, sub.size)
+    try:
+        if getattr(sub, "refused", False):
+            return None  # never opened (a link, a FIFO, a name that is not UTF-8): nothing to keep
+        if sub.size > contract.MAX_FILE_BYTES:
+            with landing.open(source) as stream:
+                return str(quarantine_file(root, sub, stream))
+        data = landing.read_bytes(source)
+        if hashlib.sha256(data).hexdigest() != sub.sha256:
+            raise LandingFileChanged(f"{sub.path}: changed since it was read")
+        return str(quarantine_file(root, sub, data))
+    except OSError:  # vanished or replaced since it was read: the ledger still has its findings
+        log.warning("could not quarantine %s", sub.path, exc_info=True)
+        return None
+
+
+def load_order_key(sub) -> tuple:
+    """Masterplans, then evaluations, then unreadable files; older documents first within a kind."""
+    rank = {MASTERPLAN: 0, EVALUASI: 1}.get(sub.kind if sub.readable else None, 2)
+    return (rank, str(sub.identity.get("tanggal_dokumen") or ""), sub.path)
+
+
+def report_entry(sub, status: str, quarantine_path: str | None) -> dict[str, Any]:
+    """A submission as the run report lists it. A file sent from the wrong regency's folder
+    is reported under the folder's region (the sender); the region it claims is kept."""
+    region = contract.regions().get(sub.region_code or "")
+    claimed = sub.identity.get("kode_wilayah")
+    return {
+        "path": sub.path,
+        "sha256": sub.sha256,
+        "submission_id": sub.submission_id,
+        "region_code": sub.region_code,
+        "region_name": region.name if region else None,
+        "claimed_region_code": claimed if claimed and claimed != sub.region_code else None,
+        "kind": sub.kind,
+        "period": sub.period,
+        "status": status,
+        "email_kontak": sub.identity.get("email_kontak"),
+        "uploaded_at": sub.uploaded_at.isoformat() if sub.uploaded_at else None,
+        "quarantine_path": quarantine_path,
+        "findings": [dict(f.as_dict()) for f in sub.findings],
+    }
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+__all__ = ["LOAD_BATCH", "LoadResult", "load_entries", "load_order_key", "quarantine", "report_entry"]
