@@ -492,3 +492,135 @@ def corrupt_entry_xlsx() -> bytes:
     for i in range(start + 20, start + min(info.compress_size, 220)):
         data[i] ^= 0x5A
     return bytes(data)
+
+
+# -- Parts the pre-checks and the reader might resolve differently ---------------------------
+# python-calamine takes a sheet's part as the workbook folder + the relationship target as
+# written ("xl/" + "../xl/worksheets/sheet1.xml"), shared strings always from
+# "xl/sharedStrings.xml", and looks names up case-insensitively with "\" read as "/".
+
+
+def zip_parts(entries: list[tuple[str, bytes | str]]) -> bytes:
+    """A zip of exactly these entries, in this order (names written as given)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in entries:
+            zf.writestr(zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)), content)
+    return out.getvalue()
+
+
+def _package(sheet_target: str, parts: list[tuple[str, bytes | str]], *, extra_rels: str = "") -> bytes:
+    content_types = (
+        f'{XML_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        "</Types>"
+    )
+    root_rels = (
+        f'{XML_DECL}<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" '
+        f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    workbook = (
+        f'{XML_DECL}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>'
+        '<sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    wb_rels = (
+        f'{XML_DECL}<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" Type="{REL_NS}/worksheet" '
+        f'Target="{sheet_target}"/>{extra_rels}</Relationships>'
+    )
+    return zip_parts(
+        [
+            ("[Content_Types].xml", content_types),
+            ("_rels/.rels", root_rels),
+            ("xl/workbook.xml", workbook),
+            ("xl/_rels/workbook.xml.rels", wb_rels),
+            *parts,
+        ]
+    )
+
+
+def _far_sheet(ref: str = "XFD1048576") -> str:
+    row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return (
+        f'{XML_DECL}<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        f'<row r="{row}"><c r="{ref}"><v>2</v></c></row></sheetData></worksheet>'
+    )
+
+
+BENIGN_SHEET = sheet_xml([["kode_program"], ["P01"]])
+
+# target as written in the relationship -> the entry calamine reads for it
+TARGET_SPELLINGS = {
+    "dotdot": ("../xl/worksheets/sheet1.xml", "xl/../xl/worksheets/sheet1.xml"),
+    "dot": ("./worksheets/sheet1.xml", "xl/./worksheets/sheet1.xml"),
+    "double-slash": ("worksheets//sheet1.xml", "xl/worksheets//sheet1.xml"),
+    "absolute-dotdot": ("/xl/../xl/worksheets/sheet1.xml", "xl/../xl/worksheets/sheet1.xml"),
+}
+
+
+def far_cell_behind_target(spelling: str) -> bytes:
+    """A benign sheet where the normalised target points, and the far cell (XFD1048576: 549 GB
+    of dense grid, an abort) in the entry the reader takes for the target as written."""
+    target, read_by_calamine = TARGET_SPELLINGS[spelling]
+    return _package(
+        target, [("xl/worksheets/sheet1.xml", BENIGN_SHEET), (read_by_calamine, _far_sheet())]
+    )
+
+
+def far_cell_backslash_twin() -> bytes:
+    """Two entries one reader cannot tell apart ("xl/worksheets/sheet1.xml" and
+    "xl\\worksheets\\sheet1.xml"): which one calamine reads depends on its lookup."""
+    return _package(
+        "worksheets/sheet1.xml",
+        [("xl/worksheets/sheet1.xml", BENIGN_SHEET), ("xl\\worksheets\\sheet1.xml", _far_sheet())],
+    )
+
+
+def far_cell_uppercase_name() -> bytes:
+    """The sheet stored as XL/WORKSHEETS/SHEET1.XML: calamine finds it case-insensitively."""
+    return _package("worksheets/sheet1.xml", [("XL/WORKSHEETS/SHEET1.XML", _far_sheet())])
+
+
+def shared_strings_decoy(cells: int = 4_000, string_bytes: int = 1 * MB) -> bytes:
+    """The workbook's relationships point sharedStrings at a tiny decoy part; the reader takes
+    xl/sharedStrings.xml regardless: one 1 MB string copied into 4,000 cells (4 GB)."""
+    text = "".join(random.Random(5).choices("abcdefghijklmnopqrstuvwxyz", k=string_bytes))
+    sst = f'{XML_DECL}<sst xmlns="{MAIN_NS}" count="{cells}" uniqueCount="1"><si><t>{text}</t></si></sst>'
+    decoy = f'{XML_DECL}<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>x</t></si></sst>'
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>' for r in range(1, cells + 1))
+    sheet = f'{XML_DECL}<worksheet xmlns="{MAIN_NS}"><sheetData>{rows}</sheetData></worksheet>'
+    rel = f'<Relationship Id="rId9" Type="{REL_NS}/sharedStrings" Target="decoy.xml"/>'
+    return _package(
+        "worksheets/sheet1.xml",
+        [("xl/worksheets/sheet1.xml", sheet), ("xl/decoy.xml", decoy), ("xl/sharedStrings.xml", sst)],
+        extra_rels=rel,
+    )
+
+
+VBA_REL_TYPE = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def as_xlsm(xlsx: bytes) -> bytes:
+    """The workbook as Excel saves it macro-enabled: xl/vbaProject.bin (an OLE2 file) referenced
+    from xl/_rels/workbook.xml.rels, and the macro-enabled content type."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    entries: list[tuple[str, bytes | str]] = []
+    for info in src.infolist():
+        data = src.read(info)
+        if info.filename == "[Content_Types].xml":
+            data = data.replace(XLSX_MAIN.encode(), XLSM_MAIN.encode()).replace(
+                b"</Types>",
+                b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+            )
+        elif info.filename == "xl/_rels/workbook.xml.rels":
+            data = data.replace(
+                b"</Relationships>",
+                f'<Relationship Id="rIdVba" Type="{VBA_REL_TYPE}" Target="vbaProject.bin"/></Relationships>'.encode(),
+            )
+        entries.append((info.filename, data))
+    vba = _cfb([("VBA", 1, b""), ("dir", 2, b"\x01" * 600), ("PROJECT", 2, b'ID="{0}"\r\nName="VBAProject"\r\n')])
+    entries.append(("xl/vbaProject.bin", vba))
+    return zip_parts(entries)

@@ -543,52 +543,116 @@ def _read_small(arc: _Archive, name: str) -> bytes:
 class _Layout:
     sheets: list[_SheetPart]
     styles: str | None
-    shared_strings: str | None
-    referenced: set[str]  # every part workbook.xml.rels points at, whatever its name
+    shared_strings: set[str]  # every part calamine or the relationships may take as shared strings
+    sheet_candidates: set[str]  # every part a sheet may be read from, by either resolution rule
+
+
+class _PartNames:
+    """Zip entry lookup as python-calamine does it: entry names are compared case-insensitively
+    with backslashes read as slashes; a path that matches no entry is looked up as written."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.folded: dict[str, str] = {}
+        for name in names:
+            key = name.replace("\\", "/").lower()
+            if key in self.folded:  # two entries one reader cannot tell apart: refuse, never guess
+                raise _unreadable(
+                    f"nama bagian ganda dalam arsip ('{name[:60]}') / "
+                    f"two archive entries with the same name ('{name[:60]}')"
+                )
+            self.folded[key] = name
+
+    def find(self, path: str) -> str | None:
+        found = self.folded.get(path.lower())
+        if found is not None:
+            return found
+        return path if path in self.names else None
+
+    def candidates(self, base: str, target: str) -> set[str]:
+        """The parts a relationship target may name: calamine's rule (a leading '/' is from the
+        root, anything else is appended to the workbook's folder as written, '../' and './'
+        included) and the normalised path OPC defines; each looked up both ways."""
+        target = target.replace("\\", "/")
+        raw = target[1:] if target.startswith("/") else base + target
+        norm = posixpath.normpath("/" + raw).lstrip("/") if raw else ""
+        if not target.startswith("/"):
+            norm_rel = posixpath.normpath(posixpath.join(base or ".", target))
+        else:
+            norm_rel = norm
+        found = set()
+        for path in {raw, norm, norm_rel, target.lstrip("/")}:
+            part = self.find(path) if path else None
+            if part is not None:
+                found.add(part)
+        return found
+
+
+def _xl_folder(arc: _Archive, parts: _PartNames) -> str:
+    """The workbook's folder, from the package's officeDocument relationship (calamine's rule)."""
+    rels = parts.find("_rels/.rels")
+    if rels is None:
+        raise _unreadable("tanpa _rels/.rels / no _rels/.rels in the package")
+    try:
+        root = SafeET.fromstring(_read_small(arc, rels), forbid_dtd=True)
+    except FileRejected:
+        raise
+    except Exception as exc:
+        raise _unreadable(f"_rels/.rels rusak / _rels/.rels is corrupt ({_short(exc, 60)})") from exc
+    for rel in root:
+        if rel.tag.rpartition("}")[2] == "Relationship" and rel.get("Type", "").endswith(
+            "/relationships/officeDocument"
+        ):
+            target = rel.get("Target", "")
+            folder = target[: target.rfind("/") + 1] if "/" in target else ""
+            return folder.lstrip("/")
+    raise _unreadable("tanpa relasi officeDocument / no officeDocument relationship")
 
 
 def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
-    """workbook.xml + its rels: each sheet's name, XML part and kind; styles; shared strings."""
-    try:
-        wb_root = SafeET.fromstring(_read_small(arc, "xl/workbook.xml"), forbid_dtd=True)
-        rels_xml = (
-            _read_small(arc, "xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+    """workbook.xml + its rels: each sheet's name, XML part and kind; styles; shared strings.
+
+    Resolved by the reader's own rules (see `_PartNames`): what is checked is what calamine
+    reads. Where the rules could disagree, every part either could take is checked."""
+    parts = _PartNames(names)
+    base = _xl_folder(arc, parts)
+    if base.lower() != "xl/":
+        raise _unreadable(
+            f"workbook di folder tidak baku '{base[:40]}' / the workbook is in a non-standard folder '{base[:40]}'"
         )
+    workbook_part = parts.find(base + "workbook.xml")
+    rels_part = parts.find(base + "_rels/workbook.xml.rels")
+    if workbook_part is None:
+        raise _unreadable("arsip zip, bukan workbook (tanpa xl/workbook.xml) / a zip archive, not a workbook (no xl/workbook.xml)")
+    try:
+        wb_root = SafeET.fromstring(_read_small(arc, workbook_part), forbid_dtd=True)
+        rels_xml = _read_small(arc, rels_part) if rels_part is not None else b""
         rels_root = SafeET.fromstring(rels_xml, forbid_dtd=True) if rels_xml else None
     except FileRejected:
         raise
     except Exception as exc:
         raise _unreadable(f"xl/workbook.xml rusak / xl/workbook.xml is corrupt ({_short(exc, 60)})") from exc
-    lower = {n.lower(): n for n in names}
-
-    def resolve(target: str) -> str | None:
-        path = (
-            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        )
-        return path if path in names else lower.get(path.lower())
 
     targets: dict[str, tuple[str, str | None]] = {}
-    styles: str | None = None
-    shared: str | None = None
-    referenced: set[str] = set()
+    styles = parts.find(base + "styles.xml")
+    shared: set[str] = set()
+    found = parts.find(base + "sharedStrings.xml")
+    if found is not None:
+        shared.add(found)
+    sheet_candidates: set[str] = set()
     for rel in rels_root if rels_root is not None else ():
         if rel.get("TargetMode") == "External":
             continue
         rtype = rel.get("Type", "")
-        target = resolve(rel.get("Target", ""))
-        if target:
-            referenced.add(target)
+        resolved = parts.candidates(base, rel.get("Target", ""))
         kind = next((t[1:] for t in _SHEET_REL_TYPES if rtype.endswith(t)), None)
         if kind:
-            targets[rel.get("Id", "")] = (kind, target)
-        elif rtype.endswith("/styles"):
-            styles = target
+            sheet_candidates |= resolved
+            calamine_path = rel.get("Target", "")
+            calamine_path = calamine_path[1:] if calamine_path.startswith("/") else base + calamine_path
+            targets[rel.get("Id", "")] = (kind, parts.find(calamine_path) or next(iter(sorted(resolved)), None))
         elif rtype.endswith("/sharedStrings"):
-            shared = target
-    if styles is None and "xl/styles.xml" in names:
-        styles = "xl/styles.xml"
-    if shared is None and "xl/sharedStrings.xml" in names:
-        shared = "xl/sharedStrings.xml"
+            shared |= resolved
     sheets: list[_SheetPart] = []
     for el in wb_root.iter():
         if el.tag.rpartition("}")[2] != "sheet":
@@ -596,7 +660,7 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
         rid = next((v for k, v in el.attrib.items() if k.endswith(_REL_NS_SUFFIX)), "")
         kind, part = targets.get(rid, ("worksheet", None))
         sheets.append(_SheetPart(el.get("name", ""), part, kind))
-    return _Layout(sheets, styles, shared, referenced)
+    return _Layout(sheets, styles, shared, sheet_candidates)
 
 
 class _Archive:
@@ -726,13 +790,25 @@ class _TextBudget:
                 f"cell text (shared strings) expands beyond {limit} MB"
             )
 
+    def merge(self, other: _TextBudget) -> None:
+        """Take each string at the longer of the two lengths known for it."""
+        mine, theirs = self.lengths, other.lengths
+        for i, n in enumerate(theirs):
+            if i < len(mine):
+                if n > mine[i]:
+                    mine[i] = n
+            else:
+                mine.append(n)
+        self.longest = max(self.longest, other.longest)
+        if other.longest and not theirs:  # prefixed strings: only the worst case is known
+            del mine[:]
+
     def add_indexes(self, found: list[bytes]) -> None:
-        lengths, n = self.lengths, len(self.lengths)
+        lengths, n, worst = self.lengths, len(self.lengths), self.longest
         total = 0
         for raw in found:
             i = int(raw)
-            if i < n:
-                total += lengths[i]
+            total += lengths[i] if i < n else worst  # an index past the known strings: the worst case
         self.add(total)
 
 
@@ -997,18 +1073,26 @@ def _open(
         arc = _Archive(data, infos)
         try:
             layout = _sheet_parts(arc, names)
-            worksheet_parts = {s.part: s for s in layout.sheets if s.part and s.kind == "worksheet"}
+            shared_parts = layout.shared_strings
             text = _TextBudget(max_text)
-            for info in infos:  # shared strings first: the sheets' scans need their lengths
-                if info.filename == layout.shared_strings:
-                    _guarded(_scan_shared_strings, arc, info, text)
+            # Shared strings first: the sheets' scans need their lengths. Should several parts
+            # qualify, each string counts at its longest in any of them.
             for info in infos:
-                if info.filename in worksheet_parts:
-                    sheet = worksheet_parts[info.filename]
-                    _guarded(_scan_sheet, arc, info, _SheetScan(sheet.name, max_rows, max_cells, text))
-                elif info.filename != layout.shared_strings and (
-                    info.filename.lower().endswith(_XMLISH) or info.filename in layout.referenced
-                ):
+                if info.filename in shared_parts:
+                    own = _TextBudget(max_text)
+                    _guarded(_scan_shared_strings, arc, info, own)
+                    text.merge(own)
+            names_of_sheets = {s.part: s.name for s in layout.sheets if s.part}
+            for info in infos:
+                name = info.filename
+                if name in shared_parts:
+                    continue
+                if name in layout.sheet_candidates or name.lower().endswith(".xml"):
+                    # Any XML part is scanned as a sheet could be: whatever a reader resolves
+                    # a relationship to, it cannot unfold more than the limits allow.
+                    label = names_of_sheets.get(name) or name.rsplit("/", 1)[-1][:40]
+                    _guarded(_scan_sheet, arc, info, _SheetScan(label, max_rows, max_cells, text))
+                elif name.lower().endswith(_XMLISH):  # .rels, .vml: no DTD, UTF-8
                     _guarded(_scan_xml_part, arc, info)
         except FileRejected:
             raise
