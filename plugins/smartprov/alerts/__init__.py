@@ -128,18 +128,20 @@ def _send_feedback(report, submissions, ledger, config: AlertConfig, result) -> 
             result["skipped"].append({"what": what, "channel": EMAIL, "reason": "already sent", "key": key})
             continue
         cc = [a for a in config.feedback_cc_for(_province_of(sub, report)) if a.lower() != contact.lower()]
+        # REGION_MISMATCH: the contacts of the sender's folder and of the claimed region too.
+        to = [contact, *(a for a in sub.get("notify_also") or () if is_email(a) and a.lower() != contact.lower())]
         try:
-            email = build_feedback(sub, report, to=[contact], cc=cc, max_in_body=config.max_findings_in_body)
+            email = build_feedback(sub, report, to=to, cc=cc, max_in_body=config.max_findings_in_body)
             channels.send_email(email, smtp_conn_id=config.smtp_conn_id, from_email=config.from_email)
         except Exception as exc:  # one regency's failure must not stop the others
             log.warning("Feedback for %s not sent: %s", sid, exc)
             status[sid] = {"state": "failed", "error": _short_error(exc)}
             result["errors"].append({"what": what, "channel": EMAIL, "error": _short_error(exc)})
             continue
-        ledger.record([key], channel=EMAIL, recipient=", ".join([contact, *cc]), run_id=run_id)
-        status[sid] = {"state": "sent", "to": [contact], "cc": cc}
+        ledger.record([key], channel=EMAIL, recipient=", ".join([*to, *cc]), run_id=run_id)
+        status[sid] = {"state": "sent", "to": to, "cc": cc}
         result["sent"].append(
-            {"what": what, "channel": EMAIL, "to": [contact], "cc": cc, "key": key, "submission_id": sid}
+            {"what": what, "channel": EMAIL, "to": to, "cc": cc, "key": key, "submission_id": sid}
         )
     return status
 

@@ -41,9 +41,10 @@ class ParsedSubmission:
 
     @property
     def region_code(self) -> str | None:
-        return self.identity.get("kode_wilayah") or (
-            self.folder if self.folder in contract.regions() else None
-        )
+        """The regency the submission counts for: its kode_wilayah, but the sender's folder
+        when the two differ (REGION_MISMATCH is reported under the sender)."""
+        folder = self.folder if self.folder in contract.regions() else None
+        return folder or self.identity.get("kode_wilayah")
 
     @property
     def period(self) -> str | None:

@@ -93,6 +93,7 @@ def load_entries(
 
     clock = time.perf_counter()
     result.entries = _write(landing, parsed, wh, run_id, received_at, kept_times)
+    _add_region_contacts(result.entries, wh)
     result.timings["load_seconds"] = round(time.perf_counter() - clock, 2)
     return result
 
@@ -177,6 +178,22 @@ def _write(landing, parsed, wh, run_id, received_at, kept_times) -> list[dict[st
     if pending:
         flush()
     return results
+
+
+def _add_region_contacts(entries: list[dict[str, Any]], wh) -> None:
+    """A file sent from another regency's folder concerns both regencies: its feedback also
+    goes to the known contacts of the folder's region and of the region it claims."""
+    from smartprov.warehouse.loader import region_contacts
+
+    mismatched = [e for e in entries if e.get("claimed_region_code")]
+    if not mismatched:
+        return
+    regions = {e["claimed_region_code"] for e in mismatched} | {e["region_code"] for e in mismatched}
+    contacts = region_contacts(wh, {r for r in regions if r})
+    for e in mismatched:
+        own = (e.get("email_kontak") or "").strip().lower()
+        extra = [contacts.get(e["region_code"]), contacts.get(e["claimed_region_code"])]
+        e["notify_also"] = sorted({a for a in extra if a and a.strip().lower() != own})
 
 
 def quarantine(landing, sub) -> str | None:

@@ -259,6 +259,20 @@ def known_submission_keys(wh: Warehouse) -> set[tuple[str, str | None]]:
     )}  # fmt: skip
 
 
+def region_contacts(wh: Warehouse, regions: set[str]) -> dict[str, str]:
+    """Each region's contact address: the email_kontak of its latest accepted submission."""
+    if not regions:
+        return {}
+    marks = ", ".join("?" for _ in regions)
+    rows = wh.fetchall(
+        f"""SELECT region_code, email_kontak FROM audit.submissions
+            WHERE status = 'accepted' AND email_kontak IS NOT NULL AND region_code IN ({marks})
+            ORDER BY received_at, submission_id""",
+        sorted(regions),
+    )
+    return {region: email for region, email in rows}  # the latest wins
+
+
 def _delete_submission(wh: Warehouse, submission_id: str) -> None:
     for table in [*RAW_TABLES, "audit.findings", "audit.submissions"]:
         wh.execute(f"DELETE FROM {table} WHERE submission_id = ?", (submission_id,))
