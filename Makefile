@@ -19,7 +19,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test airflow bench lint venv clean
+.PHONY: run test airflow bench fuzz lint venv clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ airflow: venv
 ## make bench: national-scale benchmark, results in bench/results.json and BENCHMARKS.md
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make fuzz: time-boxed mutation fuzzing of the workbook reader (FUZZ_SECONDS, default 120; FUZZ_ARGS)
+FUZZ_SECONDS ?= 120
+fuzz: venv
+	$(BIN)/python -m fuzz.run --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

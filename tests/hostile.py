@@ -501,7 +501,10 @@ def corrupt_entry_xlsx() -> bytes:
 
 
 def zip_parts(entries: list[tuple[str, bytes | str]]) -> bytes:
-    """A zip of exactly these entries, in this order (names written as given)."""
+    """A zip of exactly these entries, in this order (names written as given, twins too)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", "Duplicate name", UserWarning)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in entries:
@@ -624,3 +627,11 @@ def as_xlsm(xlsx: bytes) -> bytes:
     vba = _cfb([("VBA", 1, b""), ("dir", 2, b"\x01" * 600), ("PROJECT", 2, b'ID="{0}"\r\nName="VBAProject"\r\n')])
     entries.append(("xl/vbaProject.bin", vba))
     return zip_parts(entries)
+
+
+def duplicate_entry_twin() -> bytes:
+    """Two entries with exactly the same name: the benign sheet first, the far cell second."""
+    return _package(
+        "worksheets/sheet1.xml",
+        [("xl/worksheets/sheet1.xml", BENIGN_SHEET), ("xl/worksheets/sheet1.xml", _far_sheet())],
+    )

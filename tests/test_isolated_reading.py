@@ -79,8 +79,9 @@ def test_a_reader_over_its_time_limit_is_ended(fresh_children, monkeypatch):
         hostile.far_cell_backslash_twin,
         hostile.far_cell_uppercase_name,
         hostile.shared_strings_decoy,
+        hostile.duplicate_entry_twin,
     ],
-    ids=[*hostile.TARGET_SPELLINGS, "backslash-twin", "uppercase-name", "shared-strings-decoy"],
+    ids=[*hostile.TARGET_SPELLINGS, "backslash-twin", "uppercase-name", "shared-strings-decoy", "exact-twin"],
 )
 def test_parts_the_reader_resolves_its_own_way_are_checked(build):
     sub = _read(build())

@@ -1066,6 +1066,8 @@ def _open(
                 f"the archive has {len(infos):,} entries (limit {MAX_ZIP_ENTRIES:,})"
             )
         names = {i.filename for i in infos}
+        if len(names) != len(infos):  # which twin a reader takes is its own business: refuse
+            raise _unreadable("nama bagian ganda dalam arsip / two archive entries with the same name")
         _check_entries(infos, max_unpacked)
         why = _zip_detail(names, zf)
         if why:
