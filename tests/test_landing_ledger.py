@@ -159,22 +159,35 @@ def test_uploaded_at_is_the_landing_file_s_time(tmp_path, var_dir, duckdb_url):
         assert wh.fetchall("SELECT uploaded_at, received_at > uploaded_at FROM audit.submissions") == [(when, True)]
 
 
-def test_an_older_ledger_gains_the_uploaded_at_column(duckdb_url):
+def test_an_older_ledger_is_upgraded_and_keeps_its_rows(tmp_path, var_dir, duckdb_url):
+    """A ledger from before: file_sha256 UNIQUE, no uploaded_at, one accepted submission."""
     import duckdb
 
     from smartprov.warehouse import schema
 
     con = duckdb.connect(duckdb_url.removeprefix("duckdb:///"))
     con.execute("CREATE SCHEMA audit")
-    body = schema.TABLES["audit.submissions"].replace("uploaded_at         TIMESTAMP,", "")
+    body = schema.TABLES["audit.submissions"].replace("uploaded_at         TIMESTAMP,\n", "")
+    body = body.replace("file_sha256         VARCHAR(64)  NOT NULL,", "file_sha256 VARCHAR(64) NOT NULL UNIQUE,")
     con.execute(f"CREATE TABLE audit.submissions ({body})")
+    sha = hashlib.sha256(VALID).hexdigest()
+    con.execute(
+        "INSERT INTO audit.submissions (submission_id, file_sha256, path, folder_region_code, status, errors, "
+        "warnings, size_bytes, received_at, run_id) VALUES (?, ?, '32.73/lama.xlsx', '32.73', 'accepted', 0, 0, 1, "
+        "TIMESTAMP '2024-01-01 00:00:00', 'old')",
+        [sha[:16], sha],
+    )
     con.close()
+    root = tmp_path / "landing"
+    (root / "32.73").mkdir(parents=True)
+    (root / "32.04").mkdir()
+    (root / "32.73" / "lama.xlsx").write_bytes(VALID)
+    (root / "32.04" / "salah-folder.xlsx").write_bytes(VALID)  # same bytes: UNIQUE would refuse it
+    report = _run(root, duckdb_url)
+    assert _statuses(report) == {"32.73/lama.xlsx": "duplicate", "32.04/salah-folder.xlsx": "rejected"}
     with Warehouse(duckdb_url) as wh:
-        wh.ensure_schema()
-        cols = [r[0] for r in wh.fetchall(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'submissions'"
-        )]  # fmt: skip
-    assert "uploaded_at" in cols
+        rows = wh.fetchall("SELECT submission_id, path, uploaded_at IS NULL FROM audit.submissions ORDER BY path")
+    assert rows[1] == (sha[:16], "32.73/lama.xlsx", True)
 
 
 # -- one file's failure is that file's -------------------------------------------------------
@@ -227,3 +240,32 @@ def test_a_validation_that_breaks_on_one_file_rejects_only_that_file():
     assert not good.has_errors
     (finding,) = bad.findings
     assert finding.message_id == "FILE_UNPROCESSABLE" and "validation could not run (RuntimeError)" in finding.message_en
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_old_unique_ledger_and_a_value_too_large_cost_only_their_files(tmp_path, var_dir):
+    from pg import fresh_database
+
+    root = tmp_path / "landing"
+    (root / "32.73").mkdir(parents=True)
+    (root / "32.04").mkdir()
+    (root / "32.73" / "masterplan.xlsx").write_bytes(VALID)
+    (root / "32.04" / "salah-folder.xlsx").write_bytes(VALID)
+    huge = masterplan("32.04", "Kabupaten Bandung").set("Program", 2, "anggaran_rp", 10**18).to_bytes()
+    (root / "32.04" / "besar.xlsx").write_bytes(huge)
+    with fresh_database("smartprov_ledger_") as db:
+        url = db.url.replace("postgresql://", "postgresql+psycopg://", 1)
+        with Warehouse(url) as wh:
+            wh.ensure_schema()
+            wh.execute("ALTER TABLE audit.submissions ADD CONSTRAINT submissions_file_sha256_key UNIQUE (file_sha256)")
+        report = _run(root, url)
+        assert report["errors"] == []
+        assert _statuses(report) == {
+            "32.73/masterplan.xlsx": "accepted",
+            "32.04/salah-folder.xlsx": "rejected",
+            "32.04/besar.xlsx": "rejected",
+        }
+        with Warehouse(url) as wh:
+            assert wh.fetchall("SELECT count(*) FROM raw.masterplan_programs") == [(12,)]
+            ids = dict(wh.fetchall("SELECT path, submission_id FROM audit.submissions"))
+        assert len(set(ids.values())) == 3

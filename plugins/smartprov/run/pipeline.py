@@ -44,12 +44,14 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
     """List the landing zone and tell new submissions from those already seen: a submission
     is the file's content (SHA-256) from its sender (folder). An entry that cannot be hashed
     now (it vanished, or is being replaced) is left for the next run."""
-    from smartprov.warehouse.loader import known_submission_keys
+    from smartprov.warehouse.loader import known_submission_keys, upgrade_ledger
 
     landing = open_landing(landing_url)
     files = landing.list_files()
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
+        with wh.load_lock():
+            upgrade_ledger(wh)
         known = known_submission_keys(wh)
     seen_now: set[tuple[str, str | None]] = set()
     entries = []

@@ -252,6 +252,29 @@ def load_failure_finding(exc: BaseException) -> Finding:
     )
 
 
+def upgrade_ledger(wh: Warehouse) -> None:
+    """Ledgers made before submissions were keyed by content AND sender hold file_sha256
+    UNIQUE: lift it (PostgreSQL drops the constraint; DuckDB, which cannot, rebuilds the
+    table with its rows). Idempotent and cheap once done."""
+    if wh.engine == "postgres":
+        wh.execute("ALTER TABLE audit.submissions DROP CONSTRAINT IF EXISTS submissions_file_sha256_key")
+        return
+    (unique,) = wh.fetchall(
+        """SELECT count(*) FROM duckdb_constraints()
+           WHERE schema_name = 'audit' AND table_name = 'submissions' AND constraint_type = 'UNIQUE'"""
+    )[0]
+    if not unique:
+        return
+    from smartprov.warehouse import schema
+
+    columns = ", ".join(schema.columns_of("audit.submissions"))
+    with wh.transaction():
+        wh.execute(f"CREATE TABLE audit.submissions_keyed ({schema.TABLES['audit.submissions']}\n)")
+        wh.execute(f"INSERT INTO audit.submissions_keyed ({columns}) SELECT {columns} FROM audit.submissions")
+        wh.execute("DROP TABLE audit.submissions")
+        wh.execute("ALTER TABLE audit.submissions_keyed RENAME TO submissions")
+
+
 def known_submission_keys(wh: Warehouse) -> set[tuple[str, str | None]]:
     """(file SHA-256, landing folder) of every submission in the ledger."""
     return {(sha, folder) for sha, folder in wh.fetchall(
