@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=REPO / "var" / "fuzz" / "crashes")
     args = p.parse_args(argv)
     result = fuzz(args.seconds, args.seed, args.out)
-    print(f"fuzz: {result['rounds']} inputs in {args.seconds:g} s (seed {args.seed}), {result['failures']} failures")
+    print(
+        f"fuzz: {result['rounds']} inputs in {args.seconds:g} s (seed {args.seed}), {result['failures']} failures"
+    )
     return 1 if result["failures"] else 0
 
 

@@ -33,7 +33,10 @@ VALID = masterplan().to_bytes()  # Kota Bandung, 32.73
 
 # landing path -> bytes; each rejected with a finding (the rule where it is certain)
 HOSTILE_FILES = {
-    **{f"32.73/target-{s}.xlsx": (lambda s=s: hostile.far_cell_behind_target(s), None) for s in hostile.TARGET_SPELLINGS},
+    **{
+        f"32.73/target-{s}.xlsx": (lambda s=s: hostile.far_cell_behind_target(s), None)
+        for s in hostile.TARGET_SPELLINGS
+    },
     "32.73/kembar-backslash.xlsx": (hostile.far_cell_backslash_twin, "FILE_UNREADABLE"),
     "32.73/huruf-besar.xlsx": (hostile.far_cell_uppercase_name, "FILE_TOO_LARGE"),
     "32.73/umpan-sharedstrings.xlsx": (hostile.shared_strings_decoy, "FILE_TOO_LARGE"),
@@ -46,7 +49,9 @@ HOSTILE_FILES = {
     # 10^18 rupiah: more than DECIMAL(20,2) holds; refused by validation or by the load,
     # either way only this file
     "32.73/anggaran-1e18.xlsx": (
-        lambda: masterplan(email="anggaran@bandung.go.id").set("Program", 2, "anggaran_rp", 10**18).to_bytes(),
+        lambda: (
+            masterplan(email="anggaran@bandung.go.id").set("Program", 2, "anggaran_rp", 10**18).to_bytes()
+        ),
         None,
     ),
     # the valid masterplan's very bytes, sent from the wrong folder and from no folder
@@ -55,7 +60,9 @@ HOSTILE_FILES = {
 }
 GOOD_FILES = {
     "32.73/masterplan.xlsx": lambda: VALID,
-    "32.04/masterplan-makro.xlsm": lambda: hostile.as_xlsm(masterplan("32.04", "Kabupaten Bandung").to_bytes()),
+    "32.04/masterplan-makro.xlsm": lambda: hostile.as_xlsm(
+        masterplan("32.04", "Kabupaten Bandung").to_bytes()
+    ),
 }
 NON_UTF8_NAME = b"32.73/laporan-\xff\xfe.xlsx"
 ESCAPED_NAME = "32.73/laporan-\\xff\\xfe.xlsx"
@@ -80,7 +87,11 @@ def _entries(landing: Path, outside: Path) -> dict[str, str]:
     loop_a, loop_b = landing / "32.73" / "putaran-a.xlsx", landing / "32.73" / "putaran-b.xlsx"
     loop_a.symlink_to(loop_b)
     loop_b.symlink_to(loop_a)
-    return {**{rel: kind for rel, (kind, _) in made.items()}, "32.73/putaran-a.xlsx": "symlink", "32.73/putaran-b.xlsx": "symlink"}
+    return {
+        **{rel: kind for rel, (kind, _) in made.items()},
+        "32.73/putaran-a.xlsx": "symlink",
+        "32.73/putaran-b.xlsx": "symlink",
+    }
 
 
 RUN = """
@@ -130,8 +141,12 @@ def test_the_run_finishes_with_exit_0_and_a_complete_report(run):
     assert report["errors"] == []
     listed = set(_by_path(run))
     expected = {*HOSTILE_FILES, *GOOD_FILES, *run["specials"], ESCAPED_NAME}
-    assert listed == expected, (listed ^ expected)
-    assert report["counts"] == {"accepted": len(GOOD_FILES), "rejected": len(expected) - len(GOOD_FILES), "duplicate": 0}
+    assert listed == expected, listed ^ expected
+    assert report["counts"] == {
+        "accepted": len(GOOD_FILES),
+        "rejected": len(expected) - len(GOOD_FILES),
+        "duplicate": 0,
+    }
 
 
 def test_valid_files_are_accepted_xlsm_included(run):
@@ -163,7 +178,9 @@ def test_entries_that_are_not_regular_files_are_refused_unopened(run):
         assert entry["status"] == "rejected" and entry["quarantine_path"] is None
         (only,) = entry["findings"]
         assert only["rule"] == "FILE_UNREADABLE"
-        assert ("symbolic link" if run["specials"][rel] == "symlink" else "not a regular file") in only["message_en"]
+        assert ("symbolic link" if run["specials"][rel] == "symlink" else "not a regular file") in only[
+            "message_en"
+        ]
     odd = entries[ESCAPED_NAME]
     assert odd["status"] == "rejected" and "not UTF-8" in odd["findings"][0]["message_en"]
 
@@ -175,7 +192,9 @@ def test_nothing_outside_the_landing_root_is_read(run):
         if not path.is_symlink() and path.is_file():
             assert SECRET not in path.read_bytes(), path
     with Warehouse(run["url"]) as wh:
-        dumped = repr(wh.fetchall("SELECT * FROM audit.findings")) + repr(wh.fetchall("SELECT * FROM audit.submissions"))
+        dumped = repr(wh.fetchall("SELECT * FROM audit.findings")) + repr(
+            wh.fetchall("SELECT * FROM audit.submissions")
+        )
     assert SECRET.decode() not in dumped
 
 

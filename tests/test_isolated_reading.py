@@ -35,9 +35,12 @@ def fresh_children():
 
 def _big_valid_workbook(rows: int = 60_000, columns: int = 13) -> bytes:
     """Within every pre-check limit (780,000 cells), but tens of MB once unfolded."""
+
     def chunks():
         for r in range(1, rows + 1):
-            cells = "".join(f'<c r="{hostile.col_letter(c)}{r}"><v>{r * 7 + c}</v></c>' for c in range(columns))
+            cells = "".join(
+                f'<c r="{hostile.col_letter(c)}{r}"><v>{r * 7 + c}</v></c>' for c in range(columns)
+            )
             yield f'<row r="{r}">{cells}</row>'.encode()
 
     head = f'{hostile.XML_DECL}<worksheet xmlns="{hostile.MAIN_NS}"><sheetData>'.encode()

@@ -156,7 +156,9 @@ def test_uploaded_at_is_the_landing_file_s_time(tmp_path, var_dir, duckdb_url):
     report = _run(root, duckdb_url)
     assert report["submissions"][0]["uploaded_at"] == when.isoformat()
     with Warehouse(duckdb_url) as wh:
-        assert wh.fetchall("SELECT uploaded_at, received_at > uploaded_at FROM audit.submissions") == [(when, True)]
+        assert wh.fetchall("SELECT uploaded_at, received_at > uploaded_at FROM audit.submissions") == [
+            (when, True)
+        ]
 
 
 def test_an_older_ledger_is_upgraded_and_keeps_its_rows(tmp_path, var_dir, duckdb_url):
@@ -168,7 +170,9 @@ def test_an_older_ledger_is_upgraded_and_keeps_its_rows(tmp_path, var_dir, duckd
     con = duckdb.connect(duckdb_url.removeprefix("duckdb:///"))
     con.execute("CREATE SCHEMA audit")
     body = schema.TABLES["audit.submissions"].replace("uploaded_at         TIMESTAMP,\n", "")
-    body = body.replace("file_sha256         VARCHAR(64)  NOT NULL,", "file_sha256 VARCHAR(64) NOT NULL UNIQUE,")
+    body = body.replace(
+        "file_sha256         VARCHAR(64)  NOT NULL,", "file_sha256 VARCHAR(64) NOT NULL UNIQUE,"
+    )
     con.execute(f"CREATE TABLE audit.submissions ({body})")
     sha = hashlib.sha256(VALID).hexdigest()
     con.execute(
@@ -186,7 +190,9 @@ def test_an_older_ledger_is_upgraded_and_keeps_its_rows(tmp_path, var_dir, duckd
     report = _run(root, duckdb_url)
     assert _statuses(report) == {"32.73/lama.xlsx": "duplicate", "32.04/salah-folder.xlsx": "rejected"}
     with Warehouse(duckdb_url) as wh:
-        rows = wh.fetchall("SELECT submission_id, path, uploaded_at IS NULL FROM audit.submissions ORDER BY path")
+        rows = wh.fetchall(
+            "SELECT submission_id, path, uploaded_at IS NULL FROM audit.submissions ORDER BY path"
+        )
     assert rows[1] == (sha[:16], "32.73/lama.xlsx", True)
 
 
@@ -201,7 +207,9 @@ def test_a_value_the_warehouse_cannot_hold_rejects_only_its_file(tmp_path, var_d
     assert not sub.has_errors  # nothing in the reader bounds it
     with Warehouse(duckdb_url) as wh:
         wh.ensure_schema()
-        status = save_or_reject(wh, sub, run_id="r", received_at=dt.datetime(2025, 1, 1), quarantine_path=None)
+        status = save_or_reject(
+            wh, sub, run_id="r", received_at=dt.datetime(2025, 1, 1), quarantine_path=None
+        )
         assert status == "rejected"
         (finding,) = [f for f in sub.findings if f.severity == "ERROR"]
         assert finding.message_id == "FILE_UNPROCESSABLE" and "warehouse refused" in finding.message_en
@@ -239,7 +247,10 @@ def test_a_validation_that_breaks_on_one_file_rejects_only_that_file():
     validate_isolated([good, bad], _BreaksOn("32.04/rusak.xlsx"), lambda region: None)
     assert not good.has_errors
     (finding,) = bad.findings
-    assert finding.message_id == "FILE_UNPROCESSABLE" and "validation could not run (RuntimeError)" in finding.message_en
+    assert (
+        finding.message_id == "FILE_UNPROCESSABLE"
+        and "validation could not run (RuntimeError)" in finding.message_en
+    )
 
 
 @pytest.mark.postgres
@@ -257,7 +268,9 @@ def test_on_postgresql_an_old_unique_ledger_and_a_value_too_large_cost_only_thei
         url = db.url.replace("postgresql://", "postgresql+psycopg://", 1)
         with Warehouse(url) as wh:
             wh.ensure_schema()
-            wh.execute("ALTER TABLE audit.submissions ADD CONSTRAINT submissions_file_sha256_key UNIQUE (file_sha256)")
+            wh.execute(
+                "ALTER TABLE audit.submissions ADD CONSTRAINT submissions_file_sha256_key UNIQUE (file_sha256)"
+            )
         report = _run(root, url)
         assert report["errors"] == []
         assert _statuses(report) == {

@@ -9,7 +9,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path

@@ -221,7 +221,9 @@ def stop_idle_children() -> None:
             child.stop()
 
 
-def parse_isolated(path: str, folder: str | None, sha256: str, data: bytes, *, timeout: float | None = None) -> ParsedSubmission:
+def parse_isolated(
+    path: str, folder: str | None, sha256: str, data: bytes, *, timeout: float | None = None
+) -> ParsedSubmission:
     """Parse one workbook's bytes in a child; a child's failure is the file's rejection."""
     timeout = read_timeout() if timeout is None else timeout
     request = (path, folder, sha256, data)
@@ -249,7 +251,9 @@ def _child_finding(failed: ChildFailed, timeout: float):
         )
     if failed.why == "memory":
         mb = memory_budget_bytes() >> 20
-        return finding("FILE_TOO_LARGE", detail=MEMORY_DETAIL.replace("batas /", f"batas {mb} MB /") + f" ({mb} MB)")
+        return finding(
+            "FILE_TOO_LARGE", detail=MEMORY_DETAIL.replace("batas /", f"batas {mb} MB /") + f" ({mb} MB)"
+        )
     return finding(
         "FILE_UNREADABLE",
         detail=(
@@ -274,7 +278,9 @@ def read_entry(landing, entry: dict[str, Any], lock: threading.Lock | None = Non
     lf = LandingFile(entry["path"], entry["size"], refused=entry.get("refused"))
     source = LandingFile(entry.get("source") or entry["path"], entry["size"])
     if lf.refused:
-        sub = rejected_submission(lf.path, lf.folder, entry["sha256"], 0, finding("FILE_UNREADABLE", detail=lf.refused))
+        sub = rejected_submission(
+            lf.path, lf.folder, entry["sha256"], 0, finding("FILE_UNREADABLE", detail=lf.refused)
+        )
         sub.refused = True  # never opened: nothing to quarantine
         return sub
     if lf.size > contract.MAX_FILE_BYTES:
@@ -312,7 +318,7 @@ def read_entries(
             yield entry, read_entry(landing, entry, lock)
         return
     with ThreadPoolExecutor(workers, thread_name_prefix="smartprov-read") as pool:
-        yield from zip(entries, pool.map(lambda e: read_entry(landing, e, lock), entries))
+        yield from zip(entries, pool.map(lambda e: read_entry(landing, e, lock), entries), strict=True)
 
 
 __all__ = ["ChildFailed", "parse_isolated", "read_entries", "read_entry", "rejected_submission"]

@@ -79,9 +79,7 @@ def read_one(path: str, folder: str | None, sha256: str, data: bytes):
         return sub
     except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the other files
         sub = ParsedSubmission(path, sha256, len(data), folder, submission_id_for(sha256, folder))
-        sub.add(
-            finding("FILE_UNREADABLE", detail=f"galat internal / internal error: {type(exc).__name__}")
-        )
+        sub.add(finding("FILE_UNREADABLE", detail=f"galat internal / internal error: {type(exc).__name__}"))
         return sub
 
 

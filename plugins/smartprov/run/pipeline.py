@@ -19,7 +19,6 @@ from typing import Any
 
 from smartprov import settings
 from smartprov.contract import catalogue as contract
-from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
 from smartprov.ingest.landing import open_landing, refused_sha256, sha256_of
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
