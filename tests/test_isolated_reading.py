@@ -123,3 +123,20 @@ def test_answers_may_name_only_the_result_types():
     evil = pickle.dumps(("ok", print))  # a global outside the allow-list
     with pytest.raises(pickle.UnpicklingError):
         isolated._ResultUnpickler(io.BytesIO(evil)).load()
+
+
+def test_a_reader_that_hangs_without_using_cpu_is_ended_by_the_wall_clock(fresh_children):
+    """The limit is CPU time, extended in wall time on a busy machine, but only so far: a
+    stopped child (no CPU at all) is ended after WALL_FACTOR times the limit."""
+    import os
+    import signal
+
+    child = isolated._Child()
+    os.kill(child.proc.pid, signal.SIGSTOP)
+    data = masterplan().to_bytes()
+    try:
+        with pytest.raises(isolated.ChildFailed) as failed:
+            child.ask((f"{FOLDER}/b.xlsx", FOLDER, _sha(data), data), timeout=0.4)
+    finally:
+        child.kill()
+    assert failed.value.why == "timeout"

@@ -1,7 +1,9 @@
 """Reading workbooks in supervised child processes, so that no file can stop the night.
 
 Each workbook is parsed by a child (`python -m smartprov.ingest.read_child`) that caps its own
-address space; the parent gives it one file at a time and waits at most a wall-clock limit.
+address space; the parent gives it one file at a time and waits at most a time limit (the
+child's CPU time for the file, and a multiple of it in wall time, so that a busy machine
+does not fail good files).
 A child that aborts (a native allocation failure is SIGABRT), is killed, or runs over turns
 into that file's FILE_TOO_LARGE / FILE_UNREADABLE finding, and the next file gets a fresh
 child. A file that crashes a child which had read other files first is read once more alone,
@@ -43,7 +45,8 @@ from smartprov.ingest.read_child import HEADER, MEMORY_DETAIL, memory_budget_byt
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_SECONDS = 120.0
+DEFAULT_TIMEOUT_SECONDS = 120.0  # CPU seconds of the reader child for one file
+WALL_FACTOR = 5  # ... and at most this many times as much wall time, however busy the machine
 
 
 def read_timeout() -> float:
@@ -104,13 +107,16 @@ class _Child:
         )
         self.owner = os.getpid()
         self.served = 0
+        self.limit, self.started, self.cpu_at_start = 0.0, None, 0.0
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def ask(self, request: tuple, timeout: float) -> ParsedSubmission:
         payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        deadline = time.monotonic() + timeout
+        self.limit, self.started = timeout, time.monotonic()
+        self.cpu_at_start = self.cpu_seconds() or 0.0
+        deadline = self.started + timeout
         try:
             self.proc.stdin.write(HEADER.pack(len(payload)))
             self.proc.stdin.write(payload)
@@ -139,13 +145,36 @@ class _Child:
             while len(out) < n:
                 left = deadline - time.monotonic()
                 if left <= 0 or not sel.select(left):
-                    self.kill()
-                    raise ChildFailed("timeout")
+                    deadline = self._extended(deadline)
+                    if deadline is None:
+                        self.kill()
+                        raise ChildFailed("timeout")
+                    continue
                 block = os.read(fd, min(n - len(out), 1 << 20))
                 if not block:
                     raise self._failure("died")
                 out += block
         return bytes(out)
+
+    def _extended(self, deadline: float) -> float | None:
+        """The limit is the child's CPU time for this file: on a busy machine, wall time runs
+        ahead of it, so a child still under its CPU budget gets more wall time (up to
+        WALL_FACTOR times the limit). Without /proc, the wall clock decides."""
+        cpu = self.cpu_seconds()
+        if cpu is None or self.started is None:
+            return None
+        used = cpu - self.cpu_at_start
+        if used >= self.limit or time.monotonic() - self.started >= self.limit * WALL_FACTOR:
+            return None
+        return time.monotonic() + max(1.0, self.limit - used)
+
+    def cpu_seconds(self) -> float | None:
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
 
     def _failure(self, why: str) -> ChildFailed:
         try:
