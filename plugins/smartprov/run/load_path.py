@@ -45,6 +45,30 @@ class LoadResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def landing_entries(landing, files) -> list[dict[str, Any]]:
+    """Entries for `load_entries` from listed `LandingFile`s: each hashed (streamed), with its
+    upload time and, for an entry never to be opened, why. A file that cannot be hashed now
+    (vanished, being replaced, unreadable) is left out: the next listing sees it again."""
+    from smartprov.ingest.landing import refused_sha256, sha256_of
+
+    entries = []
+    for f in files:
+        if f.refused:
+            sha = refused_sha256(f)
+        else:
+            try:
+                sha = sha256_of(landing, f)
+            except OSError as exc:  # FileNotFoundError, LandingFileChanged, permissions
+                log.warning("skipped %s until the next run: %s", f.path, exc)
+                continue
+        entry = {"path": f.path, "size": f.size, "sha256": sha}
+        entry["uploaded_at"] = f.uploaded_at.isoformat() if f.uploaded_at else None
+        if f.refused:
+            entry["refused"] = f.refused
+        entries.append(entry)
+    return entries
+
+
 def load_entries(
     landing,
     entries: list[dict[str, Any]],
@@ -255,4 +279,4 @@ def _as_datetime(value: Any) -> dt.datetime | None:
         return None
 
 
-__all__ = ["LOAD_BATCH", "LoadResult", "load_entries", "load_order_key", "quarantine", "report_entry"]
+__all__ = ["LOAD_BATCH", "LoadResult", "landing_entries", "load_entries", "load_order_key", "quarantine", "report_entry"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from smartprov import settings
 from smartprov.contract import catalogue as contract
-from smartprov.ingest.landing import open_landing, refused_sha256, sha256_of
+from smartprov.ingest.landing import open_landing
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
     """List the landing zone and tell new submissions from those already seen: a submission
     is the file's content (SHA-256) from its sender (folder). An entry that cannot be hashed
     now (it vanished, or is being replaced) is left for the next run."""
+    from smartprov.run.load_path import landing_entries
     from smartprov.warehouse.loader import known_submission_keys, upgrade_ledger
 
     landing = open_landing(landing_url)
@@ -53,24 +54,12 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
             upgrade_ledger(wh)
         known = known_submission_keys(wh)
     seen_now: set[tuple[str, str | None]] = set()
-    entries = []
-    for f in files:
-        if f.refused:
-            sha = refused_sha256(f)
-        else:
-            try:
-                sha = sha256_of(landing, f)
-            except OSError as exc:  # FileNotFoundError, LandingFileChanged, permissions
-                log.warning("skipped %s until the next run: %s", f.path, exc)
-                continue
-        key = (sha, f.folder)
-        status = "duplicate" if key in known or key in seen_now else "new"
+    entries = landing_entries(landing, files)
+    for entry in entries:
+        path = entry["path"]
+        key = (entry["sha256"], path.split("/", 1)[0] if "/" in path else None)
+        entry["status"] = "duplicate" if key in known or key in seen_now else "new"
         seen_now.add(key)
-        entry = {"path": f.path, "size": f.size, "sha256": sha, "status": status}
-        entry["uploaded_at"] = f.uploaded_at.isoformat() if f.uploaded_at else None
-        if f.refused:
-            entry["refused"] = f.refused
-        entries.append(entry)
     started = utcnow().isoformat()
     log.info("discovered %d files, %d new", len(entries), sum(e["status"] == "new" for e in entries))
     return {"run_id": run_id, "started_at": started, "landing": landing_url, "files": entries}
