@@ -198,6 +198,7 @@ def finish_run(
         "data_docs": summary.get("data_docs"),
         "dbt": dbt,
         "counts": {k: summary[k] for k in ("accepted", "rejected", "duplicate")},
+        "skipped": summary.get("skipped", []),  # vanished or changed during the run: the next run takes them
         "province": report_province(warehouse_url),
         "outputs": outputs,
         "submissions": submissions,
