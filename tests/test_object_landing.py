@@ -125,6 +125,15 @@ def test_lists_regency_files_relative_to_prefix_without_litter(landing):
     assert [f.folder for f in files] == ["3201", "3273", "3578", "3578", None]
 
 
+def test_listing_carries_each_object_s_upload_time(landing, s3_client):
+    import datetime as dt
+
+    for file in landing.list_files():
+        head = s3_client.head_object(Bucket=BUCKET, Key=f"submissions/{file.path}")
+        expected = head["LastModified"].astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        assert file.uploaded_at == expected
+
+
 def test_connection_endpoint_is_used(landing, s3_endpoint):
     landing.list_files()
     assert landing.root.conn_id == "smartprov_landing"

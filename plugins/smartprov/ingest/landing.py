@@ -14,7 +14,7 @@ import datetime as dt
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
@@ -29,7 +29,8 @@ class LandingFileChanged(OSError):
 class LandingFile:
     path: str  # relative to the landing zone, "/"-separated (an escaped name when not UTF-8)
     size: int
-    uploaded_at: dt.datetime | None = None  # the object's LastModified / the file's mtime, UTC
+    # When the object was written (LastModified / mtime, naive UTC); not part of its identity.
+    uploaded_at: dt.datetime | None = field(default=None, compare=False)
     refused: str | None = None  # why it is not read at all ("Indonesian / English"), else None
 
     @property
