@@ -15,7 +15,7 @@ from typing import Any
 
 from smartprov.alerts.channels import Attachment, Email
 from smartprov.alerts.render import esc, html_page, kind_label, status_label
-from smartprov.ingest.values import neutralise
+from smartprov.contract.spreadsheet import neutralise
 
 # rule -> (what to do, Indonesian; English)
 REMEDIES: dict[str, tuple[str, str]] = {

@@ -1,6 +1,6 @@
 """The submission contract (template version 1) as data.
 
-`../shared/spec/submission-contract.md` is the human text; this module is its machine
+`docs/submission-contract.md` is the human text; this module is its machine
 form. Reference data (regions, the dimension taxonomy and its aliases) lives in the dbt
 seeds so that the warehouse and the validator read the very same rows.
 """

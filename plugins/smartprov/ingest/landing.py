@@ -8,26 +8,11 @@ operating systems and Excel leave behind.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+from smartprov.ingest.landing_file import IGNORED_NAMES, LandingFile, is_litter
 
-
-@dataclass(frozen=True)
-class LandingFile:
-    path: str  # relative to the landing zone, "/"-separated
-    size: int
-
-    @property
-    def folder(self) -> str | None:
-        """The first path component: the sender's region code (None at the top level)."""
-        head, sep, _ = self.path.partition("/")
-        return head if sep else None
-
-
-def is_litter(name: str) -> bool:
-    return name.startswith((".", "~$")) or name.lower() in IGNORED_NAMES
+__all__ = ["IGNORED_NAMES", "LandingFile", "LocalLanding", "is_litter", "open_landing", "sha256_of"]
 
 
 class LocalLanding:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from smartprov.contract import catalogue as contract
+from smartprov.contract.spreadsheet import neutralise
 
 __all__ = [
     "CellError",
@@ -765,15 +766,3 @@ def region_name_matches(given: str, official_name: str, official_type: str) -> b
     if kind is not None:
         return kind == official_type.strip().lower()
     return _base_name_counts()[key] == 1
-
-
-# -- writing back out -------------------------------------------------------------------
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: Any) -> Any:
-    """Make a value safe for a spreadsheet/CSV cell: text that a spreadsheet would run
-    as a formula (starting with = + - @, tab or CR) gets a leading apostrophe."""
-    if isinstance(text, str) and text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
