@@ -16,18 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from smartprov import settings
+from smartprov.contract.email import is_email
 
 CONFIG_ENV = "SMARTPROV_ALERTS_CONFIG"
 KINDS = ("MASTERPLAN", "EVALUASI")
 
-_EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
-
-
-def is_email(value: Any) -> bool:
-    """A single plain address (no display name, no separators, no line breaks)."""
-    return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL_RE.match(value))
+__all__ = ["AlertConfig", "Deadline", "is_email"]
 
 
 @dataclass(frozen=True)

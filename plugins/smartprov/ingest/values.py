@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from smartprov.contract import catalogue as contract
+from smartprov.contract.email import read_email
 from smartprov.contract.spreadsheet import neutralise
 from smartprov.contract.suggest import enum_key
 from smartprov.contract.suggest import suggest as closest_value
@@ -556,24 +557,11 @@ def _read_date(raw: Any) -> dt.date:
 
 
 # -- e-mail -----------------------------------------------------------------------------
-_EMAIL = re.compile(
-    r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
-    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
-)
-
-
 def _read_email(raw: Any) -> str:
-    if not isinstance(raw, str):
+    address = read_email(raw)
+    if address is None:
         raise _type_error("email")
-    s = raw.strip()
-    if s[:7].lower() == "mailto:":
-        s = s[7:].strip()
-    if s.startswith("<") and s.endswith(">"):
-        s = s[1:-1].strip()
-    m = _EMAIL.fullmatch(s)
-    if m is None or len(s) > 254:
-        raise _type_error("email")
-    return f"{m.group(1)}@{m.group(2).lower()}"
+    return address
 
 
 # -- region codes -----------------------------------------------------------------------
