@@ -1,4 +1,4 @@
-""""Did you mean …?": the one suggestion function of the package.
+"""The "did you mean …?" suggestion: the one suggestion function of the package.
 
 The reader (an unknown Ya/Tidak or funding source), the GX suites (an unknown dimension,
 element, status, pillar or aspect) and the cross-sheet rules (a program code that is not in
@@ -24,7 +24,11 @@ _SMART = "smart "
 # Names that are not aliases (they are not accepted) but point to one value: the six
 # dimensions of the international "smart city wheel" that the Kominfo framework names otherwise.
 HINTS: dict[str, dict[str, str]] = {
-    "dimension": {"smart people": "Smart Society", "people": "Smart Society", "smart mobility": "Smart Living"},
+    "dimension": {
+        "smart people": "Smart Society",
+        "people": "Smart Society",
+        "smart mobility": "Smart Living",
+    },
 }
 
 
