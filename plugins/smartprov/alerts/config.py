@@ -1,4 +1,7 @@
-"""Alert settings: who hears about what, through which channel, and when submissions are due.
+"""Alert settings: who hears about what, and through which channel.
+
+When submissions are due is not here: `config/deadlines.yml` is the one deadline table
+(`smartprov.contract.deadlines`), shared with the marts; `Deadline` is re-exported.
 
 Read from an optional YAML file (`SMARTPROV_ALERTS_CONFIG`, else `config/alerts.yml` in the
 project when it exists; `config/alerts.example.yml` documents every key), then overridden
@@ -16,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from smartprov import settings
-from smartprov.contract.deadlines import DEADLINES_FILE, Deadline, load_deadlines
+from smartprov.contract.deadlines import DEADLINES_FILE, Deadline
 from smartprov.contract.email import is_email
 
 CONFIG_ENV = "SMARTPROV_ALERTS_CONFIG"
 KINDS = ("MASTERPLAN", "EVALUASI")
 
-__all__ = ["AlertConfig", "Deadline", "is_email"]
+__all__ = ["AlertConfig", "Deadline", "is_email"]  # Deadline: see smartprov.contract.deadlines
 
 
 
@@ -49,8 +52,6 @@ class AlertConfig:
     failure_to: list[str] = field(default_factory=list)
     # per province code: {"digest_to": [...], "feedback_cc": [...]}
     provinces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    # the one deadline table (config/deadlines.yml); the marts decide who is overdue from it
-    deadlines: dict[str, Deadline] = field(default_factory=load_deadlines)
     deadline_provinces: list[str] = field(default_factory=list)
     # links shown in the digest; `{run_id}` is replaced. Empty = the report's own paths.
     report_url: str | None = None
