@@ -925,3 +925,37 @@ def test_airflow_calls_failure_notifiers(smtp_server, webhook_server, tmp_path):
     assert len(posts) == 2 and {p["path"] for p in posts} == {"/hooks/failures"}
     assert {p["json"]["event"] for p in posts} == {"pipeline_failure"}
     assert {p["json"]["dag_id"] for p in posts} == {"smartprov_alerts_failing"}
+
+
+def test_one_clock_for_validation_alerts_and_dbt(monkeypatch):
+    """settings.today() (Asia/Jakarta) is what validation, the alerts and dbt use; SMARTPROV_TODAY pins it."""
+    import re
+    from zoneinfo import ZoneInfo
+
+    from smartprov import settings
+    from smartprov.validation.batch import BatchValidator
+    from smartprov.warehouse.dbt_runner import dbt_vars
+
+    monkeypatch.delenv("SMARTPROV_TODAY", raising=False)
+    before = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    today = settings.today()
+    assert today in (before, dt.datetime.now(ZoneInfo("Asia/Jakarta")).date())
+
+    monkeypatch.setenv("SMARTPROV_TODAY", "2026-02-15")
+    pinned = dt.date(2026, 2, 15)
+    assert settings.today() == pinned
+    assert make_config().today() == pinned
+    assert BatchValidator().today == pinned
+    assert BatchValidator().suite_parameters() == {"current_year": 2026}
+    assert dbt_vars()["as_of_date"] == "2026-02-15"
+    monkeypatch.setenv("SMARTPROV_TODAY", "15/02/2026")
+    with pytest.raises(ValueError, match="SMARTPROV_TODAY must be a date YYYY-MM-DD"):
+        settings.today()
+
+    # the marts never ask the database for its date: the reporting date is the var above
+    for path in (PROJECT_ROOT / "dbt").rglob("*.sql"):
+        if "target" in path.relative_to(PROJECT_ROOT / "dbt").parts:
+            continue
+        code = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+        code = re.sub(r"--[^\n]*", "", code)
+        assert not re.search(r"\b(current_date|now\(\)|current_timestamp)\b", code, re.I), path
