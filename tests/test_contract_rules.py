@@ -486,6 +486,7 @@ CASES: list[Case] = [
     Case("REQUIRED", "nama-program", "MP", cell(PROGRAM, "SOC-01", "nama_program", None), cell(PROGRAM, "SOC-01", "indikator_kinerja", None)),
     Case("REQUIRED", "opd-dash", "MP", cell(PROGRAM, "ECO-02", "opd_penanggung_jawab", "-"), cell(PROGRAM, "ECO-02", "target", "-")),
     Case("REQUIRED", "email", "MP", ident("email_kontak", None), lambda c: c.book.set_identity("nomor_dokumen", None)),
+    Case("REQUIRED", "kode-wilayah", "MP", ident("kode_wilayah", None), lambda c: c.book.set_identity("kode_wilayah", c.region.replace(".", ""))),
     Case("REQUIRED", "tahun-evaluasi", "EV", ident("tahun_evaluasi", "n/a"), lambda c: c.book.set_identity("nomor_dokumen", "N/A")),
     Case("REQUIRED", "no-program", "MP", _no_programs, _one_program),
     Case("REQUIRED", "no-quick-win", "MP", _no_quick_win, _one_quick_win),
@@ -850,3 +851,11 @@ def test_every_expectation_can_fail_on_what_the_reader_produces(suite, index, si
         f"{suite}__{index}", frame, sheet, {"current_year": WITNESS_YEAR}
     )
     assert [f.rule for _, f in got] and {f.rule for _, f in got} == {exp["meta"]["rule"]}, exp
+
+
+def test_every_check_of_the_catalogue_fires_on_some_workbook(batch):
+    """Each (rule, message id) of the catalogue is produced by some broken workbook of the cases
+    above, through the public path: a declared check that nothing makes would be a dead entry."""
+    seen = {(f["rule"], f["message_id"]) for v in batch.values() for f in v["item"]["findings"]}
+    declared = {(r.code, c.message_id) for r in CATALOGUE.values() for c in r.checks}
+    assert declared - seen == set()
