@@ -65,8 +65,8 @@ TIMEZONE = "Asia/Jakarta"
 
 
 def timezone() -> str:
-    """The province's time zone (SMARTPROV_TIMEZONE, default Asia/Jakarta)."""
-    return os.environ.get("SMARTPROV_TIMEZONE") or TIMEZONE
+    """The province's time zone: Asia/Jakarta (the house's time zone for schedules and dates)."""
+    return TIMEZONE
 
 
 def today(zone: str | None = None) -> dt.date:

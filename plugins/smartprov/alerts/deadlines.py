@@ -72,7 +72,7 @@ def overdue_regencies(
     rows = warehouse.fetchall(
         "SELECT region_code, region_name, province_code, kind, evaluation_year, due_date, status "
         f"FROM {STATUS_MART} WHERE is_overdue AND province_code IN ({marks}) "
-        "ORDER BY kind DESC, evaluation_year, region_code",
+        "ORDER BY kind, evaluation_year, region_code",
         [str(p) for p in provinces],
     )
     accepted = {
@@ -89,7 +89,7 @@ def overdue_regencies(
         period = None if year is None else str(int(year))
         if (code, kind, period) in accepted:
             continue
-        due = due if isinstance(due, dt.date) and not isinstance(due, dt.datetime) else _as_date(due)
+        due = _as_date(due)
         out.append(
             Overdue(
                 region_code=code,
@@ -106,6 +106,9 @@ def overdue_regencies(
 
 
 def _as_date(value) -> dt.date:
+    """A DATE column as a date, whatever the driver returns (date, datetime or text)."""
     if isinstance(value, dt.datetime):
         return value.date()
+    if isinstance(value, dt.date):
+        return value
     return dt.date.fromisoformat(str(value)[:10])
