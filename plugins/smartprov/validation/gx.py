@@ -396,14 +396,19 @@ def _allowed_and_suggestion(rows: _Rows, pos: int, enum: str | None, column: str
 def _subject_and_todo(rows: _Rows, pos: int, sheet: str) -> dict[str, str]:
     """Which program an empty cell belongs to, and what to do about it."""
     if sheet == contract.IDENTITY_SHEET:
-        return {"todo_id": " Isi nilainya di lembar Identitas.", "todo_en": " Fill it in on the Identitas sheet."}
+        return {
+            "todo_id": " Isi nilainya di lembar Identitas.",
+            "todo_en": " Fill it in on the Identitas sheet.",
+        }
     code, name = rows.get(pos, "kode_program"), rows.get(pos, "nama_program")
     out = {
         "todo_id": " Isi nilainya, atau hapus baris ini bila bukan data.",
         "todo_en": " Fill it in, or remove the row if it is not data.",
     }
     if code is not None or name is not None:
-        shown = " ".join(p for p in (f"'{code}'" if code is not None else "", f"({name})" if name else "") if p)
+        shown = (
+            f"'{code}' ({name})" if code is not None and name else f"'{code if code is not None else name}'"
+        )
         out["subject_id"] = f" untuk program {shown}"
         out["subject_en"] = f" for program {shown}"
     return out
