@@ -28,8 +28,6 @@ KINDS = ("MASTERPLAN", "EVALUASI")
 __all__ = ["AlertConfig", "Deadline", "is_email"]  # Deadline: see smartprov.contract.deadlines
 
 
-
-
 @dataclass
 class AlertConfig:
     enabled: bool = True
