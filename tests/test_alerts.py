@@ -20,6 +20,7 @@ from loopback import free_port, smtp_conn_json  # the servers themselves are fix
 from smartprov.alerts import AlertConfig, AlertDeliveryError, Deadline, failure_notifiers, notify_run
 from smartprov.alerts.deadlines import overdue_regencies
 from smartprov.contract import catalogue as contract
+from smartprov.contract.deadlines import load_deadlines, seed_text
 from smartprov.warehouse.connection import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,21 @@ def wh(tmp_path):
     w.close()
 
 
+def build_status_mart(wh: Warehouse, today: dt.date, monkeypatch, tmp_path) -> Warehouse:
+    """Build the real `province_submission_status` (and what it needs) at `today`; return the
+    warehouse reopened (DuckDB: dbt writes the file while no other connection holds it)."""
+    from smartprov.warehouse import dbt_runner
+
+    monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
+    url = wh.url.display()  # dbt reads no password from it: the test servers trust loopback
+    duck = wh.engine == "duckdb"
+    if duck:
+        wh.close()
+    select = ["--select", "+province_submission_status", "--indirect-selection", "cautious"]
+    dbt_runner.invoke(["build", *select], url, today=today)
+    return Warehouse(url) if duck else wh
+
+
 def make_config(**overrides) -> AlertConfig:
     cfg = AlertConfig.from_dict(
         {
@@ -74,7 +90,6 @@ def make_config(**overrides) -> AlertConfig:
             "digest": {"to": DIGEST_TO},
             "failures": {"to": FAILURE_TO},
             "provinces": {"32": {"feedback_cc": PROVINCE_CC}},
-            "deadlines": {},
         }
     )
     for k, v in overrides.items():
@@ -286,9 +301,6 @@ channels:
   webhook: {enabled: auto, conn_id: chat_prov}
 provinces:
   32: {digest_to: [jabar@prov.example], feedback_cc: [jabar-cc@prov.example]}
-deadlines:
-  EVALUASI: {month: 1, day: 31, year_offset: 1}
-  MASTERPLAN: {date: 2026-06-30}
 links: {report_url: "https://smartprov.example/reports/{run_id}/report.json"}
 """,
         encoding="utf-8",
@@ -310,18 +322,39 @@ links: {report_url: "https://smartprov.example/reports/{run_id}/report.json"}
     assert cfg.digest_recipients(["33"]) == ["a@prov.example", "b@prov.example"]
     assert cfg.feedback_cc_for("32") == ["jabar-cc@prov.example"]
     assert cfg.feedback_cc_for("33") == ["x@prov.example", "y@prov.example"]
-    assert cfg.deadlines["MASTERPLAN"].date == dt.date(2026, 6, 30)
-    assert cfg.deadlines["EVALUASI"].due_date(2025) == dt.date(2026, 1, 31)
 
     with pytest.raises(ValueError, match="unknown key"):
         AlertConfig.from_dict({"digest": {"too": ["a@b.example"]}})
     with pytest.raises(ValueError, match="not an e-mail"):
         AlertConfig.from_dict({"digest": {"to": ["not an address"]}})
-    with pytest.raises(ValueError, match="unknown kind"):
-        AlertConfig.from_dict({"deadlines": {"LAPORAN": {"date": "2026-01-01"}}})
-    # the shipped example is valid
+    # deadlines have one home, config/deadlines.yml, shared with the marts
+    with pytest.raises(ValueError, match="config/deadlines.yml"):
+        AlertConfig.from_dict({"deadlines": {"EVALUASI": {"month": 1, "day": 31}}})
+    # the shipped example is valid, and so is the shipped deadline table
     example = AlertConfig.load(PROJECT_ROOT / "config" / "alerts.example.yml", env={})
-    assert example.deadlines["EVALUASI"].month == 1 and example.digest_to
+    assert load_deadlines()["EVALUASI"].month == 1 and example.digest_to
+
+
+def test_deadline_table_from_yaml(tmp_path):
+    path = tmp_path / "deadlines.yml"
+    path.write_text("EVALUASI: {month: 1, day: 31, year_offset: 1}\nMASTERPLAN: {date: 2026-06-30}\n")
+    table = load_deadlines(path)
+    assert table["MASTERPLAN"].date == dt.date(2026, 6, 30)
+    assert table["EVALUASI"].due_date(2025) == dt.date(2026, 1, 31)
+    path.write_text("LAPORAN: {date: 2026-01-01}\n")
+    with pytest.raises(ValueError, match="unknown kind"):
+        load_deadlines(path)
+    path.write_text("EVALUASI: {date: 2026-01-31}\nMASTERPLAN: {date: 2026-06-30}\n")
+    with pytest.raises(ValueError, match="EVALUASI is due every year"):
+        load_deadlines(path)
+
+
+def test_the_seed_is_generated_from_the_deadline_table():
+    """The marts' deadlines (seed ref_submission_deadlines) and the config never disagree."""
+    seed = PROJECT_ROOT / "dbt" / "seeds" / "ref_submission_deadlines.csv"
+    assert seed.read_text(encoding="utf-8") == seed_text(
+        load_deadlines(PROJECT_ROOT / "config" / "deadlines.yml")
+    )
 
 
 def test_deadline_periods():
@@ -516,27 +549,31 @@ def test_missing_or_invalid_contact_is_reported_not_sent(smtp, wh):
     assert "email_kontak tidak valid" in text
 
 
-def test_deadlines_from_warehouse(wh):
-    cfg = make_config()
-    cfg.deadlines = {
-        "EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1),
-        "MASTERPLAN": Deadline("MASTERPLAN", date=dt.date(2026, 6, 30)),
-    }
+def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_path):
+    """The marts apply the one deadline table at the package's clock; the alerts list what they mark."""
     insert_submissions(
         wh,
         [
-            {"region_code": "32.04", "kind": "EVALUASI", "period": "2025", "status": "accepted"},
+            {"region_code": "32.04", "kind": "EVALUASI", "period": "2025", "evaluation_year": 2025},
             {
                 "region_code": "32.73",
                 "kind": "EVALUASI",
                 "period": "2024",
+                "evaluation_year": 2024,
                 "status": "accepted",
             },  # an older year
-            {"region_code": "32.01", "kind": "EVALUASI", "period": "2025", "status": "rejected"},
+            {
+                "region_code": "32.01",
+                "kind": "EVALUASI",
+                "period": "2025",
+                "evaluation_year": 2025,
+                "status": "rejected",
+            },
             {
                 "region_code": "32.02",
                 "kind": "EVALUASI",
                 "period": "2025",
+                "evaluation_year": 2025,
                 "status": "rejected",
                 "received_at": dt.datetime(2026, 1, 5),
             },
@@ -544,6 +581,7 @@ def test_deadlines_from_warehouse(wh):
                 "region_code": "32.02",
                 "kind": "EVALUASI",
                 "period": "2025",
+                "evaluation_year": 2025,
                 "status": "accepted",
                 "received_at": dt.datetime(2026, 2, 10),
             },  # late, but submitted
@@ -551,42 +589,56 @@ def test_deadlines_from_warehouse(wh):
                 "region_code": "33.01",
                 "kind": "EVALUASI",
                 "period": "2025",
+                "evaluation_year": 2025,
                 "status": "accepted",
             },  # another province
         ],
     )
-    jabar = sum(1 for r in contract.regions().values() if r.province_code == "32")
-    on_due_day = overdue_regencies(wh, cfg, ["32"], dt.date(2026, 1, 31))  # 2025 not late yet: 2024 is chased
-    assert {o.period for o in on_due_day} == {"2024"} and len(on_due_day) == jabar - 1
-    late = overdue_regencies(wh, cfg, ["32"], TODAY)
-    assert {o.kind for o in late} == {"EVALUASI"}  # the masterplan deadline has not passed
-    codes = {o.region_code for o in late}
-    assert len(codes) == jabar - 2  # 32.04 and 32.02 have an accepted EVALUASI 2025
-    assert "32.04" not in codes and "32.02" not in codes and "32.73" in codes and "32.01" in codes
-    assert not any(c.startswith("33.") for c in codes)
-    by_code = {o.region_code: o for o in late}
-    assert by_code["32.01"].last_status == "rejected" and by_code["32.73"].last_status is None
-    assert by_code["32.01"].due_date == dt.date(2026, 1, 31) and by_code["32.01"].days_overdue == 15
+    assert overdue_regencies(wh, ["32"], TODAY) == []  # no mart yet: nobody is listed
+    wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)
+    try:
+        jabar = sum(1 for r in contract.regions().values() if r.province_code == "32")
+        late = overdue_regencies(wh, ["32"], TODAY)
+        ev2025 = [o for o in late if o.kind == "EVALUASI" and o.period == "2025"]
+        codes = {o.region_code for o in ev2025}
+        assert len(codes) == jabar - 2  # 32.04 and 32.02 have an accepted EVALUASI 2025
+        assert "32.04" not in codes and "32.02" not in codes and "32.73" in codes and "32.01" in codes
+        assert not any(o.region_code.startswith("33.") for o in late)
+        by_code = {o.region_code: o for o in ev2025}
+        assert by_code["32.01"].last_status == "rejected" and by_code["32.73"].last_status is None
+        assert by_code["32.01"].due_date == dt.date(2026, 1, 31) and by_code["32.01"].days_overdue == 15
+        # 32.73's EVALUASI 2024 is in; every other earlier year from first_year is chased as well
+        assert "32.73" not in {o.region_code for o in late if o.kind == "EVALUASI" and o.period == "2024"}
+        # the masterplan deadline is the one of config/deadlines.yml, as in the seed
+        masterplans = [o for o in late if o.kind == "MASTERPLAN"]
+        assert len(masterplans) == jabar and {o.period for o in masterplans} == {None}
+        assert {o.due_date for o in masterplans} == {load_deadlines()["MASTERPLAN"].date}
 
-    # the current run's accepted file counts even before it is in audit.submissions
-    report = make_report(
-        submissions=[
-            submission("7777", "32.73", "Kota Bandung", "accepted", [], kind="EVALUASI", period="2025")
-        ]
-    )
-    assert "32.73" not in {o.region_code for o in overdue_regencies(wh, cfg, ["32"], TODAY, report)}
+        # the current run's accepted file counts even before the marts are rebuilt
+        report = make_report(
+            submissions=[
+                submission("7777", "32.73", "Kota Bandung", "accepted", [], kind="EVALUASI", period="2025")
+            ]
+        )
+        again = overdue_regencies(wh, ["32"], TODAY, report)
+        assert "32.73" not in {o.region_code for o in again if o.kind == "EVALUASI" and o.period == "2025"}
+    finally:
+        wh.close()
 
-    summer = overdue_regencies(wh, cfg, ["32"], dt.date(2026, 7, 1))
-    assert len([o for o in summer if o.kind == "MASTERPLAN"]) == jabar  # nobody has an accepted masterplan
 
-
-def test_digest_lists_overdue_every_run_until_submitted(smtp, wh):
+def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, tmp_path):
     cfg = make_config()
-    cfg.deadlines = {"EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1)}
     jabar = sorted(r.code for r in contract.regions().values() if r.province_code == "32")
-    insert_submissions(
-        wh, [{"region_code": code, "kind": "EVALUASI", "period": "2025"} for code in jabar if code != "32.75"]
-    )
+    # everything expected is in, except Kota Bekasi's EVALUASI 2025
+    rows = [{"region_code": code, "kind": "MASTERPLAN", "period": "2022-2031"} for code in jabar]
+    rows += [
+        {"region_code": code, "kind": "EVALUASI", "period": str(year), "evaluation_year": year}
+        for code in jabar
+        for year in (2023, 2024, 2025)
+        if (code, year) != ("32.75", 2025)
+    ]
+    insert_submissions(wh, rows)
+    wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)
     for day in (1, 2):
         report = make_report(run_id=f"scheduled__2026-02-1{day}", submissions=[])
         result = notify_run(report, wh, cfg, today=TODAY)
@@ -595,10 +647,23 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh):
         text = parts(dg["msg"])["text"]
         assert "Kota Bekasi (32.75)" in text and "Evaluasi 2025" in text and "2026-01-31" in text
     insert_submissions(
-        wh, [{"submission_id": "bekasi", "region_code": "32.75", "kind": "EVALUASI", "period": "2025"}]
+        wh,
+        [
+            {
+                "submission_id": "bekasi",
+                "region_code": "32.75",
+                "kind": "EVALUASI",
+                "period": "2025",
+                "evaluation_year": 2025,
+            }
+        ],
     )
-    notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY)
-    assert smtp.take() == []
+    wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)  # the next run rebuilds the marts
+    try:
+        notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY)
+        assert smtp.take() == []
+    finally:
+        wh.close()
 
 
 def test_webhook_generic_and_slack(smtp, webhook, wh):
@@ -726,7 +791,7 @@ def test_cli_process_resolves_connection_from_env(smtp_server, tmp_path):
 import json, datetime as dt
 from smartprov.alerts import AlertConfig, notify_run
 from smartprov.warehouse.connection import Warehouse
-cfg = AlertConfig.from_dict({{"provinces": {{"32": {{"feedback_cc": ["{PROVINCE_CC[0]}"]}}}}, "deadlines": {{}}}})
+cfg = AlertConfig.from_dict({{"provinces": {{"32": {{"feedback_cc": ["{PROVINCE_CC[0]}"]}}}}}})
 cfg.apply_env({{"SMARTPROV_ALERTS_FROM": "{SENDER}", "SMARTPROV_ALERTS_DIGEST_TO": "{DIGEST_TO[0]}",
                "SMARTPROV_ALERTS_WEBHOOK_ENABLED": "false"}})
 report = json.load(open({str(tmp_path / "report.json")!r}))
@@ -774,7 +839,7 @@ def test_webhook_connection_forms(monkeypatch):
 
 
 @pytest.mark.postgres
-def test_ledger_and_deadlines_on_postgres(smtp):
+def test_ledger_and_deadlines_on_postgres(smtp, monkeypatch, tmp_path):
     """The same DDL and queries on PostgreSQL: dedup keys, deadlines, a rerun sending nothing."""
     try:
         from pg import fresh_database
@@ -787,13 +852,15 @@ def test_ledger_and_deadlines_on_postgres(smtp):
         wh = Warehouse(db.url_as(info.get("user") or "postgres", info.get("password")))
         try:
             wh.ensure_schema()
-            insert_submissions(wh, [{"region_code": "32.04", "kind": "EVALUASI", "period": "2025"}])
+            insert_submissions(
+                wh, [{"region_code": "32.04", "kind": "EVALUASI", "period": "2025", "evaluation_year": 2025}]
+            )
             cfg = make_config()
-            cfg.deadlines = {"EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1)}
+            wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)  # the same marts on PostgreSQL
             report = make_report()
             first = notify_run(report, wh, cfg, today=TODAY)
             assert not first["errors"] and len(first["sent"]) == 3 and len(smtp.take()) == 3
-            overdue = {o["region_code"] for o in first["overdue"]}
+            overdue = {o["region_code"] for o in first["overdue"] if o["period"] == "2025"}
             assert "32.04" not in overdue and "32.73" not in overdue and "32.01" in overdue
             again = notify_run(report, wh, cfg, today=TODAY)
             assert again["sent"] == [] and smtp.take() == []
@@ -858,3 +925,37 @@ def test_airflow_calls_failure_notifiers(smtp_server, webhook_server, tmp_path):
     assert len(posts) == 2 and {p["path"] for p in posts} == {"/hooks/failures"}
     assert {p["json"]["event"] for p in posts} == {"pipeline_failure"}
     assert {p["json"]["dag_id"] for p in posts} == {"smartprov_alerts_failing"}
+
+
+def test_one_clock_for_validation_alerts_and_dbt(monkeypatch):
+    """settings.today() (Asia/Jakarta) is what validation, the alerts and dbt use; SMARTPROV_TODAY pins it."""
+    import re
+    from zoneinfo import ZoneInfo
+
+    from smartprov import settings
+    from smartprov.validation.batch import BatchValidator
+    from smartprov.warehouse.dbt_runner import dbt_vars
+
+    monkeypatch.delenv("SMARTPROV_TODAY", raising=False)
+    before = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    today = settings.today()
+    assert today in (before, dt.datetime.now(ZoneInfo("Asia/Jakarta")).date())
+
+    monkeypatch.setenv("SMARTPROV_TODAY", "2026-02-15")
+    pinned = dt.date(2026, 2, 15)
+    assert settings.today() == pinned
+    assert make_config().today() == pinned
+    assert BatchValidator().today == pinned
+    assert BatchValidator().suite_parameters() == {"current_year": 2026}
+    assert dbt_vars()["as_of_date"] == "2026-02-15"
+    monkeypatch.setenv("SMARTPROV_TODAY", "15/02/2026")
+    with pytest.raises(ValueError, match="SMARTPROV_TODAY must be a date YYYY-MM-DD"):
+        settings.today()
+
+    # the marts never ask the database for its date: the reporting date is the var above
+    for path in (PROJECT_ROOT / "dbt").rglob("*.sql"):
+        if "target" in path.relative_to(PROJECT_ROOT / "dbt").parts:
+            continue
+        code = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+        code = re.sub(r"--[^\n]*", "", code)
+        assert not re.search(r"\b(current_date|now\(\)|current_timestamp)\b", code, re.I), path

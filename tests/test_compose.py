@@ -38,7 +38,9 @@ EXPECTED_VOLUMES = {
 }
 
 # SMARTPROV_* variables the code reads that compose deliberately does not set, with why.
-NOT_IN_COMPOSE: dict[str, str] = {}
+NOT_IN_COMPOSE: dict[str, str] = {
+    "SMARTPROV_TODAY": "pins settings.today() for tests and replays; production follows the clock",
+}
 
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 

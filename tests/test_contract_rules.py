@@ -423,7 +423,10 @@ def _total_row(ctx: Ctx) -> Where:
 
 def _program_named_total(ctx: Ctx) -> None:
     ctx.book.copy_row(
-        PROGRAM, ctx.book.row_of(PROGRAM, "GOV-02"), kode_program="GOV-03", nama_program="Total Layanan Digital"
+        PROGRAM,
+        ctx.book.row_of(PROGRAM, "GOV-02"),
+        kode_program="GOV-03",
+        nama_program="Total Layanan Digital",
     )
 
 
@@ -483,6 +486,7 @@ CASES: list[Case] = [
     Case("REQUIRED", "nama-program", "MP", cell(PROGRAM, "SOC-01", "nama_program", None), cell(PROGRAM, "SOC-01", "indikator_kinerja", None)),
     Case("REQUIRED", "opd-dash", "MP", cell(PROGRAM, "ECO-02", "opd_penanggung_jawab", "-"), cell(PROGRAM, "ECO-02", "target", "-")),
     Case("REQUIRED", "email", "MP", ident("email_kontak", None), lambda c: c.book.set_identity("nomor_dokumen", None)),
+    Case("REQUIRED", "kode-wilayah", "MP", ident("kode_wilayah", None), lambda c: c.book.set_identity("kode_wilayah", c.region.replace(".", ""))),
     Case("REQUIRED", "tahun-evaluasi", "EV", ident("tahun_evaluasi", "n/a"), lambda c: c.book.set_identity("nomor_dokumen", "N/A")),
     Case("REQUIRED", "no-program", "MP", _no_programs, _one_program),
     Case("REQUIRED", "no-quick-win", "MP", _no_quick_win, _one_quick_win),
@@ -629,7 +633,9 @@ def test_baselines_have_no_finding(tmp_path):
     ev = evaluasi().save(tmp_path / "32.73" / "evaluasi.xlsx")
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        code = cli.main(["validate", str(mp), str(ev), "--json", "--warehouse", f"duckdb:///{tmp_path / 'x.duckdb'}"])
+        code = cli.main(
+            ["validate", str(mp), str(ev), "--json", "--warehouse", f"duckdb:///{tmp_path / 'x.duckdb'}"]
+        )
     items = json.loads(buffer.getvalue())
     assert code == 0
     assert [(i["status"], i["findings"]) for i in items] == [("accepted", []), ("accepted", [])]
@@ -675,3 +681,181 @@ def test_near_miss_is_accepted_without_the_rule(batch, case):
     assert item["status"] == "accepted", errors
     assert not errors
     assert case.rule not in {f["rule"] for f in item["findings"]}, item["findings"]
+
+
+# -- the rule catalogue: one home per check -------------------------------------------------------
+# Reading: a rule code may be checked for several things; each thing is one `Check` of the
+# catalogue, reported with its own message id, from exactly one home (reader, gx or cross).
+
+from smartprov.contract.rules import CATALOGUE, CROSS, GX, HOMES, READER  # noqa: E402
+
+PLUGIN_DIR = Path(__file__).resolve().parents[1] / "plugins" / "smartprov"
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
+# The modules that make each home's findings (the run's guards around reading count as reading).
+HOME_MODULES = {
+    READER: sorted([*(PLUGIN_DIR / "ingest").glob("*.py"), *(PLUGIN_DIR / "run").glob("*.py")]),
+    CROSS: [PLUGIN_DIR / "validation" / "cross_rules.py"],
+}
+FINDING_FUNCTIONS = {"finding", "_finding"}
+
+
+def _declared(home: str) -> set[tuple[str, str]]:
+    return {(r.code, c.message_id) for r in CATALOGUE.values() for c in r.checks if c.home == home}
+
+
+def _made_in(paths: list[Path]) -> set[tuple[str, str]]:
+    """(rule, message id) of every finding(...) call with literal arguments in these files."""
+    import ast
+
+    out = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in FINDING_FUNCTIONS):
+                continue
+            literals = [
+                a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
+            if literals:
+                out.add((literals[0], literals[1] if len(literals) > 1 else literals[0]))
+    return out
+
+
+def _expectations() -> list[tuple[str, int, dict]]:
+    out = []
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        out += [(spec["name"], i, exp) for i, exp in enumerate(spec["expectations"])]
+    return out
+
+
+def test_every_rule_is_in_the_catalogue_with_checks_messages_and_advice():
+    assert set(CATALOGUE) == set(contract.RULES)
+    for code, rule in CATALOGUE.items():
+        assert rule.checks, code
+        assert all(c.home in HOMES for c in rule.checks), code
+        ids = [c.message_id for c in rule.checks]
+        assert len(ids) == len(set(ids)), f"{code}: a message id with two homes"
+        assert set(ids) == set(rule.messages), f"{code}: every message belongs to one check"
+        assert all(text_id and text_en and text_id != text_en for text_id, text_en in rule.messages.values())
+        assert all(rule.advice) and rule.advice[0] != rule.advice[1], code
+        assert set(rule.messages) <= set(MESSAGES)
+
+
+@pytest.mark.parametrize("home", [READER, CROSS])
+def test_reader_and_cross_checks_are_made_where_the_catalogue_says(home):
+    assert _made_in(HOME_MODULES[home]) == _declared(home)
+
+
+def test_gx_checks_are_the_expectations_of_the_suites():
+    used = {
+        (e["meta"]["rule"], e["meta"].get("message_id") or e["meta"]["rule"]) for _, _, e in _expectations()
+    }
+    assert used == _declared(GX)
+
+
+def test_no_column_is_checked_for_one_rule_by_the_reader_and_a_suite():
+    """ENUM on a column whose reader knows its words (Ya/Tidak, funding sources), or TYPE on
+    any column, would be a second home: the reader has already rejected what the suite tests."""
+    types = {c.name: c.type for s in contract.DATA_SHEETS for c in s.columns} | {
+        f.label: f.type for f in contract.IDENTITY_FIELDS
+    }
+    for suite, i, exp in _expectations():
+        rule, column = exp["meta"]["rule"], exp["kwargs"].get("column")
+        assert rule != "TYPE", f"{suite}[{i}]: TYPE is the reader's"
+        if rule == "ENUM" and column in types:
+            assert types[column] == "enum", f"{suite}[{i}]: {column} is read as {types[column]}"
+        if rule == "REQUIRED":
+            assert column not in ("kode_wilayah", "jenis_dokumen", "versi_template"), f"{suite}[{i}]"
+
+
+# Every expectation must fail on some workbook, read by the real reader: a witness per
+# expectation type, made with the workbook builder, never a hand-made frame.
+SUITE_BOOKS = {
+    "identitas_masterplan": ("MP", IDENTITY),
+    "identitas_evaluasi": ("EV", IDENTITY),
+    "program": ("MP", PROGRAM),
+    "realisasi": ("EV", REALISASI),
+    "kesiapan": ("EV", KESIAPAN),
+    "indeks": ("EV", INDEKS),
+}
+WITNESS_YEAR = 2026
+
+
+def _witness(kind: str, sheet: str, exp: dict) -> Book:
+    book = masterplan() if kind == "MP" else evaluasi()
+    kwargs, kind_of = exp["kwargs"], exp["type"]
+    column = kwargs.get("column")
+
+    def put(value: Any) -> None:
+        if sheet == IDENTITY:
+            book.set_identity(column, value)
+        else:
+            book.set(sheet, book.data_rows(sheet)[0], column, value)
+
+    if kind_of == "expect_column_values_to_not_be_null":
+        put(None)
+    elif kind_of == "expect_column_value_lengths_to_be_between":
+        put("X" * (int(kwargs["max_value"]) + 1))
+    elif kind_of == "expect_column_values_to_be_in_set" and column == "dimensi_elemen":
+        put_row = book.data_rows(sheet)[0]
+        book.set(sheet, put_row, "dimensi", "Smart Economy")
+        book.set(sheet, put_row, "elemen", "Kesehatan")  # an element of Smart Living
+    elif kind_of == "expect_column_values_to_be_in_set":
+        put("Nilai Yang Tidak Dikenal")
+    elif kind_of == "expect_column_values_to_be_between":
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        if isinstance(low, (int, float)):
+            put(low - 1)
+        elif isinstance(high, dict) and high.get("$PARAMETER") == "current_year":
+            put(WITNESS_YEAR + 1)
+        else:
+            put(high + 1)
+    elif kind_of == "expect_compound_columns_to_be_unique":
+        book.copy_row(sheet, book.data_rows(sheet)[0])
+    else:
+        pytest.fail(f"no witness for {kind_of}: add one to _witness")
+    return book
+
+
+@pytest.fixture(scope="module")
+def single_expectation_runner(tmp_path_factory):
+    """A runner holding one suite per expectation (`<suite>__<index>`)."""
+    from smartprov.validation.gx import SuiteRunner
+
+    folder = tmp_path_factory.mktemp("one-expectation-suites")
+    for suite, i, exp in _expectations():
+        name = f"{suite}__{i}"
+        (folder / f"{name}.json").write_text(
+            json.dumps({"name": name, "expectations": [exp]}), encoding="utf-8"
+        )
+    return SuiteRunner(suites_dir=folder, run_name="witness")
+
+
+@pytest.mark.parametrize(("suite", "index"), [(s, i) for s, i, _ in _expectations()], ids=lambda v: str(v))
+def test_every_expectation_can_fail_on_what_the_reader_produces(suite, index, single_expectation_runner):
+    import hashlib
+
+    from smartprov.ingest.parse import parse_submission
+    from smartprov.validation.batch import identity_frame, sheet_frame
+
+    exp = next(e for s, i, e in _expectations() if (s, i) == (suite, index))
+    kind, sheet = SUITE_BOOKS[suite]
+    data = _witness(kind, sheet, exp).to_bytes()
+    sub = parse_submission("32.73/witness.xlsx", data, hashlib.sha256(data).hexdigest(), "32.73")
+    assert sub.readable, [f.message_en for f in sub.findings]  # the reader let the value through
+    if sheet == IDENTITY:
+        frame = identity_frame([sub])
+    else:
+        frame = sheet_frame([sub], next(s for s in contract.DATA_SHEETS if s.name == sheet))
+    got = single_expectation_runner.validate(
+        f"{suite}__{index}", frame, sheet, {"current_year": WITNESS_YEAR}
+    )
+    assert [f.rule for _, f in got] and {f.rule for _, f in got} == {exp["meta"]["rule"]}, exp
+
+
+def test_every_check_of_the_catalogue_fires_on_some_workbook(batch):
+    """Each (rule, message id) of the catalogue is produced by some broken workbook of the cases
+    above, through the public path: a declared check that nothing makes would be a dead entry."""
+    seen = {(f["rule"], f["message_id"]) for v in batch.values() for f in v["item"]["findings"]}
+    declared = {(r.code, c.message_id) for r in CATALOGUE.values() for c in r.checks}
+    assert declared - seen == set()

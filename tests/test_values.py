@@ -411,7 +411,7 @@ def test_enum(enum, raw, expected):
         ("dimension", "Goverment", "Smart Governance"),
         ("dimension", "Lingkungn", "Smart Environment"),
         ("dimension", "Smart Env", "Smart Environment"),  # a beginning
-        ("dimension", "Smart People", None),  # not a dimension of this programme, nothing close
+        ("dimension", "Smart People", "Smart Society"),  # the smart-city wheel's name for it (issue 13)
         ("dimension", "Smart City", None),
         ("dimension", "Smart", None),  # begins all six: ambiguous
         ("dimension", "xyz", None),

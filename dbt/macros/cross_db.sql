@@ -3,14 +3,18 @@
   differ, the macro goes through adapter.dispatch with a postgres__ and a duckdb__ body.
 #}
 
-{# The reporting date: var('as_of_date') ('YYYY-MM-DD') or, when empty, today. #}
+{#
+  The reporting date: var('as_of_date') ('YYYY-MM-DD'), which smartprov always passes from its
+  one clock (settings.today(), Asia/Jakarta). A hand-run dbt without it uses the day the run
+  started in Asia/Jakarta: never the database's current_date, whose day follows the session's
+  time zone.
+#}
 {% macro as_of_date() -%}
     {%- set value = var('as_of_date', '') -%}
-    {%- if value -%}
-        cast('{{ value }}' as date)
-    {%- else -%}
-        current_date
+    {%- if not value -%}
+        {%- set value = run_started_at.astimezone(modules.pytz.timezone('Asia/Jakarta')).strftime('%Y-%m-%d') -%}
     {%- endif -%}
+    cast('{{ value }}' as date)
 {%- endmacro %}
 
 {# The calendar year of a date or timestamp, as an integer. #}

@@ -7,6 +7,7 @@ the package also runs from an installed wheel (the compose image sets them).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -58,6 +59,32 @@ def reports_dir() -> Path:
 
 def quarantine_dir() -> Path:
     return _dir("SMARTPROV_QUARANTINE_DIR", var_dir() / "quarantine")
+
+
+TIMEZONE = "Asia/Jakarta"
+
+
+def timezone() -> str:
+    """The province's time zone: Asia/Jakarta (the house's time zone for schedules and dates)."""
+    return TIMEZONE
+
+
+def today(zone: str | None = None) -> dt.date:
+    """The one clock of the package: today's date in the province's time zone.
+
+    Validation (the current year of the suites), the dbt build (`--vars as_of_date`) and the
+    alerts all ask here. `SMARTPROV_TODAY=YYYY-MM-DD` pins it, for tests and for replaying a
+    past day.
+    """
+    pinned = os.environ.get("SMARTPROV_TODAY")
+    if pinned:
+        try:
+            return dt.date.fromisoformat(pinned.strip())
+        except ValueError:
+            raise ValueError(f"SMARTPROV_TODAY must be a date YYYY-MM-DD, got {pinned!r}") from None
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(zone or timezone())).date()
 
 
 def quiet_tools() -> None:

@@ -45,8 +45,9 @@ def notify_run(
 ) -> dict[str, Any]:
     """Send what this run has to say; return what was sent, skipped or failed (JSON-ready).
 
-    `warehouse`: a `smartprov.warehouse.connection.Warehouse` (or its URL). `today`: the date deadlines
-    are checked against (default: today in the configured time zone). A message is recorded
+    `warehouse`: a `smartprov.warehouse.connection.Warehouse` (or its URL). `today`: the date the
+    overdue days are counted to (default: `settings.today()`, the package's one clock); who is
+    overdue is read from the mart `province_submission_status`. A message is recorded
     in `audit.notifications` only once its channel accepted it; failures are returned (or
     raised with `raise_on_error`, for a task that should be retried) and retried next time.
     """
@@ -78,8 +79,12 @@ def notify_run(
         feedback_status = _send_feedback(report, submissions, ledger, config, result)
 
         provinces = dl.scope_provinces(report, warehouse, config)
-        overdue = dl.overdue_regencies(warehouse, config, provinces, today, report)
+        overdue = dl.overdue_regencies(warehouse, provinces, today, report)
         result["overdue"] = [o.as_dict() for o in overdue]
+        if provinces and not warehouse.table_exists(dl.STATUS_MART):
+            result["skipped"].append(
+                {"what": "overdue", "channel": None, "reason": f"{dl.STATUS_MART} not built yet"}
+            )
 
         _send_digests(report, submissions, overdue, provinces, feedback_status, ledger, config, result)
     finally:

@@ -1,4 +1,7 @@
-"""Alert settings: who hears about what, through which channel, and when submissions are due.
+"""Alert settings: who hears about what, and through which channel.
+
+When submissions are due is not here: `config/deadlines.yml` is the one deadline table
+(`smartprov.contract.deadlines`), shared with the marts; `Deadline` is re-exported.
 
 Read from an optional YAML file (`SMARTPROV_ALERTS_CONFIG`, else `config/alerts.yml` in the
 project when it exists; `config/alerts.example.yml` documents every key), then overridden
@@ -16,106 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from smartprov import settings
+from smartprov.contract.deadlines import DEADLINES_FILE, Deadline
+from smartprov.contract.email import is_email
 
 CONFIG_ENV = "SMARTPROV_ALERTS_CONFIG"
 KINDS = ("MASTERPLAN", "EVALUASI")
 
-_EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
-
-
-def is_email(value: Any) -> bool:
-    """A single plain address (no display name, no separators, no line breaks)."""
-    return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL_RE.match(value))
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """When a kind of submission is due.
-
-    Yearly (`month`, `day`, `year_offset`): the submission for period N is due on
-    month/day of N + year_offset; EVALUASI for year N due 31 January N+1 is
-    `{month: 1, day: 31, year_offset: 1}`. Only the latest period whose deadline has passed
-    is chased, or every period from `first_year` on when that is set.
-
-    Fixed (`date`): one due date; any accepted submission of the kind counts, or only one
-    whose period equals `period` when that is set (e.g. a masterplan "2026-2035").
-    """
-
-    kind: str
-    month: int | None = None
-    day: int | None = None
-    year_offset: int = 1
-    first_year: int | None = None
-    date: dt.date | None = None
-    period: str | None = None
-
-    @property
-    def yearly(self) -> bool:
-        return self.date is None
-
-    def due_date(self, period_year: int) -> dt.date:
-        assert self.month is not None and self.day is not None
-        year = period_year + self.year_offset
-        day = self.day
-        if self.month == 2 and day == 29 and not _is_leap(year):
-            day = 28
-        return dt.date(year, self.month, day)
-
-    def overdue_periods(self, today: dt.date) -> list[tuple[str | None, dt.date]]:
-        """(period, due date) pairs whose deadline is before `today` (the due day itself is allowed)."""
-        if not self.yearly:
-            assert self.date is not None
-            return [(self.period, self.date)] if today > self.date else []
-        latest = today.year - self.year_offset
-        while self.due_date(latest) >= today:
-            latest -= 1
-        first = latest if self.first_year is None else self.first_year
-        return [(str(y), self.due_date(y)) for y in range(first, latest + 1)]
-
-    @classmethod
-    def parse(cls, kind: str, spec: Any) -> Deadline:
-        kind = str(kind).upper()
-        if kind not in KINDS:
-            raise ValueError(f"deadlines: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
-        if not isinstance(spec, dict):
-            raise ValueError(f"deadlines.{kind}: expected a mapping, got {spec!r}")
-        _check_keys(
-            f"deadlines.{kind}", spec, {"month", "day", "year_offset", "first_year", "date", "period"}
-        )
-        if "date" in spec:
-            if any(k in spec for k in ("month", "day", "year_offset", "first_year")):
-                raise ValueError(f"deadlines.{kind}: give either `date` or `month`/`day`, not both")
-            raw = spec["date"]
-            due = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
-            period = spec.get("period")
-            return cls(kind, date=due, period=None if period is None else str(period))
-        try:
-            month, day = int(spec["month"]), int(spec["day"])
-        except KeyError as exc:
-            raise ValueError(f"deadlines.{kind}: needs `date`, or `month` and `day`") from exc
-        dt.date(2000, month, day)  # raises ValueError for 31 April and the like
-        first = spec.get("first_year")
-        return cls(
-            kind,
-            month=month,
-            day=day,
-            year_offset=int(spec.get("year_offset", 1)),
-            first_year=None if first is None else int(first),
-        )
-
-
-DEFAULT_DEADLINES: dict[str, Deadline] = {
-    "EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1),
-}
+__all__ = ["AlertConfig", "Deadline", "is_email"]  # Deadline: see smartprov.contract.deadlines
 
 
 @dataclass
 class AlertConfig:
     enabled: bool = True
     from_email: str | None = None
-    timezone: str = "Asia/Jakarta"
+    timezone: str = field(default_factory=settings.timezone)
     # channels
     email_enabled: bool = True
     smtp_conn_id: str = "smtp_default"
@@ -133,7 +50,6 @@ class AlertConfig:
     failure_to: list[str] = field(default_factory=list)
     # per province code: {"digest_to": [...], "feedback_cc": [...]}
     provinces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    deadlines: dict[str, Deadline] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
     deadline_provinces: list[str] = field(default_factory=list)
     # links shown in the digest; `{run_id}` is replaced. Empty = the report's own paths.
     report_url: str | None = None
@@ -162,9 +78,8 @@ class AlertConfig:
         return _unique(out)
 
     def today(self) -> dt.date:
-        from zoneinfo import ZoneInfo
-
-        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+        """The package's one clock (`settings.today`), in this configuration's time zone."""
+        return settings.today(self.timezone)
 
     # -- loading ---------------------------------------------------------------------
     @classmethod
@@ -266,10 +181,10 @@ class AlertConfig:
             cfg.provinces[str(code)] = entry
 
         if "deadlines" in data:
-            deadlines = data["deadlines"] or {}
-            if not isinstance(deadlines, dict):
-                raise ValueError("deadlines: expected a mapping of kind -> deadline")
-            cfg.deadlines = {str(k).upper(): Deadline.parse(k, v) for k, v in deadlines.items()}
+            raise ValueError(
+                f"deadlines: they moved to config/{DEADLINES_FILE}, the one deadline table that the marts "
+                "and the alerts share; remove them from the alerts configuration"
+            )
         cfg.deadline_provinces = [str(p) for p in (data.get("deadline_provinces") or [])]
 
         links = _section(data, "links", {"report_url", "data_docs_url"})
@@ -377,7 +292,3 @@ def _unique(items: list[str]) -> list[str]:
             seen.add(item.lower())
             out.append(item)
     return out
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -1,10 +1,9 @@
-"""Regencies past a submission deadline without an accepted submission.
+"""Regencies past a submission deadline without an accepted submission, as the marts say.
 
 Which provinces are chased: the run report's province; for a run over every province, the
 configured `deadline_provinces` (else the keys of `provinces`), else every province that has
-ever sent anything. "Accepted" is read from `audit.submissions` (the current run's accepted
-files are there already; the report's are added in case the caller runs before the load
-committed).
+ever sent anything. Who is overdue is read from the mart `province_submission_status`,
+built from the one deadline table (config/deadlines.yml) at the package's one clock.
 """
 
 from __future__ import annotations
@@ -49,65 +48,67 @@ def scope_provinces(report: dict, warehouse, config: AlertConfig) -> list[str]:
     return sorted({regions[r[0]].province_code for r in rows if r[0] in regions})
 
 
+STATUS_MART = "marts.province_submission_status"
+# Mart states that mean "nothing of this regency to show": no last status in the digest.
+_NO_SUBMISSION = frozenset({"missing", "not_applicable"})
+
+
 def overdue_regencies(
     warehouse,
-    config: AlertConfig,
     provinces: list[str],
     today: dt.date,
     report: dict | None = None,
 ) -> list[Overdue]:
-    """Every (regency, kind, period) whose deadline passed before `today` with no accepted submission."""
-    regencies = [r for r in contract.regions().values() if r.province_code in set(provinces)]
-    if not regencies or not config.deadlines:
+    """Every (regency, kind, period) the mart `province_submission_status` marks overdue.
+
+    The mart applies the one deadline table (config/deadlines.yml, seed
+    ref_submission_deadlines) at the package's clock (dbt var as_of_date); the alerts only
+    read it. A submission this run accepted counts even if the marts were not rebuilt after
+    it. Without the mart (not built yet) nobody is listed: the caller says so.
+    """
+    if not provinces or not warehouse.table_exists(STATUS_MART):
         return []
-    has_table = warehouse.table_exists("audit.submissions")
+    marks = ", ".join("?" for _ in provinces)
+    rows = warehouse.fetchall(
+        "SELECT region_code, region_name, province_code, kind, evaluation_year, due_date, status "
+        f"FROM {STATUS_MART} WHERE is_overdue AND province_code IN ({marks}) "
+        "ORDER BY kind, evaluation_year, region_code",
+        [str(p) for p in provinces],
+    )
+    accepted = {
+        (
+            s.get("region_code"),
+            s.get("kind"),
+            None if s.get("kind") == contract.MASTERPLAN else str(s.get("period")),
+        )
+        for s in (report or {}).get("submissions", [])
+        if s.get("status") == "accepted"
+    }
     out: list[Overdue] = []
-    for kind, deadline in sorted(config.deadlines.items()):
-        for period, due in deadline.overdue_periods(today):
-            accepted = _accepted(warehouse, kind, period) if has_table else set()
-            for sub in (report or {}).get("submissions", []):
-                if (
-                    sub.get("status") == "accepted"
-                    and sub.get("kind") == kind
-                    and (period is None or str(sub.get("period")) == period)
-                ):
-                    accepted.add(sub.get("region_code"))
-            latest = _latest_status(warehouse, kind, period) if has_table else {}
-            for region in sorted(regencies, key=lambda r: r.code):
-                if region.code in accepted:
-                    continue
-                out.append(
-                    Overdue(
-                        region_code=region.code,
-                        region_name=region.name,
-                        province_code=region.province_code,
-                        kind=kind,
-                        period=period,
-                        due_date=due,
-                        days_overdue=(today - due).days,
-                        last_status=latest.get(region.code),
-                    )
-                )
+    for code, name, province, kind, year, due, status in rows:
+        period = None if year is None else str(int(year))
+        if (code, kind, period) in accepted:
+            continue
+        due = _as_date(due)
+        out.append(
+            Overdue(
+                region_code=code,
+                region_name=name,
+                province_code=province,
+                kind=kind,
+                period=period,
+                due_date=due,
+                days_overdue=(today - due).days,
+                last_status=None if status in _NO_SUBMISSION else status,
+            )
+        )
     return out
 
 
-def _accepted(warehouse, kind: str, period: str | None) -> set[str]:
-    sql = "SELECT DISTINCT region_code FROM audit.submissions WHERE status = 'accepted' AND kind = ?"
-    params: list = [kind]
-    if period is not None:
-        sql += " AND period = ?"
-        params.append(period)
-    return {r[0] for r in warehouse.fetchall(sql, params) if r[0]}
-
-
-def _latest_status(warehouse, kind: str, period: str | None) -> dict[str, str]:
-    sql = "SELECT region_code, status FROM audit.submissions WHERE region_code IS NOT NULL AND kind = ?"
-    params: list = [kind]
-    if period is not None:
-        sql += " AND period = ?"
-        params.append(period)
-    sql += " ORDER BY received_at, submission_id"
-    latest: dict[str, str] = {}
-    for code, status in warehouse.fetchall(sql, params):
-        latest[code] = status  # later rows overwrite earlier ones
-    return latest
+def _as_date(value) -> dt.date:
+    """A DATE column as a date, whatever the driver returns (date, datetime or text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -15,79 +15,8 @@ from typing import Any
 
 from smartprov.alerts.channels import Attachment, Email
 from smartprov.alerts.render import esc, html_page, kind_label, status_label
-from smartprov.ingest.values import neutralise
-
-# rule -> (what to do, Indonesian; English)
-REMEDIES: dict[str, tuple[str, str]] = {
-    "FILE_UNREADABLE": (
-        "Buka berkas di Excel, simpan sebagai 'Excel Workbook (*.xlsx)' tanpa kata sandi, lalu unggah ulang.",
-        "Open the file in Excel, save it as 'Excel Workbook (*.xlsx)' without a password, and upload it again.",
-    ),
-    "FILE_TOO_LARGE": (
-        "Hapus lembar, baris atau gambar yang tidak diperlukan, lalu unggah ulang.",
-        "Remove sheets, rows or pictures that are not needed, and upload again.",
-    ),
-    "UNKNOWN_REGION": (
-        "Isi kode_wilayah dengan kode Kemendagri kabupaten/kota Anda (format PP.RR) dan unggah ke folder dengan kode itu.",
-        "Fill kode_wilayah with your regency's Kemendagri code (PP.RR) and upload into the folder of that code.",
-    ),
-    "REGION_MISMATCH": (
-        "Pastikan kode_wilayah sama dengan kode folder tempat berkas diunggah.",
-        "Make kode_wilayah the same as the code of the folder you upload into.",
-    ),
-    "TEMPLATE_VERSION": (
-        "Salin data Anda ke template terbaru dari provinsi dan isi jenis_dokumen serta versi_template.",
-        "Copy your data into the province's current template and fill jenis_dokumen and versi_template.",
-    ),
-    "MISSING_SHEET": (
-        "Tambahkan lembar yang diminta dengan nama persis seperti di template.",
-        "Add the required sheet, named exactly as in the template.",
-    ),
-    "MISSING_COLUMN": (
-        "Tambahkan kolom yang diminta pada baris judul (10 baris pertama), dengan nama seperti di template.",
-        "Add the required column to the header row (within the first 10 rows), named as in the template.",
-    ),
-    "REQUIRED": (
-        "Isi nilai yang kosong (atau tambahkan baris yang diminta).",
-        "Fill in the empty value (or add the required rows).",
-    ),
-    "TYPE": (
-        "Tulis nilai dalam format yang benar: angka, tahun empat digit, tanggal, atau alamat e-mail.",
-        "Write the value in the right form: a number, a four-digit year, a date or an e-mail address.",
-    ),
-    "RANGE": (
-        "Perbaiki nilai agar berada dalam rentang yang diizinkan.",
-        "Correct the value so that it is within the allowed range.",
-    ),
-    "ENUM": (
-        "Pilih salah satu nilai yang diizinkan (lihat saran pada pesan dan daftar di template).",
-        "Use one of the allowed values (see the suggestion in the message and the list in the template).",
-    ),
-    "DUPLICATE": (
-        "Pastikan setiap kode hanya muncul sekali; gabungkan atau beri kode berbeda.",
-        "Make each key appear once: merge the rows or give them different codes.",
-    ),
-    "REFERENCE": (
-        "Gunakan kode_program dari masterplan yang sudah diterima, atau kirim masterplan terlebih dahulu.",
-        "Use a kode_program of the accepted masterplan, or submit the masterplan first.",
-    ),
-    "PERIOD": (
-        "Perbaiki tahun agar berurutan dan berada dalam periode masterplan.",
-        "Correct the years so that they are in order and inside the masterplan period.",
-    ),
-    "CONSISTENCY": (
-        "Periksa kembali nilai-nilai yang saling bertentangan; perbaiki bila keliru (tidak menghalangi penerimaan).",
-        "Check the values that disagree and correct them if wrong (this does not block acceptance).",
-    ),
-    "COVERAGE": (
-        "Lengkapi data yang belum ada bila memang ada (tidak menghalangi penerimaan).",
-        "Complete what is missing, if it exists (this does not block acceptance).",
-    ),
-    "EXTRA": (
-        "Tidak perlu tindakan; lembar/kolom/baris tambahan diabaikan.",
-        "No action needed; extra sheets, columns or rows were ignored.",
-    ),
-}
+from smartprov.contract.rules import advice
+from smartprov.contract.spreadsheet import neutralise
 
 SHEET_COLUMNS = (
     ("No", "No"),
@@ -105,7 +34,8 @@ SHEET_COLUMNS = (
 
 
 def remedy(rule: str) -> tuple[str, str]:
-    return REMEDIES.get(rule, ("Perbaiki sesuai pesan.", "Correct it as the message says."))
+    """What to do about a finding of `rule`: the rule catalogue's advice (Indonesian, English)."""
+    return advice(rule)
 
 
 def needs_feedback(sub: dict[str, Any], on_warnings: bool = True) -> bool:

@@ -1,6 +1,6 @@
 """The submission contract (template version 1) as data.
 
-`../shared/spec/submission-contract.md` is the human text; this module is its machine
+`docs/submission-contract.md` is the human text; this module is its machine
 form. Reference data (regions, the dimension taxonomy and its aliases) lives in the dbt
 seeds so that the warehouse and the validator read the very same rows.
 """
@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass, field
 
 from smartprov import settings
+from smartprov.contract.rules import CATALOGUE
 
 TEMPLATE_VERSION = "1"
 FRAMEWORK = "kominfo-2017"
@@ -22,26 +23,8 @@ KINDS = (MASTERPLAN, EVALUASI)
 ERROR = "ERROR"
 WARNING = "WARNING"
 
-# Rule code -> severity, exactly the table of section 5.
-RULES: dict[str, str] = {
-    "FILE_UNREADABLE": ERROR,
-    "FILE_TOO_LARGE": ERROR,
-    "UNKNOWN_REGION": ERROR,
-    "REGION_MISMATCH": ERROR,
-    "TEMPLATE_VERSION": ERROR,
-    "MISSING_SHEET": ERROR,
-    "MISSING_COLUMN": ERROR,
-    "REQUIRED": ERROR,
-    "TYPE": ERROR,
-    "RANGE": ERROR,
-    "ENUM": ERROR,
-    "DUPLICATE": ERROR,
-    "REFERENCE": ERROR,
-    "PERIOD": ERROR,
-    "CONSISTENCY": WARNING,
-    "COVERAGE": WARNING,
-    "EXTRA": WARNING,
-}
+# Rule code -> severity, exactly the table of section 5 (checks, messages, advice: `rules`).
+RULES: dict[str, str] = {code: rule.severity for code, rule in CATALOGUE.items()}
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024

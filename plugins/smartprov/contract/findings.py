@@ -1,7 +1,8 @@
 """Findings: what a regency is told about its workbook, in Indonesian first, English second.
 
 Every message has a stable `message_id` (the rule code plus a variant) so that alerts can
-be deduplicated and translated without parsing text.
+be deduplicated and translated without parsing text. The texts live with their rule in the
+catalogue (`smartprov.contract.rules`).
 """
 
 from __future__ import annotations
@@ -10,188 +11,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from smartprov.contract.catalogue import RULES
+from smartprov.contract.rules import messages
 
-# message_id -> (Indonesian, English). Placeholders are str.format fields.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "FILE_UNREADABLE": (
-        "Berkas tidak dapat dibaca sebagai workbook .xlsx: {detail_id}. Simpan ulang dari Excel sebagai "
-        "'Excel Workbook (*.xlsx)' tanpa kata sandi.",
-        "The file cannot be read as an .xlsx workbook: {detail_en}. Save it again from Excel as "
-        "'Excel Workbook (*.xlsx)' without a password.",
-    ),
-    "FILE_UNPROCESSABLE": (
-        "Berkas tidak dapat diproses: {detail_id}. Periksa nilai yang sangat besar atau tidak wajar, "
-        "perbaiki, lalu unggah ulang.",
-        "The file could not be processed: {detail_en}. Check for very large or implausible values, "
-        "fix them and upload the file again.",
-    ),
-    "FILE_TOO_LARGE": (
-        "Berkas terlalu besar: {detail_id}. Hapus lembar atau baris yang tidak diperlukan.",
-        "The file is too large: {detail_en}. Remove sheets or rows that are not needed.",
-    ),
-    "UNKNOWN_REGION": (
-        "Kode wilayah '{value}' tidak dikenal sebagai kode kabupaten/kota Kemendagri.",
-        "Region code '{value}' is not a known Kemendagri regency code.",
-    ),
-    "UNKNOWN_REGION_FOLDER": (
-        "Berkas berada di luar folder kabupaten/kota yang dikenal ('{value}'). Unggah ke folder "
-        "dengan kode wilayah Anda, mis. 32.04/.",
-        "The file is outside a known regency folder ('{value}'). Upload it into the folder named by "
-        "your region code, e.g. 32.04/.",
-    ),
-    "REGION_MISMATCH": (
-        "kode_wilayah '{value}' berbeda dengan folder pengirim '{expected}'. Kabupaten/kota hanya dapat "
-        "mengirim dokumennya sendiri.",
-        "kode_wilayah '{value}' differs from the sender's folder '{expected}'. A regency can only "
-        "submit its own documents.",
-    ),
-    "TEMPLATE_VERSION": (
-        "{field} '{value}' tidak dikenal; yang diterima: {expected}. Gunakan template terbaru.",
-        "{field} '{value}' is not known; accepted: {expected}. Use the current template.",
-    ),
-    "MISSING_SHEET": (
-        "Lembar '{sheet}' wajib ada tetapi tidak ditemukan.",
-        "Required sheet '{sheet}' was not found.",
-    ),
-    "MISSING_COLUMN": (
-        "Kolom wajib '{column}' tidak ditemukan di lembar '{sheet}' (baris judul dicari di 10 baris "
-        "pertama).",
-        "Required column '{column}' was not found in sheet '{sheet}' (the header row is searched in "
-        "the first 10 rows).",
-    ),
-    "REQUIRED": (
-        "Nilai '{column}' wajib diisi.",
-        "'{column}' is required.",
-    ),
-    "REQUIRED_ROWS": (
-        "{detail_id}",
-        "{detail_en}",
-    ),
-    "TYPE": (
-        "Nilai '{value}' pada '{column}' tidak dapat dibaca sebagai {expected_id}.",
-        "Value '{value}' in '{column}' cannot be read as {expected_en}.",
-    ),
-    "RANGE": (
-        "Nilai '{value}' pada '{column}' di luar rentang yang diizinkan ({expected}).",
-        "Value '{value}' in '{column}' is outside the allowed range ({expected}).",
-    ),
-    "RANGE_LENGTH": (
-        "Nilai pada '{column}' terlalu panjang ({length} karakter; maksimum {expected}).",
-        "The value in '{column}' is too long ({length} characters; at most {expected}).",
-    ),
-    "ENUM": (
-        "Nilai '{value}' pada '{column}' tidak termasuk pilihan yang diizinkan.{suggestion_id}",
-        "Value '{value}' in '{column}' is not one of the allowed values.{suggestion_en}",
-    ),
-    "DUPLICATE": (
-        "'{value}' pada '{column}' muncul lebih dari sekali di workbook ini.",
-        "'{value}' in '{column}' appears more than once in this workbook.",
-    ),
-    "REFERENCE_PROGRAM": (
-        "kode_program '{value}' tidak ada di masterplan yang berlaku untuk wilayah ini.",
-        "kode_program '{value}' is not a program of this regency's current masterplan.",
-    ),
-    "REFERENCE_MASTERPLAN": (
-        "Belum ada masterplan yang diterima untuk wilayah ini; kirim masterplan sebelum evaluasi.",
-        "This regency has no accepted masterplan yet; submit the masterplan before an evaluation.",
-    ),
-    "PERIOD": (
-        "{detail_id}",
-        "{detail_en}",
-    ),
-    "CONSISTENCY": (
-        "{detail_id}",
-        "{detail_en}",
-    ),
-    "COVERAGE": (
-        "{detail_id}",
-        "{detail_en}",
-    ),
-    # Cross-sheet rules (smartprov.validation.cross_rules)
-    "PERIOD_IDENTITY_ORDER": (
-        "periode_mulai ({start}) lebih besar dari periode_selesai ({end}). Perbaiki kedua tahun di "
-        "lembar Identitas.",
-        "periode_mulai ({start}) is after periode_selesai ({end}). Correct both years on the "
-        "Identitas sheet.",
-    ),
-    "CONSISTENCY_PERIOD_SPAN": (
-        "Periode masterplan {start}-{end} mencakup {span} tahun; yang wajar 5 sampai 20 tahun "
-        "(masterplan smart city umumnya 10 tahun). Periksa periode_mulai dan periode_selesai.",
-        "The masterplan period {start}-{end} covers {span} years; 5 to 20 years is expected "
-        "(a smart city masterplan usually covers 10). Check periode_mulai and periode_selesai.",
-    ),
-    "PERIOD_PROGRAM_ORDER": (
-        "Program '{code}': tahun_mulai ({start}) lebih besar dari tahun_selesai ({end}). Perbaiki "
-        "urutan tahunnya.",
-        "Program '{code}': tahun_mulai ({start}) is after tahun_selesai ({end}). Correct the years.",
-    ),
-    "PERIOD_PROGRAM_OUTSIDE": (
-        "Program '{code}': {column} {year} berada di luar periode masterplan {start}-{end}. Isi tahun "
-        "di dalam periode, atau perbaiki periode di lembar Identitas.",
-        "Program '{code}': {column} {year} is outside the masterplan period {start}-{end}. Use a year "
-        "inside the period, or correct the period on the Identitas sheet.",
-    ),
-    "REQUIRED_NO_PROGRAM": (
-        "Lembar Program tidak berisi satu pun program. Isi minimal satu program inovasi, satu baris "
-        "per program.",
-        "The Program sheet holds no program. Enter at least one innovation program, one row per program.",
-    ),
-    "REQUIRED_NO_QUICK_WIN": (
-        "Tidak ada program yang ditandai quick win. Isi quick_win = Ya pada minimal satu program "
-        "(sebaiknya satu program per dimensi).",
-        "No program is marked as a quick win. Set quick_win = Ya on at least one program (ideally "
-        "one program per dimension).",
-    ),
-    "COVERAGE_DIMENSION": (
-        "Dimensi '{dimension}' belum memiliki program. Setiap dimensi diharapkan memiliki minimal "
-        "satu program.",
-        "Dimension '{dimension}' has no program. Every dimension is expected to have at least one program.",
-    ),
-    "CONSISTENCY_QUICK_WIN": (
-        "Dimensi '{dimension}' memiliki {count} quick win{codes_id}; program smart city meminta tepat "
-        "satu quick win per dimensi. Periksa kolom quick_win.",
-        "Dimension '{dimension}' has {count} quick wins{codes_en}; the smart city programme asks for "
-        "exactly one quick win per dimension. Check the quick_win column.",
-    ),
-    "CONSISTENCY_STATUS_PROGRESS": (
-        "Program '{code}' berstatus '{status}' tetapi progres_persen {progress}; status '{status}' "
-        "berarti progres {expected}. Perbaiki status atau progresnya.",
-        "Program '{code}' has status '{status}' but progres_persen {progress}; status '{status}' "
-        "means {expected} progress. Correct the status or the progress.",
-    ),
-    "CONSISTENCY_BUDGET_OVERRUN": (
-        "Program '{code}': realisasi anggaran Rp {realised} melebihi 150% dari rencana anggaran di "
-        "masterplan (Rp {planned}). Periksa nilainya (satuan rupiah, bukan ribu/juta), atau jelaskan "
-        "di kolom keterangan.",
-        "Program '{code}': realised budget Rp {realised} is over 150% of the masterplan's planned "
-        "budget (Rp {planned}). Check the amount (in rupiah, not thousands/millions), or explain it "
-        "in the keterangan column.",
-    ),
-    "COVERAGE_REALISATION": (
-        "{count} program masterplan yang berjalan pada tahun {year} belum memiliki baris di lembar "
-        "Realisasi: {codes}. Tambahkan satu baris per program.",
-        "{count} masterplan programs running in {year} have no row on the Realisasi sheet: {codes}. "
-        "Add one row per program.",
-    ),
-    "REQUIRED_PILLAR": (
-        "Pilar kesiapan '{pillar}' belum memiliki baris di lembar Kesiapan. Isi minimal satu indikator "
-        "untuk pilar ini.",
-        "Readiness pillar '{pillar}' has no row on the Kesiapan sheet. Enter at least one indicator "
-        "for this pillar.",
-    ),
-    "EXTRA_SHEET": (
-        "Lembar '{sheet}' tidak dikenal dan diabaikan.",
-        "Sheet '{sheet}' is not part of the template and was ignored.",
-    ),
-    "EXTRA_COLUMN": (
-        "Kolom '{column}' di lembar '{sheet}' tidak dikenal dan diabaikan.",
-        "Column '{column}' in sheet '{sheet}' is not part of the template and was ignored.",
-    ),
-    "EXTRA_TOTAL_ROW": (
-        "Baris total ('{value}') dilewati.",
-        "A total row ('{value}') was skipped.",
-    ),
-}
+# message_id -> (Indonesian, English), from the rule catalogue. Placeholders are str.format fields.
+MESSAGES: dict[str, tuple[str, str]] = messages()
+# Placeholders a message may leave out: they read as nothing.
+OPTIONAL_FIELDS = ("suggestion_id", "suggestion_en", "subject_id", "subject_en", "todo_id", "todo_en")
 
 
 @dataclass
@@ -237,8 +62,8 @@ def finding(
     text_id, text_en = MESSAGES[mid]
     shown = "" if value is None else display_value(value)
     fields = {"sheet": sheet or "", "column": column or "", "value": shown, **params}
-    fields.setdefault("suggestion_id", "")
-    fields.setdefault("suggestion_en", "")
+    for name in OPTIONAL_FIELDS:
+        fields.setdefault(name, "")
     if "detail" in params and "detail_id" not in params:
         # A reader's detail is written "Indonesian / English": each message gets its own half.
         detail_id, sep, detail_en = str(params["detail"]).partition(" / ")

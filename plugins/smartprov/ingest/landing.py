@@ -14,35 +14,19 @@ import datetime as dt
 import errno
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
-IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+from smartprov.ingest.landing_file import IGNORED_NAMES, LandingFile, LandingFileChanged, is_litter
 
-
-class LandingFileChanged(OSError):
-    """The file is not what the listing saw (replaced, grown, shrunk, or no longer a regular
-    file). Nothing of it is used: the run skips it and the next run takes it."""
-
-
-@dataclass(frozen=True)
-class LandingFile:
-    path: str  # relative to the landing zone, "/"-separated (an escaped name when not UTF-8)
-    size: int
-    # When the object was written (LastModified / mtime, naive UTC); not part of its identity.
-    uploaded_at: dt.datetime | None = field(default=None, compare=False)
-    refused: str | None = None  # why it is not read at all ("Indonesian / English"), else None
-
-    @property
-    def folder(self) -> str | None:
-        """The first path component: the sender's region code (None at the top level)."""
-        head, sep, _ = self.path.partition("/")
-        return head if sep else None
-
-
-def is_litter(name: str) -> bool:
-    return name.startswith((".", "~$")) or name.lower() in IGNORED_NAMES
-
+__all__ = [
+    "IGNORED_NAMES",
+    "LandingFile",
+    "LandingFileChanged",
+    "LocalLanding",
+    "is_litter",
+    "open_landing",
+    "sha256_of",
+]
 
 def escaped_name(name: str) -> str:
     """A name as text that can always be written (JSON, UTF-8 files, the ledger): bytes that

@@ -28,7 +28,7 @@ import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from smartprov.ingest.landing import LandingFile, LandingFileChanged, is_litter
+from smartprov.ingest.landing_file import LandingFile, LandingFileChanged, is_litter
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath

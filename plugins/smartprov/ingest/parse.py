@@ -172,7 +172,7 @@ def _read_identity(sub: ParsedSubmission, wb: Workbook) -> bool:
 
     code = ident.get("kode_wilayah")
     if code is None and values.is_empty(raw.get("kode_wilayah")):
-        sub.add(finding("REQUIRED", **at("kode_wilayah")))
+        sub.add(finding("REQUIRED", "REQUIRED_REGION", **at("kode_wilayah")))
         return False
     if code is None:
         return False  # unreadable code: already reported
@@ -297,8 +297,11 @@ def _cell_finding(err: values.CellError, raw: Any, **where: Any) -> Finding:
         suggestion = err.suggestion
         return finding(
             "ENUM",
+            "ENUM_LIST",
             **where,
             value=_raw_text(raw),
+            allowed_id=err.expected_id,
+            allowed_en=err.expected_en,
             suggestion_id=f" Mungkin maksud Anda '{suggestion}'?" if suggestion else "",
             suggestion_en=f" Did you mean '{suggestion}'?" if suggestion else "",
         )

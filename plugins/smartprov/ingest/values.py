@@ -17,7 +17,6 @@ already a number) does no string work, and every pattern is compiled once.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import math
 import re
@@ -26,6 +25,10 @@ from collections.abc import Callable
 from typing import Any
 
 from smartprov.contract import catalogue as contract
+from smartprov.contract.email import read_email
+from smartprov.contract.spreadsheet import neutralise
+from smartprov.contract.suggest import enum_key
+from smartprov.contract.suggest import suggest as closest_value
 
 __all__ = [
     "CellError",
@@ -361,13 +364,11 @@ def _read_boolean(raw: Any) -> bool:
         return True
     if key in _FALSE:
         return False
-    raise CellError("ENUM", *EXPECTED["boolean"], suggestion=_suggest_from(key, _BOOL_WORDS))
+    raise CellError("ENUM", *EXPECTED["boolean"], suggestion=closest_value("yes_no", key))
 
 
 # -- enums ------------------------------------------------------------------------------
-def _enum_key(text: str) -> str:
-    """Case, surrounding and repeated spaces do not count."""
-    return " ".join(text.split()).lower()
+_enum_key = enum_key  # case, surrounding and repeated spaces do not count
 
 
 @functools.cache
@@ -383,50 +384,11 @@ def _enum_expected(enum: str) -> tuple[str, str]:
     return f"salah satu dari: {allowed}", f"one of: {allowed}"
 
 
-_SUGGEST_CUTOFF = 0.75
-_SMART = "smart "
-
-
-def _similarity(a: str, b: str) -> float:
-    # "Smart People" is not close to "Smart Society" just because both start with "Smart",
-    # and "Goverment" is close to "Smart Governance": the prefix is left out of the comparison.
-    a = a.removeprefix(_SMART)
-    b = b.removeprefix(_SMART)
-    return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-def _suggest_from(key: str, table: dict[str, str]) -> str | None:
-    """Closest canonical value for an unknown key, over canonical values and aliases."""
-    key = _enum_key(key)
-    if not key:
-        return None
-    if len(key) >= 3:
-        # A beginning ("lingk", "smart env", "apbd") points to what it begins; when it
-        # begins several different values it is ambiguous: no suggestion.
-        starts = {v for k, v in table.items() if k.startswith(key)}
-        if len(starts) == 1:
-            return next(iter(starts))
-        if len(starts) > 1:
-            return None
-    # A known value inside a longer text ("Kesehatan Masyarakat", "Sampah Organik",
-    # "Dana CSR"), when it points to one value only.
-    words = set(key.split())
-    inside = {v for k, v in table.items() if len(k) >= 3 and set(k.split()) <= words}
-    if len(inside) == 1:
-        return next(iter(inside))
-    best, best_score = None, _SUGGEST_CUTOFF
-    for k, v in table.items():
-        score = _similarity(key, k)
-        if score > best_score or (score == best_score and best is None):
-            best, best_score = v, score
-    return best
-
-
 def suggest(enum: str, raw: Any) -> str | None:
     """The allowed (canonical) value closest to `raw`, or None when nothing is close."""
     if is_empty(raw):
         return None
-    return _suggest_from(_to_text(raw), _enum_table(enum))
+    return closest_value(enum, _to_text(raw))
 
 
 def _read_enum(raw: Any, enum: str | None) -> str:
@@ -436,7 +398,7 @@ def _read_enum(raw: Any, enum: str | None) -> str:
     key = _enum_key(_to_text(raw))
     value = table.get(key)
     if value is None:
-        raise CellError("ENUM", *_enum_expected(enum), suggestion=_suggest_from(key, table))
+        raise CellError("ENUM", *_enum_expected(enum), suggestion=closest_value(enum, key))
     return value
 
 
@@ -486,7 +448,7 @@ def _read_funding_sources(raw: Any, enum: str | None) -> list[str] | None:
         if is_empty(part):  # "APBN, -"
             pos = end.end() if end else n
             continue
-        raise CellError("ENUM", *_enum_expected(enum), suggestion=_suggest_from(part, table))
+        raise CellError("ENUM", *_enum_expected(enum), suggestion=closest_value(enum, part))
     return out or None
 
 
@@ -595,24 +557,11 @@ def _read_date(raw: Any) -> dt.date:
 
 
 # -- e-mail -----------------------------------------------------------------------------
-_EMAIL = re.compile(
-    r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
-    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
-)
-
-
 def _read_email(raw: Any) -> str:
-    if not isinstance(raw, str):
+    address = read_email(raw)
+    if address is None:
         raise _type_error("email")
-    s = raw.strip()
-    if s[:7].lower() == "mailto:":
-        s = s[7:].strip()
-    if s.startswith("<") and s.endswith(">"):
-        s = s[1:-1].strip()
-    m = _EMAIL.fullmatch(s)
-    if m is None or len(s) > 254:
-        raise _type_error("email")
-    return f"{m.group(1)}@{m.group(2).lower()}"
+    return address
 
 
 # -- region codes -----------------------------------------------------------------------
@@ -765,15 +714,3 @@ def region_name_matches(given: str, official_name: str, official_type: str) -> b
     if kind is not None:
         return kind == official_type.strip().lower()
     return _base_name_counts()[key] == 1
-
-
-# -- writing back out -------------------------------------------------------------------
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: Any) -> Any:
-    """Make a value safe for a spreadsheet/CSV cell: text that a spreadsheet would run
-    as a formula (starting with = + - @, tab or CR) gets a leading apostrophe."""
-    if isinstance(text, str) and text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text

@@ -8,7 +8,7 @@ Number formats: rupiah `"Rp" #,##0` for *_idr; percentages are stored as fractio
 with `0.00%` — *_pct columns (0-100 in the marts) are divided by 100 and *_ratio columns
 (already fractions) are kept, so 62.5 in the mart shows as 62.50% and sums/averages in Excel
 stay right; scores `0.00`; counts `#,##0`; years `0`; timestamps and dates as ISO.
-Every text cell goes through `smartprov.ingest.values.neutralise` (no formula injection).
+Every text cell goes through `smartprov.contract.spreadsheet.neutralise` (no formula injection).
 
 Written in openpyxl's write-only mode: a national workbook (~50,000 rows) streams to disk.
 """
@@ -25,7 +25,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from smartprov.ingest.values import neutralise
+from smartprov.contract.spreadsheet import neutralise
 from smartprov.reports.data import ReportData, coverage_by_province, headline, py
 from smartprov.reports.labels import BOOL_LABELS, STATUS_LABELS, column_kind, column_label
 

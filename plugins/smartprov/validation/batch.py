@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
 from smartprov.contract.findings import Finding
@@ -35,7 +36,7 @@ class BatchValidator:
     """Validates batches of submissions; holds the run's single GX runner."""
 
     def __init__(self, today: dt.date | None = None, run_name: str | None = None):
-        self.today = today or dt.date.today()
+        self.today = today or settings.today()
         self.run_name = run_name
         self._runner = None
 

@@ -7,7 +7,7 @@ skips the rows where a value it needs is empty: those already have a REQUIRED or
 finding of their own.
 
 Messages say what is wrong and what to do, in Indonesian first and English second.
-Each message has its own id in the catalogue (`findings.MESSAGES`): `PERIOD_PROGRAM_ORDER`,
+Each message has its own id in the rule catalogue (`smartprov.contract.rules`): `PERIOD_PROGRAM_ORDER`,
 `CONSISTENCY_STATUS_PROGRESS` …
 """
 
@@ -21,6 +21,7 @@ import pandas as pd
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import IDENTITY_SHEET
 from smartprov.contract.findings import Finding, finding
+from smartprov.contract.suggest import closest
 
 PROGRAM_SHEET = contract.PROGRAM.name
 REALISASI_SHEET = contract.REALISASI.name
@@ -252,16 +253,7 @@ def check_evaluation(
             key = code_key(code)
             seen.add(key)
             if plan is not None and key not in plan:
-                out.append(
-                    finding(
-                        "REFERENCE",
-                        "REFERENCE_PROGRAM",
-                        sheet=REALISASI_SHEET,
-                        row=int(source_row),
-                        column="kode_program",
-                        value=str(code).strip(),
-                    )
-                )
+                out.append(_finding_reference_program(source_row, code, plan))
 
         for source_row, code, status, progress in _rows(
             realisations, "kode_program", "status", "progres_persen"
@@ -338,6 +330,22 @@ def check_evaluation(
                     )
                 )
     return out
+
+
+def _finding_reference_program(source_row: Any, code: Any, plan: dict[str, dict[str, Any]]) -> Finding:
+    """A realisation of a program the masterplan does not have, with the masterplan's closest code."""
+    codes = {key.lower(): str(record["program_code"]).strip() for key, record in plan.items()}
+    best = closest(str(code), codes)
+    return finding(
+        "REFERENCE",
+        "REFERENCE_PROGRAM",
+        sheet=REALISASI_SHEET,
+        row=int(source_row),
+        column="kode_program",
+        value=str(code).strip(),
+        suggestion_id=f" Mungkin maksud Anda '{best}'?" if best else "",
+        suggestion_en=f" Did you mean '{best}'?" if best else "",
+    )
 
 
 def _finding_reference_masterplan() -> Finding:

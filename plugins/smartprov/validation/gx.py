@@ -9,8 +9,9 @@ sheet row and column, using the expectation's `meta`:
     {"rule": "ENUM", "column": "elemen", "enum": "dimension_element", "message_id": …}
 
 `rule` is the finding's rule code, `column` the column it is reported on, `message_id` the
-catalogue entry when it is not the rule itself, `enum` the allowed-value set (for the
-"did you mean" suggestion), `expected` / `expected_id` / `expected_en` message parameters.
+catalogue entry when it is not the rule itself (`smartprov.contract.rules` lists every one),
+`enum` the allowed-value set (listed in the message, with the closest value suggested),
+`expected` / `expected_id` / `expected_en` message parameters.
 
 Allowed-value lists are reference data, not rules: suites refer to them as suite parameters
 (`{"$PARAMETER": "dimension_values"}`) and `reference_parameters()` fills them from the
@@ -23,13 +24,10 @@ great_expectations is imported lazily (it costs seconds): only building a runner
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import functools
 import json
 import logging
 import math
 import os
-import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.contract.findings import Finding, finding
+from smartprov.contract.suggest import suggest
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -53,9 +52,6 @@ LENGTH_BETWEEN = "expect_column_value_lengths_to_be_between"
 # before the result is stored for Data Docs (which render the partial lists and counts).
 BULKY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 DOCS_SITE = "smartprov"
-# difflib ratio a suggestion needs: typos ("Smart Enviroment" 0.97, "lingkungn" 0.95) pass; other
-# words do not ("Pertanian" vs the alias "Pemerintahan" is 0.67).
-SUGGESTION_CUTOFF = 0.75
 # GX sets some of its module loggers to INFO itself (e.g. "Created temporary directory … for
 # ephemeral docs site"); under Airflow's logging the registry also logs hundreds of lines.
 NOISY_LOGGERS = (
@@ -67,10 +63,7 @@ NOISY_LOGGERS = (
 
 def reference_parameters() -> dict[str, Any]:
     """Suite parameters that come from reference data rather than from the run."""
-    params: dict[str, Any] = {f"{e}_values": list(contract.allowed_values(e)) for e in ENUM_SETS}
-    one = "|".join(re.escape(v) for v in contract.allowed_values("funding_source"))
-    params["funding_source_pattern"] = rf"^(?:{one})(?:; (?:{one}))*$"
-    return params
+    return {f"{e}_values": list(contract.allowed_values(e)) for e in ENUM_SETS}
 
 
 def load_suite_specs(directory: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -175,10 +168,13 @@ class SuiteRunner:
                 continue
             cfg = r.expectation_config
             positions = rows.positions(r.result.get("unexpected_index_list") or [])
+            firsts: dict[int, int] = {}
             if cfg.type == COMPOUND_UNIQUE:
-                positions = rows.repeats(positions, list(cfg.kwargs["column_list"]))
+                firsts = rows.repeats(positions, list(cfg.kwargs["column_list"]))
+                positions = sorted(firsts)
             for pos in positions:
-                out.append((rows.get(pos, "submission_id"), _row_finding(rows, pos, cfg, sheet_name)))
+                f = _row_finding(rows, pos, cfg, sheet_name, firsts.get(pos))
+                out.append((rows.get(pos, "submission_id"), f))
         out.sort(key=lambda item: (item[0], item[1].row if item[1].row is not None else -1))  # stable
         self._remember(suite_name, sheet_name, result)
         log.info(
@@ -294,22 +290,23 @@ class _Rows:
             out.append(self._lookup[key])
         return out
 
-    def repeats(self, positions: list[int], key_columns: list[str]) -> list[int]:
-        """Of rows sharing a key, all but the first (lowest sheet row) of each key."""
+    def repeats(self, positions: list[int], key_columns: list[str]) -> dict[int, int]:
+        """Of rows sharing a key, all but the first (lowest sheet row) of each key, each with
+        the position of that first copy."""
         order = "source_row" if "source_row" in self.frame.columns else None
 
         def sort_key(pos: int):
             return (pos if order is None else self.column(order)[pos], pos)
 
-        seen: set[tuple] = set()
-        out = []
+        first: dict[tuple, int] = {}
+        out: dict[int, int] = {}
         for pos in sorted(positions, key=sort_key):
             key = tuple(self.column(c)[pos] for c in key_columns)
-            if key in seen:
-                out.append(pos)
+            if key in first:
+                out[pos] = first[key]
             else:
-                seen.add(key)
-        return sorted(out)
+                first[key] = pos
+        return out
 
     def sheet_row(self, pos: int, column: str) -> int | None:
         if f"{column}__row" in self.frame.columns:  # Identitas: the row its label was found on
@@ -323,7 +320,8 @@ class _Rows:
         return raw if raw is not None else self.get(pos, column)
 
 
-def _row_finding(rows: _Rows, pos: int, cfg, sheet: str) -> Finding:
+def _row_finding(rows: _Rows, pos: int, cfg, sheet: str, first: int | None = None) -> Finding:
+    """The finding of one failing row; `first`: for a repeated key, the position of its first copy."""
     meta = cfg.meta or {}
     rule, column = meta["rule"], meta["column"]
     message_id = meta.get("message_id") or rule
@@ -332,10 +330,12 @@ def _row_finding(rows: _Rows, pos: int, cfg, sheet: str) -> Finding:
     kwargs = cfg.kwargs
 
     if rule == "REQUIRED":
+        params.update(_subject_and_todo(rows, pos, sheet))
         return finding(rule, message_id, value=rows.get(pos, f"{column}__raw"), **where, **params)
     if cfg.type == COMPOUND_UNIQUE:
         # the values as typed, not the derived `*_key` columns the suite compares
         key = [rows.get(pos, c.removesuffix("_key")) for c in kwargs["column_list"] if c != "submission_id"]
+        params["first_row"] = rows.sheet_row(first, column) if first is not None else "?"
         return finding(rule, message_id, value=" / ".join(str(v) for v in key), **where, **params)
     if cfg.type == LENGTH_BETWEEN:
         text = str(rows.get(pos, kwargs["column"]) or "")
@@ -344,7 +344,7 @@ def _row_finding(rows: _Rows, pos: int, cfg, sheet: str) -> Finding:
     if rule == "RANGE":
         params.setdefault("expected", range_text(kwargs.get("min_value"), kwargs.get("max_value")))
     if rule == "ENUM":
-        params.update(_suggestion(rows, pos, meta.get("enum"), column))
+        params.update(_allowed_and_suggestion(rows, pos, meta.get("enum"), column))
     return finding(rule, message_id, value=rows.shown_value(pos, column), **where, **params)
 
 
@@ -362,41 +362,53 @@ def range_text(low: Any, high: Any) -> str:
     return f"<= {_number(high)}"
 
 
-# -- "did you mean" ---------------------------------------------------------------------------
+# -- what an officer reads -------------------------------------------------------------------
 
 
-@functools.cache
-def closest(enum: str, text: str, among: tuple[str, ...] | None = None) -> str | None:
-    """The canonical value whose name or alias is closest to `text` (ignoring case), if any is close."""
-    aliases = contract.alias_map(enum)
-    if among is not None:
-        aliases = {a: c for a, c in aliases.items() if c in among}
-    match = difflib.get_close_matches(text.strip().lower(), list(aliases), n=1, cutoff=SUGGESTION_CUTOFF)
-    return aliases[match[0]] if match else None
-
-
-def _suggestion(rows: _Rows, pos: int, enum: str | None, column: str) -> dict[str, str]:
+def _allowed_and_suggestion(rows: _Rows, pos: int, enum: str | None, column: str) -> dict[str, str]:
+    """The allowed values (of the row's dimension, for an element) and the closest one."""
     if not enum:
-        return {}
+        return {"allowed_id": "lihat template", "allowed_en": "see the template"}
     text = str(rows.shown_value(pos, column) or "")
     tax = contract.taxonomy()
     dimension = rows.get(pos, "dimensi")
     elements = tax.elements_by_dimension.get(dimension) if isinstance(dimension, str) else None
-    if enum == "dimension_element":
-        if not elements:
-            return {}
+    out = {}
+    if enum in ("element", "dimension_element") and elements:
         listed = ", ".join(elements)
-        return {
-            "suggestion_id": f" Elemen dimensi '{dimension}': {listed}.",
-            "suggestion_en": f" The elements of '{dimension}' are: {listed}.",
-        }
-    if enum == "funding_source":  # a list: suggest for the first part that is not recognised
-        known = contract.alias_map(enum)
-        parts = [p.strip() for p in re.split(r"[;,]", text) if p.strip()]
-        text = next((p for p in parts if p.lower() not in known), text)
-    best = closest(enum, text, elements if enum == "element" and elements else None)
+        out["allowed_id"] = f"elemen dimensi '{dimension}': {listed}"
+        out["allowed_en"] = f"the elements of '{dimension}': {listed}"
+    else:
+        listed = ", ".join(contract.allowed_values("element" if enum == "dimension_element" else enum))
+        out["allowed_id"] = f"pilihan: {listed}"
+        out["allowed_en"] = f"one of: {listed}"
+    if enum == "dimension_element":
+        return out  # the element exists, in another dimension: the list says where to look
+    best = suggest(enum, text, elements if enum == "element" and elements else None)
     if enum == "element" and best is None and elements:
-        best = closest(enum, text)
-    if best is None:
-        return {}
-    return {"suggestion_id": f" Mungkin maksud Anda '{best}'?", "suggestion_en": f" Did you mean '{best}'?"}
+        best = suggest(enum, text)
+    if best is not None:
+        out["suggestion_id"] = f" Mungkin maksud Anda '{best}'?"
+        out["suggestion_en"] = f" Did you mean '{best}'?"
+    return out
+
+
+def _subject_and_todo(rows: _Rows, pos: int, sheet: str) -> dict[str, str]:
+    """Which program an empty cell belongs to, and what to do about it."""
+    if sheet == contract.IDENTITY_SHEET:
+        return {
+            "todo_id": " Isi nilainya di lembar Identitas.",
+            "todo_en": " Fill it in on the Identitas sheet.",
+        }
+    code, name = rows.get(pos, "kode_program"), rows.get(pos, "nama_program")
+    out = {
+        "todo_id": " Isi nilainya, atau hapus baris ini bila bukan data.",
+        "todo_en": " Fill it in, or remove the row if it is not data.",
+    }
+    if code is not None or name is not None:
+        shown = (
+            f"'{code}' ({name})" if code is not None and name else f"'{code if code is not None else name}'"
+        )
+        out["subject_id"] = f" untuk program {shown}"
+        out["subject_en"] = f" for program {shown}"
+    return out

@@ -3,7 +3,8 @@
 One target path per engine keeps dbt's partial parsing (switching targets in one
 `target/` forces a full parse). The inputs are fingerprinted: the ledger's size and last
 arrival, the dbt project's files, and today's date (submission status depends on
-deadlines); a run whose fingerprint matches the last successful build skips dbt.
+deadlines); a run whose fingerprint matches the last successful build skips dbt. Today is
+`settings.today()`, passed to dbt as `--vars '{"as_of_date": …}'`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from smartprov import settings
+from smartprov.contract import deadlines
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 
@@ -44,7 +46,7 @@ def inputs_fingerprint(warehouse_url: str, today: dt.date | None = None) -> tupl
         wh.ensure_schema()
         count, last = wh.fetchall("SELECT count(*), max(received_at) FROM audit.submissions")[0]
         marts_exist = wh.table_exists("marts.province_masterplan_coverage")
-    parts = [str(count), str(last), str(today or dt.date.today()), project_fingerprint()]
+    parts = [str(count), str(last), str(today or settings.today()), project_fingerprint()]
     return hashlib.sha256("|".join(parts).encode()).hexdigest(), marts_exist
 
 
@@ -53,16 +55,36 @@ def _state_file(url: WarehouseUrl) -> Path:
     return settings.var_dir() / "dbt" / f"last-build-{url.engine}-{key}.json"
 
 
-def invoke(args: list[str], warehouse_url: str) -> Any:
-    """Run one dbt command against the warehouse; raises DbtBuildFailed on failure."""
+# dbt commands that compile models, and so need the reporting date.
+COMPILING_COMMANDS = frozenset({"build", "run", "test", "compile", "docs", "seed", "show", "parse"})
+
+
+def dbt_vars(today: dt.date | None = None) -> dict[str, Any]:
+    """The vars every compiling command gets: the reporting date from the package's one clock,
+    so that the marts never ask the database for `current_date`."""
+    out: dict[str, Any] = {"as_of_date": (today or settings.today()).isoformat()}
+    first_year = deadlines.load_deadlines()["EVALUASI"].first_year
+    if first_year is not None:  # evaluations are expected from that year on
+        out["first_year"] = first_year
+    return out
+
+
+def invoke(args: list[str], warehouse_url: str, *, today: dt.date | None = None) -> Any:
+    """Run one dbt command against the warehouse; raises DbtBuildFailed on failure.
+
+    Compiling commands get `--vars` (`dbt_vars`) unless `args` pass their own."""
     settings.quiet_tools()
     url = WarehouseUrl.parse(warehouse_url)
     os.environ.update(url.dbt_env())
     target_path, log_path = dbt_paths(url.engine)
     from dbt.cli.main import dbtRunner
 
+    extra = []
+    if args and args[0] in COMPILING_COMMANDS and "--vars" not in args:
+        extra = ["--vars", json.dumps(dbt_vars(today))]
     full = [
         *args,
+        *extra,
         "--quiet",  # errors still print; everything goes to the log file under --log-path
         "--project-dir",
         str(settings.dbt_dir()),
@@ -88,7 +110,9 @@ def invoke(args: list[str], warehouse_url: str) -> Any:
 
 def build_if_needed(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     url = WarehouseUrl.parse(warehouse_url)
-    fingerprint, marts_exist = inputs_fingerprint(warehouse_url)
+    today = settings.today()  # one date for the fingerprint and the build
+    deadlines.sync_seed()  # the seed follows config/deadlines.yml (and changes the fingerprint)
+    fingerprint, marts_exist = inputs_fingerprint(warehouse_url, today)
     state = _state_file(url)
     if marts_exist and state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint:
         return {"built": False, "reason": "inputs unchanged since the last build"}
@@ -96,7 +120,7 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     started = dt.datetime.now()
     with Warehouse(warehouse_url) as wh:
         wh.analyze()
-    invoke(["build"], warehouse_url)
+    invoke(["build"], warehouse_url, today=today)
     target_path, _ = dbt_paths(url.engine)
     docs_index = None
     docs_for = previous.get("docs_project")
@@ -106,7 +130,7 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
         # when the project changed (a `docs generate` costs a second dbt invocation).
         project = project_fingerprint()
         if docs_for != project or not index.exists() or not (target_path / "catalog.json").exists():
-            invoke(["docs", "generate"], warehouse_url)
+            invoke(["docs", "generate"], warehouse_url, today=today)
             docs_for = project
         docs_index = str(index)
     seconds = round((dt.datetime.now() - started).total_seconds(), 1)
