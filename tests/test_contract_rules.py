@@ -858,4 +858,9 @@ def test_every_check_of_the_catalogue_fires_on_some_workbook(batch):
     above, through the public path: a declared check that nothing makes would be a dead entry."""
     seen = {(f["rule"], f["message_id"]) for v in batch.values() for f in v["item"]["findings"]}
     declared = {(r.code, c.message_id) for r in CATALOGUE.values() for c in r.checks}
-    assert declared - seen == set()
+    # No workbook breaks the run's own guard on purpose: it is made to fire by a validation and a
+    # load that raise, in tests/test_landing_ledger.py, which must keep asserting that message id.
+    guard = ("FILE_UNREADABLE", "FILE_UNPROCESSABLE")
+    ledger_tests = (Path(__file__).parent / "test_landing_ledger.py").read_text(encoding="utf-8")
+    assert ledger_tests.count('message_id == "FILE_UNPROCESSABLE"') >= 2
+    assert declared - seen == {guard}
