@@ -197,11 +197,12 @@ def _analyst_role(url: WarehouseUrl) -> str:
     exists (a warehouse set up without `smartprov pg-setup` has none)."""
     if url.engine != "postgres":
         return ""
-    from smartprov.warehouse.pg_roles import ANALYST_ROLE
+    from smartprov.warehouse.pg_roles import analyst_role
 
+    role = analyst_role()
     with Warehouse(url_string(url)) as wh:
-        exists = wh.fetchall("SELECT count(*) FROM pg_roles WHERE rolname = ?", (ANALYST_ROLE,))[0][0]
-    return ANALYST_ROLE if exists else ""
+        exists = wh.fetchall("SELECT count(*) FROM pg_roles WHERE rolname = ?", (role,))[0][0]
+    return role if exists else ""
 
 
 def url_string(url: WarehouseUrl) -> str:
