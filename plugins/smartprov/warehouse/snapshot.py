@@ -8,9 +8,12 @@ previous snapshot with one rename. A reader that has the old snapshot open keeps
 loader never waits for it.
 
 Why a DuckDB file rather than Parquet files with a view file over them: one file is one
-atomic rename, a reader never sees marts from two different builds, no old generation has
-to be kept for readers that are still open, and it costs about the same (see the
-`snapshot` case of bench/run.py and BENCHMARKS.md).
+atomic rename, a reader never sees marts from two different builds, and nothing has to be
+kept for readers still open (views over Parquet read the files at every query, so every
+generation of Parquet files would have to outlive its last reader). Measured on the national
+warehouse (`python -m bench.run --only snapshot`): publishing took 0.6-0.7 s as a DuckDB file
+(3.0 MB) and 0.4 s as Parquet (1.0 MB); reading every mart took 0.2 s either way. Both are
+small beside a build; atomicity decides.
 """
 
 from __future__ import annotations
