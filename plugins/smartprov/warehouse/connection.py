@@ -269,7 +269,7 @@ class Warehouse:
                     password=self.url.password,
                     dbname=self.url.database,
                     autocommit=True,
-                    connect_timeout=int(os.environ.get("SMARTPROV_PG_CONNECT_TIMEOUT", "10")),
+                    connect_timeout=10,
                 )
             except psycopg.OperationalError as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
