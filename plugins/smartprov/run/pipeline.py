@@ -410,7 +410,7 @@ def province_summary(warehouse_url: str, province: str) -> str:
         # A folder that names no regency cannot be placed in any province; say so, or the
         # province's counts look short of the run's.
         (unplaced,) = wh.fetchall(
-            "SELECT count(*) FROM marts.submission_history WHERE region_code IS NULL"
+            "SELECT count(*) FROM marts.submission_history WHERE province_code IS NULL"
         )[0]
     unplaced_note = f" ({unplaced} more from folders that name no regency)" if unplaced else ""
     return (
