@@ -10,7 +10,6 @@ from pathlib import Path
 
 from smartprov import settings
 
-
 # Exit codes: 0 done; 1 the run finished with pipeline errors (or rejected files for
 # `validate`); 2 bad arguments or input that is not there; 3 the warehouse is busy or
 # unreachable (try again later); 130 interrupted.
@@ -260,7 +259,6 @@ def cmd_pg_setup(args) -> int:
 def cmd_summary(args) -> int:
     from smartprov.run.pipeline import latest_report, province_summary
     from smartprov.warehouse.connection import WarehouseUrl
-
     from smartprov.warehouse.snapshot import snapshot_url
 
     warehouse = args.warehouse or settings.warehouse_url()

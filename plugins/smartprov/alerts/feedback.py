@@ -9,7 +9,6 @@ text: workbook values are the regency's, never trusted.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from typing import Any
 

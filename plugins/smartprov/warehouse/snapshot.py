@@ -40,7 +40,6 @@ def publish(database: str | Path, destination: Path | None = None) -> Path:
     The caller holds the warehouse's writer lock (dbt_runner.build_lock), so the marts do
     not change under the copy. Returns the snapshot's path.
     """
-    import duckdb
 
     source = Path(database).resolve()
     final = (destination or snapshot_path(source)).resolve()
