@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import os
 import re
+import socket
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -137,7 +138,9 @@ def duckdb_writer_lock(database: str | Path, *, wait: float | None = None) -> It
                     ) from None
                 attempt += 1
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"PID {os.getpid()} ({' '.join(sys.argv)[:200]})\n".encode(), 0)
+        # PID and program only: a command line can carry URLs with credentials.
+        program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+        os.pwrite(fd, f"PID {os.getpid()} ({program} on {socket.gethostname()})\n".encode(), 0)
         _held_locks[key] = (fd, 1)
         try:
             yield
