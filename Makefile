@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.9.30
 PROVINCE ?= 32
+BUILD_POOL := smartprov_build
 
 export AIRFLOW_HOME := $(CURDIR)/var/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
@@ -19,7 +20,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test airflow bench fuzz lint venv clean
+.PHONY: run test airflow build-pool bench fuzz lint venv clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,7 @@ run: venv
 	@mkdir -p var
 	smartprov sample --out var/landing --province $(PROVINCE)
 	@airflow db migrate > var/airflow-migrate.log 2>&1 || { cat var/airflow-migrate.log; exit 1; }
+	@$(MAKE) --no-print-directory build-pool
 	SMARTPROV_LANDING_URL=$(CURDIR)/var/landing SMARTPROV_ALERTS_EMAIL_ENABLED=$${SMARTPROV_ALERTS_EMAIL_ENABLED:-false} \
 	  airflow dags test smartprov_nightly > var/last-dag-test.log 2>&1 \
 	  || { tail -n 60 var/last-dag-test.log; echo "DAG run failed: full log in var/last-dag-test.log"; exit 1; }
@@ -48,7 +50,13 @@ test: venv
 ## make airflow: Airflow standalone on http://127.0.0.1:8080 with the project's DAGs
 airflow: venv
 	@mkdir -p var
+	@airflow db migrate > var/airflow-migrate.log 2>&1 || { cat var/airflow-migrate.log; exit 1; }
+	@$(MAKE) --no-print-directory build-pool
 	airflow standalone
+
+# The one-slot pool every dbt-building task runs in (smartprov.warehouse.dbt_runner.BUILD_POOL).
+build-pool:
+	@airflow pools set $(BUILD_POOL) 1 "smartprov: one dbt build at a time" > /dev/null
 
 ## make bench: national-scale benchmark, results in bench/results.json and BENCHMARKS.md
 bench: venv

@@ -416,6 +416,102 @@ def phase_postgres(landing: Path, out: Path, env: dict[str, str], admin_dsn: str
 
 
 # -- goals, results, markdown ---------------------------------------------------------------
+def phase_feedback_workbook(sizes: tuple[int, ...] = (1_000, 10_000, 50_000)) -> dict[str, Any]:
+    """The findings workbook attached to regency feedback, at growing sizes (it used to be
+    quadratic: 10k findings 41 s, 60k about 24 min)."""
+    from smartprov.alerts.feedback import findings_xlsx
+
+    points = []
+    for n in sizes:
+        findings = [
+            {"severity": "ERROR", "rule": "VALUE_REQUIRED", "sheet": "Program", "row": i + 2,
+             "column": "anggaran_rp", "value": f"=HYPERLINK(\"x\") {i}", "message": f"Nilai kosong baris {i}",
+             "message_en": f"Missing value in row {i}"}
+            for i in range(n)
+        ]
+        runs = []
+        for _ in range(3):
+            clock = time.perf_counter()
+            data = findings_xlsx({"findings": findings, "path": "32.04/a.xlsx"}, {"run_id": "bench"})
+            runs.append(time.perf_counter() - clock)
+        points.append({"findings": n, "seconds_median": round(statistics.median(runs), 2),
+                       "seconds_all": [round(x, 2) for x in runs], "bytes": len(data)})
+        print(f"feedback workbook: {n} findings {points[-1]['seconds_median']} s", flush=True)
+    return {"points": points, "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def phase_snapshot(out: Path, repeats: int = 3) -> dict[str, Any]:
+    """Publishing the analysts' snapshot of the national DuckDB warehouse two ways: a second
+    DuckDB file swapped in (what smartprov does) and Parquet files with a DuckDB view file."""
+    import duckdb
+    import pandas  # noqa: F401 - imported before the clocks start (reads fetch DataFrames)
+
+    from smartprov.warehouse.snapshot import publish
+
+    source = out / "national" / "wh.duckdb"
+    if not source.exists():
+        return {"skipped": f"{source} missing: run the full benchmark once first"}
+    work = Path(tempfile.mkdtemp(prefix="bench-snapshot-", dir=out))
+    try:
+        wh = work / "wh.duckdb"
+        shutil.copyfile(source, wh)
+        with duckdb.connect(str(wh), read_only=True) as con:
+            marts = [r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
+            rows = {m: con.execute(f"SELECT count(*) FROM marts.{m}").fetchone()[0] for m in marts}
+        biggest = max(rows, key=rows.get)
+
+        def duckdb_file() -> tuple[float, int, Path]:
+            clock = time.perf_counter()
+            snap = publish(wh)
+            return time.perf_counter() - clock, snap.stat().st_size, snap
+
+        def parquet_views(generation: int) -> tuple[float, int, Path]:
+            clock = time.perf_counter()
+            folder = work / "parquet" / f"g{generation}"
+            folder.mkdir(parents=True)
+            with duckdb.connect(str(wh), read_only=True) as con:
+                for m in marts:
+                    con.execute(f"COPY marts.{m} TO '{folder / (m + '.parquet')}' (FORMAT parquet)")
+            views = work / "parquet" / f".views.{generation}.tmp"
+            with duckdb.connect(str(views)) as con:
+                con.execute("CREATE SCHEMA marts")
+                for m in marts:
+                    con.execute(f"CREATE VIEW marts.{m} AS SELECT * FROM read_parquet('{folder / (m + '.parquet')}')")
+            final = work / "parquet" / "views.duckdb"
+            os.replace(views, final)
+            seconds = time.perf_counter() - clock
+            size = sum(f.stat().st_size for f in folder.iterdir()) + final.stat().st_size
+            return seconds, size, final
+
+        def read_seconds(path: Path) -> float:
+            runs = []
+            for _ in range(3):
+                with duckdb.connect(str(path), read_only=True) as con:
+                    clock = time.perf_counter()
+                    for m in marts:
+                        con.execute(f"SELECT * FROM marts.{m}").df()
+                    runs.append(time.perf_counter() - clock)
+            return statistics.median(runs)
+
+        results: dict[str, Any] = {"marts": len(marts), "rows": sum(rows.values()), "biggest": biggest,
+                                   "warehouse_mb": round(wh.stat().st_size / 2**20, 1)}
+        for name, fn in (("duckdb_file", lambda g: duckdb_file()), ("parquet_views", parquet_views)):
+            timings, size, path = [], 0, None
+            for g in range(repeats):
+                seconds, size, path = fn(g)
+                timings.append(seconds)
+            results[name] = {"publish_seconds_median": round(statistics.median(timings), 2),
+                             "publish_seconds_all": [round(x, 2) for x in timings],
+                             "mb": round(size / 2**20, 2),
+                             "read_all_marts_seconds": round(read_seconds(path), 2)}
+            print(f"snapshot {name}: {results[name]}", flush=True)
+        results["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     nat = results["duckdb"]
     rows = [
@@ -608,8 +704,32 @@ def markdown(results: dict[str, Any]) -> str:
         ]
     if pg.get("skipped"):
         lines += ["", f"PostgreSQL: skipped ({pg['skipped']})."]
+    lines += _markdown_cases(results)
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _markdown_cases(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    fw = results.get("feedback_workbook")
+    if fw:
+        lines += ["", "### Feedback workbook (findings attached to regency feedback)", "",
+                  "| findings | seconds (median of 3) | size |", "|---|---|---|"]
+        for p in fw["points"]:
+            lines.append(f"| {p['findings']:,} | {_fmt(p['seconds_median'])} | {p['bytes'] / 2**20:.1f} MB |")
+        lines += ["", f"Load average while measured: {fw['load_average']} (`python -m bench.run --only feedback_workbook`)."]
+    sn = results.get("snapshot")
+    if sn and not sn.get("skipped"):
+        lines += ["", "### Analysts' snapshot of the national DuckDB warehouse", "",
+                  f"{sn['marts']} marts, {sn['rows']:,} rows (warehouse file {sn['warehouse_mb']} MB).", "",
+                  "| way | publish (median of 3) | size | an analyst reads every mart |", "|---|---|---|---|"]
+        for key, label in (("duckdb_file", "second DuckDB file, swapped by rename (chosen)"),
+                           ("parquet_views", "Parquet files + DuckDB view file")):
+            r = sn[key]
+            lines.append(f"| {label} | {_fmt(r['publish_seconds_median'])} s | {r['mb']} MB | "
+                         f"{_fmt(r['read_all_marts_seconds'])} s |")
+        lines += ["", f"Load average while measured: {sn['load_average']} (`python -m bench.run --only snapshot`)."]
+    return lines
 
 
 def write_markdown(path: Path, results: dict[str, Any]) -> None:
@@ -635,6 +755,22 @@ def machine() -> dict[str, Any]:
     }
 
 
+def run_only(cases: list[str], out: Path, results_path: Path, markdown_path: Path) -> int:
+    phases = {"feedback_workbook": lambda: phase_feedback_workbook(), "snapshot": lambda: phase_snapshot(out)}
+    unknown = [c for c in cases if c not in phases]
+    if unknown:
+        print(f"unknown case(s) {unknown}: choose from {sorted(phases)}", file=sys.stderr)
+        return 2
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    for case in cases:
+        results[case] = phases[case]()
+    results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+    if "goals" in results:
+        write_markdown(markdown_path, results)
+    print(f"updated {', '.join(cases)} in {results_path}")
+    return 0
+
+
 # -- main ----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
@@ -652,6 +788,12 @@ def main(argv: list[str] | None = None) -> int:
         help="quick mode for tests: two small provinces, 5-8 programs, no scaling or slow file",
     )
     p.add_argument("--dag-repeats", type=int, default=3)
+    p.add_argument(
+        "--only",
+        default=None,
+        help="run only these cases (comma-separated: feedback_workbook, snapshot) and update their "
+        "entries in the existing results",
+    )
     p.add_argument(
         "--pg-dsn",
         default=os.environ.get("SMARTPROV_TEST_PG_DSN") or "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -672,6 +814,8 @@ def main(argv: list[str] | None = None) -> int:
         programs = (lo, hi)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if args.only:
+        return run_only(args.only.split(","), out, args.results, args.markdown)
     env = base_env(out)
     started = dt.datetime.now().isoformat(timespec="seconds")
     results: dict[str, Any] = {"started_at": started, "machine": machine()}
@@ -691,6 +835,8 @@ def main(argv: list[str] | None = None) -> int:
         "duckdb", national, f"duckdb:///{out / 'national' / 'wh.duckdb'}", out / "national", env
     )
     results["dag_parse"] = phase_dag_parse(env, args.dag_repeats)
+    results["feedback_workbook"] = phase_feedback_workbook((1_000,) if args.small else (1_000, 10_000, 50_000))
+    results["snapshot"] = phase_snapshot(out)
     if not args.skip_scaling:
         results["scaling"] = phase_scaling(national, out, env, [1, 2, 4])
     if not args.skip_slow_file:

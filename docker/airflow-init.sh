@@ -5,7 +5,8 @@
 #      (so no generated password lands in the logs);
 #   3. check that every connection the pipeline uses resolves from the environment
 #      (AIRFLOW_CONN_*), printing types and hosts only, never secrets;
-#   4. hand the shared volumes to AIRFLOW_UID.
+#   4. create the one-slot pool of the dbt-building tasks (smartprov.warehouse.dbt_runner.BUILD_POOL);
+#   5. hand the shared volumes to AIRFLOW_UID.
 set -euo pipefail
 
 : "${AIRFLOW_UID:=50000}"
@@ -51,6 +52,9 @@ for conn_id, conn_type in wanted.items():
     print(f"   {conn_id}: type {conn.conn_type} ({'ok' if ok else 'expected ' + conn_type}), host {where}")
 sys.exit(1 if bad else 0)
 PY
+
+echo "== pool smartprov_build (one dbt build at a time)"
+airflow pools set smartprov_build 1 "smartprov: one dbt build at a time" > /dev/null
 
 echo "== ownership of shared volumes -> ${AIRFLOW_UID}:0"
 chown -R "${AIRFLOW_UID}:0" /opt/airflow/logs "$(dirname "$auth_file")" /opt/smartprov/var

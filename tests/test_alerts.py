@@ -90,6 +90,8 @@ def make_config(**overrides) -> AlertConfig:
             "digest": {"to": DIGEST_TO},
             "failures": {"to": FAILURE_TO},
             "provinces": {"32": {"feedback_cc": PROVINCE_CC}},
+            # The tests' regencies live under the reserved .example domain (RFC 2606).
+            "feedback": {"allowed_domains": ["example", "go.id"]},
         }
     )
     for k, v in overrides.items():
@@ -551,6 +553,51 @@ def test_missing_or_invalid_contact_is_reported_not_sent(smtp, wh):
 
 def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_path):
     """The marts apply the one deadline table at the package's clock; the alerts list what they mark."""
+
+def test_feedback_only_to_allowed_domains_others_named_in_digest(smtp, wh):
+    """Default allow-list go.id (and its subdomains); other addresses are named, not mailed."""
+    from smartprov.alerts.config import domain_allowed
+
+    cfg = make_config(feedback_allowed_domains=AlertConfig.from_dict({}).feedback_allowed_domains)
+    assert cfg.feedback_allowed_domains == ["go.id"]
+    subs = [
+        submission("3333000033330000", "32.04", "Kabupaten Bandung", "rejected", REJECTED_FINDINGS,
+                   email_kontak="diskominfo@bandungkab.go.id"),
+        submission("4444000044440000", "32.73", "Kota Bandung", "rejected", REJECTED_FINDINGS,
+                   email_kontak="someone@gmail.com"),
+        submission("5555000055550000", "32.01", "Kabupaten Bogor", "rejected", REJECTED_FINDINGS,
+                   email_kontak="x@evilgo.id"),
+    ]
+    result = notify_run(make_report(submissions=subs), wh, cfg, today=TODAY)
+    messages = smtp.take()
+    rcpts = sorted(r for m in messages for r in m["rcpt_tos"])
+    assert "diskominfo@bandungkab.go.id" in rcpts
+    assert "someone@gmail.com" not in rcpts and "x@evilgo.id" not in rcpts
+    skipped = {s["what"]: s["reason"] for s in result["skipped"] if s["what"].startswith("feedback")}
+    assert skipped == {
+        "feedback:4444000044440000": "email_kontak outside feedback.allowed_domains",
+        "feedback:5555000055550000": "email_kontak outside feedback.allowed_domains",
+    }
+    [digest] = [m for m in messages if m["rcpt_tos"] == DIGEST_TO]
+    body = parts(digest["msg"])
+    for part in ("text", "html"):
+        assert "someone@gmail.com" in body[part] and "x@evilgo.id" in body[part]
+    assert "di luar domain yang diizinkan (go.id)" in body["text"]
+    assert "outside the allowed domains (go.id)" in body["text"]
+
+    assert domain_allowed("a@BandungKab.Go.Id", ["go.id"]) and domain_allowed("a@go.id", ["go.id"])
+    assert not domain_allowed("a@go.id.evil.com", ["go.id"]) and domain_allowed("a@b.com", ["*"])
+    env_cfg = AlertConfig.load(path=None, env={"SMARTPROV_ALERTS_FEEDBACK_ALLOWED_DOMAINS": "go.id, @jabarprov.go.id"})
+    assert env_cfg.feedback_allowed_domains == ["go.id", "jabarprov.go.id"]
+    with pytest.raises(ValueError, match="allowed_domains"):
+        AlertConfig.from_dict({"feedback": {"allowed_domains": ["not a domain"]}})
+
+def test_deadlines_from_warehouse(wh):
+    cfg = make_config()
+    cfg.deadlines = {
+        "EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1),
+        "MASTERPLAN": Deadline("MASTERPLAN", date=dt.date(2026, 6, 30)),
+    }
     insert_submissions(
         wh,
         [
@@ -793,7 +840,7 @@ from smartprov.alerts import AlertConfig, notify_run
 from smartprov.warehouse.connection import Warehouse
 cfg = AlertConfig.from_dict({{"provinces": {{"32": {{"feedback_cc": ["{PROVINCE_CC[0]}"]}}}}}})
 cfg.apply_env({{"SMARTPROV_ALERTS_FROM": "{SENDER}", "SMARTPROV_ALERTS_DIGEST_TO": "{DIGEST_TO[0]}",
-               "SMARTPROV_ALERTS_WEBHOOK_ENABLED": "false"}})
+               "SMARTPROV_ALERTS_WEBHOOK_ENABLED": "false", "SMARTPROV_ALERTS_FEEDBACK_ALLOWED_DOMAINS": "example"}})
 report = json.load(open({str(tmp_path / "report.json")!r}))
 with Warehouse("duckdb:///{tmp_path}/cli.duckdb") as wh:
     wh.ensure_schema()

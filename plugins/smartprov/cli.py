@@ -10,12 +10,73 @@ from pathlib import Path
 
 from smartprov import settings
 
+# Exit codes: 0 done; 1 the run finished with pipeline errors (or rejected files for
+# `validate`); 2 bad arguments or input that is not there; 3 the warehouse is busy or
+# unreachable (try again later); 130 interrupted.
+EXIT_USAGE, EXIT_WAREHOUSE = 2, 3
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings.quiet_tools()
-    return args.func(args) or 0
+    if getattr(args, "wait", None) is not None:
+        from smartprov.warehouse.connection import set_lock_wait
+
+        set_lock_wait(args.wait)  # the warehouse layer waits; the DAG's tasks read the same
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print(f"smartprov {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        expected = expected_failure(exc)
+        if expected is None:
+            raise
+        code, message = expected
+        print(f"smartprov {args.command}: {message}", file=sys.stderr)
+        return code
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def expected_failure(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, one-line message) for conditions people cause or fix, else None (a bug:
+    let the traceback show)."""
+    from smartprov.warehouse.connection import WarehouseUnavailable
+    from smartprov.warehouse.dbt_runner import DbtBuildFailed
+
+    if isinstance(exc, WarehouseUnavailable):
+        return EXIT_WAREHOUSE, _first_line(exc)
+    if isinstance(exc, DbtBuildFailed):
+        return 1, _first_line(exc)
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError, PermissionError)):
+        return EXIT_USAGE, _first_line(exc)
+    if isinstance(exc, ValueError) and "URL" in str(exc):
+        return EXIT_USAGE, _first_line(exc)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a requirement
+        return None
+    if isinstance(exc, psycopg.OperationalError):
+        return EXIT_WAREHOUSE, f"warehouse unreachable: {_first_line(exc)}"
+    return None
+
+
+def _add_wait(parser: argparse.ArgumentParser) -> None:
+    from smartprov.warehouse.connection import DEFAULT_LOCK_WAIT_SECONDS, ENV_LOCK_WAIT
+
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"how long to wait for a busy warehouse (another run or dbt build) before giving up "
+        f"(default ${ENV_LOCK_WAIT} or {DEFAULT_LOCK_WAIT_SECONDS:g})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-dbt", action="store_true", help="skip building the dbt marts")
     r.add_argument("--no-alerts", action="store_true", help="send no e-mail or webhook")
     r.add_argument("--province", default=None, help="print this province's summary at the end")
+    _add_wait(r)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="validate workbooks without loading them")
@@ -46,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--region", default=None, help="sender's region code (default: each file's folder name)")
     v.add_argument("--warehouse", default=None, help="where to look up current masterplans")
     v.add_argument("--json", action="store_true", help="print findings as JSON")
+    _add_wait(v)
     v.set_defaults(func=cmd_validate)
 
     t = sub.add_parser("template", help="write a blank workbook of the contract for a regency")
@@ -58,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--region", default=None)
     q.add_argument("--warehouse", default=None)
     q.add_argument("--no-dbt", action="store_true")
+    _add_wait(q)
     q.set_defaults(func=cmd_replay)
 
     g = sub.add_parser("pg-setup", help="create the PostgreSQL warehouse's roles, schemas and privileges")
@@ -67,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("summary", help="print a province's summary from the warehouse")
     m.add_argument("--province", default="32")
     m.add_argument("--warehouse", default=None)
+    _add_wait(m)
     m.set_defaults(func=cmd_summary)
     return p
 
@@ -92,6 +157,8 @@ def cmd_run(args) -> int:
         f"Run {report['run_id']}: {c['accepted']} accepted, {c['rejected']} rejected, {c['duplicate']} duplicate"
     )
     print(f"Warehouse: {report['warehouse']}")
+    if (report.get("dbt") or {}).get("snapshot"):
+        print(f"Analysts:  duckdb:///{report['dbt']['snapshot']} (read-only snapshot)")
     print(f"Report:    {report['report_path']}")
     if report.get("data_docs"):
         print(f"Data Docs: {report['data_docs']}")
@@ -192,9 +259,12 @@ def cmd_pg_setup(args) -> int:
 def cmd_summary(args) -> int:
     from smartprov.run.pipeline import latest_report, province_summary
     from smartprov.warehouse.connection import WarehouseUrl
+    from smartprov.warehouse.snapshot import snapshot_url
 
     warehouse = args.warehouse or settings.warehouse_url()
     print(f"Warehouse: {WarehouseUrl.parse(warehouse).display()}")
+    if snapshot_url(warehouse) != warehouse:
+        print(f"Analysts:  {WarehouseUrl.parse(snapshot_url(warehouse)).display()} (read-only snapshot)")
     report = latest_report()
     if report:
         c = report.get("counts", {})

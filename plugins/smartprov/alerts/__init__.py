@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from smartprov.alerts.config import AlertConfig, Deadline, is_email
+from smartprov.alerts.config import AlertConfig, Deadline, domain_allowed, is_email
 
 __all__ = ["AlertConfig", "AlertDeliveryError", "Deadline", "failure_notifiers", "notify_run"]
 
@@ -126,6 +126,16 @@ def _send_feedback(report, submissions, ledger, config: AlertConfig, result) -> 
         if not is_email(contact):
             status[sid] = {"state": "invalid_email", "value": contact[:100]}
             result["skipped"].append({"what": what, "channel": EMAIL, "reason": "invalid email_kontak"})
+            continue
+        if not domain_allowed(contact, config.feedback_allowed_domains):
+            status[sid] = {
+                "state": "domain_not_allowed",
+                "value": contact[:100],
+                "domains": list(config.feedback_allowed_domains),
+            }
+            result["skipped"].append(
+                {"what": what, "channel": EMAIL, "reason": "email_kontak outside feedback.allowed_domains"}
+            )
             continue
         key = feedback_key(EMAIL, contact, sid)
         if ledger.sent(key):

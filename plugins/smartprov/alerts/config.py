@@ -28,6 +28,33 @@ KINDS = ("MASTERPLAN", "EVALUASI")
 __all__ = ["AlertConfig", "Deadline", "is_email"]  # Deadline: see smartprov.contract.deadlines
 
 
+DEFAULT_ALLOWED_DOMAINS = ("go.id",)
+
+
+def domain_allowed(address: str, domains: list[str]) -> bool:
+    """Whether `address` is in one of `domains` or a subdomain of one ("*" admits all)."""
+    domain = address.rsplit("@", 1)[-1].strip().rstrip(".").lower()
+    for allowed in domains:
+        if allowed == "*" or domain == allowed or domain.endswith("." + allowed):
+            return True
+    return False
+
+
+def _domains(value: Any, name: str) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"{name}: expected a list of domains such as [go.id]")
+    out = []
+    for item in items:
+        text = str(item).strip().lstrip("@").strip(".").lower()
+        if not text:
+            continue
+        if text != "*" and not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*", text):
+            raise ValueError(f"{name}: {item!r} is not a domain")
+        out.append(text)
+    return _unique(out)
+
+
 @dataclass
 class AlertConfig:
     enabled: bool = True
@@ -46,6 +73,9 @@ class AlertConfig:
     feedback_on_warnings: bool = True
     feedback_cc: list[str] = field(default_factory=list)
     max_findings_in_body: int = 500
+    # email_kontak comes from the workbook: feedback goes only to these domains and their
+    # subdomains ("go.id" admits bandungkab.go.id); "*" admits any domain.
+    feedback_allowed_domains: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOWED_DOMAINS))
     # pipeline failures (default: the digest recipients)
     failure_to: list[str] = field(default_factory=list)
     # per province code: {"digest_to": [...], "feedback_cc": [...]}
@@ -152,7 +182,11 @@ class AlertConfig:
         if "send" in digest:
             cfg.digest_always = _send_mode(digest["send"], "digest.send")
 
-        feedback = _section(data, "feedback", {"enabled", "on_warnings", "cc", "max_findings_in_body"})
+        feedback = _section(
+            data, "feedback", {"enabled", "on_warnings", "cc", "max_findings_in_body", "allowed_domains"}
+        )
+        if feedback.get("allowed_domains") is not None:
+            cfg.feedback_allowed_domains = _domains(feedback["allowed_domains"], "feedback.allowed_domains")
         if "enabled" in feedback:
             cfg.feedback_enabled = _bool(feedback["enabled"], "feedback.enabled")
         if "on_warnings" in feedback:
@@ -219,6 +253,8 @@ class AlertConfig:
             self.feedback_enabled = _bool(v, "SMARTPROV_ALERTS_FEEDBACK_ENABLED")
         if (v := get("FEEDBACK_CC")) is not None:
             self.feedback_cc = _addresses(v, "SMARTPROV_ALERTS_FEEDBACK_CC")
+        if (v := get("FEEDBACK_ALLOWED_DOMAINS")) is not None:
+            self.feedback_allowed_domains = _domains(v, "SMARTPROV_ALERTS_FEEDBACK_ALLOWED_DOMAINS")
         if (v := get("FAILURE_TO")) is not None:
             self.failure_to = _addresses(v, "SMARTPROV_ALERTS_FAILURE_TO")
         if (v := get("REPORT_URL")) is not None:

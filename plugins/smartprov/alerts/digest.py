@@ -52,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fb_already": "sudah dikirim sebelumnya",
         "fb_no_email": "TIDAK terkirim: email_kontak kosong atau tidak terbaca; hubungi wilayah langsung",
         "fb_invalid": "TIDAK terkirim: email_kontak tidak valid ({value}); hubungi wilayah langsung",
+        "fb_domain": "TIDAK terkirim: {value} di luar domain yang diizinkan ({domains}); hubungi wilayah langsung",
         "fb_failed": "GAGAL dikirim: {error}",
         "fb_disabled": "tidak dikirim (dinonaktifkan)",
     },
@@ -87,6 +88,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fb_already": "already sent earlier",
         "fb_no_email": "NOT sent: email_kontak empty or unreadable; contact the regency directly",
         "fb_invalid": "NOT sent: invalid email_kontak ({value}); contact the regency directly",
+        "fb_domain": "NOT sent: {value} is outside the allowed domains ({domains}); contact the regency directly",
         "fb_failed": "FAILED: {error}",
         "fb_disabled": "not sent (disabled)",
     },
@@ -273,6 +275,8 @@ def _feedback_line(sub: dict[str, Any], ctx: dict[str, Any], L: dict[str, str]) 
         return L["fb_no_email"]
     if state == "invalid_email":
         return L["fb_invalid"].format(value=st.get("value"))
+    if state == "domain_not_allowed":
+        return L["fb_domain"].format(value=st.get("value"), domains=", ".join(st.get("domains") or []))
     if state == "failed":
         return L["fb_failed"].format(error=st.get("error"))
     return L["fb_disabled"]

@@ -9,7 +9,6 @@ text: workbook values are the regency's, never trusted.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from typing import Any
 
@@ -47,66 +46,57 @@ def needs_feedback(sub: dict[str, Any], on_warnings: bool = True) -> bool:
 
 
 def findings_xlsx(sub: dict[str, Any], report: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    """The findings as a workbook, streamed row by row (smartprov.alerts.xlsx_table): time
+    and memory grow linearly with the findings, up to the sheet's row limit."""
+    from smartprov.alerts.xlsx_table import Table, workbook_bytes
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Temuan"
-    ws.append([f"{a} / {b}" if a != b else a for a, b in SHEET_COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for no, f in enumerate(sub.get("findings") or [], start=1):
-        todo_id, todo_en = remedy(str(f.get("rule")))
-        row = [
-            no,
-            f.get("severity"),
-            f.get("rule"),
-            f.get("sheet"),
-            f.get("row"),
-            f.get("column"),
-            None if f.get("value") is None else str(f.get("value")),
-            f.get("message"),
-            f.get("message_en"),
-            todo_id,
-            todo_en,
-        ]
-        _append_safe(ws, row)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    for letter, width in zip("ABCDEFGHIJK", (5, 10, 16, 14, 7, 22, 30, 60, 60, 50, 50), strict=True):
-        ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row[7:]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    def finding_rows():
+        for no, f in enumerate(sub.get("findings") or [], start=1):
+            todo_id, todo_en = remedy(str(f.get("rule")))
+            yield [
+                neutralise(v)
+                for v in (
+                    no,
+                    f.get("severity"),
+                    f.get("rule"),
+                    f.get("sheet"),
+                    f.get("row"),
+                    f.get("column"),
+                    None if f.get("value") is None else str(f.get("value")),
+                    f.get("message"),
+                    f.get("message_en"),
+                    todo_id,
+                    todo_en,
+                )
+            ]
 
-    info = wb.create_sheet("Info")
     region = " ".join(x for x in (sub.get("region_code"), sub.get("region_name")) if x)
-    for label, value in (
-        ("Berkas / File", sub.get("path")),
-        ("SHA-256", sub.get("sha256")),
-        ("ID pengiriman / Submission ID", sub.get("submission_id")),
-        ("Wilayah / Regency", region or None),
-        ("Jenis / Kind", sub.get("kind")),
-        ("Periode / Period", sub.get("period")),
-        ("Status", sub.get("status")),
-        ("Run", report.get("run_id")),
-        ("Diperiksa / Checked", report.get("finished_at") or report.get("started_at")),
-    ):
-        _append_safe(info, [label, None if value is None else str(value)])
-    info.column_dimensions["A"].width = 30
-    info.column_dimensions["B"].width = 70
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _append_safe(ws, values: list[Any]) -> None:
-    ws.append([neutralise(v) for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # never a formula cell, whatever the text
+    info = [
+        [label, None if value is None else neutralise(str(value))]
+        for label, value in (
+            ("Berkas / File", sub.get("path")),
+            ("SHA-256", sub.get("sha256")),
+            ("ID pengiriman / Submission ID", sub.get("submission_id")),
+            ("Wilayah / Regency", region or None),
+            ("Jenis / Kind", sub.get("kind")),
+            ("Periode / Period", sub.get("period")),
+            ("Status", sub.get("status")),
+            ("Run", report.get("run_id")),
+            ("Diperiksa / Checked", report.get("finished_at") or report.get("started_at")),
+        )
+    ]
+    return workbook_bytes(
+        [
+            Table(
+                "Temuan",
+                [f"{a} / {b}" if a != b else a for a, b in SHEET_COLUMNS],
+                finding_rows(),
+                widths=(5, 10, 16, 14, 7, 22, 30, 60, 60, 50, 50),
+                wrap_from=7,
+            ),
+            Table("Info", ["Keterangan / Item", "Nilai / Value"], info, widths=(30, 70), autofilter=False),
+        ]
+    )
 
 
 def attachment_name(sub: dict[str, Any]) -> str:

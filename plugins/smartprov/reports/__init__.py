@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 
 from smartprov.reports.data import MARTS, ReportData, load_report_data, safe_slug
-from smartprov.warehouse.connection import Warehouse
+from smartprov.warehouse.snapshot import open_for_analysts
 
 __all__ = ["MARTS", "ReportData", "report_paths", "write_reports"]
 
@@ -52,7 +52,8 @@ def write_reports(
     from smartprov.reports.html import write_html
 
     province = None if province in (None, "") else str(province).strip()
-    with Warehouse(warehouse_url) as wh:
+    # Analysts' view: on DuckDB the published snapshot, never the loader's file.
+    with open_for_analysts(warehouse_url) as wh:
         data = load_report_data(
             wh, province=province, run_id=run_id, threshold_pct=threshold_pct, generated_at=generated_at
         )

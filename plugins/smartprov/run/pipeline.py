@@ -242,9 +242,12 @@ def latest_report() -> dict[str, Any] | None:
 
 
 def province_summary(warehouse_url: str, province: str) -> str:
-    """One line an operator reads after a run, from the coverage mart."""
+    """One line an operator reads after a run, from the marts analysts read (the snapshot on
+    DuckDB: it never waits for, nor blocks, a run)."""
+    from smartprov.warehouse.snapshot import open_for_analysts
+
     name = contract.provinces().get(province, province)
-    with Warehouse(warehouse_url) as wh:
+    with open_for_analysts(warehouse_url) as wh:
         if not wh.table_exists("marts.province_masterplan_coverage"):
             return f"{name}: the marts have not been built yet."
         (total, with_mp, programs, quick_wins) = wh.fetchall(
@@ -255,15 +258,15 @@ def province_summary(warehouse_url: str, province: str) -> str:
         )[0]
         counts = dict(
             wh.fetchall(
-                """SELECT s.status, count(*) FROM audit.submissions s
-                   WHERE s.region_code LIKE ? OR s.folder_region_code LIKE ? GROUP BY s.status""",
-                (province + ".%", province + ".%"),
+                """SELECT status, count(*) FROM marts.submission_history
+                   WHERE province_code = ? GROUP BY status""",
+                (province,),
             )
         )
         # A folder that names no regency cannot be placed in any province; say so, or the
         # province's counts look short of the run's.
         (unplaced,) = wh.fetchall(
-            "SELECT count(*) FROM audit.submissions WHERE region_code IS NULL"
+            "SELECT count(*) FROM marts.submission_history WHERE province_code IS NULL"
         )[0]
     unplaced_note = f" ({unplaced} more from folders that name no regency)" if unplaced else ""
     return (

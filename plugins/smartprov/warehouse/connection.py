@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
+import re
+import socket
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +25,156 @@ from urllib.parse import unquote, urlsplit
 
 from smartprov.warehouse import schema
 
+log = logging.getLogger(__name__)
+
 DEFAULT_WAREHOUSE_URL = "duckdb:///var/warehouse.duckdb"
 # Arbitrary but fixed: every smartprov loader takes this PostgreSQL advisory lock.
 PG_LOAD_LOCK_KEY = 0x5_3A_57_0F
 PG_DDL_LOCK_KEY = PG_LOAD_LOCK_KEY + 1
+PG_BUILD_LOCK_KEY = PG_LOAD_LOCK_KEY + 2
+
+# How long a writer waits for the DuckDB warehouse (another run, a dbt build, a tool that
+# opened the loader's file) before giving up with WarehouseBusy. The CLI's --wait sets it
+# through the environment, so the DAG's tasks and every child process read the same limit.
+ENV_LOCK_WAIT = "SMARTPROV_LOCK_WAIT_SECONDS"
+DEFAULT_LOCK_WAIT_SECONDS = 300.0
+
+
+class WarehouseUnavailable(RuntimeError):
+    """An expected condition that stops a run: the message is one line, for people."""
+
+
+class WarehouseBusy(WarehouseUnavailable):
+    """Another process holds the DuckDB warehouse's write lock beyond the wait limit."""
+
+
+def lock_wait_seconds() -> float:
+    raw = os.environ.get(ENV_LOCK_WAIT, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else DEFAULT_LOCK_WAIT_SECONDS
+    except ValueError:
+        return DEFAULT_LOCK_WAIT_SECONDS
+
+
+def set_lock_wait(seconds: float) -> None:
+    os.environ[ENV_LOCK_WAIT] = str(max(0.0, float(seconds)))
+
+
+def snapshot_path(database: str | Path) -> Path:
+    """The analysts' read-only copy of a DuckDB warehouse's marts, next to the loader's file:
+    var/warehouse.duckdb -> var/warehouse.snapshot.duckdb."""
+    path = Path(database)
+    return path.with_name(f"{path.stem}.snapshot{path.suffix or '.duckdb'}")
+
+
+# -- the DuckDB writer lock ---------------------------------------------------------------
+# DuckDB lets one process write a file; a second writer fails at once. Every smartprov writer
+# (loader connections, dbt builds) first takes an flock on `<file>.lock` and waits for it;
+# the holder writes its PID and command line into it, so a waiter can say who holds it.
+# Re-entrant within a process (a run opens the warehouse again while it builds).
+_held_locks: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth)
+
+
+def _holder_of(lock_path: Path) -> str:
+    try:
+        text = lock_path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        text = ""
+    return text.splitlines()[0] if text else "another process"
+
+
+def _duckdb_holder(message: str) -> str:
+    """`… Conflicting lock is held in /usr/bin/python3 (PID 1234) …` -> `PID 1234 (/usr/bin/python3)`."""
+    found = re.search(r"held in (.+?) \(PID (\d+)\)", message)
+    if found:
+        return f"PID {found.group(2)} ({found.group(1)})"
+    found = re.search(r"PID (\d+)", message)
+    return f"PID {found.group(1)}" if found else "another process"
+
+
+def _deadline(wait: float | None) -> float:
+    return time.monotonic() + (lock_wait_seconds() if wait is None else max(0.0, wait))
+
+
+def _sleep_until_retry(deadline: float, attempt: int) -> bool:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return False
+    time.sleep(min(remaining, 0.05 * 2 ** min(attempt, 5)))
+    return True
+
+
+@contextlib.contextmanager
+def duckdb_writer_lock(database: str | Path, *, wait: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's writer lock (waiting up to `wait`, default lock_wait_seconds())."""
+    import fcntl
+
+    lock_path = Path(str(Path(database).resolve()) + ".lock")
+    key = str(lock_path)
+    if key in _held_locks:
+        fd, depth = _held_locks[key]
+        _held_locks[key] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            fd, depth = _held_locks[key]
+            _held_locks[key] = (fd, depth - 1)
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline, attempt, told = _deadline(wait), 0, False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    log.warning("warehouse %s is busy (%s): waiting", database, _holder_of(lock_path))
+                    told = True
+                if not _sleep_until_retry(deadline, attempt):
+                    raise WarehouseBusy(
+                        f"warehouse {database} is locked by {_holder_of(lock_path)}; "
+                        f"gave up after {lock_wait_seconds() if wait is None else wait:g} s (--wait)"
+                    ) from None
+                attempt += 1
+        os.ftruncate(fd, 0)
+        # PID and program only: a command line can carry URLs with credentials.
+        program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+        os.pwrite(fd, f"PID {os.getpid()} ({program} on {socket.gethostname()})\n".encode(), 0)
+        _held_locks[key] = (fd, 1)
+        try:
+            yield
+        finally:
+            del _held_locks[key]
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def connect_duckdb(database: str | Path, *, read_only: bool = False, wait: float | None = None):
+    """duckdb.connect, waiting while another process holds the file's lock."""
+    import duckdb
+
+    deadline, attempt, told = _deadline(wait), 0, False
+    while True:
+        try:
+            return duckdb.connect(str(database), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+                raise WarehouseUnavailable(f"cannot open warehouse {database}: {first}") from None
+            if not told:
+                log.warning("warehouse %s is held by %s: waiting", database, _duckdb_holder(message))
+                told = True
+            if not _sleep_until_retry(deadline, attempt):
+                raise WarehouseBusy(
+                    f"warehouse {database} is locked by {_duckdb_holder(message)}; "
+                    f"gave up after {lock_wait_seconds() if wait is None else wait:g} s (--wait)"
+                ) from None
+            attempt += 1
 
 
 @dataclass(frozen=True)
@@ -87,31 +238,57 @@ def warehouse_url_from_env() -> str:
 
 
 class Warehouse:
-    """One open connection to the warehouse. Not thread-safe; one per process."""
+    """One open connection to the warehouse. Not thread-safe; one per process.
 
-    def __init__(self, url: str):
+    On DuckDB a writing connection holds the writer lock for its lifetime, waiting for it up
+    to lock_wait_seconds(); `read_only=True` opens the file as a reader (the snapshot).
+    """
+
+    def __init__(self, url: str, *, read_only: bool = False):
         self.url = WarehouseUrl.parse(url)
         self.engine = self.url.engine
+        self._lock: contextlib.ExitStack | None = None
         if self.engine == "duckdb":
-            import duckdb
-
+            if read_only:
+                if not Path(self.url.database).exists():
+                    raise WarehouseUnavailable(f"warehouse {self.url.database} does not exist yet")
+                self._con = connect_duckdb(self.url.database, read_only=True)
+                return
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(self.url.database)
+            self._lock = contextlib.ExitStack()
+            self._lock.enter_context(duckdb_writer_lock(self.url.database))
+            try:
+                self._con = connect_duckdb(self.url.database)
+            except BaseException:
+                self._lock.close()
+                raise
         else:
             import psycopg
 
-            self._con = psycopg.connect(
-                host=self.url.host,
-                port=self.url.port,
-                user=self.url.user,
-                password=self.url.password,
-                dbname=self.url.database,
-                autocommit=True,
-            )
+            try:
+                self._con = psycopg.connect(
+                    host=self.url.host,
+                    port=self.url.port,
+                    user=self.url.user,
+                    password=self.url.password,
+                    dbname=self.url.database,
+                    autocommit=True,
+                    connect_timeout=10,
+                )
+            except psycopg.OperationalError as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise WarehouseUnavailable(
+                    f"warehouse {self.url.display()} is unreachable: {first}"
+                ) from None
 
     # -- plumbing ------------------------------------------------------------------
     def close(self) -> None:
-        self._con.close()
+        try:
+            self._con.close()
+        finally:
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
 
     def __enter__(self) -> Warehouse:
         return self

@@ -1,24 +1,53 @@
-"""Running the dbt project in-process, once per run, only when its inputs changed.
+"""Running the dbt project in-process, once per change of its inputs, one build at a time.
 
 One target path per engine keeps dbt's partial parsing (switching targets in one
 `target/` forces a full parse). The inputs are fingerprinted: the ledger's size and last
 arrival, the dbt project's files, and today's date (submission status depends on
 deadlines); a run whose fingerprint matches the last successful build skips dbt. Today is
 `settings.today()`, passed to dbt as `--vars '{"as_of_date": …}'`.
+
+Builds are serialised across processes and hosts: a session-level PostgreSQL advisory lock
+held around the dbt invocation, the warehouse's writer lock on DuckDB. The fingerprint is
+compared *after* taking the lock, against the last successful build recorded in the
+warehouse itself (audit.dbt_builds), so a build that waited for another one skips when that
+one already built the same inputs. In Airflow the building tasks also share the one-slot
+pool BUILD_POOL (created by `airflow pools set`, see the Makefile and docker-compose.yml).
+
+The warehouse password never enters os.environ: each invocation reads a profile generated
+from dbt/profiles.yml with literal connection values, in a private temporary folder (0700,
+file 0600) removed when dbt returns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import re
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from smartprov import settings
 from smartprov.contract import deadlines
-from smartprov.warehouse.connection import Warehouse, WarehouseUrl
+from smartprov.warehouse.connection import (
+    PG_BUILD_LOCK_KEY,
+    Warehouse,
+    WarehouseBusy,
+    WarehouseUrl,
+    duckdb_writer_lock,
+    lock_wait_seconds,
+)
+
+# The Airflow pool (one slot) every task that runs dbt is assigned to.
+BUILD_POOL = "smartprov_build"
+BUILDS_TABLE = "audit.dbt_builds"
 
 
 class DbtBuildFailed(RuntimeError):
@@ -42,17 +71,151 @@ def project_fingerprint() -> str:
 
 def inputs_fingerprint(warehouse_url: str, today: dt.date | None = None) -> tuple[str, bool]:
     """(fingerprint of what the marts are built from, whether the marts exist at all)."""
+    fingerprint, marts_exist, _ = _inputs_and_last_build(warehouse_url, today)
+    return fingerprint, marts_exist
+
+
+def _inputs_and_last_build(warehouse_url: str, today: dt.date | None = None) -> tuple[str, bool, str | None]:
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
+        wh.execute(
+            f"CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (fingerprint VARCHAR(64) NOT NULL, "
+            "built_at TIMESTAMP NOT NULL, seconds DOUBLE PRECISION, host VARCHAR(255))"
+        )
         count, last = wh.fetchall("SELECT count(*), max(received_at) FROM audit.submissions")[0]
         marts_exist = wh.table_exists("marts.province_masterplan_coverage")
+        built = wh.fetchall(f"SELECT fingerprint FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1")
     parts = [str(count), str(last), str(today or settings.today()), project_fingerprint()]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest(), marts_exist
+    fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return fingerprint, marts_exist, (built[0][0] if built else None)
+
+
+def _record_build(warehouse_url: str, fingerprint: str, started: dt.datetime, seconds: float) -> None:
+    with Warehouse(warehouse_url) as wh, wh.transaction():
+        wh.execute(f"DELETE FROM {BUILDS_TABLE}")
+        wh.execute(
+            f"INSERT INTO {BUILDS_TABLE} (fingerprint, built_at, seconds, host) VALUES (?, ?, ?, ?)",
+            (fingerprint, started, seconds, socket.gethostname()[:255]),
+        )
 
 
 def _state_file(url: WarehouseUrl) -> Path:
+    """This host's record of the dbt docs it generated (the docs are files on this host)."""
     key = hashlib.sha256(url.display().encode()).hexdigest()[:12]
     return settings.var_dir() / "dbt" / f"last-build-{url.engine}-{key}.json"
+
+
+# -- the build lock ----------------------------------------------------------------------
+@contextlib.contextmanager
+def build_lock(warehouse_url: str, *, wait: float | None = None) -> Iterator[None]:
+    """One dbt build at a time per warehouse, across processes and hosts; waits up to `wait`
+    (default lock_wait_seconds()), then raises WarehouseBusy naming the holder."""
+    url = WarehouseUrl.parse(warehouse_url)
+    if url.engine == "duckdb":
+        with duckdb_writer_lock(url.database, wait=wait):
+            yield
+        return
+    import psycopg
+
+    limit = lock_wait_seconds() if wait is None else max(0.0, wait)
+    # A session of its own: the lock lives exactly as long as this connection, whatever dbt
+    # does with its own connections, and dies with the process if the host goes down.
+    with psycopg.connect(
+        host=url.host, port=url.port, user=url.user, password=url.password, dbname=url.database,
+        autocommit=True, application_name="smartprov dbt build lock", connect_timeout=10,
+    ) as conn:
+        deadline = time.monotonic() + limit
+        attempt = 0
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (PG_BUILD_LOCK_KEY,)).fetchone()[0]:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WarehouseBusy(
+                    f"another dbt build holds warehouse {url.display()} ({_pg_lock_holder(conn)}); "
+                    f"gave up after {limit:g} s (--wait)"
+                )
+            time.sleep(min(remaining, 0.1 * 2 ** min(attempt, 4)))
+            attempt += 1
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (PG_BUILD_LOCK_KEY,))
+
+
+def _pg_lock_holder(conn) -> str:
+    row = conn.execute(
+        """SELECT l.pid, a.client_addr::text, a.application_name FROM pg_locks l
+           LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.granted AND l.database = (
+                 SELECT oid FROM pg_database WHERE datname = current_database())
+             AND ((l.classid::bigint << 32) | l.objid::bigint) = %s""",
+        (PG_BUILD_LOCK_KEY,),
+    ).fetchone()
+    if not row:
+        return "holder unknown"
+    where = f" from {row[1]}" if row[1] else ""
+    return f"server PID {row[0]}{where}"
+
+
+# -- the per-invocation profile ----------------------------------------------------------
+_ENV_VAR = re.compile(r"env_var\(\s*['\"](\w+)['\"]")
+
+
+def _literal(value: str) -> str:
+    """A value dbt's Jinja rendering leaves as it is."""
+    if any(mark in value for mark in ("{{", "{%", "{#")):
+        return "{% raw %}" + value + "{% endraw %}"
+    return value
+
+
+@contextlib.contextmanager
+def private_profile(url: WarehouseUrl) -> Iterator[Path]:
+    """A profiles dir holding dbt/profiles.yml's target for `url`, with the connection
+    values (password included) written literally: readable by this user only, removed after."""
+    import yaml
+
+    source = yaml.safe_load((settings.dbt_dir() / "profiles.yml").read_text(encoding="utf-8"))
+    (name, profile), = ((k, v) for k, v in source.items() if k != "config")
+    output = dict(profile["outputs"][url.dbt_target])
+    values = url.dbt_env()
+    for key, raw in list(output.items()):
+        found = _ENV_VAR.search(raw) if isinstance(raw, str) else None
+        if found and found.group(1) in values:
+            value = values[found.group(1)]
+            output[key] = int(value) if key == "port" else _literal(value)
+    generated = {name: {"target": url.dbt_target, "outputs": {url.dbt_target: output}}}
+    folder = Path(tempfile.mkdtemp(prefix="smartprov-dbt-profile-"))  # mode 0700
+    try:
+        path = folder / "profiles.yml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            yaml.safe_dump(generated, fh, sort_keys=False)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _analyst_role(url: WarehouseUrl) -> str:
+    """The role the marts are granted to (dbt `grants`): PostgreSQL only, and only when it
+    exists (a warehouse set up without `smartprov pg-setup` has none)."""
+    if url.engine != "postgres":
+        return ""
+    from smartprov.warehouse.pg_roles import analyst_role
+
+    role = analyst_role()
+    with Warehouse(url_string(url)) as wh:
+        exists = wh.fetchall("SELECT count(*) FROM pg_roles WHERE rolname = ?", (role,))[0][0]
+    return role if exists else ""
+
+
+def url_string(url: WarehouseUrl) -> str:
+    from urllib.parse import quote
+
+    if url.engine == "duckdb":
+        return f"duckdb:///{url.database}"
+    auth = quote(url.user or "", safe="")
+    if url.password:
+        auth += ":" + quote(url.password, safe="")
+    return f"postgresql://{auth}@{url.host}:{url.port}/{quote(url.database, safe='')}"
 
 
 # dbt commands that compile models, and so need the reporting date.
@@ -72,32 +235,36 @@ def dbt_vars(today: dt.date | None = None) -> dict[str, Any]:
 def invoke(args: list[str], warehouse_url: str, *, today: dt.date | None = None) -> Any:
     """Run one dbt command against the warehouse; raises DbtBuildFailed on failure.
 
-    Compiling commands get `--vars` (`dbt_vars`) unless `args` pass their own."""
+    Compiling commands get `--vars` (`dbt_vars` and the analysts' role) unless `args` pass
+    their own."""
     settings.quiet_tools()
     url = WarehouseUrl.parse(warehouse_url)
-    os.environ.update(url.dbt_env())
     target_path, log_path = dbt_paths(url.engine)
     from dbt.cli.main import dbtRunner
 
-    extra = []
-    if args and args[0] in COMPILING_COMMANDS and "--vars" not in args:
-        extra = ["--vars", json.dumps(dbt_vars(today))]
-    full = [
-        *args,
-        *extra,
-        "--quiet",  # errors still print; everything goes to the log file under --log-path
-        "--project-dir",
-        str(settings.dbt_dir()),
-        "--profiles-dir",
-        str(settings.dbt_dir()),
-        "--target",
-        url.dbt_target,
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(log_path),
-    ]
-    result = dbtRunner().invoke(full)
+    extra: list[str] = []
+    if "--vars" not in args:
+        variables: dict[str, Any] = {"analyst_role": _analyst_role(url)}
+        if args and args[0] in COMPILING_COMMANDS:
+            variables.update(dbt_vars(today))
+        extra = ["--vars", json.dumps(variables)]
+    with private_profile(url) as profiles_dir:
+        full = [
+            *args,
+            *extra,
+            "--quiet",  # errors still print; everything goes to the log file under --log-path
+            "--project-dir",
+            str(settings.dbt_dir()),
+            "--profiles-dir",
+            str(profiles_dir),
+            "--target",
+            url.dbt_target,
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(log_path),
+        ]
+        result = dbtRunner().invoke(full)
     if not result.success:
         failures = []
         for r in getattr(result.result, "results", None) or []:
@@ -108,14 +275,36 @@ def invoke(args: list[str], warehouse_url: str, *, today: dt.date | None = None)
     return result
 
 
-def build_if_needed(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
+def build_if_needed(warehouse_url: str, *, docs: bool = True, wait: float | None = None) -> dict[str, Any]:
+    """Build the marts unless the last build (by any process or host) had the same inputs.
+    On DuckDB, then publish the analysts' snapshot."""
     url = WarehouseUrl.parse(warehouse_url)
-    today = settings.today()  # one date for the fingerprint and the build
-    deadlines.sync_seed()  # the seed follows config/deadlines.yml (and changes the fingerprint)
-    fingerprint, marts_exist = inputs_fingerprint(warehouse_url, today)
+    waited = time.perf_counter()
+    with build_lock(warehouse_url, wait=wait):
+        waited = round(time.perf_counter() - waited, 1)
+        today = settings.today()  # one date for the fingerprint and the build
+        deadlines.sync_seed()  # the seed follows config/deadlines.yml (and changes the fingerprint)
+        fingerprint, marts_exist, last_built = _inputs_and_last_build(warehouse_url, today)
+        if marts_exist and last_built == fingerprint:
+            result: dict[str, Any] = {
+                "built": False,
+                "reason": "inputs unchanged since the last build",
+                "waited_seconds": waited,
+            }
+            if url.engine == "duckdb" and not snapshot_path_for(url).exists():
+                result["snapshot"] = publish_snapshot(url.database)
+            return result
+        result = _build(warehouse_url, url, fingerprint, docs=docs, today=today)
+        result["waited_seconds"] = waited
+        if url.engine == "duckdb":
+            result["snapshot"] = publish_snapshot(url.database)
+        return result
+
+
+def _build(
+    warehouse_url: str, url: WarehouseUrl, fingerprint: str, *, docs: bool, today: dt.date
+) -> dict[str, Any]:
     state = _state_file(url)
-    if marts_exist and state.exists() and json.loads(state.read_text()).get("fingerprint") == fingerprint:
-        return {"built": False, "reason": "inputs unchanged since the last build"}
     previous = json.loads(state.read_text()) if state.exists() else {}
     started = dt.datetime.now()
     with Warehouse(warehouse_url) as wh:
@@ -134,8 +323,20 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
             docs_for = project
         docs_index = str(index)
     seconds = round((dt.datetime.now() - started).total_seconds(), 1)
+    _record_build(warehouse_url, fingerprint, started, seconds)
     state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(
-        json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat(), "docs_project": docs_for})
-    )
+    state.write_text(json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat(), "docs_project": docs_for}))
     return {"built": True, "seconds": seconds, "docs": docs_index, "target": url.dbt_target}
+
+
+# -- the analysts' snapshot (DuckDB) -------------------------------------------------------
+def snapshot_path_for(url: WarehouseUrl) -> Path:
+    from smartprov.warehouse.connection import snapshot_path
+
+    return snapshot_path(url.database)
+
+
+def publish_snapshot(database: str | Path) -> str:
+    from smartprov.warehouse.snapshot import publish
+
+    return str(publish(database))

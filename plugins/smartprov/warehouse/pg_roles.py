@@ -10,10 +10,12 @@ Two roles:
   (`create_analyst_login`, or `smartprov pg-setup --analyst-login NAME`).
 
 dbt rebuilds a mart by creating a new table and dropping the old one: grants made on the old
-table vanish with it. `ALTER DEFAULT PRIVILEGES FOR ROLE <loader> IN SCHEMA marts GRANT SELECT
-ON TABLES TO <analyst>` makes every relation the loader creates in marts readable by analysts,
-so dbt must connect *as the loader role itself* (objects created by another login, even a
-member of the loader role, would be owned by that login and not covered).
+table vanish with it. Two things keep the marts readable: the dbt project's `grants` config
+(SELECT to the analyst group on every mart, applied by dbt after each rebuild whoever runs it;
+the dbt runner passes the group's name when it exists), and default privileges: `ALTER
+DEFAULT PRIVILEGES FOR ROLE <loader> IN SCHEMA marts GRANT SELECT ON TABLES TO <analyst>`
+makes every relation the loader creates in marts readable by analysts (this second one covers
+only objects the loader role itself creates; the grants cover dbt run by any owner).
 
 Database hardening: PUBLIC loses CONNECT and TEMPORARY on the warehouse database and CREATE on
 its `public` schema; only the two roles (and superusers) connect.
@@ -44,6 +46,12 @@ ENV_ADMIN_URL = "SMARTPROV_PG_ADMIN_URL"
 ENV_DATABASE = "SMARTPROV_PG_DATABASE"
 ENV_LOADER_PASSWORD = "SMARTPROV_LOADER_PASSWORD"
 ENV_ANALYST_PASSWORD_PREFIX = "SMARTPROV_ANALYST_PASSWORD_"  # + login name, upper-cased
+# The group dbt grants SELECT on the marts to (dbt `grants`), read by the dbt runner.
+ENV_ANALYST_ROLE = "SMARTPROV_PG_ANALYST_ROLE"
+
+
+def analyst_role() -> str:
+    return os.environ.get(ENV_ANALYST_ROLE) or ANALYST_ROLE
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
 # Serialises concurrent setup runs (advisory locks are per database: one key, two places).
@@ -267,7 +275,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help=f"warehouse database (default: ${ENV_DATABASE} or {DEFAULT_DATABASE})",
     )
     parser.add_argument("--loader-role", default=LOADER_ROLE)
-    parser.add_argument("--analyst-role", default=ANALYST_ROLE)
+    parser.add_argument(
+        "--analyst-role", default=analyst_role(), help=f"(default ${ENV_ANALYST_ROLE} or {ANALYST_ROLE})"
+    )
     parser.add_argument(
         "--analyst-login",
         action="append",

@@ -1,0 +1,55 @@
+"""The findings workbook attached to regency feedback, at a size that used to take minutes
+(openpyxl's max_row was asked once per row: quadratic). The time itself is measured by
+`python -m bench.run --only feedback_workbook`, not asserted here."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from smartprov.alerts.feedback import findings_xlsx
+
+N = 50_000
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+62 812", "-5", "@SUM(1+1)", "#N/A", "\tTAB", "ok"]
+
+
+def _findings(n: int) -> list[dict]:
+    return [
+        {
+            "severity": "ERROR" if i % 3 else "WARNING",
+            "rule": "VALUE_REQUIRED",
+            "sheet": "Program",
+            "row": i + 2,
+            "column": "anggaran_rp",
+            "value": HOSTILE[i % len(HOSTILE)] + f" {i}",
+            "message": f"Nilai kosong {i}",
+            "message_en": f"Missing value {i}",
+        }
+        for i in range(n)
+    ]
+
+
+def test_fifty_thousand_findings_all_present_and_neutralised():
+    sub = {"path": "32.04/a.xlsx", "sha256": "a" * 64, "findings": _findings(N), "status": "rejected"}
+    data = findings_xlsx(sub, {"run_id": "r1", "finished_at": "2026-11-29T00:00:00"})
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    assert wb.sheetnames == ["Temuan", "Info"]
+    rows = list(wb["Temuan"].iter_rows(values_only=True))
+    assert len(rows) == N + 1
+    assert rows[0][0] == "No" or rows[0][0]  # header row
+    body = rows[1:]
+    assert [r[0] for r in body] == list(range(1, N + 1))
+    assert [r[4] for r in body] == [i + 2 for i in range(N)]
+    for i, r in enumerate(body):
+        raw = HOSTILE[i % len(HOSTILE)] + f" {i}"
+        expected = "'" + raw if raw.startswith(("=", "+", "-", "@", "\t")) else raw
+        assert r[6] == expected, (i, r[6])
+        assert r[7] == f"Nilai kosong {i}" and r[8] == f"Missing value {i}"
+    wb.close()
+    # Cell types straight from the sheet XML: not one formula or error cell.
+    import zipfile
+
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and 't="e"' not in sheet_xml
+    assert '<autoFilter ref="A1:K50001"' in sheet_xml and 'topLeftCell="A2"' in sheet_xml
