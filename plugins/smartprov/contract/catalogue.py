@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from smartprov import settings
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"  # the version `smartprov template` writes
+TEMPLATE_VERSIONS = ("1", "2")  # versions accepted (contract section 6: version 1 stays accepted)
 FRAMEWORK = "kominfo-2017"
 MASTERPLAN = "MASTERPLAN"
 EVALUASI = "EVALUASI"
@@ -48,6 +49,18 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_SHEET_ROWS = 100_000
 HEADER_SEARCH_ROWS = 10
 FIRST_EVALUATION_YEAR = 2017
+
+# Bounds of contract section 6 (both versions), checked before anything is loaded.
+MAX_RUPIAH = 10**14  # per row, any rupiah amount
+EARLIEST_DATE = "2017-01-01"  # the programme's first year
+LATEST_DATE_AFTER_ARRIVAL_DAYS = 31
+MIN_YEAR = 2017
+MAX_YEAR = 2045
+# Version 2: `anggaran_<YYYY>` / `Anggaran 2024` / `Pagu 2024`, compared after normalize_header.
+YEAR_BUDGET_HEADER = r"(?:anggaran|pagu)(\d{4})"
+YEAR_BUDGET_SUM_TOLERANCE = 0.01  # CONSISTENCY when the years' sum differs from anggaran_rp by more
+BIMTEK_STAGES = ("I", "II", "III", "IV", "Selesai")
+BIMTEK_ALIASES = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 EMPTY_MARKERS = frozenset({"", "-", "n/a"})  # compared after strip().lower()
 TOTAL_ROW_LABELS = frozenset({"jumlah", "total", "sub total", "subtotal"})
@@ -108,6 +121,23 @@ IDENTITY_FIELDS: tuple[IdentityField, ...] = (
     IdentityField("nomor_dokumen", "text", (), "Nomor dokumen (mis. nomor Perbup/Perwali)"),
     IdentityField("email_kontak", "email", KINDS, "E-mail untuk umpan balik kualitas data"),
 )
+
+# Version 2 only: optional MASTERPLAN milestones (contract section 6).
+IDENTITY_FIELDS_V2: tuple[IdentityField, ...] = (
+    IdentityField("tanggal_penetapan", "date", (), "Tanggal penetapan masterplan"),
+    IdentityField("dasar_hukum", "text", (), "Dasar hukum penetapan, mis. Perbup No. 45 Tahun 2022"),
+    IdentityField("tahap_bimtek", "enum", (), "Tahap Bimtek yang sudah dicapai: I, II, III, IV atau Selesai"),
+    IdentityField("tanggal_nota_kesepakatan", "date", (), "Tanggal nota kesepakatan (MoU) dengan kementerian"),
+)
+DASAR_HUKUM_MAX_LENGTH = 250
+ALL_IDENTITY_FIELDS = IDENTITY_FIELDS + IDENTITY_FIELDS_V2
+
+
+def identity_fields(version: str, kind: str | None = None) -> tuple[IdentityField, ...]:
+    """The Identitas labels of a template version (version 2 adds the masterplan milestones)."""
+    if version == "2" and kind in (None, MASTERPLAN):
+        return ALL_IDENTITY_FIELDS
+    return IDENTITY_FIELDS
 
 PROGRAM = Sheet(
     name="Program",
@@ -248,6 +278,7 @@ def allowed_values(enum: str) -> tuple[str, ...]:
         "funding_source": FUNDING_SOURCES,
         "yes_no": YES_NO,
         "kind": KINDS,
+        "bimtek_stage": BIMTEK_STAGES,
     }[enum]
 
 
@@ -264,7 +295,10 @@ def alias_map(enum: str) -> dict[str, str]:
         out["quickwin"] = "Quick Win"
         out["indeks pencapaian"] = "Total"
         return out
-    return {v.lower(): v for v in allowed_values(enum)}
+    out = {v.lower(): v for v in allowed_values(enum)}
+    if enum == "bimtek_stage":
+        out.update({k: v for k, v in BIMTEK_ALIASES.items()})
+    return out
 
 
 @dataclass(frozen=True)

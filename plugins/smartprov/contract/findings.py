@@ -181,6 +181,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kolom '{column}' di lembar '{sheet}' tidak dikenal dan diabaikan.",
         "Column '{column}' in sheet '{sheet}' is not part of the template and was ignored.",
     ),
+    # -- template version 2 (contract section 6) --
+    "EXTRA_BUDGET_YEAR": (
+        "Kolom '{column}' (tahun {year}) di luar periode masterplan {start}–{end} dan diabaikan.",
+        "Column '{column}' (year {year}) is outside the masterplan period {start}–{end} and was ignored.",
+    ),
+    "RANGE_YEAR_BUDGET_OUTSIDE": (
+        "Program '{code}': anggaran Rp {value} pada '{column}' berada di luar tahun pelaksanaan program "
+        "({expected}). Kosongkan atau isi 0, atau perbaiki tahun_mulai/tahun_selesai.",
+        "Program '{code}': amount Rp {value} in '{column}' lies outside the program's years "
+        "({expected}). Leave it empty or 0, or correct tahun_mulai/tahun_selesai.",
+    ),
+    "CONSISTENCY_YEAR_BUDGET_SUM": (
+        "Program '{code}': jumlah anggaran per tahun (Rp {total}) berbeda lebih dari 1% dari "
+        "anggaran_rp (Rp {planned}). Samakan keduanya, atau kosongkan anggaran_rp (dihitung dari "
+        "jumlah per tahun).",
+        "Program '{code}': the yearly amounts add up to Rp {total}, more than 1% away from anggaran_rp "
+        "(Rp {planned}). Make them agree, or leave anggaran_rp empty (it is then their sum).",
+    ),
+    "CONSISTENCY_BUDGET_OVERRUN_YEAR": (
+        "Program '{code}': realisasi anggaran Rp {realised} melebihi 150% dari anggaran tahun {year} "
+        "di masterplan (Rp {planned}). Periksa nilainya (satuan rupiah, bukan ribu/juta), atau jelaskan "
+        "di kolom keterangan.",
+        "Program '{code}': realised budget Rp {realised} is over 150% of the masterplan's amount for "
+        "{year} (Rp {planned}). Check the amount (in rupiah, not thousands/millions), or explain it "
+        "in the keterangan column.",
+    ),
     "EXTRA_TOTAL_ROW": (
         "Baris total ('{value}') dilewati.",
         "A total row ('{value}') was skipped.",

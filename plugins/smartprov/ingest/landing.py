@@ -56,6 +56,21 @@ class LocalLanding:
         return open(self.root / file.path, "rb")
 
 
+def modified_at(landing, file: LandingFile):
+    """When the file was written to the landing zone (UTC, naive), or None when unknown.
+
+    A submission's time for deadlines (contract section 6: `uploaded_at`)."""
+    import datetime as dt
+
+    if not isinstance(landing, LocalLanding):
+        return None
+    try:
+        mtime = (landing.root / file.path).stat().st_mtime
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(mtime, dt.UTC).replace(tzinfo=None)
+
+
 def open_landing(url: str):
     """A landing zone by URL: a local path, or s3://bucket/prefix (see smartprov.ingest.object_landing)."""
     if "://" in url and not url.startswith("file://"):

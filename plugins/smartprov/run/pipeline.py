@@ -20,7 +20,7 @@ from typing import Any
 from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
-from smartprov.ingest.landing import LandingFile, LocalLanding, open_landing, sha256_of
+from smartprov.ingest.landing import LandingFile, LocalLanding, modified_at, open_landing, sha256_of
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,16 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
         sha = sha256_of(landing, f)
         status = "duplicate" if sha in known or sha in seen_now else "new"
         seen_now.add(sha)
-        entries.append({"path": f.path, "size": f.size, "sha256": sha, "status": status})
+        uploaded = modified_at(landing, f)
+        entries.append(
+            {
+                "path": f.path,
+                "size": f.size,
+                "sha256": sha,
+                "status": status,
+                "uploaded_at": uploaded.isoformat() if uploaded else None,
+            }
+        )
     started = utcnow().isoformat()
     log.info("discovered %d files, %d new", len(entries), sum(e["status"] == "new" for e in entries))
     return {"run_id": run_id, "started_at": started, "landing": landing_url, "files": entries}
@@ -75,6 +84,10 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     new = [e for e in discovery["files"] if e["status"] == "new"]
     parsed = parse_files(discovery["landing"], new)
     vanished = {e["path"] for e in new} - {s.path for s in parsed}
+    uploaded = {e["path"]: e.get("uploaded_at") for e in new}
+    for sub in parsed:
+        if uploaded.get(sub.path):
+            sub.uploaded_at = dt.datetime.fromisoformat(uploaded[sub.path])
     timings["parse_seconds"] = round(time.perf_counter() - clock, 2)
 
     validator = BatchValidator(today=today, run_name=run_dir.name)

@@ -40,6 +40,7 @@ TABLES: dict[str, str] = {
     warnings            INTEGER      NOT NULL,
     size_bytes          BIGINT       NOT NULL,
     received_at         TIMESTAMP    NOT NULL,
+    uploaded_at         TIMESTAMP,
     run_id              VARCHAR(256) NOT NULL,
     quarantine_path     VARCHAR(1024)""",
     # Every (content, path) sighting: the same bytes under a second name are recorded here.
@@ -86,6 +87,22 @@ TABLES: dict[str, str] = {
     target_value        DOUBLE PRECISION,
     target_unit         VARCHAR(200),
     PRIMARY KEY (submission_id, program_code)""",
+    # Template version 2: a program's planned money per year (`anggaran_<YYYY>` columns).
+    "raw.masterplan_program_budgets": PROVENANCE
+    + """
+    program_code    VARCHAR(20)  NOT NULL,
+    budget_year     INTEGER      NOT NULL,
+    budget_idr      DECIMAL(20,2) NOT NULL,
+    PRIMARY KEY (submission_id, program_code, budget_year)""",
+    # Template version 2: the masterplan's milestones (optional Identitas labels), one row
+    # per masterplan that gives at least one of them; source_row is its first label's row.
+    "raw.masterplan_milestones": PROVENANCE
+    + """
+    adoption_date   DATE,
+    legal_basis     VARCHAR(250),
+    bimtek_stage    VARCHAR(16),
+    mou_date        DATE,
+    PRIMARY KEY (submission_id)""",
     # One row per agency named in a program's opd_penanggung_jawab cell, lead first.
     "raw.masterplan_program_agencies": PROVENANCE
     + """
@@ -118,10 +135,16 @@ TABLES: dict[str, str] = {
 }
 
 
+# Columns added to tables after their first release: warehouses created before get them too.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("audit.submissions", "uploaded_at", "TIMESTAMP"),)
+
+
 def ddl_statements() -> list[str]:
     stmts = [f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}", f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
     for name, body in TABLES.items():
         stmts.append(f"CREATE TABLE IF NOT EXISTS {name} ({body}\n)")
+    for table, column, type_ in ADDED_COLUMNS:
+        stmts.append(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {type_}")
     return stmts
 
 
