@@ -72,7 +72,17 @@ def reference_parameters() -> dict[str, Any]:
     params: dict[str, Any] = {f"{e}_values": list(contract.allowed_values(e)) for e in ENUM_SETS}
     one = "|".join(re.escape(v) for v in contract.allowed_values("funding_source"))
     params["funding_source_pattern"] = rf"^(?:{one})(?:; (?:{one}))*$"
+    # The fixed bounds of contract section 6 (the latest date depends on the run: `latest_date`).
+    params["min_year"], params["max_year"] = contract.MIN_YEAR, contract.MAX_YEAR
+    params["max_rupiah"] = contract.MAX_RUPIAH
+    params["earliest_date"] = _timestamp(contract.EARLIEST_DATE)
     return params
+
+
+def _timestamp(text: str):
+    import pandas as pd  # GX compares datetime columns with Timestamps, not date strings
+
+    return pd.Timestamp(text)
 
 
 def load_suite_specs(directory: Path | None = None) -> dict[str, dict[str, Any]]:
