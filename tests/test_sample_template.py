@@ -29,6 +29,7 @@ from smartprov.authoring.sample import (
 from smartprov.authoring.template import (
     HEADER_ROW,
     HELPER_SHEETS,
+    default_period,
     identity_labels,
     template_filename,
     write_template,
@@ -178,6 +179,7 @@ class ContractCheck:
         self.extra_sheets: list[str] = []
         self.extra_columns: dict[str, list[str]] = {}
         self.total_rows = 0
+        self.version = 1
         self._run()
 
     def _run(self) -> None:
@@ -198,9 +200,10 @@ class ContractCheck:
         ident = self.identity
         self.kind = str(ident.get("jenis_dokumen", "")).strip().upper()
         version = ident.get("versi_template")
-        if self.kind not in contract.KINDS or _empty(version) or _number(version) != 1:
+        if self.kind not in contract.KINDS or _empty(version) or _number(version) not in (1, 2):
             self.errors.add("TEMPLATE_VERSION")
             return
+        self.version = int(_number(version))
         for f in contract.IDENTITY_FIELDS:
             if self.kind in f.required_for and _empty(ident.get(f.label)):
                 self.errors.add("REQUIRED")
@@ -242,8 +245,16 @@ class ContractCheck:
         index, row, names = found[0]
         self.header_rows[sheet.name] = index + 1
         columns = {wanted[n]: i for n, i in names.items() if n in wanted}
+        year_columns = {}  # version 2: anggaran_<YYYY> / Anggaran 2024 / Pagu 2024 -> year
+        if sheet.name == "Program" and self.version == 2:
+            for j, c in enumerate(row):
+                m = isinstance(c.value, str) and re.fullmatch(r"(?:anggaran|pagu)(\d{4})", _norm(c.value))
+                if m and self.period[0] <= int(m[1]) <= self.period[1]:
+                    year_columns[j] = int(m[1])
         self.extra_columns[sheet.name] = [
-            str(c.value) for c in row if isinstance(c.value, str) and _norm(c.value) not in wanted
+            str(c.value)
+            for j, c in enumerate(row)
+            if isinstance(c.value, str) and _norm(c.value) not in wanted and j not in year_columns
         ]
         out = []
         key = sheet.key[0]
@@ -264,6 +275,11 @@ class ContractCheck:
             }
             record["_formats"] = {
                 name: cell.number_format for name, cell in values.items() if cell is not None
+            }
+            record["_years"] = {
+                year: _money(row[j].value)
+                for j, year in year_columns.items()
+                if j < len(row) and not _empty(row[j].value)
             }
             out.append(record)
         self.rows[sheet.name] = out
@@ -305,6 +321,13 @@ class ContractCheck:
             assert [a for a in re.split(r"[;,]", str(p["opd_penanggung_jawab"])) if a.strip()]
             if p.get("anggaran_rp") is not None:
                 assert _money(p["anggaran_rp"]) >= 0
+            years = p.get("_years") or {}
+            if any(amount and not start <= year <= end for year, amount in years.items()):
+                self.errors.add("RANGE")
+            if years and p.get("anggaran_rp") is not None:
+                planned = _money(p["anggaran_rp"])
+                if abs(sum(years.values()) - planned) > 0.01 * planned:
+                    self.warnings.add("CONSISTENCY")
             if p.get("sumber_dana") is not None:
                 _sources(p["sumber_dana"])
             if p.get("target") is not None:
@@ -430,14 +453,20 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
     assert values["versi_template"] == contract.TEMPLATE_VERSION
     assert values["kode_wilayah"] == "32.04"
     assert values["nama_wilayah"] == "Kabupaten Bandung"
-    assert values["periode_mulai"] is None and values["email_kontak"] is None
+    start, end = default_period()
+    assert (values["periode_mulai"], values["periode_selesai"]) == (start, end) and end - start == 9
+    assert values["email_kontak"] is None
+    # version 2: the masterplan's milestones, optional
+    for label in ("tanggal_penetapan", "dasar_hukum", "tahap_bimtek", "tanggal_nota_kesepakatan"):
+        assert label in values and values[label] is None
     assert all(r[2] and " / " in r[2] for r in rows), "column C guidance, Indonesian / English"
 
     ws = wb["Program"]
     assert ws.cell(1, 1).value == "Daftar Program Inovasi Smart City — Kabupaten Bandung"
-    assert "A1:M1" in {str(r) for r in ws.merged_cells.ranges}
     header = [c.value for c in ws[HEADER_ROW]]
-    assert header == contract.PROGRAM.column_names
+    years = [f"anggaran_{y}" for y in range(start, end + 1)]
+    assert header == contract.PROGRAM.column_names + years  # version 2: money per year
+    assert f"A1:{openpyxl.utils.get_column_letter(len(header))}1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.freeze_panes == "A3"
     assert ws.max_row == HEADER_ROW, "data sheets are empty"
     for col in contract.PROGRAM.columns:

@@ -17,6 +17,7 @@ produce realistic filled-in submissions.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from smartprov.authoring.xlsx_writer import (
     write_workbook,
 )
 from smartprov.contract import catalogue as contract
-from smartprov.contract.catalogue import IDENTITY_FIELDS, IDENTITY_SHEET, Region, Sheet
+from smartprov.contract.catalogue import IDENTITY_SHEET, Region, Sheet
 
 INSTRUCTIONS_SHEET = "Petunjuk"
 LISTS_SHEET = "Daftar"
@@ -74,7 +75,29 @@ IDENTITY_GUIDANCE: dict[str, tuple[str, str]] = {
         "E-mail yang menerima umpan balik kualitas data.",
         "E-mail address that receives data-quality feedback.",
     ),
+    # version 2: the masterplan's milestones (optional)
+    "tanggal_penetapan": (
+        "Opsional: tanggal penetapan masterplan, mis. 15 Desember 2022.",
+        "Optional: date the masterplan was adopted.",
+    ),
+    "dasar_hukum": (
+        "Opsional: dasar hukum penetapan, mis. Perbup No. 45 Tahun 2022 (maks. 250 karakter).",
+        "Optional: the act that adopted it, e.g. Perbup No. 45 Tahun 2022 (at most 250 characters).",
+    ),
+    "tahap_bimtek": (
+        "Opsional: tahap Bimtek yang sudah dicapai: I, II, III, IV atau Selesai.",
+        "Optional: Bimtek stage reached: I, II, III, IV or Selesai.",
+    ),
+    "tanggal_nota_kesepakatan": (
+        "Opsional: tanggal nota kesepakatan (MoU) dengan kementerian.",
+        "Optional: date of the MoU with the ministry.",
+    ),
 }
+YEAR_BUDGET_NOTE = (
+    "Anggaran tahun {year} (opsional, rupiah). Bila diisi, anggaran_rp boleh dikosongkan (dihitung "
+    "dari jumlah per tahun); isi hanya tahun pelaksanaan program.\n\nanggaran_{year} (optional): the "
+    "program's planned rupiah for {year}; anggaran_rp may then be left empty (it is their sum)."
+)
 
 # Per sheet and column: (Indonesian detail, English description).
 COLUMN_HELP: dict[str, dict[str, tuple[str, str]]] = {
@@ -228,8 +251,8 @@ SOFT_LISTS = frozenset({"funding_source"})
 
 # Numeric checks Excel can do while typing: column -> (type, operator, formula1, formula2).
 NUMBER_CHECKS: dict[str, tuple[str, str, str, str | None]] = {
-    "tahun_mulai": ("whole", "between", "2000", "2100"),
-    "tahun_selesai": ("whole", "between", "2000", "2100"),
+    "tahun_mulai": ("whole", "between", str(contract.MIN_YEAR), str(contract.MAX_YEAR)),
+    "tahun_selesai": ("whole", "between", str(contract.MIN_YEAR), str(contract.MAX_YEAR)),
     "progres_persen": ("decimal", "between", "0", "100"),
     "skor": ("decimal", "between", "1", "5"),
     "nilai": ("decimal", "between", "0", "5"),
@@ -256,10 +279,24 @@ def resolve_region(region_code: str) -> Region:
     return region
 
 
-def identity_labels(kind: str) -> list[str]:
+def identity_labels(kind: str, version: str = contract.TEMPLATE_VERSION) -> list[str]:
     """The Identitas labels of a kind, in contract order (required ones and optional ones)."""
     kind = normalize_kind(kind)
-    return [f.label for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for]
+    return [f.label for f in _identity_fields(kind, version)]
+
+
+def _identity_fields(kind: str, version: str) -> list[contract.IdentityField]:
+    return [
+        f
+        for f in contract.identity_fields(version, kind)
+        if kind in f.required_for or not f.required_for
+    ]
+
+
+def default_period(today: dt.date | None = None) -> tuple[int, int]:
+    """A ten-year masterplan period from next year: what a new masterplan usually covers."""
+    year = (today or dt.date.today()).year + 1
+    return year, min(year + 9, contract.MAX_YEAR)
 
 
 def template_filename(region_code: str, kind: str) -> str:
@@ -367,43 +404,58 @@ def data_sheet(
     *,
     year: int | None = None,
     notes: bool = True,
+    budget_years: Sequence[int] = (),
 ) -> SheetSpec:
     """A contract data sheet in template layout: title row 1, header row 2, data from row 3.
 
-    `rows` are in contract column order (`sheet.column_names`).
+    `rows` are in contract column order (`sheet.column_names`), followed, on `Program`, by
+    one amount per `budget_years` (version 2's `anggaran_<YYYY>` columns).
     """
     names = sheet.column_names
-    ncol = len(names)
+    year_names = [f"anggaran_{y}" for y in budget_years] if sheet.name == contract.PROGRAM.name else []
+    ncol = len(names) + len(year_names)
     title = SHEET_TITLES[sheet.name]
     if year is not None:
         title += f" Tahun {year}"
     title += f" — {region.name}"
     header = [
         Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None) for name in names
+    ] + [
+        Cell(name, "header", note=YEAR_BUDGET_NOTE.format(year=y) if notes else None)
+        for name, y in zip(year_names, budget_years, strict=False)
     ]
+    all_names = names + year_names
     spec = SheetSpec(
         sheet.name,
         rows=[[Cell(title, "title")], header, *[list(r) for r in rows]],
-        widths={i: COLUMN_WIDTHS.get(n, 14) for i, n in enumerate(names, 1)},
+        widths={i: COLUMN_WIDTHS.get(n, 15 if n in year_names else 14) for i, n in enumerate(all_names, 1)},
         merges=[f"A{TITLE_ROW}:{get_column_letter(ncol)}{TITLE_ROW}"],
         freeze=f"A{FIRST_DATA_ROW}",
-        validations=data_validations(sheet, names, refs),
+        validations=data_validations(sheet, all_names, refs),
         row_heights={TITLE_ROW: 24, HEADER_ROW: 30},
     )
     return spec
 
 
 def identity_sheet(
-    kind: str, values: Mapping[str, Any], *, guidance: bool = True, refs: Mapping[str, str] | None = None
+    kind: str,
+    values: Mapping[str, Any],
+    *,
+    guidance: bool = True,
+    refs: Mapping[str, str] | None = None,
+    version: str | None = None,
 ) -> SheetSpec:
-    """Identitas: label (A), value (B) and, in the template, guidance (C); one row per label."""
+    """Identitas: label (A), value (B) and, in the template, guidance (C); one row per label.
+
+    `version` defaults to the workbook's own `versi_template` value."""
     kind = normalize_kind(kind)
+    version = str(version or values.get("versi_template") or contract.TEMPLATE_VERSION)
+    if isinstance(values.get("versi_template"), Cell):
+        version = str(values["versi_template"].value)
     fixed = {"jenis_dokumen", "versi_template", "kode_wilayah", "nama_wilayah"}
     rows: list[list[Any]] = []
     validations: list[Validation] = []
-    for row_index, f in enumerate(
-        (f for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for), 1
-    ):
+    for row_index, f in enumerate(_identity_fields(kind, version), 1):
         value = values.get(f.label)
         if guidance and not isinstance(value, Cell):
             fmt = "@" if f.label in ("kode_wilayah", "versi_template", "nomor_dokumen") else None
@@ -416,13 +468,12 @@ def identity_sheet(
             row.append(Cell(f"{wajib}. {gid} / {required.capitalize()}. {gen}", "guidance"))
             cell = f"B{row_index}"
             if f.type == "year":
-                low = str(contract.FIRST_EVALUATION_YEAR) if f.label == "tahun_evaluasi" else "2000"
                 validations.append(
                     Validation(
                         cell,
                         "whole",
-                        low,
-                        "2100",
+                        str(contract.MIN_YEAR),
+                        str(contract.MAX_YEAR),
                         operator="between",
                         error_style="warning",
                         error="Isi tahun, mis. 2024. / Enter a year.",
@@ -430,6 +481,8 @@ def identity_sheet(
                 )
             elif f.label == "jenis_dokumen" and refs and "kind" in refs:
                 validations.append(Validation(cell, "list", refs["kind"]))
+            elif f.label == "tahap_bimtek":
+                validations.append(Validation(cell, "list", '"' + ",".join(contract.BIMTEK_STAGES) + '"'))
         rows.append(row)
     widths = {1: 22.0, 2: 34.0, 3: 80.0} if guidance else {1: 22.0, 2: 34.0}
     return SheetSpec(IDENTITY_SHEET, rows=rows, widths=widths, validations=validations)
@@ -539,15 +592,20 @@ def template_sheets(
     year: int | None = None,
     instructions: bool = True,
     notes: bool = True,
+    version: str = contract.TEMPLATE_VERSION,
+    budget_years: Sequence[int] = (),
 ) -> list[SheetSpec]:
     """The template's sheets, optionally filled in: `identity` label -> value (merged over
-    the prefilled ones), `data` sheet name -> rows in contract column order."""
+    the prefilled ones), `data` sheet name -> rows in contract column order (then, on
+    `Program` in version 2, one amount per `budget_years`)."""
     kind = normalize_kind(kind)
     region = resolve_region(region_code)
     lists, refs = lists_sheet()
+    if version != "2":
+        budget_years = ()
     values: dict[str, Any] = {
         "jenis_dokumen": kind,
-        "versi_template": contract.TEMPLATE_VERSION,
+        "versi_template": version,
         "kode_wilayah": region.code,
         "nama_wilayah": region.name,
     }
@@ -555,23 +613,46 @@ def template_sheets(
     out: list[SheetSpec] = []
     if instructions:
         out.append(instructions_sheet(kind, region))
-    out.append(identity_sheet(kind, values, refs=refs))
+    out.append(identity_sheet(kind, values, refs=refs, version=version))
     for sheet in contract.sheets_for(kind):
-        out.append(data_sheet(sheet, region, refs, (data or {}).get(sheet.name, ()), year=year, notes=notes))
+        out.append(
+            data_sheet(
+                sheet,
+                region,
+                refs,
+                (data or {}).get(sheet.name, ()),
+                year=year,
+                notes=notes,
+                budget_years=budget_years,
+            )
+        )
     out.append(lists)
     return out
 
 
-def write_template(region_code: str, kind: str, out: Path) -> Path:
-    """Write the blank template of `kind` for a regency.
+def write_template(
+    region_code: str, kind: str, out: Path, *, period: tuple[int, int] | None = None
+) -> Path:
+    """Write the blank template of `kind` (version 2) for a regency.
 
     `out` is the file to write, or an existing directory (or a path without a suffix) to
-    write `template_filename(region_code, kind)` into. Returns the written file.
+    write `template_filename(region_code, kind)` into. A MASTERPLAN template has one
+    `anggaran_<YYYY>` column per year of `period` (default: `default_period()`), whose years
+    it prefills. Returns the written file.
     """
     kind = normalize_kind(kind)
     region = resolve_region(region_code)
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / template_filename(region.code, kind)
+    identity: dict[str, Any] = {}
+    years: Sequence[int] = ()
+    if kind == contract.MASTERPLAN:
+        start, end = period or default_period()
+        if not contract.MIN_YEAR <= start <= end <= contract.MAX_YEAR:
+            raise ValueError(f"period {start}-{end} must lie within {contract.MIN_YEAR}-{contract.MAX_YEAR}")
+        identity = {"periode_mulai": start, "periode_selesai": end}
+        years = range(start, end + 1)
     title = f"Template {kind} Smart City — {region.name} (versi {contract.TEMPLATE_VERSION})"
-    return write_workbook(out, template_sheets(region.code, kind), title=title, active=0)
+    sheets = template_sheets(region.code, kind, identity=identity, budget_years=years)
+    return write_workbook(out, sheets, title=title, active=0)
