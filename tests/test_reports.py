@@ -276,8 +276,9 @@ def test_workbook_number_formats(warehouse, tmp_path):
         "Suprastruktur",
     ]
     assert cell("Status Pengiriman", "status").value == "terlambat"  # the mart says late: shown in Indonesian
-    statuses = {r["region_code"]: r["status"] for r in _data_rows(wb["Status Pengiriman"])}
-    assert statuses["32.04"] == "ditolak" and statuses["32.05"] == "belum ada"
+    statuses = {(r["region_code"], r["kind"]): r["status"] for r in _data_rows(wb["Status Pengiriman"])}
+    assert statuses[("32.04", "MASTERPLAN")] == "ditolak" and statuses[("32.05", "MASTERPLAN")] == "salah folder"
+    assert statuses[("32.05", "EVALUASI")] == "belum wajib"
 
 
 def test_workbook_neutralises_formulas(warehouse, tmp_path):
