@@ -682,10 +682,13 @@ def test_docs_generate(duckdb_build: dict[str, Any]) -> None:
     with pytest.MonkeyPatch.context() as mp:
         _quiet_env(mp)
         mp.setenv("SMARTPROV_DUCKDB_PATH", str(duckdb_build["path"]))
-        _, seconds = _dbt(["docs", "generate"], "duckdb", duckdb_build["work"])
+        _, seconds = _dbt(["docs", "generate", "--static"], "duckdb", duckdb_build["work"])
     catalog = json.loads((duckdb_build["work"] / "target-duckdb" / "catalog.json").read_text())
     manifest = json.loads((duckdb_build["work"] / "target-duckdb" / "manifest.json").read_text())
     assert "model.smartprov.province_scorecard" in catalog["nodes"]
+    # --static: one page with the manifest and catalog inside, readable from disk
+    static = (duckdb_build["work"] / "target-duckdb" / "static_index.html").read_text(encoding="utf-8")
+    assert "province_threshold_path" in static
     undocumented = [
         uid
         for uid, node in manifest["nodes"].items()

@@ -1122,6 +1122,14 @@ class Expected:
 class PlannedFile:
     expected: Expected
     build: Callable[[], bytes] = field(repr=False)
+    uploaded: dt.datetime | None = None  # when the regency uploads it (UTC): the file's mtime
+
+
+def upload_time(document_date: dt.date, path: str) -> dt.datetime:
+    """A plausible upload: 1 to 21 days after the document's date, in Jakarta office hours (UTC)."""
+    r = random.Random(f"upload|{path}")
+    day = document_date + dt.timedelta(days=r.randint(1, 21))
+    return dt.datetime(day.year, day.month, day.day, r.randint(1, 9), r.randint(0, 59))
 
 
 @dataclass(frozen=True)
@@ -1156,7 +1164,9 @@ def _mp_file(
     def sheets() -> list[SheetSpec]:
         return render_masterplan(mp, profile, _rng(seed, "render", path))
 
-    return PlannedFile(expected, _workbook(sheets, f"Masterplan Smart City {mp.region.name}"))
+    return PlannedFile(
+        expected, _workbook(sheets, f"Masterplan Smart City {mp.region.name}"), upload_time(mp.date, path)
+    )
 
 
 def _ev_file(
@@ -1168,7 +1178,9 @@ def _ev_file(
     def sheets() -> list[SheetSpec]:
         return render_evaluation(ev, profile, _rng(seed, "render", path))
 
-    return PlannedFile(expected, _workbook(sheets, f"Evaluasi Smart City {ev.year} {ev.region.name}"))
+    return PlannedFile(
+        expected, _workbook(sheets, f"Evaluasi Smart City {ev.year} {ev.region.name}"), upload_time(ev.date, path)
+    )
 
 
 def _regency_masterplan(
@@ -1500,6 +1512,10 @@ def write_sample_landing(out: Path, province: str = "32", seed: int = 0) -> list
         path = out / planned.expected.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(planned.build())
+        if planned.uploaded is not None and planned.uploaded < dt.datetime.now(dt.UTC).replace(tzinfo=None):
+            # the landing file's modification time is its upload time (contract section 6)
+            stamp = planned.uploaded.replace(tzinfo=dt.UTC).timestamp()
+            os.utime(path, (stamp, stamp))
         written.append(path)
     return written
 

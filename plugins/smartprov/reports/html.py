@@ -547,10 +547,16 @@ def _progress(data: ReportData) -> str:
     # Empty years are left out: the chart shows years with a report, the table years with a
     # plan or a report.
     reported_years = [y for y in all_years if work.loc[work["year"] == y, "weight"].sum() > 0]
+    # Years before the first evaluated one hold plans nobody reported on: left out of the table too.
+    first_reported = reported_years[0] if reported_years else None
     table_years = [
         y
         for y in all_years
-        if work.loc[work["year"] == y, "planned"].sum() > 0 or work.loc[work["year"] == y, "reported"].sum() > 0
+        if work.loc[work["year"] == y, "reported"].sum() > 0
+        or (
+            work.loc[work["year"] == y, "planned"].sum() > 0
+            and (first_reported is None or (len(y), y) > (len(first_reported), first_reported))
+        )
     ]
     dims = (
         work.groupby("dimension")["order"]
@@ -1142,6 +1148,7 @@ table{border-collapse:collapse;width:100%;font-size:.85rem;margin-top:6px}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef3f8;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 nav a{color:#fff;margin-right:14px;font-size:.85rem}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:10px 20px 30px}
 h3{margin:18px 0 0;font-size:1rem;color:var(--brand)}
@@ -1153,10 +1160,10 @@ section{padding:12px 10px}svg{width:100%}
 table,thead,tbody,tr,td{display:block;width:100%}
 thead{position:absolute;left:-9999px;top:-9999px}
 tr{border:1px solid var(--line);border-radius:6px;margin:0 0 8px;padding:4px 8px;background:#fff}
-td{border:0;padding:2px 0 2px 46%;position:relative;text-align:left;min-height:1.4em;overflow-wrap:anywhere}
-td.num{text-align:left}
-td::before{content:attr(data-label);position:absolute;left:0;width:44%;font-weight:600;color:var(--muted);
-white-space:normal;overflow-wrap:anywhere}
+td{border:0;padding:2px 0;display:grid;grid-template-columns:44% 1fr;gap:8px;text-align:left;
+overflow-wrap:anywhere}
+td.num{text-align:left;white-space:normal}
+td::before{content:attr(data-label);font-weight:600;color:var(--muted)}
 }
 @media print{body{background:#fff}section{break-inside:avoid;border:0}details{display:block}
 .tablewrap{max-height:none;overflow:visible}header{color:#000;background:#fff}header p.en,header .meta{color:#444}
