@@ -139,7 +139,7 @@ MARTS_SQL = [
          0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0),
         ({P35}, '35.73', 'Kota Malang', 'EVALUASI', '2024', 2024, DATE '2025-01-31', 'missing', true,
          0, 0, 0, NULL, NULL, NULL, NULL, 500, NULL, NULL, 0)""",
-    f"""CREATE TABLE marts.province_threshold_path (province_code VARCHAR, province_name VARCHAR,
+    """CREATE TABLE marts.province_threshold_path (province_code VARCHAR, province_name VARCHAR,
         regencies_total INTEGER, regencies_with_masterplan INTEGER, regencies_needed INTEGER, region_code VARCHAR,
         region_name VARCHAR, closeness_rank INTEGER, has_rejected_file BOOLEAN, latest_rejected_errors INTEGER,
         first_error_message VARCHAR, contact_email VARCHAR)""",

@@ -7,8 +7,11 @@ and a validator bug cannot hide each other.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
+import json
 import re
 import time
 import zipfile
@@ -484,7 +487,6 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
     letters = {n: openpyxl.utils.get_column_letter(i) for i, n in enumerate(header, 1)}
     for name, enum in [
         ("dimensi", "dimension"),
-        ("elemen", "element"),
         ("quick_win", "yes_no"),
         ("sumber_dana", "funding_source"),
     ]:
@@ -505,7 +507,31 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
         assert str(dv.sqref).startswith(f"{letters[name]}3:")
     assert columns["Dimensi"] == list(contract.allowed_values("dimension"))
     assert by_column[letters["quick_win"]].errorStyle in (None, "stop")
-    assert by_column[letters["tahun_mulai"]].type == "whole"
+
+    # elemen depends on dimensi: INDIRECT over one named range per dimension
+    dv = by_column[letters["elemen"]]
+    assert dv.type == "list"
+    assert dv.formula1 == f'INDIRECT("elemen_"&SUBSTITUTE(${letters["dimensi"]}3," ","_"))'
+    for dimension, elements in contract.taxonomy().elements_by_dimension.items():
+        name = "elemen_" + dimension.replace(" ", "_")
+        sheet, ref = next(wb.defined_names[name].destinations)
+        assert sheet == "Daftar"
+        assert [c.value for row in lists[ref.replace("$", "")] for c in row] == list(elements)
+
+    # program years are limited to the masterplan period of sheet Identitas
+    labels = identity_labels(MASTERPLAN)
+    for column in ("tahun_mulai", "tahun_selesai"):
+        years = by_column[letters[column]]
+        assert (years.type, years.operator) == ("whole", "between")
+        assert (years.formula1, years.formula2) == (
+            f"Identitas!$B${labels.index('periode_mulai') + 1}",
+            f"Identitas!$B${labels.index('periode_selesai') + 1}",
+        )
+    # printing: landscape, one page wide, title and header rows on every page
+    assert (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == ("landscape", 1, 0)
+    assert ws.print_title_rows == "$1:$2"
+    assert wb["Petunjuk"].page_setup.orientation == "landscape"
+    assert wb["Petunjuk"].sheet_properties.pageSetUpPr.fitToPage is True
 
 
 def test_evaluation_template_structure(tmp_path: Path) -> None:
@@ -782,3 +808,52 @@ def test_national_landing_small(tmp_path: Path) -> None:
     assert len(sizes) == 11 and min(sizes) >= 30 and max(sizes) <= 60
     years = Counter(_year(c.identity["tahun_evaluasi"]) for c in checks.values() if c.kind == EVALUASI)
     assert years == {2024: 11, 2025: 11}
+
+
+def test_prefilled_evaluation_template_validates_without_reference(tmp_path: Path, monkeypatch) -> None:
+    """`smartprov template --kind evaluasi --region R --year Y --warehouse URL` lists the regency's
+    current programs running in Y (names and dimensions beside them) and the standard readiness
+    indicators; once the officer fills status, progress and scores it validates with no REFERENCE
+    finding, and the reading aids are not reported as extra columns."""
+    from smartprov import cli
+    from workbooks import PROGRAMS, masterplan
+
+    monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
+    landing = tmp_path / "landing"
+    masterplan("32.04", "Kabupaten Bandung").save(landing / "32.04" / "masterplan.xlsx")
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert cli.main(["run", "--landing", str(landing), "--warehouse", url, "--no-dbt", "--no-alerts"]) == 0
+
+    out = tmp_path / "filled" / "32.04" / "evaluasi-2024.xlsx"
+    args = ["template", "--region", "32.04", "--kind", "evaluasi", "--year", "2024", "--warehouse", url]
+    assert cli.main([*args, "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert {r[0]: r[1] for r in wb["Identitas"].iter_rows(values_only=True)}["tahun_evaluasi"] == 2024
+    ws = wb["Realisasi"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert header == contract.REALISASI.column_names + list(contract.REFERENCE_COLUMNS["Realisasi"])
+    rows = list(ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    running = [p for p in PROGRAMS if p[5] <= 2024 <= p[6]]
+    assert [r[0] for r in rows] == [p[0] for p in running]
+    assert [(r[-2], r[-1]) for r in rows] == [(p[1], p[2]) for p in running]
+    status, progress = header.index("status") + 1, header.index("progres_persen") + 1
+    for n in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(rows)):
+        ws.cell(n, status).value = "Berjalan"
+        ws.cell(n, progress).value = 50
+    ready = wb["Kesiapan"]
+    indicators = list(ready.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    assert len(indicators) == sum(len(v) for v in contract.READINESS_INDICATORS.values())
+    for n in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(indicators)):
+        ready.cell(n, 3).value = 3
+    wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("tanggal_dokumen") + 1)] = "20 Januari 2025"
+    wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("email_kontak") + 1)] = "diskominfo@bandung.go.id"
+    wb.save(out)
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = cli.main(["validate", str(out), "--json", "--warehouse", url])
+    (item,) = json.loads(buffer.getvalue())
+    rules = [(f["rule"], f["column"]) for f in item["findings"]]
+    assert not [r for r in rules if r[0] == "REFERENCE"], rules
+    assert not [r for r in rules if r[0] == "EXTRA"], rules  # the reading aids are the template's own
+    assert (code, item["status"]) == (0, "accepted"), rules

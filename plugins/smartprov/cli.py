@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="masterplan period START-END, e.g. 2025-2034: one anggaran_<YYYY> column per year "
         "(default: ten years from next year)",
     )
+    t.add_argument("--year", type=int, help="EVALUASI: the evaluated year (tahun_evaluasi)")
+    t.add_argument(
+        "--warehouse",
+        help="EVALUASI: prefill Realisasi with the regency's current programs from this warehouse URL",
+    )
     t.set_defaults(func=cmd_template)
 
     q = sub.add_parser("replay", help="re-validate quarantined files (e.g. once their masterplan arrived)")
@@ -175,7 +180,14 @@ def cmd_template(args) -> int:
             return 2
         period = (start, end)
     try:
-        out = write_template(args.region, args.kind.upper(), args.out, period=period)
+        out = write_template(
+            args.region,
+            args.kind.upper(),
+            args.out,
+            period=period,
+            year=args.year,
+            warehouse_url=args.warehouse,
+        )
     except ValueError as err:
         print(str(err), file=sys.stderr)
         return 2

@@ -261,26 +261,7 @@ DIMENSION_PREFIX = {
     "Smart Society": "SOC",
     "Smart Environment": "ENV",
 }
-READINESS_INDICATORS: dict[str, tuple[str, ...]] = {
-    "Struktur": (
-        "Sumber Daya Manusia TIK",
-        "Anggaran Smart City",
-        "Tata Kelola dan Dewan Smart City",
-        "Kepemimpinan dan Komitmen Kepala Daerah",
-    ),
-    "Infrastruktur": (
-        "Infrastruktur Fisik",
-        "Infrastruktur Digital (Jaringan dan Pusat Data)",
-        "Infrastruktur Sosial",
-        "Command Center",
-    ),
-    "Suprastruktur": (
-        "Regulasi Smart City",
-        "Kelembagaan Pelaksana",
-        "Implementasi Program",
-        "Standar Operasional Prosedur",
-    ),
-}
+READINESS_INDICATORS = contract.READINESS_INDICATORS
 REMARKS = (
     "Sesuai rencana",
     "Menunggu anggaran perubahan",
@@ -1126,9 +1107,10 @@ class PlannedFile:
 
 
 def upload_time(document_date: dt.date, path: str) -> dt.datetime:
-    """A plausible upload: 1 to 21 days after the document's date, in Jakarta office hours (UTC)."""
+    """A plausible upload: 1 to 21 days after the document's date (one in five takes 5 to 10
+    weeks: signatures, a revision), in Jakarta office hours (UTC)."""
     r = random.Random(f"upload|{path}")
-    day = document_date + dt.timedelta(days=r.randint(1, 21))
+    day = document_date + dt.timedelta(days=r.randint(35, 70) if r.random() < 0.2 else r.randint(1, 21))
     return dt.datetime(day.year, day.month, day.day, r.randint(1, 9), r.randint(0, 59))
 
 

@@ -93,6 +93,10 @@ IDENTITY_GUIDANCE: dict[str, tuple[str, str]] = {
         "Optional: date of the MoU with the ministry.",
     ),
 }
+REFERENCE_NOTE = (
+    "Hanya untuk dibaca: dari masterplan yang berlaku; tidak diperiksa dan tidak disimpan.\n\n"
+    "For reading only: from the current masterplan; not validated, not stored."
+)
 YEAR_BUDGET_NOTE = (
     "Anggaran tahun {year} (opsional, rupiah). Bila diisi, anggaran_rp boleh dikosongkan (dihitung "
     "dari jumlah per tahun); isi hanya tahun pelaksanaan program.\n\nanggaran_{year} (optional): the "
@@ -312,16 +316,31 @@ def template_filename(region_code: str, kind: str) -> str:
 def lists_sheet() -> tuple[SheetSpec, dict[str, str]]:
     """The hidden Daftar sheet and, per list name, the reference a list validation uses."""
     columns = [(header, contract.allowed_values(enum)) for header, enum in LISTS]
+    # then one column per dimension with its own elements: the `elemen` list follows `dimensi`
+    elements = contract.taxonomy().elements_by_dimension
+    columns += [(dimension, values) for dimension, values in elements.items()]
+    keys = [enum for _, enum in LISTS] + [element_list_name(d) for d in elements]
     height = max(len(values) for _, values in columns)
     rows: list[list[Any]] = [[Cell(header, "bold") for header, _ in columns]]
     for i in range(height):
         rows.append([values[i] if i < len(values) else None for _, values in columns])
     refs = {
-        enum: list_source(LISTS_SHEET, col, 2, len(values))
-        for col, ((_, enum), (_, values)) in enumerate(zip(LISTS, columns, strict=True), 1)
+        key: list_source(LISTS_SHEET, col, 2, len(values))
+        for col, (key, (_, values)) in enumerate(zip(keys, columns, strict=True), 1)
     }
     widths = {col: 28.0 for col in range(1, len(columns) + 1)}
-    return SheetSpec(LISTS_SHEET, rows=rows, widths=widths, hidden=True), refs
+    sheet = SheetSpec(LISTS_SHEET, rows=rows, widths=widths, hidden=True, defined_names=list_names(refs))
+    return sheet, refs
+
+
+def element_list_name(dimension: str) -> str:
+    """The defined name of a dimension's element list: `elemen_Smart_Governance`."""
+    return "elemen_" + "".join(ch if ch.isalnum() else "_" for ch in dimension)
+
+
+def list_names(refs: Mapping[str, str]) -> dict[str, str]:
+    """Workbook defined names for the per-dimension element lists (INDIRECT needs names)."""
+    return {key: ref for key, ref in refs.items() if key.startswith("elemen_")}
 
 
 def header_note(sheet: Sheet, column: contract.Column) -> str:
@@ -332,16 +351,67 @@ def header_note(sheet: Sheet, column: contract.Column) -> str:
 
 
 def data_validations(
-    sheet: Sheet, columns: Sequence[str], refs: Mapping[str, str], *, first_row: int = FIRST_DATA_ROW
+    sheet: Sheet,
+    columns: Sequence[str],
+    refs: Mapping[str, str],
+    *,
+    first_row: int = FIRST_DATA_ROW,
+    period_cells: tuple[str, str] | None = None,
 ) -> list[Validation]:
-    """Drop-down lists and number checks for the contract columns among `columns`."""
+    """Drop-down lists and number checks for the contract columns among `columns`.
+
+    `period_cells`: the Identitas cells of periode_mulai / periode_selesai; program years
+    are then checked against the masterplan period."""
     last_row = first_row + VALIDATION_ROWS - 1
     out: list[Validation] = []
     for col_index, name in enumerate(columns, 1):
         sqref = column_range(col_index, first_row, last_row)
         label = next((c.label_id for c in sheet.columns if c.name == name), name)
         enum = COLUMN_LISTS.get(name)
-        if enum and enum in refs:
+        if name == "elemen" and "dimensi" in columns and list_names(refs):
+            # Dependent list: the elements of the dimension chosen in the same row.
+            dim = get_column_letter(columns.index("dimensi") + 1)
+            out.append(
+                Validation(
+                    sqref,
+                    "list",
+                    f'INDIRECT("elemen_"&SUBSTITUTE(${dim}{first_row}," ","_"))',
+                    error_style="warning",
+                    prompt_title=label[:32],
+                    prompt="Pilih dimensi dulu, lalu elemennya / choose the dimension first, then its element",
+                    error_title="Elemen bukan milik dimensi ini / not an element of this dimension",
+                    error="Pilih elemen dari daftar dimensi yang dipilih. / Choose an element of the chosen dimension.",
+                )
+            )
+        elif name in ("tahun_mulai", "tahun_selesai") and period_cells:
+            start, end = period_cells
+            out.append(
+                Validation(
+                    sqref,
+                    "whole",
+                    f"{IDENTITY_SHEET}!{start}",
+                    f"{IDENTITY_SHEET}!{end}",
+                    operator="between",
+                    error_style="warning",
+                    error_title="Di luar periode masterplan / outside the masterplan period",
+                    error="Isi tahun di dalam periode masterplan (lembar Identitas). / Enter a year within "
+                    "the masterplan period (sheet Identitas).",
+                )
+            )
+        elif name.startswith("anggaran_") and name[9:].isdigit():
+            out.append(
+                Validation(
+                    sqref,
+                    "decimal",
+                    "0",
+                    str(contract.MAX_RUPIAH),
+                    operator="between",
+                    error_style="warning",
+                    error_title="Nilai di luar rentang / out of range",
+                    error="Isi rupiah 0 s.d. 10^14. / Enter rupiah from 0 to 10^14.",
+                )
+            )
+        elif enum and enum in refs:
             soft = enum in SOFT_LISTS
             out.append(
                 Validation(
@@ -405,6 +475,8 @@ def data_sheet(
     year: int | None = None,
     notes: bool = True,
     budget_years: Sequence[int] = (),
+    period_cells: tuple[str, str] | None = None,
+    reference_columns: Sequence[str] = (),
 ) -> SheetSpec:
     """A contract data sheet in template layout: title row 1, header row 2, data from row 3.
 
@@ -423,16 +495,19 @@ def data_sheet(
     ] + [
         Cell(name, "header", note=YEAR_BUDGET_NOTE.format(year=y) if notes else None)
         for name, y in zip(year_names, budget_years, strict=False)
+    ] + [
+        Cell(name, "prefilled", note=REFERENCE_NOTE if notes else None) for name in reference_columns
     ]
-    all_names = names + year_names
+    all_names = names + year_names + list(reference_columns)
     spec = SheetSpec(
         sheet.name,
         rows=[[Cell(title, "title")], header, *[list(r) for r in rows]],
         widths={i: COLUMN_WIDTHS.get(n, 15 if n in year_names else 14) for i, n in enumerate(all_names, 1)},
         merges=[f"A{TITLE_ROW}:{get_column_letter(ncol)}{TITLE_ROW}"],
         freeze=f"A{FIRST_DATA_ROW}",
-        validations=data_validations(sheet, all_names, refs),
+        validations=data_validations(sheet, all_names, refs, period_cells=period_cells),
         row_heights={TITLE_ROW: 24, HEADER_ROW: 30},
+        print_title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
     )
     return spec
 
@@ -594,6 +669,7 @@ def template_sheets(
     notes: bool = True,
     version: str = contract.TEMPLATE_VERSION,
     budget_years: Sequence[int] = (),
+    reference_columns: Mapping[str, Sequence[str]] | None = None,
 ) -> list[SheetSpec]:
     """The template's sheets, optionally filled in: `identity` label -> value (merged over
     the prefilled ones), `data` sheet name -> rows in contract column order (then, on
@@ -614,6 +690,12 @@ def template_sheets(
     if instructions:
         out.append(instructions_sheet(kind, region))
     out.append(identity_sheet(kind, values, refs=refs, version=version))
+    labels = identity_labels(kind, version)
+    period_cells = (
+        (f"$B${labels.index('periode_mulai') + 1}", f"$B${labels.index('periode_selesai') + 1}")
+        if "periode_mulai" in labels
+        else None
+    )
     for sheet in contract.sheets_for(kind):
         out.append(
             data_sheet(
@@ -624,14 +706,78 @@ def template_sheets(
                 year=year,
                 notes=notes,
                 budget_years=budget_years,
+                period_cells=period_cells,
+                reference_columns=(reference_columns or {}).get(sheet.name, ()),
             )
         )
     out.append(lists)
     return out
 
 
+REFERENCE_COLUMNS = contract.REFERENCE_COLUMNS["Realisasi"]  # (name, dimension) beside each code
+
+
+def current_programs(warehouse_url: str, region_code: str) -> list[dict[str, Any]] | None:
+    """Programs of the regency's current accepted masterplan in the warehouse (sheet order), or
+    None when it has none. "Current" is the validator's ordering (latest document date, then arrival)."""
+    from smartprov.warehouse.connection import Warehouse
+
+    with Warehouse(warehouse_url) as wh:
+        if not wh.table_exists("audit.submissions"):
+            return None
+        found = wh.fetchall(
+            """
+            SELECT submission_id FROM audit.submissions
+            WHERE region_code = ? AND kind = 'MASTERPLAN' AND status = 'accepted'
+            ORDER BY document_date DESC, received_at DESC, submission_id DESC
+            LIMIT 1""",
+            (region_code,),
+        )
+        if not found:
+            return None
+        rows = wh.fetchall(
+            """SELECT program_code, program_name, dimension, year_start, year_end
+               FROM raw.masterplan_programs WHERE submission_id = ? ORDER BY source_row""",
+            (found[0][0],),
+        )
+    keys = ("program_code", "program_name", "dimension", "year_start", "year_end")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def evaluation_prefill(
+    region_code: str, year: int | None, warehouse_url: str
+) -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
+    """Identity values and rows of a prefilled EVALUASI template: Realisasi lists the current
+    masterplan's programs running in `year` (all of them without a year), with their names and
+    dimensions beside them for reading; Kesiapan lists the standard indicators of each pillar."""
+    programs = current_programs(warehouse_url, region_code)
+    if programs is None:
+        raise ValueError(
+            f"no accepted masterplan of {region_code} in the warehouse: an evaluation needs one first"
+        )
+    if year is not None:
+        programs = [p for p in programs if p["year_start"] <= year <= p["year_end"]]
+    width = len(contract.REALISASI.columns)
+    realisasi = [
+        [p["program_code"], *([None] * (width - 1)), p["program_name"], p["dimension"]] for p in programs
+    ]
+    kesiapan = [
+        [pillar, indicator, None, None]
+        for pillar, indicators in contract.READINESS_INDICATORS.items()
+        for indicator in indicators
+    ]
+    identity = {"tahun_evaluasi": year} if year is not None else {}
+    return identity, {"Realisasi": realisasi, "Kesiapan": kesiapan}
+
+
 def write_template(
-    region_code: str, kind: str, out: Path, *, period: tuple[int, int] | None = None
+    region_code: str,
+    kind: str,
+    out: Path,
+    *,
+    period: tuple[int, int] | None = None,
+    year: int | None = None,
+    warehouse_url: str | None = None,
 ) -> Path:
     """Write the blank template of `kind` (version 2) for a regency.
 
@@ -647,6 +793,14 @@ def write_template(
         out = out / template_filename(region.code, kind)
     identity: dict[str, Any] = {}
     years: Sequence[int] = ()
+    data: dict[str, list[list[Any]]] = {}
+    reference: dict[str, Sequence[str]] = {}
+    if kind == contract.EVALUASI:
+        if year is not None:
+            identity["tahun_evaluasi"] = year
+        if warehouse_url:
+            identity, data = evaluation_prefill(region.code, year, warehouse_url)
+            reference = {"Realisasi": REFERENCE_COLUMNS}
     if kind == contract.MASTERPLAN:
         start, end = period or default_period()
         if not contract.MIN_YEAR <= start <= end <= contract.MAX_YEAR:
@@ -654,5 +808,13 @@ def write_template(
         identity = {"periode_mulai": start, "periode_selesai": end}
         years = range(start, end + 1)
     title = f"Template {kind} Smart City — {region.name} (versi {contract.TEMPLATE_VERSION})"
-    sheets = template_sheets(region.code, kind, identity=identity, budget_years=years)
+    sheets = template_sheets(
+        region.code,
+        kind,
+        identity=identity,
+        data=data,
+        year=year,
+        budget_years=years,
+        reference_columns=reference,
+    )
     return write_workbook(out, sheets, title=title, active=0)

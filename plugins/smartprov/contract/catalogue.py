@@ -210,6 +210,30 @@ def sheets_for(kind: str) -> tuple[Sheet, ...]:
     return tuple(s for s in DATA_SHEETS if kind in s.kinds)
 
 
+# The readiness indicators a template lists (Kominfo's pillars); regencies may add their own.
+READINESS_INDICATORS: dict[str, tuple[str, ...]] = {
+    "Struktur": (
+        "Sumber Daya Manusia TIK",
+        "Anggaran Smart City",
+        "Tata Kelola dan Dewan Smart City",
+        "Kepemimpinan dan Komitmen Kepala Daerah",
+    ),
+    "Infrastruktur": (
+        "Infrastruktur Fisik",
+        "Infrastruktur Digital (Jaringan dan Pusat Data)",
+        "Infrastruktur Sosial",
+        "Command Center",
+    ),
+    "Suprastruktur": (
+        "Regulasi Smart City",
+        "Kelembagaan Pelaksana",
+        "Implementasi Program",
+        "Standar Operasional Prosedur",
+    ),
+}
+# Columns a prefilled template adds for reading only (never validated, never reported EXTRA).
+REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {"Realisasi": ("referensi_nama_program", "referensi_dimensi")}
+
 STATUSES = ("Belum Dimulai", "Berjalan", "Selesai", "Tertunda", "Dibatalkan")
 PILLARS = ("Struktur", "Infrastruktur", "Suprastruktur")
 FUNDING_SOURCES = ("APBD Kab/Kota", "APBD Provinsi", "APBN", "CSR", "KPBU", "Hibah", "Lainnya")

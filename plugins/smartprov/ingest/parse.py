@@ -237,8 +237,10 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
     year_columns: dict[int, tuple[int, str]] = {}  # year -> (column index, header as typed)
     if spec.name == contract.PROGRAM.name and sub.template_version == "2":
         extras, year_columns = _year_budget_columns(sub, extras)
+    reference = {normalize_header(c) for c in contract.REFERENCE_COLUMNS.get(spec.name, ())}
     for _, text in extras:
-        sub.add(finding("EXTRA", "EXTRA_COLUMN", sheet=spec.name, column=str(text)))
+        if normalize_header(text) not in reference:  # a prefilled template's own reading aids
+            sub.add(finding("EXTRA", "EXTRA_COLUMN", sheet=spec.name, column=str(text)))
 
     percent_rows: dict[str, set[int]] = {}
     for col in spec.columns:
@@ -325,7 +327,7 @@ def _read_year_budgets(
     year_columns: dict[int, tuple[int, str]],
 ) -> None:
     total = None
-    for year, (index, header) in year_columns.items():
+    for year, (index, _header) in year_columns.items():
         raw = _cell(row, index)
         if values.is_empty(raw):
             continue

@@ -288,11 +288,16 @@ class Warehouse:
         )
         # Version 2: the masterplan's money per year, {year: rupiah} per program ({} for version 1).
         by_code: dict[str, dict[int, float]] = {}
-        for code, year, amount in self.fetchall(
-            """SELECT program_code, budget_year, budget_idr
-               FROM raw.masterplan_program_budgets WHERE submission_id = ?""",
-            (rows[0][0],),
-        ):
+        budgets = (
+            self.fetchall(
+                """SELECT program_code, budget_year, budget_idr
+                   FROM raw.masterplan_program_budgets WHERE submission_id = ?""",
+                (rows[0][0],),
+            )
+            if self.table_exists("raw.masterplan_program_budgets")  # a warehouse older than version 2
+            else []
+        )
+        for code, year, amount in budgets:
             by_code.setdefault(code, {})[int(year)] = float(amount)
         programs["year_budgets"] = [by_code.get(c, {}) for c in programs["program_code"]]
         return programs
