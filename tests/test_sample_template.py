@@ -265,6 +265,8 @@ class ContractCheck:
             values = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
             if all(c is None or c.value is None for c in row):
                 continue
+            if values[key] is not None and str(values[key].value).strip().upper() == "CONTOH":
+                continue  # the template's example row
             first_text = next((c.value for c in row if isinstance(c.value, str)), None)
             if (
                 _empty(values[key] and values[key].value)
@@ -471,7 +473,13 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
     assert header == contract.PROGRAM.column_names + years  # version 2: money per year
     assert f"A1:{openpyxl.utils.get_column_letter(len(header))}1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.freeze_panes == "A3"
-    assert ws.max_row == HEADER_ROW, "data sheets are empty"
+    # one greyed example row, recognisable by its key CONTOH, and nothing else
+    assert ws.max_row == HEADER_ROW + 1, "data sheets hold only their example row"
+    example = ws[HEADER_ROW + 1]
+    assert example[0].value == "CONTOH" and example[0].fill.fgColor.rgb.endswith("D9D9D9")
+    assert example[0].comment is not None and "CONTOH" in example[0].comment.text
+    example_years = {h: c.value for h, c in zip(header, example, strict=False) if h[9:].isdigit()}
+    assert sum(v is not None for v in example_years.values()) == 3  # 500 jt in three program years
     for col in contract.PROGRAM.columns:
         cell = ws.cell(HEADER_ROW, contract.PROGRAM.column_names.index(col.name) + 1)
         assert cell.font.b and cell.fill.fgColor.rgb.endswith("1F4E78")
@@ -550,7 +558,7 @@ def test_evaluation_template_structure(tmp_path: Path) -> None:
     for sheet in contract.sheets_for(EVALUASI):
         ws = wb[sheet.name]
         assert [c.value for c in ws[HEADER_ROW]] == sheet.column_names
-        assert ws.max_row == HEADER_ROW
+        assert ws.max_row == HEADER_ROW + 1 and ws.cell(HEADER_ROW + 1, 1).value == "CONTOH"
         assert "Kota Bandung" in ws.cell(1, 1).value
     formulas = {
         sheet: {dv.formula1 for dv in wb[sheet].data_validations.dataValidation if dv.type == "list"}
@@ -617,7 +625,7 @@ def test_filled_in_template_is_valid_input(tmp_path: Path) -> None:
     assert check.extra_sheets == list(HELPER_SHEETS)
 
     # and the same check does see mistakes (the checker can fail)
-    ws.cell(HEADER_ROW + 1, 3).value = "Smart People"
+    ws.cell(HEADER_ROW + 2, 3).value = "Smart People"  # the first program (row 3 is the example)
     wb.save(path)
     assert ContractCheck(path, "32.04", {}).errors == {"ENUM"}
 
@@ -832,18 +840,19 @@ def test_prefilled_evaluation_template_validates_without_reference(tmp_path: Pat
     ws = wb["Realisasi"]
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == contract.REALISASI.column_names + list(contract.REFERENCE_COLUMNS["Realisasi"])
-    rows = list(ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    assert ws.cell(HEADER_ROW + 1, 1).value == "CONTOH"  # the example row stays: it is never read
+    rows = list(ws.iter_rows(min_row=HEADER_ROW + 2, values_only=True))
     running = [p for p in PROGRAMS if p[5] <= 2024 <= p[6]]
     assert [r[0] for r in rows] == [p[0] for p in running]
     assert [(r[-2], r[-1]) for r in rows] == [(p[1], p[2]) for p in running]
     status, progress = header.index("status") + 1, header.index("progres_persen") + 1
-    for n in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(rows)):
+    for n in range(HEADER_ROW + 2, HEADER_ROW + 2 + len(rows)):
         ws.cell(n, status).value = "Berjalan"
         ws.cell(n, progress).value = 50
     ready = wb["Kesiapan"]
-    indicators = list(ready.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    indicators = list(ready.iter_rows(min_row=HEADER_ROW + 2, values_only=True))
     assert len(indicators) == sum(len(v) for v in contract.READINESS_INDICATORS.values())
-    for n in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(indicators)):
+    for n in range(HEADER_ROW + 2, HEADER_ROW + 2 + len(indicators)):
         ready.cell(n, 3).value = 3
     wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("tanggal_dokumen") + 1)] = "20 Januari 2025"
     wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("email_kontak") + 1)] = "diskominfo@bandung.go.id"

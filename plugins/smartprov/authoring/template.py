@@ -7,7 +7,8 @@
   kode_wilayah and nama_wilayah prefilled), guidance in column C;
 * the kind's data sheets (`Program`; or `Realisasi`, `Kesiapan`, `Indeks`): a merged title
   in row 1, the contract's column names in row 2 (styled, frozen, each with a note giving
-  its Indonesian description), empty data rows from row 3 with drop-down lists;
+  its Indonesian description), a greyed example row (key `CONTOH`, never read) in row 3,
+  empty data rows below with drop-down lists (`elemen` depends on `dimensi`);
 * `Daftar`    - hidden; the allowed values the drop-down lists point to (a list written
   into the validation itself is limited to 255 characters).
 
@@ -93,6 +94,25 @@ IDENTITY_GUIDANCE: dict[str, tuple[str, str]] = {
         "Optional: date of the MoU with the ministry.",
     ),
 }
+# One greyed example row per data sheet, right under the header. Its key cell says CONTOH:
+# the reader skips such a row (contract.EXAMPLE_ROW_MARKER), so it may stay in the file.
+EXAMPLE_ROWS: dict[str, list[Any]] = {
+    "Program": [
+        contract.EXAMPLE_ROW_MARKER, "Contoh: Mal Pelayanan Publik Digital", "Smart Governance",
+        "Layanan Publik", "Diskominfo; DPMPTSP", None, None, "Ya", "1,5 M", "APBD Kab/Kota",
+        "Layanan daring", 120, "layanan",
+    ],
+    "Realisasi": [
+        contract.EXAMPLE_ROW_MARKER, "Berjalan", "60%", "Rp 750.000.000", 70,
+        "Contoh: baris abu-abu ini tidak dibaca / this grey example row is not read",
+    ],
+    "Kesiapan": [contract.EXAMPLE_ROW_MARKER, "Contoh: Sumber Daya Manusia TIK", 3, "SK Dewan Smart City"],
+    "Indeks": [contract.EXAMPLE_ROW_MARKER, "3,31"],
+}  # fmt: skip
+EXAMPLE_NOTE = (
+    "Baris contoh (abu-abu): tidak dibaca karena kode/kunci 'CONTOH'. Boleh dibiarkan atau dihapus.\n\n"
+    "Example row (grey): not read, because its key says 'CONTOH'. Keep it or delete it."
+)
 REFERENCE_NOTE = (
     "Hanya untuk dibaca: dari masterplan yang berlaku; tidak diperiksa dan tidak disimpan.\n\n"
     "For reading only: from the current masterplan; not validated, not stored."
@@ -499,9 +519,10 @@ def data_sheet(
         Cell(name, "prefilled", note=REFERENCE_NOTE if notes else None) for name in reference_columns
     ]
     all_names = names + year_names + list(reference_columns)
+    example = example_row(sheet, budget_years, len(reference_columns), notes=notes)
     spec = SheetSpec(
         sheet.name,
-        rows=[[Cell(title, "title")], header, *[list(r) for r in rows]],
+        rows=[[Cell(title, "title")], header, *([example] if example else []), *[list(r) for r in rows]],
         widths={i: COLUMN_WIDTHS.get(n, 15 if n in year_names else 14) for i, n in enumerate(all_names, 1)},
         merges=[f"A{TITLE_ROW}:{get_column_letter(ncol)}{TITLE_ROW}"],
         freeze=f"A{FIRST_DATA_ROW}",
@@ -510,6 +531,23 @@ def data_sheet(
         print_title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
     )
     return spec
+
+
+def example_row(
+    sheet: Sheet, budget_years: Sequence[int] = (), extra: int = 0, *, notes: bool = True
+) -> list[Any] | None:
+    """The sheet's greyed example row (key cell CONTOH), or None for a sheet without one."""
+    values = list(EXAMPLE_ROWS.get(sheet.name, ()))
+    if not values:
+        return None
+    if sheet.name == contract.PROGRAM.name and budget_years:
+        start = budget_years[0]
+        values[5], values[6] = start, min(start + 2, budget_years[-1])
+        values += ["500 jt" if start <= y <= values[6] else None for y in budget_years]
+    values += [None] * extra
+    return [
+        Cell(v, "example", note=EXAMPLE_NOTE if notes and i == 0 else None) for i, v in enumerate(values)
+    ]
 
 
 def identity_sheet(

@@ -59,6 +59,7 @@ STYLES: dict[str, dict[str, Any]] = {
     },
     "label": {"font": Font(bold=True), "border": _BORDER, "fill": PatternFill("solid", fgColor="D9E1F2")},
     "prefilled": {"fill": PatternFill("solid", fgColor="EDEDED"), "border": _BORDER},
+    "example": {"fill": PatternFill("solid", fgColor="D9D9D9"), "font": Font(italic=True, color="7F7F7F")},
     "input": {"fill": PatternFill("solid", fgColor="FFF2CC"), "border": _BORDER},
     "guidance": {
         "font": Font(italic=True, size=9, color="595959"),

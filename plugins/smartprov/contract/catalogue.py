@@ -63,6 +63,8 @@ BIMTEK_STAGES = ("I", "II", "III", "IV", "Selesai")
 BIMTEK_ALIASES = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 EMPTY_MARKERS = frozenset({"", "-", "n/a"})  # compared after strip().lower()
+# A template's example row: its key cell (the sheet's first key column) says CONTOH. Never read.
+EXAMPLE_ROW_MARKER = "CONTOH"
 TOTAL_ROW_LABELS = frozenset({"jumlah", "total", "sub total", "subtotal"})
 
 

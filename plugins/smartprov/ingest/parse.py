@@ -258,6 +258,8 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
             continue
         sheet_row = index + 1
         key_raw = _cell(row, columns.get(key_col))
+        if isinstance(key_raw, str) and key_raw.strip().upper() == contract.EXAMPLE_ROW_MARKER:
+            continue  # the template's greyed example row
         if values.is_empty(key_raw):
             first_text = next((v for v in row if isinstance(v, str) and v.strip()), None)
             if first_text is not None and first_text.strip().lower() in contract.TOTAL_ROW_LABELS:
