@@ -529,13 +529,19 @@ def test_submission_lateness(
 
 
 def test_submission_status_names_the_misfiled_file_and_counts_unreadable_ones(built: dict[str, Any]) -> None:
-    misfiled = one(built, "province_submission_status", region_code="32.02", kind="MASTERPLAN", period="masterplan")
+    misfiled = one(
+        built, "province_submission_status", region_code="32.02", kind="MASTERPLAN", period="masterplan"
+    )
     assert (misfiled["misfiled_folder"], misfiled["misfiled_claimed_region_code"]) == ("32.02", "32.04")
     assert (misfiled["submissions_misfiled"], misfiled["submissions_rejected"]) == (1, 0)
     # the misfiled file is not Kabupaten Bandung's: its masterplan row counts only its own files
-    bandung = one(built, "province_submission_status", region_code="32.04", kind="MASTERPLAN", period="masterplan")
+    bandung = one(
+        built, "province_submission_status", region_code="32.04", kind="MASTERPLAN", period="masterplan"
+    )
     assert (bandung["submissions_received"], bandung["submissions_misfiled"]) == (2, 0)
-    unreadable = one(built, "province_submission_status", region_code="32.03", kind="MASTERPLAN", period="masterplan")
+    unreadable = one(
+        built, "province_submission_status", region_code="32.03", kind="MASTERPLAN", period="masterplan"
+    )
     assert (unreadable["unreadable_files"], unreadable["submissions_received"]) == (1, 0)
     assert unreadable["days_late"] == 912  # 31 Dec 2023 .. 30 Jun 2026
     # evaluations of regencies without a masterplan are not "missing"
@@ -592,13 +598,20 @@ def test_funding_sources_split_evenly_and_leave_version_1_money_empty(built: dic
         return one(built, "province_funding_sources", region_code=region, year=year, funding_source=source)
 
     kab_2025 = at("32.79", 2025, "APBD Kab/Kota")  # B01 100 + half of B02's 100
-    assert (kab_2025["programs"], kab_2025["programs_shared"], kab_2025["programs_without_year_budget"]) == (2, 1, 0)
+    assert (kab_2025["programs"], kab_2025["programs_shared"], kab_2025["programs_without_year_budget"]) == (
+        2,
+        1,
+        0,
+    )
     assert kab_2025["budget_planned_idr"] == Decimal(150 * M)
     prov_2025 = at("32.79", 2025, "APBD Provinsi")
     assert (prov_2025["programs"], prov_2025["budget_planned_idr"]) == (1, Decimal(50 * M))
     assert at("32.79", 2024, "APBD Kab/Kota")["budget_planned_idr"] == Decimal(50 * M)
     # the split keeps the total: 2025's sources add up to the year's plan of 32.79 (200)
-    assert sum(r["budget_planned_idr"] for r in rows(built, "province_funding_sources", region_code="32.79", year=2025)) == Decimal(200 * M)
+    assert sum(
+        r["budget_planned_idr"]
+        for r in rows(built, "province_funding_sources", region_code="32.79", year=2025)
+    ) == Decimal(200 * M)
     kota_bandung = at("32.73", 2025, "APBD Kab/Kota")  # version 1: counted, no money
     assert (kota_bandung["programs"], kota_bandung["programs_without_year_budget"]) == (2, 2)
     assert kota_bandung["budget_planned_idr"] is None
@@ -608,16 +621,30 @@ def test_funding_sources_split_evenly_and_leave_version_1_money_empty(built: dic
 
 
 def test_progress_counts_delayed_programs_against_the_years_plan(built: dict[str, Any]) -> None:
-    eco = one(built, "province_implementation_progress", region_code="32.79", year=2025, dimension="Smart Economy")
+    eco = one(
+        built, "province_implementation_progress", region_code="32.79", year=2025, dimension="Smart Economy"
+    )
     assert (eco["programs_delayed"], eco["programs_reported"]) == (1, 1)
     assert (eco["budget_planned_idr"], eco["budget_realized_planned_idr"], eco["realization_ratio"]) == (
         Decimal(100 * M),
         Decimal(0),
         Decimal("0.0000"),
     )
-    gov = one(built, "province_implementation_progress", region_code="32.79", year=2025, dimension="Smart Governance")
+    gov = one(
+        built,
+        "province_implementation_progress",
+        region_code="32.79",
+        year=2025,
+        dimension="Smart Governance",
+    )
     assert gov["realization_ratio"] == Decimal("1.0000")
-    kota = one(built, "province_implementation_progress", region_code="32.73", year=2025, dimension="Smart Governance")
+    kota = one(
+        built,
+        "province_implementation_progress",
+        region_code="32.73",
+        year=2025,
+        dimension="Smart Governance",
+    )
     assert (kota["budget_planned_idr"], kota["realization_ratio"]) == (None, None)  # version 1
 
 
@@ -625,7 +652,11 @@ def test_threshold_path_lists_regencies_closest_first(built: dict[str, Any]) -> 
     jabar = rows(built, "province_threshold_path", province_code="32")
     assert len(jabar) == 27 - 3
     first = jabar[0]
-    assert (first["regencies_total"], first["regencies_with_masterplan"], first["regencies_required"]) == (27, 3, 22)
+    assert (first["regencies_total"], first["regencies_with_masterplan"], first["regencies_required"]) == (
+        27,
+        3,
+        22,
+    )
     assert first["regencies_needed"] == 19
     assert first["masterplan_coverage_pct"] == Decimal("11.11")
     ranked = sorted(jabar, key=lambda r: r["closeness_rank"])
@@ -660,7 +691,9 @@ def test_coverage_milestones_and_expiry(built: dict[str, Any]) -> None:
         True,
         None,
     )
-    assert one(built, "province_masterplan_coverage", region_code="32.01")["expires_within_two_years"] is False
+    assert (
+        one(built, "province_masterplan_coverage", region_code="32.01")["expires_within_two_years"] is False
+    )
 
 
 # --- both engines -----------------------------------------------------------------------

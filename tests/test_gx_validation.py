@@ -561,7 +561,9 @@ def test_evaluation_year_range_uses_the_current_year_parameter(runner):
     assert f"(2017–{CURRENT_YEAR})" in got[0][1].message
     # next year, the same suite accepts it
     assert (
-        runner.validate("identitas_evaluasi", frame.iloc[1:], "Identitas", PARAMS | {"current_year": CURRENT_YEAR + 1})
+        runner.validate(
+            "identitas_evaluasi", frame.iloc[1:], "Identitas", PARAMS | {"current_year": CURRENT_YEAR + 1}
+        )
         == []
     )
 

@@ -277,7 +277,9 @@ def test_workbook_number_formats(warehouse, tmp_path):
     ]
     assert cell("Status Pengiriman", "status").value == "terlambat"  # the mart says late: shown in Indonesian
     statuses = {(r["region_code"], r["kind"]): r["status"] for r in _data_rows(wb["Status Pengiriman"])}
-    assert statuses[("32.04", "MASTERPLAN")] == "ditolak" and statuses[("32.05", "MASTERPLAN")] == "salah folder"
+    assert (
+        statuses[("32.04", "MASTERPLAN")] == "ditolak" and statuses[("32.05", "MASTERPLAN")] == "salah folder"
+    )
     assert statuses[("32.05", "EVALUASI")] == "belum wajib"
 
 
@@ -503,7 +505,9 @@ def test_same_reports_from_postgres(tmp_path):
         text, page = _page(out["html"])
         assert page.charts == dict.fromkeys(PROVINCE_CHARTS, "svg")
         assert "Rp 2.500.000.000" in page.cards["budget"]
-        assert _progress_rows(text) == _progress_rows(_page(_reports(_build(tmp_path / "d.duckdb"), tmp_path / "d", province="32")["html"])[0])
+        assert _progress_rows(text) == _progress_rows(
+            _page(_reports(_build(tmp_path / "d.duckdb"), tmp_path / "d", province="32")["html"])[0]
+        )
 
 
 # -- what the analysts asked for (issue 13) -----------------------------------------------------
@@ -561,7 +565,15 @@ def test_html_coverage_against_threshold_lists_who_closes_the_gap(warehouse, tmp
     coverage = _section(text, "cakupan")
     assert 'data-gap="1"' in coverage
     gap = _table_rows(coverage, "Yang dapat menutup")
-    assert gap == [["Kota Bandung", "32.04", "1", "Nilai 'Smart People' pada 'dimensi' tidak dikenal.", "kominfo@bandung.go.id"]]
+    assert gap == [
+        [
+            "Kota Bandung",
+            "32.04",
+            "1",
+            "Nilai 'Smart People' pada 'dimensi' tidak dikenal.",
+            "kominfo@bandung.go.id",
+        ]
+    ]
 
 
 def test_html_index_every_year_and_status_states(warehouse, tmp_path):
@@ -572,7 +584,10 @@ def test_html_index_every_year_and_status_states(warehouse, tmp_path):
     counts = _table_rows(status, "Rekap status")
     assert counts[0][:2] == ["MASTERPLAN", "masterplan"]
     pending = _table_rows(status, "Belum diterima")
-    assert [r[4] for r in pending] == ["ditolak", "salah folder"]  # late / on time / not applicable are not listed
+    assert [r[4] for r in pending] == [
+        "ditolak",
+        "salah folder",
+    ]  # late / on time / not applicable are not listed
     assert "folder 32.05 mengaku wilayah 32.10" in pending[1][8]
     assert "1 berkas tak terbaca" in pending[0][8]
     quick = _table_rows(_section(text, "progres"), "Program quick win")

@@ -536,7 +536,11 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
             f"Identitas!$B${labels.index('periode_selesai') + 1}",
         )
     # printing: landscape, one page wide, title and header rows on every page
-    assert (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == ("landscape", 1, 0)
+    assert (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (
+        "landscape",
+        1,
+        0,
+    )
     assert ws.print_title_rows == "$1:$2"
     assert wb["Petunjuk"].page_setup.orientation == "landscape"
     assert wb["Petunjuk"].sheet_properties.pageSetUpPr.fitToPage is True
@@ -855,7 +859,9 @@ def test_prefilled_evaluation_template_validates_without_reference(tmp_path: Pat
     for n in range(HEADER_ROW + 2, HEADER_ROW + 2 + len(indicators)):
         ready.cell(n, 3).value = 3
     wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("tanggal_dokumen") + 1)] = "20 Januari 2025"
-    wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("email_kontak") + 1)] = "diskominfo@bandung.go.id"
+    wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("email_kontak") + 1)] = (
+        "diskominfo@bandung.go.id"
+    )
     wb.save(out)
 
     buffer = io.StringIO()

@@ -900,9 +900,13 @@ def _milestones(mp: Masterplan) -> dict[str, Any]:
     adopted = mp.date + dt.timedelta(days=r.randint(0, 60))
     out: dict[str, Any] = {
         "tanggal_penetapan": adopted if r.random() < 0.8 else None,
-        "dasar_hukum": mp.number if mp.number and mp.number.startswith(("Perbup", "Perwal", "Peraturan")) else None,
+        "dasar_hukum": mp.number
+        if mp.number and mp.number.startswith(("Perbup", "Perwal", "Peraturan"))
+        else None,
         "tahap_bimtek": r.choice(["I", "II", "III", "IV", "Selesai", "Selesai", "4", None]),
-        "tanggal_nota_kesepakatan": mp.date - dt.timedelta(days=r.randint(200, 500)) if r.random() < 0.7 else None,
+        "tanggal_nota_kesepakatan": mp.date - dt.timedelta(days=r.randint(200, 500))
+        if r.random() < 0.7
+        else None,
     }
     earliest, latest = dt.date.fromisoformat(contract.EARLIEST_DATE), dt.date.today()
     return {k: None if isinstance(v, dt.date) and not earliest <= v <= latest else v for k, v in out.items()}
@@ -1161,7 +1165,9 @@ def _ev_file(
         return render_evaluation(ev, profile, _rng(seed, "render", path))
 
     return PlannedFile(
-        expected, _workbook(sheets, f"Evaluasi Smart City {ev.year} {ev.region.name}"), upload_time(ev.date, path)
+        expected,
+        _workbook(sheets, f"Evaluasi Smart City {ev.year} {ev.region.name}"),
+        upload_time(ev.date, path),
     )
 
 

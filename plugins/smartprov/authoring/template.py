@@ -311,9 +311,7 @@ def identity_labels(kind: str, version: str = contract.TEMPLATE_VERSION) -> list
 
 def _identity_fields(kind: str, version: str) -> list[contract.IdentityField]:
     return [
-        f
-        for f in contract.identity_fields(version, kind)
-        if kind in f.required_for or not f.required_for
+        f for f in contract.identity_fields(version, kind) if kind in f.required_for or not f.required_for
     ]
 
 
@@ -510,14 +508,17 @@ def data_sheet(
     if year is not None:
         title += f" Tahun {year}"
     title += f" — {region.name}"
-    header = [
-        Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None) for name in names
-    ] + [
-        Cell(name, "header", note=YEAR_BUDGET_NOTE.format(year=y) if notes else None)
-        for name, y in zip(year_names, budget_years, strict=False)
-    ] + [
-        Cell(name, "prefilled", note=REFERENCE_NOTE if notes else None) for name in reference_columns
-    ]
+    header = (
+        [
+            Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None)
+            for name in names
+        ]
+        + [
+            Cell(name, "header", note=YEAR_BUDGET_NOTE.format(year=y) if notes else None)
+            for name, y in zip(year_names, budget_years, strict=False)
+        ]
+        + [Cell(name, "prefilled", note=REFERENCE_NOTE if notes else None) for name in reference_columns]
+    )
     all_names = names + year_names + list(reference_columns)
     example = example_row(sheet, budget_years, len(reference_columns), notes=notes)
     spec = SheetSpec(
@@ -545,9 +546,7 @@ def example_row(
         values[5], values[6] = start, min(start + 2, budget_years[-1])
         values += ["500 jt" if start <= y <= values[6] else None for y in budget_years]
     values += [None] * extra
-    return [
-        Cell(v, "example", note=EXAMPLE_NOTE if notes and i == 0 else None) for i, v in enumerate(values)
-    ]
+    return [Cell(v, "example", note=EXAMPLE_NOTE if notes and i == 0 else None) for i, v in enumerate(values)]
 
 
 def identity_sheet(

@@ -129,7 +129,9 @@ IDENTITY_FIELDS_V2: tuple[IdentityField, ...] = (
     IdentityField("tanggal_penetapan", "date", (), "Tanggal penetapan masterplan"),
     IdentityField("dasar_hukum", "text", (), "Dasar hukum penetapan, mis. Perbup No. 45 Tahun 2022"),
     IdentityField("tahap_bimtek", "enum", (), "Tahap Bimtek yang sudah dicapai: I, II, III, IV atau Selesai"),
-    IdentityField("tanggal_nota_kesepakatan", "date", (), "Tanggal nota kesepakatan (MoU) dengan kementerian"),
+    IdentityField(
+        "tanggal_nota_kesepakatan", "date", (), "Tanggal nota kesepakatan (MoU) dengan kementerian"
+    ),
 )
 DASAR_HUKUM_MAX_LENGTH = 250
 ALL_IDENTITY_FIELDS = IDENTITY_FIELDS + IDENTITY_FIELDS_V2
@@ -140,6 +142,7 @@ def identity_fields(version: str, kind: str | None = None) -> tuple[IdentityFiel
     if version == "2" and kind in (None, MASTERPLAN):
         return ALL_IDENTITY_FIELDS
     return IDENTITY_FIELDS
+
 
 PROGRAM = Sheet(
     name="Program",

@@ -134,7 +134,7 @@ def _table(
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=num' if i in num else ''} data-label=\"{labels[i] if i < len(labels) else ''}\">"
+            f'<td{" class=num" if i in num else ""} data-label="{labels[i] if i < len(labels) else ""}">'
             f"{_e(c)}</td>"
             for i, c in enumerate(r)
         )
@@ -403,9 +403,7 @@ def _gap(data: ReportData) -> str:
     f = mart.frame
     needed = int(numeric(f, "regencies_needed").fillna(0).max())
     if needed <= 0:
-        return (
-            '<p class="note" data-gap="0">Ambang sudah terpenuhi. <span class="en">The threshold is met.</span></p>'
-        )
+        return '<p class="note" data-gap="0">Ambang sudah terpenuhi. <span class="en">The threshold is met.</span></p>'
     order = numeric(f, "closeness_rank").fillna(1e9)
     work = f.assign(_order=order).sort_values("_order", kind="stable")
     has_file = work["has_rejected_file"].map(truthy) if "has_rejected_file" in work.columns else False
@@ -718,8 +716,12 @@ def _funding(data: ReportData) -> str:
     )
     grouped = (
         work.groupby(["year", "source"])
-        .agg(order=("order", "min"), programs=("programs", "sum"), without=("without", "sum"),
-             money=("money", lambda m: m.sum() if m.notna().any() else None))
+        .agg(
+            order=("order", "min"),
+            programs=("programs", "sum"),
+            without=("without", "sum"),
+            money=("money", lambda m: m.sum() if m.notna().any() else None),
+        )
         .reset_index()
     )
     grouped = grouped.assign(_y=grouped["year"].map(lambda y: (len(y), y))).sort_values(["_y", "order"])
@@ -732,7 +734,13 @@ def _funding(data: ReportData) -> str:
             ("Anggaran rencana", "Planned"),
         ],
         (
-            (r["year"], r["source"], fmt_int(r["programs"]), fmt_int(r["without"]), fmt_rp(num_or_none(r["money"])))
+            (
+                r["year"],
+                r["source"],
+                fmt_int(r["programs"]),
+                fmt_int(r["without"]),
+                fmt_rp(num_or_none(r["money"])),
+            )
             for r in grouped.to_dict("records")
         ),
         numeric_cols=(2, 3, 4),
@@ -877,7 +885,10 @@ def _index(data: ReportData) -> str:
     )
     # Every year: how many regencies filled the Indeks sheet (any aspect), of those evaluated.
     all_rows = pd.DataFrame(
-        {"year": f[ycol].map(fmt_year), "code": f["region_code"].map(_str) if "region_code" in f.columns else ""}
+        {
+            "year": f[ycol].map(fmt_year),
+            "code": f["region_code"].map(_str) if "region_code" in f.columns else "",
+        }
     )
     filled = all_rows.groupby("year")["code"].nunique()
     evaluated = _evaluated_per_year(data)

@@ -46,7 +46,14 @@ log = logging.getLogger(__name__)
 
 # Named allowed-value sets that suites may refer to as `<enum>_values`.
 ENUM_SETS = (
-    "dimension", "element", "dimension_element", "status", "pillar", "aspect", "funding_source", "bimtek_stage"
+    "dimension",
+    "element",
+    "dimension_element",
+    "status",
+    "pillar",
+    "aspect",
+    "funding_source",
+    "bimtek_stage",
 )
 INDEX_COLUMNS = ("submission_id", "source_row")
 COMPOUND_UNIQUE = "expect_compound_columns_to_be_unique"
