@@ -12,10 +12,15 @@ What it holds (province 32 = Jawa Barat, 34 = DI Yogyakarta):
   EV24b), EVALUASI 2025; a rejected EVALUASI 2023.
 - 32.73 Kota Bandung: MASTERPLAN 2021-2030 received late (2024); EVALUASI 2025 whose Total
   index ties with 32.04's.
-- 32.79 Kota Banjar: MASTERPLAN 2024-2033 received 2025; EVALUASI 2025.
+- 32.79 Kota Banjar: MASTERPLAN 2024-2033 received 2025 (template version 2: money per
+  year, milestones, one program with two funding sources); EVALUASI 2025 uploaded after
+  its due date (late).
+- 32.04's revision MP2 is template version 2 too (money per year for most programs).
+- 32.02 Kabupaten Sukabumi: a misfiled masterplan (claims 32.04) only.
+- 32.03 Kabupaten Cianjur: one unreadable file only.
 - 32.77 Kota Cimahi: one rejected MASTERPLAN only.
 - 32.01 Kabupaten Bogor (and every other regency): nothing.
-- 34.04 Kabupaten Sleman: MASTERPLAN 2020-2029, no evaluation.
+- 34.04 Kabupaten Sleman: MASTERPLAN 2020-2027 (expires within two years), no evaluation.
 - a rejected file from an unknown folder (99.99) that could not be read.
 """
 
@@ -81,6 +86,29 @@ PROGRAMS: dict[str, list[tuple]] = {
     ],
 }
 # fmt: on
+
+# Template version 2: planned rupiah per program and year (anggaran_<YYYY>)
+YEAR_BUDGETS: dict[str, dict[str, dict[int, int]]] = {
+    "MP2-3204": {
+        "P01": {2023: 500 * M, 2024: 500 * M, 2025: 500 * M},
+        "P02": {2024: 200 * M, 2025: 300 * M, 2026: 300 * M},
+        "P03": {2023: 1_000 * M, 2024: 1_000 * M},
+        # P04: no budget, no years
+        "P05": {2024: 1_000 * M, 2025: 1_000 * M},  # only two of its years given
+        "P06": {2024: 100 * M, 2025: 200 * M},
+        "P07": {2026: 100 * M, 2027: 100 * M},
+    },
+    "MP-3279": {
+        "B01": {2024: 50 * M, 2025: 100 * M, 2026: 100 * M},
+        "B02": {2025: 100 * M},
+    },
+}
+FUNDING: dict[tuple[str, str], str] = {("MP-3279", "B02"): "APBD Kab/Kota; APBD Provinsi"}
+# (adoption_date, legal_basis, bimtek_stage, mou_date)
+MILESTONES: dict[str, tuple] = {
+    "MP-3279": (dt.date(2024, 12, 10), "Perwal No. 12 Tahun 2024", "III", dt.date(2023, 8, 1)),
+}
+VERSION_2 = {"MP2-3204", "MP-3279"}
 
 # (program_code, status, progress_pct, budget_realized_idr)
 REALISATIONS: dict[str, list[tuple]] = {
@@ -174,6 +202,7 @@ def _submission(
     errors: int = 0,
     warnings: int = 0,
     folder: str | None = None,
+    uploaded: str | None = None,
 ) -> dict[str, Any]:
     folder = folder or region
     if kind == "MASTERPLAN" and period:
@@ -197,13 +226,14 @@ def _submission(
         "document_number": None,
         "region_name_given": None,
         "email_kontak": "diskominfo@example.go.id" if region else None,
-        "template_version": "1" if kind else None,
+        "template_version": ("2" if submission_id in VERSION_2 else "1") if kind else None,
         "framework": "kominfo-2017" if kind else None,
         "status": status,
         "errors": errors,
         "warnings": warnings,
         "size_bytes": 20_480,
         "received_at": _ts(received),
+        "uploaded_at": _ts(uploaded) if uploaded else None,
         "run_id": "fixture-" + received[:10],
         "quarantine_path": f"quarantine/{submission_id}.xlsx" if status == "rejected" else None,
     }
@@ -291,7 +321,8 @@ SUBMISSIONS: list[dict[str, Any]] = [
         "EVALUASI",
         year=2025,
         document_date="2026-01-25",
-        received="2026-01-26 12:00:00",
+        received="2026-02-06 12:00:00",
+        uploaded="2026-02-05 03:00:00",  # 10:00 in Jakarta, 5 days after 31 January
     ),
     _submission(
         "MP-3277-rejected",
@@ -308,9 +339,29 @@ SUBMISSIONS: list[dict[str, Any]] = [
         "MP-3404",
         "34.04",
         "MASTERPLAN",
-        period=(2020, 2029),
+        period=(2020, 2027),
         document_date="2020-05-05",
         received="2023-05-05 08:00:00",
+    ),
+    _submission(
+        "MP-3202-misfiled",
+        "32.04",  # claims Kabupaten Bandung
+        "MASTERPLAN",
+        folder="32.02",  # sent by Kabupaten Sukabumi
+        period=(2024, 2033),
+        document_date="2024-02-01",
+        received="2024-02-10 08:00:00",
+        status="rejected",
+        errors=1,
+    ),
+    _submission(
+        "unreadable-3203",
+        None,
+        None,
+        folder="32.03",
+        received="2024-06-02 08:00:00",
+        status="rejected",
+        errors=1,
     ),
     _submission(
         "unreadable-9999",
@@ -337,6 +388,8 @@ FINDINGS: dict[str, list[tuple]] = {
         ("EXTRA", "WARNING", "Catatan", None, None, None),
     ],
     "unreadable-9999": [("FILE_UNREADABLE", "ERROR", None, None, None, None)],
+    "MP-3202-misfiled": [("REGION_MISMATCH", "ERROR", "Identitas", 4, "kode_wilayah", "32.04")],
+    "unreadable-3203": [("FILE_UNREADABLE", "ERROR", None, None, None, None)],
 }
 
 
@@ -359,6 +412,8 @@ def fixture_rows() -> dict[str, list[dict[str, Any]]]:
         "raw.evaluation_realisations": [],
         "raw.evaluation_readiness": [],
         "raw.evaluation_index": [],
+        "raw.masterplan_program_budgets": [],
+        "raw.masterplan_milestones": [],
     }
     for sid, findings in FINDINGS.items():
         for no, (rule, severity, sheet, row, column, value) in enumerate(findings, start=1):
@@ -396,12 +451,21 @@ def fixture_rows() -> dict[str, list[dict[str, Any]]]:
                     "year_end": y1,
                     "is_quick_win": qw,
                     "budget_idr": None if budget is None else Decimal(budget),
-                    "funding_sources": "APBD Kab/Kota",
+                    "funding_sources": FUNDING.get((sid, code), "APBD Kab/Kota"),
                     "indicator": None,
                     "target_value": None,
                     "target_unit": None,
                 }
             )
+            for year, amount in YEAR_BUDGETS.get(sid, {}).get(code, {}).items():
+                tables["raw.masterplan_program_budgets"].append(
+                    {
+                        **provenance(sid, "Program", row),
+                        "program_code": code,
+                        "budget_year": year,
+                        "budget_idr": Decimal(amount),
+                    }
+                )
             for no, agency in enumerate(agencies, start=1):
                 tables["raw.masterplan_program_agencies"].append(
                     {
@@ -412,6 +476,16 @@ def fixture_rows() -> dict[str, list[dict[str, Any]]]:
                         "is_lead": no == 1,
                     }
                 )
+    for sid, (adopted, basis, stage, mou) in MILESTONES.items():
+        tables["raw.masterplan_milestones"].append(
+            {
+                **provenance(sid, "Identitas", 10),
+                "adoption_date": adopted,
+                "legal_basis": basis,
+                "bimtek_stage": stage,
+                "mou_date": mou,
+            }
+        )
     for sid, rows in REALISATIONS.items():
         for row, (code, status, pct, realized) in enumerate(rows, start=5):
             tables["raw.evaluation_realisations"].append(

@@ -346,7 +346,7 @@ def _identity_period_reversed(ctx: Ctx) -> Where:
 
 
 def _period_span_long(ctx: Ctx) -> Where:
-    ctx.book.set_identity("periode_selesai", 2046)  # 25 years
+    ctx.book.set_identity("periode_selesai", 2045)  # 24 years, inside the 2017-2045 bounds
     return (IDENTITY, ctx.book.identity_row("periode_selesai"), "periode_selesai")
 
 
@@ -441,6 +441,96 @@ def _region_name_variant(ctx: Ctx) -> None:
     ctx.book.set_identity("nama_wilayah", f"{short} {base.upper()}")
 
 
+# -- template version 2 (contract section 6) --------------------------------------------------------
+def _v2(book: Book, **milestones: Any) -> Book:
+    book.set_identity("versi_template", 2)
+    for label, value in milestones.items():
+        book.sheet(IDENTITY).grid.append([label, value])
+    return book
+
+
+def _year_column(book: Book, header: str, amounts: dict[str, Any]) -> int:
+    """Add a money-per-year column (at the end) with amounts for some programs; its 0-based index."""
+    position = len(book.columns(PROGRAM))
+    book.insert_column(PROGRAM, position, header)
+    for code, amount in amounts.items():
+        book.set(PROGRAM, book.row_of(PROGRAM, code), header, amount)
+    return position
+
+
+def _v2_milestone(label: str, bad: Any, good: Any) -> tuple[Callable[[Ctx], Where], Callable[[Ctx], None]]:
+    def broken(ctx: Ctx) -> Where:
+        _v2(ctx.book, **{label: bad})
+        return (IDENTITY, ctx.book.identity_row(label), label)
+
+    def near(ctx: Ctx) -> None:
+        _v2(ctx.book, **{label: good})
+
+    return broken, near
+
+
+def _v2_year_outside_program(amount: Any) -> Callable[[Ctx], Where]:
+    def mutate(ctx: Ctx) -> Where:
+        _v2(ctx.book)
+        _year_column(ctx.book, "Anggaran 2027", {"GOV-02": amount})  # GOV-02 runs 2023-2025
+        return (PROGRAM, ctx.book.row_of(PROGRAM, "GOV-02"), "anggaran_2027")
+
+    return mutate
+
+
+def _v2_year_amount(amount: Any) -> Callable[[Ctx], Where]:
+    def mutate(ctx: Ctx) -> Where:
+        _v2(ctx.book)
+        _year_column(ctx.book, "Pagu 2024", {"GOV-01": amount})
+        return (PROGRAM, ctx.book.row_of(PROGRAM, "GOV-01"), "anggaran_2024")
+
+    return mutate
+
+
+def _v2_year_sum(last: int) -> Callable[[Ctx], Where]:
+    def mutate(ctx: Ctx) -> Where:
+        _v2(ctx.book)  # GOV-02: anggaran_rp 1.200.000.000, runs 2023-2025
+        for year, amount in ((2023, 400_000_000), (2024, 400_000_000), (2025, last)):
+            _year_column(ctx.book, f"anggaran_{year}", {"GOV-02": amount})
+        return (PROGRAM, ctx.book.row_of(PROGRAM, "GOV-02"), "anggaran_rp")
+
+    return mutate
+
+
+def _v2_year_outside_period(year: int) -> Callable[[Ctx], Where]:
+    def mutate(ctx: Ctx) -> Where:
+        _v2(ctx.book)  # period 2022-2031
+        _year_column(ctx.book, f"anggaran_{year}", {})
+        return (PROGRAM, None, f"anggaran_{year}")
+
+    return mutate
+
+
+def _v2_masterplan_with_years(book: Book) -> None:
+    """GOV-01 (2.500.000.000 over 2022-2026) planned evenly: 500.000.000 a year."""
+    _v2(book)
+    for year in range(2022, 2027):
+        _year_column(book, f"Anggaran {year}", {"GOV-01": 500_000_000})
+
+
+def _v2_overrun_year(realised: Any) -> Callable[[Ctx], Where]:
+    def mutate(ctx: Ctx) -> Where:
+        _v2_masterplan_with_years(ctx.masterplan)
+        row = ctx.book.row_of(REALISASI, "GOV-01")  # 2024: 1.400.000.000 of the whole budget's 150 % is fine
+        ctx.book.set(REALISASI, row, "realisasi_anggaran_rp", realised)
+        return (REALISASI, row, "realisasi_anggaran_rp")
+
+    return mutate
+
+
+_PENETAPAN = _v2_milestone("tanggal_penetapan", dt.date(2016, 12, 31), dt.date(2017, 1, 1))
+_MOU_FUTURE = _v2_milestone(
+    "tanggal_nota_kesepakatan", dt.date.today() + dt.timedelta(days=40), dt.date.today() + dt.timedelta(days=29)
+)
+_DASAR_HUKUM = _v2_milestone("dasar_hukum", "P" * 251, "Perbup No. 45 Tahun 2022 " + "x" * 225)
+_BIMTEK = _v2_milestone("tahap_bimtek", "V", 3)
+
+
 # -- the cases ----------------------------------------------------------------------------------------
 CASES: list[Case] = [
     # FILE_UNREADABLE
@@ -463,7 +553,7 @@ CASES: list[Case] = [
     Case("REGION_MISMATCH", "other-regency", "MP", _mismatch, _code_as_float),
     Case("REGION_MISMATCH", "other-regency-ev", "EV", _mismatch, _code_spaced_text),
     # TEMPLATE_VERSION
-    Case("TEMPLATE_VERSION", "versi", "MP", with_value(ident("versi_template", 2), "2"), lambda c: c.book.set_identity("versi_template", "1")),
+    Case("TEMPLATE_VERSION", "versi", "MP", with_value(ident("versi_template", 3), "3"), lambda c: c.book.set_identity("versi_template", "2")),
     Case(
         "TEMPLATE_VERSION",
         "jenis",
@@ -513,7 +603,21 @@ CASES: list[Case] = [
     Case("RANGE", "tahun-evaluasi-old", "EV", ident("tahun_evaluasi", 2016), lambda c: c.book.set_identity("tahun_evaluasi", "2017")),
     Case("RANGE", "realisasi-negative", "EV", cell(REALISASI, "GOV-02", "realisasi_anggaran_rp", "-Rp 5.000.000"), cell(REALISASI, "GOV-02", "realisasi_anggaran_rp", "Rp -")),
     Case("RANGE", "capaian-negative", "EV", cell(REALISASI, "GOV-02", "capaian", -1), cell(REALISASI, "GOV-02", "capaian", "0")),
+    # bounds of both versions (section 6): rupiah <= 10^14 per row, dates 2017-01-01 .. arrival + 31 days, years 2017..2045
+    Case("RANGE", "anggaran-1e18", "MP", cell(PROGRAM, "GOV-02", "anggaran_rp", 10**18), cell(PROGRAM, "GOV-02", "anggaran_rp", 10**14)),
+    Case("RANGE", "realisasi-over-1e14", "EV", cell(REALISASI, "GOV-02", "realisasi_anggaran_rp", "100.000.000.000.001"), cell(REALISASI, "GOV-02", "realisasi_anggaran_rp", "1.000.000.000")),
+    Case("RANGE", "tanggal-9999", "MP", with_value(ident("tanggal_dokumen", dt.date(9999, 12, 31)), "9999-12-31"), lambda c: c.book.set_identity("tanggal_dokumen", dt.date(2017, 1, 1))),
+    Case("RANGE", "tanggal-2016", "EV", ident("tanggal_dokumen", "31/12/2016"), lambda c: c.book.set_identity("tanggal_dokumen", dt.date.today() + dt.timedelta(days=30))),
+    Case("RANGE", "periode-2016", "MP", ident("periode_mulai", 2016), lambda c: c.book.set_identity("periode_mulai", 2017)),
+    Case("RANGE", "tahun-2046", "MP", cell(PROGRAM, "LIV-02", "tahun_selesai", 2046), cell(PROGRAM, "LIV-02", "tahun_selesai", 2031)),
+    # version 2
+    Case("RANGE", "v2-year-outside-program", "MP", _v2_year_outside_program("Rp 100 jt"), _v2_year_outside_program(0)),
+    Case("RANGE", "v2-year-over-1e14", "MP", _v2_year_amount(10**15), _v2_year_amount(10**14)),
+    Case("RANGE", "v2-tanggal-penetapan", "MP", *_PENETAPAN),
+    Case("RANGE", "v2-mou-future", "MP", *_MOU_FUTURE),
+    Case("RANGE", "v2-dasar-hukum-length", "MP", *_DASAR_HUKUM),
     # ENUM
+    Case("ENUM", "v2-tahap-bimtek", "MP", *_BIMTEK),
     Case("ENUM", "dimensi", "MP", with_value(cell(PROGRAM, "ENV-01", "dimensi", "Smart People"), "Smart People"), cell(PROGRAM, "ENV-01", "dimensi", "  smart ENVIRONMENT ")),
     Case("ENUM", "dimensi-typo", "MP", cell(PROGRAM, "ENV-01", "dimensi", "Smart Enviroment"), cell(PROGRAM, "ENV-01", "dimensi", "Lingkungan"), says="Smart Environment"),
     Case("ENUM", "elemen-of-other-dimension", "MP", cell(PROGRAM, "GOV-01", "elemen", "Kesehatan"), cell(PROGRAM, "GOV-01", "elemen", "pelayanan")),
@@ -541,6 +645,8 @@ CASES: list[Case] = [
     Case("CONSISTENCY", "selesai-not-100", "EV", cell(REALISASI, "BRD-01", "progres_persen", 90), cell(REALISASI, "BRD-01", "progres_persen", "100%")),
     Case("CONSISTENCY", "belum-not-0", "EV", cell(REALISASI, "ENV-02", "progres_persen", 5), cell(REALISASI, "ENV-02", "progres_persen", "0%")),
     Case("CONSISTENCY", "budget-overrun", "EV", _budget_overrun, _budget_at_150),
+    Case("CONSISTENCY", "v2-year-sum", "MP", _v2_year_sum(500_000_000), _v2_year_sum(405_000_000)),
+    Case("CONSISTENCY", "v2-overrun-year", "EV", _v2_overrun_year(760_000_000), _v2_overrun_year("Rp 750 jt"), says="2024"),
     Case("CONSISTENCY", "quick-win-spread", "MP", _two_quick_wins, _quick_wins_as_ticks),
     Case("CONSISTENCY", "region-name", "MP", _region_name_wrong, _region_name_variant),
     Case("CONSISTENCY", "period-span", "MP", _period_span_long, _period_span_twenty),
@@ -551,6 +657,7 @@ CASES: list[Case] = [
     Case("EXTRA", "sheet", "MP", _extra_sheet, _rename_sheet(PROGRAM, "program")),
     Case("EXTRA", "column", "MP", _extra_column, _typed_headers),
     Case("EXTRA", "total-row", "MP", _total_row, _program_named_total),
+    Case("EXTRA", "v2-year-outside-period", "MP", _v2_year_outside_period(2035), _v2_year_outside_period(2031)),
 ]  # fmt: skip
 
 

@@ -38,6 +38,9 @@ MARTS: dict[str, list[str]] = {
     "province_evaluation_index": ["region_code", "evaluation_year", "aspect"],
     "province_scorecard": ["province_code", "year"],
     "province_submission_status": ["region_code", "kind", "period"],
+    "province_quick_wins": ["region_code", "program_code"],
+    "province_funding_sources": ["region_code", "year", "funding_source"],
+    "province_threshold_path": ["region_code"],
     "submission_history": ["submission_id"],
 }
 
@@ -213,7 +216,7 @@ def test_coverage_of_regencies_without_masterplan(built: dict[str, Any], region:
 
 def test_submission_history_keeps_every_version(built: dict[str, Any]) -> None:
     history = {r["submission_id"]: r for r in built["marts"]["submission_history"]["rows"]}
-    assert len(history) == 13
+    assert len(history) == 15
     assert history["MP1-3204"]["is_current"] is False
     assert history["MP1-3204"]["superseded_by"] == "MP2-3204"
     assert history["MP1-3204"]["current_submission_id"] == "MP2-3204"
@@ -299,45 +302,57 @@ def test_progress_figures_from_current_masterplan_and_evaluation(built: dict[str
             built, "province_implementation_progress", region_code="32.04", year=year, dimension=dimension
         )
 
+    # MP2 is template version 2: the year's own plan (anggaran_<YYYY>), see dbt_fixture.YEAR_BUDGETS
     gov24 = at(2024, "Smart Governance")  # P01 60 %, P02 0 %: EV24b, not the superseded EV24a
     assert gov24["evaluation_submission_id"] == "EV24b-3204"
     assert (gov24["programs_planned"], gov24["programs_reported"], gov24["programs_done"]) == (2, 2, 0)
+    assert (gov24["programs_running"], gov24["programs_not_started"]) == (1, 1)
     assert gov24["avg_progress_pct"] == Decimal("30.00")
-    assert gov24["budget_planned_idr"] == Decimal(2_300 * M)
+    assert gov24["programs_with_year_budget"] == 2
+    assert gov24["budget_planned_idr"] == Decimal(700 * M)  # P01 500 + P02 200 in 2024
     assert gov24["budget_realized_idr"] == Decimal(700 * M)
-    assert gov24["realization_ratio"] == Decimal("0.3043")
+    assert gov24["budget_realized_planned_idr"] == Decimal(700 * M)
+    assert gov24["realization_ratio"] == Decimal("1.0000")
 
-    eco24 = at(2024, "Smart Economy")
+    eco24 = at(2024, "Smart Economy")  # P03: 1900 realised of 1000 planned for 2024
     assert (eco24["programs_planned"], eco24["programs_reported"], eco24["programs_done"]) == (1, 1, 1)
     assert eco24["avg_progress_pct"] == Decimal("100.00")
-    assert eco24["realization_ratio"] == Decimal("0.9500")
+    assert eco24["budget_planned_idr"] == Decimal(1_000 * M)
+    assert eco24["realization_ratio"] == Decimal("1.9000")
 
     gov25 = at(2025, "Smart Governance")
     assert (gov25["programs_planned"], gov25["programs_done"]) == (2, 1)
     assert gov25["avg_progress_pct"] == Decimal("75.00")
-    assert gov25["realization_ratio"] == Decimal("0.8261")  # 1900 / 2300
+    assert gov25["budget_planned_idr"] == Decimal(800 * M)  # P01 500 + P02 300
+    assert gov25["realization_ratio"] == Decimal("2.3750")  # 1900 / 800
 
-    living25 = at(2025, "Smart Living")  # P04 has no budget and no realised amount
+    living25 = at(2025, "Smart Living")  # P04 has no budget, no year amounts, no realised amount
     assert (living25["programs_planned"], living25["programs_reported"]) == (1, 1)
-    assert living25["budget_planned_idr"] == Decimal(0)
+    assert living25["programs_with_year_budget"] == 0
+    assert living25["budget_planned_idr"] is None  # not guessed
     assert living25["budget_realized_idr"] == Decimal(0)
     assert living25["realization_ratio"] is None
+
+    env24 = at(2024, "Smart Environment")  # P05 has amounts for 2024 and 2025 only
+    assert env24["budget_planned_idr"] == Decimal(1_000 * M)
+    assert env24["realization_ratio"] == Decimal("1.0000")
+    assert at(2026, "Smart Environment")["budget_planned_idr"] is None
 
     gov23 = at(2023, "Smart Governance")  # no accepted evaluation for 2023 (it was rejected)
     assert gov23["has_evaluation"] is False
     assert (gov23["programs_planned"], gov23["programs_reported"]) == (1, 0)
-    assert gov23["budget_planned_idr"] == Decimal(1_500 * M)
+    assert gov23["budget_planned_idr"] == Decimal(500 * M)  # P01's 2023 amount
     assert gov23["budget_realized_idr"] is None
     assert gov23["avg_progress_pct"] is None
     assert gov23["realization_ratio"] is None
 
-    gov26 = at(2026, "Smart Governance")  # P02 and P07, whole-program budgets
+    gov26 = at(2026, "Smart Governance")  # P02 and P07: their 2026 amounts
     assert gov26["programs_planned"] == 2
-    assert gov26["budget_planned_idr"] == Decimal(1_000 * M)
+    assert gov26["budget_planned_idr"] == Decimal(400 * M)
 
     branding = at(2024, "Smart Branding")
     assert (branding["programs_planned"], branding["programs_reported"]) == (0, 0)
-    assert branding["budget_planned_idr"] == Decimal(0)
+    assert branding["budget_planned_idr"] is None  # no program, no plan
 
 
 # --- readiness and index ----------------------------------------------------------------
@@ -448,21 +463,33 @@ def test_submission_status_grid(built: dict[str, Any]) -> None:
     # MASTERPLAN once + EVALUASI 2023, 2024, 2025 (2026's is due 31 January 2027)
     assert len(status) == 514 * 4
     assert {r["period"] for r in status} == {"masterplan", "2023", "2024", "2025"}
-    assert {r["status"] for r in status} == {"accepted", "rejected", "missing"}
+    assert {r["status"] for r in status} == {
+        "on_time",
+        "late",
+        "rejected",
+        "misfiled",
+        "missing",
+        "not_applicable",
+    }
 
 
 @pytest.mark.parametrize(
     ("region", "kind", "period", "expected", "errors", "warnings", "last_received"),
     [
-        ("32.04", "MASTERPLAN", "masterplan", "accepted", 0, 1, dt.datetime(2023, 7, 1, 9, 30)),
+        ("32.04", "MASTERPLAN", "masterplan", "on_time", 0, 1, dt.datetime(2023, 7, 1, 9, 30)),
         ("32.04", "EVALUASI", "2023", "rejected", 2, 0, dt.datetime(2024, 2, 10, 10, 0)),
-        ("32.04", "EVALUASI", "2024", "accepted", 0, 0, dt.datetime(2025, 1, 22, 7, 0)),
-        ("32.04", "EVALUASI", "2025", "accepted", 0, 0, dt.datetime(2026, 1, 16, 7, 0)),
+        ("32.04", "EVALUASI", "2024", "on_time", 0, 0, dt.datetime(2025, 1, 22, 7, 0)),
+        ("32.04", "EVALUASI", "2025", "on_time", 0, 0, dt.datetime(2026, 1, 16, 7, 0)),
+        ("32.73", "MASTERPLAN", "masterplan", "late", 0, 0, dt.datetime(2024, 3, 1, 12, 0)),
         ("32.73", "EVALUASI", "2024", "missing", None, None, None),
-        ("32.73", "EVALUASI", "2025", "accepted", 0, 0, dt.datetime(2026, 1, 21, 12, 0)),
+        ("32.73", "EVALUASI", "2025", "on_time", 0, 0, dt.datetime(2026, 1, 21, 12, 0)),
+        ("32.79", "EVALUASI", "2025", "late", 0, 0, dt.datetime(2026, 2, 6, 12, 0)),
         ("32.77", "MASTERPLAN", "masterplan", "rejected", 3, 1, dt.datetime(2024, 5, 1, 8, 0)),
+        ("32.77", "EVALUASI", "2024", "not_applicable", None, None, None),
         ("32.01", "MASTERPLAN", "masterplan", "missing", None, None, None),
-        ("32.01", "EVALUASI", "2023", "missing", None, None, None),
+        ("32.01", "EVALUASI", "2023", "not_applicable", None, None, None),
+        ("32.02", "MASTERPLAN", "masterplan", "misfiled", 1, 0, dt.datetime(2024, 2, 10, 8, 0)),
+        ("32.03", "MASTERPLAN", "masterplan", "rejected", None, None, None),
     ],
 )
 def test_submission_status(
@@ -479,7 +506,49 @@ def test_submission_status(
     assert row["status"] == expected
     assert (row["errors"], row["warnings"]) == (errors, warnings)
     assert row["last_received_at"] == last_received
-    assert row["is_overdue"] is (expected != "accepted")
+    assert row["is_overdue"] is (expected in ("rejected", "misfiled", "missing"))
+
+
+@pytest.mark.parametrize(
+    ("region", "kind", "period", "uploaded_at", "days_late"),
+    [
+        # uploaded_at when the ledger has it (5 Feb 03:00 UTC = 10:00 in Jakarta), else received_at
+        ("32.79", "EVALUASI", "2025", dt.datetime(2026, 2, 5, 3, 0), 5),
+        ("32.73", "MASTERPLAN", "masterplan", dt.datetime(2024, 3, 1, 12, 0), 61),  # 2024 is a leap year
+        ("32.73", "EVALUASI", "2025", dt.datetime(2026, 1, 21, 12, 0), 0),
+        ("32.73", "EVALUASI", "2024", None, 515),  # missing: 31 Jan 2025 .. 30 Jun 2026
+        ("32.77", "EVALUASI", "2024", None, None),  # not applicable
+    ],
+)
+def test_submission_lateness(
+    built: dict[str, Any], region: str, kind: str, period: str, uploaded_at: Any, days_late: Any
+) -> None:
+    row = one(built, "province_submission_status", region_code=region, kind=kind, period=period)
+    assert (row["uploaded_at"], row["days_late"]) == (uploaded_at, days_late)
+    assert row["due_date"] is not None
+
+
+def test_submission_status_names_the_misfiled_file_and_counts_unreadable_ones(built: dict[str, Any]) -> None:
+    misfiled = one(
+        built, "province_submission_status", region_code="32.02", kind="MASTERPLAN", period="masterplan"
+    )
+    assert (misfiled["misfiled_folder"], misfiled["misfiled_claimed_region_code"]) == ("32.02", "32.04")
+    assert (misfiled["submissions_misfiled"], misfiled["submissions_rejected"]) == (1, 0)
+    # the misfiled file is not Kabupaten Bandung's: its masterplan row counts only its own files
+    bandung = one(
+        built, "province_submission_status", region_code="32.04", kind="MASTERPLAN", period="masterplan"
+    )
+    assert (bandung["submissions_received"], bandung["submissions_misfiled"]) == (2, 0)
+    unreadable = one(
+        built, "province_submission_status", region_code="32.03", kind="MASTERPLAN", period="masterplan"
+    )
+    assert (unreadable["unreadable_files"], unreadable["submissions_received"]) == (1, 0)
+    assert unreadable["days_late"] == 912  # 31 Dec 2023 .. 30 Jun 2026
+    # evaluations of regencies without a masterplan are not "missing"
+    jabar_ev = rows(built, "province_submission_status", province_code="32", kind="EVALUASI")
+    not_applicable = [r for r in jabar_ev if r["status"] == "not_applicable"]
+    assert len(not_applicable) == 24 * 3  # 24 regencies without a masterplan x 2023..2025
+    assert all(r["is_overdue"] is False for r in not_applicable)
 
 
 def test_submission_status_counts_every_version(built: dict[str, Any]) -> None:
@@ -490,6 +559,141 @@ def test_submission_status_counts_every_version(built: dict[str, Any]) -> None:
     assert mp["due_date"] == dt.date(2023, 12, 31)
     ev = one(built, "province_submission_status", region_code="32.04", kind="EVALUASI", period="2023")
     assert ev["due_date"] == dt.date(2024, 1, 31)
+
+
+# --- quick wins, funding, threshold path, milestones ------------------------------------
+
+
+def test_quick_wins_with_latest_status_and_history(built: dict[str, Any]) -> None:
+    bandung = rows(built, "province_quick_wins", region_code="32.04")
+    assert [r["program_code"] for r in bandung] == ["P01", "P03", "P04", "P06"]  # MP2's, not MP1's P09
+    p01 = one(built, "province_quick_wins", region_code="32.04", program_code="P01")
+    assert (p01["program_name"], p01["dimension"], p01["lead_agency"]) == (
+        "Mal Pelayanan Publik Digital",
+        "Smart Governance",
+        "Diskominfo",
+    )
+    assert p01["budget_planned_idr"] == Decimal(1_500 * M)
+    assert (p01["latest_evaluation_year"], p01["latest_status"], p01["latest_progress_pct"]) == (
+        2025,
+        "Selesai",
+        Decimal("100.00"),
+    )
+    assert p01["years_evaluated"] == 2
+    assert p01["budget_realized_total_idr"] == Decimal(2_200 * M)  # 700 (2024) + 1500 (2025)
+    assert p01["progress_by_year"] == "2024: Berjalan 60%; 2025: Selesai 100%"
+    p04 = one(built, "province_quick_wins", region_code="32.04", program_code="P04")
+    assert (p04["latest_status"], p04["budget_realized_total_idr"], p04["budget_planned_idr"]) == (
+        "Berjalan",
+        None,
+        None,
+    )
+    sleman = one(built, "province_quick_wins", region_code="34.04", program_code="S01")
+    assert (sleman["latest_status"], sleman["years_evaluated"], sleman["progress_by_year"]) == (None, 0, None)
+    assert len(built["marts"]["province_quick_wins"]["rows"]) == 4 + 2 + 1 + 1
+
+
+def test_funding_sources_split_evenly_and_leave_version_1_money_empty(built: dict[str, Any]) -> None:
+    def at(region: str, year: int, source: str) -> dict[str, Any]:
+        return one(built, "province_funding_sources", region_code=region, year=year, funding_source=source)
+
+    kab_2025 = at("32.79", 2025, "APBD Kab/Kota")  # B01 100 + half of B02's 100
+    assert (kab_2025["programs"], kab_2025["programs_shared"], kab_2025["programs_without_year_budget"]) == (
+        2,
+        1,
+        0,
+    )
+    assert kab_2025["budget_planned_idr"] == Decimal(150 * M)
+    prov_2025 = at("32.79", 2025, "APBD Provinsi")
+    assert (prov_2025["programs"], prov_2025["budget_planned_idr"]) == (1, Decimal(50 * M))
+    assert at("32.79", 2024, "APBD Kab/Kota")["budget_planned_idr"] == Decimal(50 * M)
+    # the split keeps the total: 2025's sources add up to the year's plan of 32.79 (200)
+    assert sum(
+        r["budget_planned_idr"]
+        for r in rows(built, "province_funding_sources", region_code="32.79", year=2025)
+    ) == Decimal(200 * M)
+    kota_bandung = at("32.73", 2025, "APBD Kab/Kota")  # version 1: counted, no money
+    assert (kota_bandung["programs"], kota_bandung["programs_without_year_budget"]) == (2, 2)
+    assert kota_bandung["budget_planned_idr"] is None
+    bandung_2024 = at("32.04", 2024, "APBD Kab/Kota")  # P01, P02, P03, P05, P06 run in 2024
+    assert (bandung_2024["programs"], bandung_2024["programs_without_year_budget"]) == (5, 0)
+    assert bandung_2024["budget_planned_idr"] == Decimal(2_800 * M)  # 500+200+1000+1000+100
+
+
+def test_progress_counts_delayed_programs_against_the_years_plan(built: dict[str, Any]) -> None:
+    eco = one(
+        built, "province_implementation_progress", region_code="32.79", year=2025, dimension="Smart Economy"
+    )
+    assert (eco["programs_delayed"], eco["programs_reported"]) == (1, 1)
+    assert (eco["budget_planned_idr"], eco["budget_realized_planned_idr"], eco["realization_ratio"]) == (
+        Decimal(100 * M),
+        Decimal(0),
+        Decimal("0.0000"),
+    )
+    gov = one(
+        built,
+        "province_implementation_progress",
+        region_code="32.79",
+        year=2025,
+        dimension="Smart Governance",
+    )
+    assert gov["realization_ratio"] == Decimal("1.0000")
+    kota = one(
+        built,
+        "province_implementation_progress",
+        region_code="32.73",
+        year=2025,
+        dimension="Smart Governance",
+    )
+    assert (kota["budget_planned_idr"], kota["realization_ratio"]) == (None, None)  # version 1
+
+
+def test_threshold_path_lists_regencies_closest_first(built: dict[str, Any]) -> None:
+    jabar = rows(built, "province_threshold_path", province_code="32")
+    assert len(jabar) == 27 - 3
+    first = jabar[0]
+    assert (first["regencies_total"], first["regencies_with_masterplan"], first["regencies_required"]) == (
+        27,
+        3,
+        22,
+    )
+    assert first["regencies_needed"] == 19
+    assert first["masterplan_coverage_pct"] == Decimal("11.11")
+    ranked = sorted(jabar, key=lambda r: r["closeness_rank"])
+    assert [r["region_code"] for r in ranked[:3]] == ["32.02", "32.03", "32.77"]
+    cimahi = one(built, "province_threshold_path", region_code="32.77")
+    assert cimahi["latest_rejected_submission_id"] == "MP-3277-rejected"
+    assert (cimahi["first_error_rule"], cimahi["first_error_message"], cimahi["first_error_message_en"]) == (
+        "REQUIRED",
+        "Temuan REQUIRED",
+        "Finding REQUIRED",
+    )
+    assert (cimahi["latest_rejected_errors"], cimahi["contact_email"]) == (3, "diskominfo@example.go.id")
+    assert one(built, "province_threshold_path", region_code="32.02")["contact_email"] is None  # misfiled
+    bogor = one(built, "province_threshold_path", region_code="32.01")
+    assert (bogor["has_rejected_file"], bogor["first_error_message"]) == (False, None)
+    diy = rows(built, "province_threshold_path", province_code="34")
+    assert len(diy) == 4 and diy[0]["regencies_needed"] == 3  # ceil(0.8 x 5) = 4, 1 has one
+
+
+def test_coverage_milestones_and_expiry(built: dict[str, Any]) -> None:
+    banjar = one(built, "province_masterplan_coverage", region_code="32.79")
+    assert (banjar["template_version"], banjar["adoption_date"], banjar["legal_basis"]) == (
+        "2",
+        dt.date(2024, 12, 10),
+        "Perwal No. 12 Tahun 2024",
+    )
+    assert (banjar["bimtek_stage"], banjar["mou_date"]) == ("III", dt.date(2023, 8, 1))
+    assert (banjar["masterplan_end_year"], banjar["expires_within_two_years"]) == (2033, False)
+    sleman = one(built, "province_masterplan_coverage", region_code="34.04")  # ends 2027, as of 2026
+    assert (sleman["masterplan_end_year"], sleman["expires_within_two_years"], sleman["adoption_date"]) == (
+        2027,
+        True,
+        None,
+    )
+    assert (
+        one(built, "province_masterplan_coverage", region_code="32.01")["expires_within_two_years"] is False
+    )
 
 
 # --- both engines -----------------------------------------------------------------------
@@ -511,10 +715,13 @@ def test_docs_generate(duckdb_build: dict[str, Any]) -> None:
     with pytest.MonkeyPatch.context() as mp:
         _quiet_env(mp)
         mp.setenv("SMARTPROV_DUCKDB_PATH", str(duckdb_build["path"]))
-        _, seconds = _dbt(["docs", "generate"], "duckdb", duckdb_build["work"])
+        _, seconds = _dbt(["docs", "generate", "--static"], "duckdb", duckdb_build["work"])
     catalog = json.loads((duckdb_build["work"] / "target-duckdb" / "catalog.json").read_text())
     manifest = json.loads((duckdb_build["work"] / "target-duckdb" / "manifest.json").read_text())
     assert "model.smartprov.province_scorecard" in catalog["nodes"]
+    # --static: one page with the manifest and catalog inside, readable from disk
+    static = (duckdb_build["work"] / "target-duckdb" / "static_index.html").read_text(encoding="utf-8")
+    assert "province_threshold_path" in static
     undocumented = [
         uid
         for uid, node in manifest["nodes"].items()

@@ -22,7 +22,7 @@ from smartprov.validation.batch import identity_records_frame, records_frame
 from smartprov.validation.gx import SuiteRunner, load_suite_specs, reference_parameters
 
 CURRENT_YEAR = 2026
-PARAMS = {"current_year": CURRENT_YEAR}
+PARAMS = {"current_year": CURRENT_YEAR, "latest_date": pd.Timestamp(CURRENT_YEAR, 12, 31)}
 SUITE_OF_SHEET = {"Program": "program", "Realisasi": "realisasi", "Kesiapan": "kesiapan", "Indeks": "indeks"}
 
 
@@ -163,6 +163,7 @@ def test_suites_load_with_rule_and_column_on_every_expectation():
         "indeks",
         "identitas_masterplan",
         "identitas_evaluasi",
+        "program_anggaran_tahunan",
     }
     for spec in specs.values():
         for exp in spec["expectations"]:
@@ -230,7 +231,7 @@ def test_every_suite_parameter_is_supplied():
 def test_identity_year_range_is_from_the_first_evaluation_year():
     spec = load_suite_specs()["identitas_evaluasi"]
     between = [e for e in spec["expectations"] if e["type"] == "expect_column_values_to_be_between"]
-    assert [e["kwargs"] for e in between] == [
+    assert [e["kwargs"] for e in between if e["kwargs"]["column"] == "tahun_evaluasi"] == [
         {
             "column": "tahun_evaluasi",
             "min_value": contract.FIRST_EVALUATION_YEAR,
@@ -501,12 +502,12 @@ def test_enum_on_evaluation_sheets(runner, suite, sheet, frame, column, typed, s
     [
         ("realisasi", "Realisasi", realisasi, "progres_persen", 100.5, 100.0, "0–100"),
         ("realisasi", "Realisasi", realisasi, "progres_persen", -1.0, 0.0, "0–100"),
-        ("realisasi", "Realisasi", realisasi, "realisasi_anggaran_rp", -1.0, 0.0, ">= 0"),
+        ("realisasi", "Realisasi", realisasi, "realisasi_anggaran_rp", -1.0, 0.0, "0–100.000.000.000.000"),
         ("realisasi", "Realisasi", realisasi, "capaian", -0.5, 0.0, ">= 0"),
         ("kesiapan", "Kesiapan", kesiapan, "skor", 0.0, 1.0, "1–5"),
         ("kesiapan", "Kesiapan", kesiapan, "skor", 5.5, 5.0, "1–5"),
         ("indeks", "Indeks", indeks, "nilai", 5.01, 5.0, "0–5"),
-        ("program", "Program", program, "anggaran_rp", -1.0, 0.0, ">= 0"),
+        ("program", "Program", program, "anggaran_rp", -1.0, 0.0, "0–100.000.000.000.000"),
         ("program", "Program", program, "target", -2.0, 0.0, ">= 0"),
     ],
 )
@@ -557,7 +558,9 @@ def test_evaluation_year_range_uses_the_current_year_parameter(runner):
     assert f"(2017–{CURRENT_YEAR})" in got[0][1].message
     # next year, the same suite accepts it
     assert (
-        runner.validate("identitas_evaluasi", frame.iloc[1:], "Identitas", {"current_year": CURRENT_YEAR + 1})
+        runner.validate(
+            "identitas_evaluasi", frame.iloc[1:], "Identitas", PARAMS | {"current_year": CURRENT_YEAR + 1}
+        )
         == []
     )
 

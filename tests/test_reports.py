@@ -29,8 +29,13 @@ MART_SHEETS = [
     "Indeks Evaluasi",
     "Ringkasan Provinsi",
     "Status Pengiriman",
+    "Jalan ke Ambang",
+    "Quick Win",
+    "Sumber Dana",
 ]
 CHARTS = {"coverage", "dimensions", "progress", "readiness", "index"}
+# a province's page also plots its coverage against the threshold line
+PROVINCE_CHARTS = CHARTS | {"coverage-threshold"}
 
 BASE = "province_code VARCHAR, province_name VARCHAR, region_code VARCHAR, region_name VARCHAR"
 P32 = "'32', 'Jawa Barat'"
@@ -74,18 +79,23 @@ MARTS_SQL = [
         dimension_order INTEGER, masterplan_submission_id VARCHAR, evaluation_submission_id VARCHAR,
         has_evaluation BOOLEAN, programs_planned INTEGER, programs_reported INTEGER, programs_done INTEGER,
         avg_progress_pct DECIMAL(7, 2), budget_planned_idr DECIMAL(20, 2), budget_realized_idr DECIMAL(20, 2),
-        realization_ratio DECIMAL(12, 4))""",
+        realization_ratio DECIMAL(12, 4), programs_delayed INTEGER, programs_cancelled INTEGER,
+        budget_realized_planned_idr DECIMAL(20, 2))""",
     f"""INSERT INTO marts.province_implementation_progress VALUES
+        ({P32}, '32.02', $${FORMULA_NAME}$$, 2022, 'Smart Governance', 1, 'mp-3202', NULL, false,
+         0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL),
         ({P32}, '32.01', 'Kabupaten Bogor', 2023, 'Smart Governance', 1, 'mp-3201', 'ev-3201-23', true,
-         6, 4, 1, 40.00, 900000000, 300000000, 0.3333),
+         6, 4, 1, 40.00, 900000000, 300000000, 0.3333, 1, 0, 300000000),
         ({P32}, '32.01', 'Kabupaten Bogor', 2023, 'Smart Economy', 3, 'mp-3201', 'ev-3201-23', true,
-         4, 2, 0, 25.50, 600000000, 120000000, 0.2000),
+         4, 2, 0, 25.50, 600000000, 130000000, 0.2000, 0, 1, 120000000),
         ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'Smart Governance', 1, 'mp-3201', 'ev-3201-24', true,
-         6, 6, 3, 72.25, 900000000, 411000000, 0.4567),
+         6, 6, 3, 72.25, 900000000, 411000000, 0.4567, 0, 0, 411000000),
         ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'Smart Economy', 3, 'mp-3201', 'ev-3201-24', true,
-         4, 0, 0, NULL, 600000000, NULL, NULL),
+         4, 0, 0, NULL, 600000000, NULL, NULL, 0, 0, NULL),
+        ({P32}, '32.01', 'Kabupaten Bogor', 2025, 'Smart Economy', 3, 'mp-3201', NULL, false,
+         4, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL),
         ({P35}, '35.01', 'Kabupaten Pacitan', 2024, 'Smart Economy', 3, 'mp-3501', NULL, false,
-         8, 0, 0, NULL, 400000000, NULL, NULL)""",
+         8, 0, 0, NULL, 400000000, NULL, NULL, 0, 0, NULL)""",
     f"""CREATE TABLE marts.province_readiness ({BASE}, evaluation_year INTEGER,
         evaluation_submission_id VARCHAR, pillar VARCHAR, indicators INTEGER, avg_score DECIMAL(5, 2))""",
     f"""INSERT INTO marts.province_readiness VALUES
@@ -114,18 +124,41 @@ MARTS_SQL = [
     f"""CREATE TABLE marts.province_submission_status ({BASE}, kind VARCHAR, period VARCHAR,
         evaluation_year INTEGER, due_date DATE, status VARCHAR, is_overdue BOOLEAN,
         submissions_received INTEGER, submissions_accepted INTEGER, submissions_rejected INTEGER,
-        last_received_at TIMESTAMP, deciding_submission_id VARCHAR, errors INTEGER, warnings INTEGER)""",
+        last_received_at TIMESTAMP, deciding_submission_id VARCHAR, errors INTEGER, warnings INTEGER,
+        days_late INTEGER, misfiled_folder VARCHAR, misfiled_claimed_region_code VARCHAR, unreadable_files INTEGER)""",
     f"""INSERT INTO marts.province_submission_status VALUES
-        ({P32}, '32.01', 'Kabupaten Bogor', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'accepted', false,
-         1, 1, 0, TIMESTAMP '2024-02-01 08:30:00', 'mp-3201', 0, 2),
+        ({P32}, '32.01', 'Kabupaten Bogor', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'late', false,
+         1, 1, 0, TIMESTAMP '2024-02-01 08:30:00', 'mp-3201', 0, 2, 32, NULL, NULL, 0),
         ({P32}, '32.04', 'Kota Bandung', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'rejected', true,
-         2, 0, 2, TIMESTAMP '2024-04-01 12:00:00', 'mp-3204-b', 3, 1),
-        ({P32}, '32.05', 'Kabupaten Garut', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'missing', true,
-         0, 0, 0, NULL, NULL, NULL, NULL),
-        ({P32}, '32.01', 'Kabupaten Bogor', 'EVALUASI', '2024', 2024, DATE '2025-01-31', 'accepted', false,
-         1, 1, 0, TIMESTAMP '2025-01-20 10:00:00', 'ev-3201-24', 0, 0),
+         2, 0, 2, TIMESTAMP '2024-04-01 12:00:00', 'mp-3204-b', 3, 1, 400, NULL, NULL, 1),
+        ({P32}, '32.05', 'Kabupaten Garut', 'MASTERPLAN', 'masterplan', NULL, DATE '2023-12-31', 'misfiled', true,
+         1, 0, 0, TIMESTAMP '2024-03-01 12:00:00', 'mp-x', 1, 0, 400, '32.05', '32.10', 0),
+        ({P32}, '32.01', 'Kabupaten Bogor', 'EVALUASI', '2024', 2024, DATE '2025-01-31', 'on_time', false,
+         1, 1, 0, TIMESTAMP '2025-01-20 10:00:00', 'ev-3201-24', 0, 0, 0, NULL, NULL, 0),
+        ({P32}, '32.05', 'Kabupaten Garut', 'EVALUASI', '2024', 2024, DATE '2025-01-31', 'not_applicable', false,
+         0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0),
         ({P35}, '35.73', 'Kota Malang', 'EVALUASI', '2024', 2024, DATE '2025-01-31', 'missing', true,
-         0, 0, 0, NULL, NULL, NULL, NULL)""",
+         0, 0, 0, NULL, NULL, NULL, NULL, 500, NULL, NULL, 0)""",
+    """CREATE TABLE marts.province_threshold_path (province_code VARCHAR, province_name VARCHAR,
+        regencies_total INTEGER, regencies_with_masterplan INTEGER, regencies_needed INTEGER, region_code VARCHAR,
+        region_name VARCHAR, closeness_rank INTEGER, has_rejected_file BOOLEAN, latest_rejected_errors INTEGER,
+        first_error_message VARCHAR, contact_email VARCHAR)""",
+    f"""INSERT INTO marts.province_threshold_path VALUES
+        ({P32}, 5, 3, 1, '32.04', 'Kota Bandung', 1, true, 1, 'Nilai ''Smart People'' pada ''dimensi'' tidak dikenal.',
+         'kominfo@bandung.go.id'),
+        ({P32}, 5, 3, 1, '32.05', 'Kabupaten Garut', 2, false, NULL, NULL, NULL)""",
+    f"""CREATE TABLE marts.province_quick_wins ({BASE}, program_code VARCHAR, program_name VARCHAR,
+        dimension VARCHAR, lead_agency VARCHAR, budget_planned_idr DECIMAL(20, 2), latest_status VARCHAR,
+        latest_progress_pct DECIMAL(9, 2), progress_by_year VARCHAR)""",
+    f"""INSERT INTO marts.province_quick_wins VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 'GOV-01', 'Mal Pelayanan Publik', 'Smart Governance', 'DPMPTSP',
+         500000000, 'Tertunda', 40.00, '2023: Berjalan 40%; 2024: Tertunda 40%')""",
+    f"""CREATE TABLE marts.province_funding_sources ({BASE}, year INTEGER, funding_source VARCHAR,
+        funding_source_order INTEGER, programs INTEGER, programs_shared INTEGER,
+        programs_without_year_budget INTEGER, budget_planned_idr DECIMAL(20, 2))""",
+    f"""INSERT INTO marts.province_funding_sources VALUES
+        ({P32}, '32.01', 'Kabupaten Bogor', 2024, 'APBD Provinsi', 2, 3, 1, 0, 150000000),
+        ({P32}, '32.03', '{HTML_NAME}', 2024, 'APBD Provinsi', 2, 1, 0, 1, NULL)""",
 ]
 
 
@@ -242,9 +275,12 @@ def test_workbook_number_formats(warehouse, tmp_path):
         "Infrastruktur",
         "Suprastruktur",
     ]
-    assert cell("Status Pengiriman", "status").value == "diterima"
-    statuses = {r["region_code"]: r["status"] for r in _data_rows(wb["Status Pengiriman"])}
-    assert statuses["32.04"] == "ditolak" and statuses["32.05"] == "belum ada"
+    assert cell("Status Pengiriman", "status").value == "terlambat"  # the mart says late: shown in Indonesian
+    statuses = {(r["region_code"], r["kind"]): r["status"] for r in _data_rows(wb["Status Pengiriman"])}
+    assert (
+        statuses[("32.04", "MASTERPLAN")] == "ditolak" and statuses[("32.05", "MASTERPLAN")] == "salah folder"
+    )
+    assert statuses[("32.05", "EVALUASI")] == "belum wajib"
 
 
 def test_workbook_neutralises_formulas(warehouse, tmp_path):
@@ -341,8 +377,8 @@ def _chart(text: str, chart_id: str) -> str:
 def test_html_charts_cards_offline(warehouse, tmp_path):
     out = _reports(warehouse, tmp_path / "out", province="32")
     text, page = _page(out["html"])
-    assert page.charts == dict.fromkeys(CHARTS, "svg")
-    assert text.count("<svg") == 5
+    assert page.charts == dict.fromkeys(PROVINCE_CHARTS, "svg")
+    assert text.count("<svg") == 6
     # headline cards: regencies, with masterplan, coverage vs threshold, quick wins, budget
     assert page.cards["regencies"][-1] == "5"
     assert page.cards["with_masterplan"][-1] == "3"
@@ -396,6 +432,7 @@ def test_missing_marts_do_not_crash(tmp_path):
     assert wb["Cakupan Masterplan"].max_row == 7  # the others are still complete
     text, page = _page(out["html"])
     assert page.charts == {
+        "coverage-threshold": "svg",
         "coverage": "svg",
         "dimensions": "svg",
         "progress": "svg",
@@ -465,6 +502,115 @@ def test_same_reports_from_postgres(tmp_path):
         assert rows[0]["avg_progress_pct"] == pytest.approx(0.40)
         assert rows[0]["realization_ratio"] == pytest.approx(0.3333)
         assert _data_rows(wb["Cakupan Masterplan"])[0]["last_submitted_at"] == dt.datetime(2024, 2, 1, 8, 30)
-        _, page = _page(out["html"])
-        assert page.charts == dict.fromkeys(CHARTS, "svg")
+        text, page = _page(out["html"])
+        assert page.charts == dict.fromkeys(PROVINCE_CHARTS, "svg")
         assert "Rp 2.500.000.000" in page.cards["budget"]
+        assert _progress_rows(text) == _progress_rows(
+            _page(_reports(_build(tmp_path / "d.duckdb"), tmp_path / "d", province="32")["html"])[0]
+        )
+
+
+# -- what the analysts asked for (issue 13) -----------------------------------------------------
+def _section(text: str, section_id: str) -> str:
+    start = text.index(f'<section id="{section_id}">')
+    return text[start : text.index("</section>", start)]
+
+
+def _table_rows(html_part: str, caption_start: str) -> list[list[str]]:
+    """The body rows of the table whose <summary> starts with caption_start, as cell texts."""
+    import html
+    import re
+
+    at = html_part.index(f"<summary>{caption_start}")
+    table = html_part[at : html_part.index("</table>", at)]
+    body = table[table.index("<tbody>") :]
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
+
+
+def _rp(text: str) -> int:
+    return int(text.replace("Rp", "").replace(".", "").strip())
+
+
+def _progress_rows(text: str) -> list[list[str]]:
+    return _table_rows(_section(text, "progres"), "Tabel per tahun")
+
+
+def test_html_ratio_equals_the_columns_beside_it_and_empty_years_are_left_out(warehouse, tmp_path):
+    text, _ = _page(_reports(warehouse, tmp_path / "out", province="32")["html"])
+    rows = _progress_rows(text)
+    # 2022 has no plan and no report: left out; 2025 has a plan (programs) but no report: kept
+    assert [r[0] for r in rows] == ["2023", "2024", "2025"]
+    by_year = {r[0]: r for r in rows}
+    for year in ("2023", "2024"):
+        planned, realised_planned, ratio = by_year[year][7], by_year[year][8], by_year[year][9]
+        expected = 100 * _rp(realised_planned) / _rp(planned)
+        assert ratio == f"{expected:.1f}%".replace(".", ","), (year, planned, realised_planned, ratio)
+    assert by_year["2023"][7:11] == ["Rp 1.500.000.000", "Rp 420.000.000", "28,0%", "Rp 430.000.000"]
+    assert (by_year["2023"][4], by_year["2023"][5]) == ("1", "1")  # Tertunda, Dibatalkan
+    assert by_year["2025"][9] == "-"
+    progress_chart = _chart(text, "progress")
+    assert "2022" not in progress_chart and "2025" not in progress_chart  # years without a report
+    # two different progress figures, two different names
+    assert "Rata-rata progres program" in _section(text, "progres")
+    assert "Rata-rata progres kab/kota" in _section(text, "ringkasan-provinsi")
+
+
+def test_html_coverage_against_threshold_lists_who_closes_the_gap(warehouse, tmp_path):
+    text, _ = _page(_reports(warehouse, tmp_path / "out", province="32")["html"])
+    chart = _chart(text, "coverage-threshold")
+    assert 'class="threshold"' in chart and 'data-value="60.0"' in chart
+    coverage = _section(text, "cakupan")
+    assert 'data-gap="1"' in coverage
+    gap = _table_rows(coverage, "Yang dapat menutup")
+    assert gap == [
+        [
+            "Kota Bandung",
+            "32.04",
+            "1",
+            "Nilai 'Smart People' pada 'dimensi' tidak dikenal.",
+            "kominfo@bandung.go.id",
+        ]
+    ]
+
+
+def test_html_index_every_year_and_status_states(warehouse, tmp_path):
+    text, _ = _page(_reports(warehouse, tmp_path / "out", province="32")["html"])
+    per_year = _table_rows(_section(text, "indeks"), "Indeks per tahun")
+    assert per_year == [["2024", "2", "2", "3,70", HTML_NAME]]
+    status = _section(text, "status")
+    counts = _table_rows(status, "Rekap status")
+    assert counts[0][:2] == ["MASTERPLAN", "masterplan"]
+    pending = _table_rows(status, "Belum diterima")
+    assert [r[4] for r in pending] == [
+        "ditolak",
+        "salah folder",
+    ]  # late / on time / not applicable are not listed
+    assert "folder 32.05 mengaku wilayah 32.10" in pending[1][8]
+    assert "1 berkas tak terbaca" in pending[0][8]
+    quick = _table_rows(_section(text, "progres"), "Program quick win")
+    assert quick[0][6] == "Tertunda" and quick[0][8] == "2023: Berjalan 40%; 2024: Tertunda 40%"
+    funding = _table_rows(_section(text, "progres"), "Anggaran per sumber dana")
+    assert funding == [["2024", "APBD Provinsi", "4", "1", "Rp 150.000.000"]]
+
+
+def test_html_run_id_in_the_footer_and_tables_fold_on_a_phone(warehouse, tmp_path):
+    text, _ = _page(_reports(warehouse, tmp_path / "out", province="32")["html"])
+    footer = text[text.index("<footer>") :]
+    header = text[text.index("<header>") : text.index("</header>")]
+    assert RUN_ID in footer and RUN_ID not in header
+    assert "@media (max-width:640px)" in text and "td::before{content:attr(data-label)" in text
+    assert '<td data-label="Tahun">2023</td>' in _section(text, "progres")
+
+
+def test_workbook_prints_landscape_one_page_wide_with_headers(warehouse, tmp_path):
+    wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out", province="32")["excel"])
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert wb["Progres Implementasi"].print_title_rows == "$1:$2"
+    labels = {c.value for c in wb["Progres Implementasi"][2]} | {c.value for c in wb["Ringkasan Provinsi"][2]}
+    assert {"Rata-rata Progres Program", "Rata-rata Progres Kab/Kota"} <= labels

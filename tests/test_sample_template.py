@@ -7,8 +7,11 @@ and a validator bug cannot hide each other.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
+import json
 import re
 import time
 import zipfile
@@ -29,6 +32,7 @@ from smartprov.authoring.sample import (
 from smartprov.authoring.template import (
     HEADER_ROW,
     HELPER_SHEETS,
+    default_period,
     identity_labels,
     template_filename,
     write_template,
@@ -178,6 +182,7 @@ class ContractCheck:
         self.extra_sheets: list[str] = []
         self.extra_columns: dict[str, list[str]] = {}
         self.total_rows = 0
+        self.version = 1
         self._run()
 
     def _run(self) -> None:
@@ -198,9 +203,10 @@ class ContractCheck:
         ident = self.identity
         self.kind = str(ident.get("jenis_dokumen", "")).strip().upper()
         version = ident.get("versi_template")
-        if self.kind not in contract.KINDS or _empty(version) or _number(version) != 1:
+        if self.kind not in contract.KINDS or _empty(version) or _number(version) not in (1, 2):
             self.errors.add("TEMPLATE_VERSION")
             return
+        self.version = int(_number(version))
         for f in contract.IDENTITY_FIELDS:
             if self.kind in f.required_for and _empty(ident.get(f.label)):
                 self.errors.add("REQUIRED")
@@ -242,8 +248,16 @@ class ContractCheck:
         index, row, names = found[0]
         self.header_rows[sheet.name] = index + 1
         columns = {wanted[n]: i for n, i in names.items() if n in wanted}
+        year_columns = {}  # version 2: anggaran_<YYYY> / Anggaran 2024 / Pagu 2024 -> year
+        if sheet.name == "Program" and self.version == 2:
+            for j, c in enumerate(row):
+                m = isinstance(c.value, str) and re.fullmatch(r"(?:anggaran|pagu)(\d{4})", _norm(c.value))
+                if m and self.period[0] <= int(m[1]) <= self.period[1]:
+                    year_columns[j] = int(m[1])
         self.extra_columns[sheet.name] = [
-            str(c.value) for c in row if isinstance(c.value, str) and _norm(c.value) not in wanted
+            str(c.value)
+            for j, c in enumerate(row)
+            if isinstance(c.value, str) and _norm(c.value) not in wanted and j not in year_columns
         ]
         out = []
         key = sheet.key[0]
@@ -251,6 +265,8 @@ class ContractCheck:
             values = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
             if all(c is None or c.value is None for c in row):
                 continue
+            if values[key] is not None and str(values[key].value).strip().upper() == "CONTOH":
+                continue  # the template's example row
             first_text = next((c.value for c in row if isinstance(c.value, str)), None)
             if (
                 _empty(values[key] and values[key].value)
@@ -264,6 +280,11 @@ class ContractCheck:
             }
             record["_formats"] = {
                 name: cell.number_format for name, cell in values.items() if cell is not None
+            }
+            record["_years"] = {
+                year: _money(row[j].value)
+                for j, year in year_columns.items()
+                if j < len(row) and not _empty(row[j].value)
             }
             out.append(record)
         self.rows[sheet.name] = out
@@ -305,6 +326,13 @@ class ContractCheck:
             assert [a for a in re.split(r"[;,]", str(p["opd_penanggung_jawab"])) if a.strip()]
             if p.get("anggaran_rp") is not None:
                 assert _money(p["anggaran_rp"]) >= 0
+            years = p.get("_years") or {}
+            if any(amount and not start <= year <= end for year, amount in years.items()):
+                self.errors.add("RANGE")
+            if years and p.get("anggaran_rp") is not None:
+                planned = _money(p["anggaran_rp"])
+                if abs(sum(years.values()) - planned) > 0.01 * planned:
+                    self.warnings.add("CONSISTENCY")
             if p.get("sumber_dana") is not None:
                 _sources(p["sumber_dana"])
             if p.get("target") is not None:
@@ -430,16 +458,28 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
     assert values["versi_template"] == contract.TEMPLATE_VERSION
     assert values["kode_wilayah"] == "32.04"
     assert values["nama_wilayah"] == "Kabupaten Bandung"
-    assert values["periode_mulai"] is None and values["email_kontak"] is None
+    start, end = default_period()
+    assert (values["periode_mulai"], values["periode_selesai"]) == (start, end) and end - start == 9
+    assert values["email_kontak"] is None
+    # version 2: the masterplan's milestones, optional
+    for label in ("tanggal_penetapan", "dasar_hukum", "tahap_bimtek", "tanggal_nota_kesepakatan"):
+        assert label in values and values[label] is None
     assert all(r[2] and " / " in r[2] for r in rows), "column C guidance, Indonesian / English"
 
     ws = wb["Program"]
     assert ws.cell(1, 1).value == "Daftar Program Inovasi Smart City — Kabupaten Bandung"
-    assert "A1:M1" in {str(r) for r in ws.merged_cells.ranges}
     header = [c.value for c in ws[HEADER_ROW]]
-    assert header == contract.PROGRAM.column_names
+    years = [f"anggaran_{y}" for y in range(start, end + 1)]
+    assert header == contract.PROGRAM.column_names + years  # version 2: money per year
+    assert f"A1:{openpyxl.utils.get_column_letter(len(header))}1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.freeze_panes == "A3"
-    assert ws.max_row == HEADER_ROW, "data sheets are empty"
+    # one greyed example row, recognisable by its key CONTOH, and nothing else
+    assert ws.max_row == HEADER_ROW + 1, "data sheets hold only their example row"
+    example = ws[HEADER_ROW + 1]
+    assert example[0].value == "CONTOH" and example[0].fill.fgColor.rgb.endswith("D9D9D9")
+    assert example[0].comment is not None and "CONTOH" in example[0].comment.text
+    example_years = {h: c.value for h, c in zip(header, example, strict=False) if h[9:].isdigit()}
+    assert sum(v is not None for v in example_years.values()) == 3  # 500 jt in three program years
     for col in contract.PROGRAM.columns:
         cell = ws.cell(HEADER_ROW, contract.PROGRAM.column_names.index(col.name) + 1)
         assert cell.font.b and cell.fill.fgColor.rgb.endswith("1F4E78")
@@ -455,7 +495,6 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
     letters = {n: openpyxl.utils.get_column_letter(i) for i, n in enumerate(header, 1)}
     for name, enum in [
         ("dimensi", "dimension"),
-        ("elemen", "element"),
         ("quick_win", "yes_no"),
         ("sumber_dana", "funding_source"),
     ]:
@@ -476,7 +515,35 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
         assert str(dv.sqref).startswith(f"{letters[name]}3:")
     assert columns["Dimensi"] == list(contract.allowed_values("dimension"))
     assert by_column[letters["quick_win"]].errorStyle in (None, "stop")
-    assert by_column[letters["tahun_mulai"]].type == "whole"
+
+    # elemen depends on dimensi: INDIRECT over one named range per dimension
+    dv = by_column[letters["elemen"]]
+    assert dv.type == "list"
+    assert dv.formula1 == f'INDIRECT("elemen_"&SUBSTITUTE(${letters["dimensi"]}3," ","_"))'
+    for dimension, elements in contract.taxonomy().elements_by_dimension.items():
+        name = "elemen_" + dimension.replace(" ", "_")
+        sheet, ref = next(wb.defined_names[name].destinations)
+        assert sheet == "Daftar"
+        assert [c.value for row in lists[ref.replace("$", "")] for c in row] == list(elements)
+
+    # program years are limited to the masterplan period of sheet Identitas
+    labels = identity_labels(MASTERPLAN)
+    for column in ("tahun_mulai", "tahun_selesai"):
+        years = by_column[letters[column]]
+        assert (years.type, years.operator) == ("whole", "between")
+        assert (years.formula1, years.formula2) == (
+            f"Identitas!$B${labels.index('periode_mulai') + 1}",
+            f"Identitas!$B${labels.index('periode_selesai') + 1}",
+        )
+    # printing: landscape, one page wide, title and header rows on every page
+    assert (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (
+        "landscape",
+        1,
+        0,
+    )
+    assert ws.print_title_rows == "$1:$2"
+    assert wb["Petunjuk"].page_setup.orientation == "landscape"
+    assert wb["Petunjuk"].sheet_properties.pageSetUpPr.fitToPage is True
 
 
 def test_evaluation_template_structure(tmp_path: Path) -> None:
@@ -495,7 +562,7 @@ def test_evaluation_template_structure(tmp_path: Path) -> None:
     for sheet in contract.sheets_for(EVALUASI):
         ws = wb[sheet.name]
         assert [c.value for c in ws[HEADER_ROW]] == sheet.column_names
-        assert ws.max_row == HEADER_ROW
+        assert ws.max_row == HEADER_ROW + 1 and ws.cell(HEADER_ROW + 1, 1).value == "CONTOH"
         assert "Kota Bandung" in ws.cell(1, 1).value
     formulas = {
         sheet: {dv.formula1 for dv in wb[sheet].data_validations.dataValidation if dv.type == "list"}
@@ -562,7 +629,7 @@ def test_filled_in_template_is_valid_input(tmp_path: Path) -> None:
     assert check.extra_sheets == list(HELPER_SHEETS)
 
     # and the same check does see mistakes (the checker can fail)
-    ws.cell(HEADER_ROW + 1, 3).value = "Smart People"
+    ws.cell(HEADER_ROW + 2, 3).value = "Smart People"  # the first program (row 3 is the example)
     wb.save(path)
     assert ContractCheck(path, "32.04", {}).errors == {"ENUM"}
 
@@ -753,3 +820,55 @@ def test_national_landing_small(tmp_path: Path) -> None:
     assert len(sizes) == 11 and min(sizes) >= 30 and max(sizes) <= 60
     years = Counter(_year(c.identity["tahun_evaluasi"]) for c in checks.values() if c.kind == EVALUASI)
     assert years == {2024: 11, 2025: 11}
+
+
+def test_prefilled_evaluation_template_validates_without_reference(tmp_path: Path, monkeypatch) -> None:
+    """`smartprov template --kind evaluasi --region R --year Y --warehouse URL` lists the regency's
+    current programs running in Y (names and dimensions beside them) and the standard readiness
+    indicators; once the officer fills status, progress and scores it validates with no REFERENCE
+    finding, and the reading aids are not reported as extra columns."""
+    from smartprov import cli
+    from workbooks import PROGRAMS, masterplan
+
+    monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
+    landing = tmp_path / "landing"
+    masterplan("32.04", "Kabupaten Bandung").save(landing / "32.04" / "masterplan.xlsx")
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert cli.main(["run", "--landing", str(landing), "--warehouse", url, "--no-dbt", "--no-alerts"]) == 0
+
+    out = tmp_path / "filled" / "32.04" / "evaluasi-2024.xlsx"
+    args = ["template", "--region", "32.04", "--kind", "evaluasi", "--year", "2024", "--warehouse", url]
+    assert cli.main([*args, "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert {r[0]: r[1] for r in wb["Identitas"].iter_rows(values_only=True)}["tahun_evaluasi"] == 2024
+    ws = wb["Realisasi"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert header == contract.REALISASI.column_names + list(contract.REFERENCE_COLUMNS["Realisasi"])
+    assert ws.cell(HEADER_ROW + 1, 1).value == "CONTOH"  # the example row stays: it is never read
+    rows = list(ws.iter_rows(min_row=HEADER_ROW + 2, values_only=True))
+    running = [p for p in PROGRAMS if p[5] <= 2024 <= p[6]]
+    assert [r[0] for r in rows] == [p[0] for p in running]
+    assert [(r[-2], r[-1]) for r in rows] == [(p[1], p[2]) for p in running]
+    status, progress = header.index("status") + 1, header.index("progres_persen") + 1
+    for n in range(HEADER_ROW + 2, HEADER_ROW + 2 + len(rows)):
+        ws.cell(n, status).value = "Berjalan"
+        ws.cell(n, progress).value = 50
+    ready = wb["Kesiapan"]
+    indicators = list(ready.iter_rows(min_row=HEADER_ROW + 2, values_only=True))
+    assert len(indicators) == sum(len(v) for v in contract.READINESS_INDICATORS.values())
+    for n in range(HEADER_ROW + 2, HEADER_ROW + 2 + len(indicators)):
+        ready.cell(n, 3).value = 3
+    wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("tanggal_dokumen") + 1)] = "20 Januari 2025"
+    wb["Identitas"]["B" + str(identity_labels("EVALUASI").index("email_kontak") + 1)] = (
+        "diskominfo@bandung.go.id"
+    )
+    wb.save(out)
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = cli.main(["validate", str(out), "--json", "--warehouse", url])
+    (item,) = json.loads(buffer.getvalue())
+    rules = [(f["rule"], f["column"]) for f in item["findings"]]
+    assert not [r for r in rules if r[0] == "REFERENCE"], rules
+    assert not [r for r in rules if r[0] == "EXTRA"], rules  # the reading aids are the template's own
+    assert (code, item["status"]) == (0, "accepted"), rules

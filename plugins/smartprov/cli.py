@@ -115,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--region", required=True)
     t.add_argument("--kind", required=True, choices=["masterplan", "evaluasi", "MASTERPLAN", "EVALUASI"])
     t.add_argument("--out", required=True, type=Path)
+    t.add_argument(
+        "--period",
+        help="masterplan period START-END, e.g. 2025-2034: one anggaran_<YYYY> column per year "
+        "(default: ten years from next year)",
+    )
+    t.add_argument("--year", type=int, help="EVALUASI: the evaluated year (tahun_evaluasi)")
+    t.add_argument(
+        "--warehouse",
+        help="EVALUASI: prefill Realisasi with the regency's current programs from this warehouse URL",
+    )
     t.set_defaults(func=cmd_template)
 
     q = sub.add_parser("replay", help="re-validate quarantined files (e.g. once their masterplan arrived)")
@@ -228,7 +238,26 @@ def cmd_template(args) -> int:
     if args.region not in contract.regions():
         print(f"Unknown region code {args.region!r} (use the Kemendagri code, e.g. 32.04)", file=sys.stderr)
         return 2
-    out = write_template(args.region, args.kind.upper(), args.out)
+    period = None
+    if args.period:
+        try:
+            start, end = (int(p) for p in args.period.split("-"))
+        except ValueError:
+            print(f"--period must be START-END, e.g. 2025-2034 (got {args.period!r})", file=sys.stderr)
+            return 2
+        period = (start, end)
+    try:
+        out = write_template(
+            args.region,
+            args.kind.upper(),
+            args.out,
+            period=period,
+            year=args.year,
+            warehouse_url=args.warehouse,
+        )
+    except ValueError as err:
+        print(str(err), file=sys.stderr)
+        return 2
     print(f"Wrote {out}")
     return 0
 

@@ -6,7 +6,8 @@ select
     period_end,
     document_date,
     received_at,
-    coalesce(framework, 'kominfo-2017')               as framework
+    coalesce(framework, 'kominfo-2017')               as framework,
+    template_version
 from {{ ref('int_submissions_ranked') }}
 where kind = 'MASTERPLAN'
   and is_current

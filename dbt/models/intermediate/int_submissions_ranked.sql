@@ -17,6 +17,7 @@ with accepted as (
         document_date,
         received_at,
         framework,
+        template_version,
         warning_count
     from {{ ref('stg_audit__submissions') }}
     where is_accepted

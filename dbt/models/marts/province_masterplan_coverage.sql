@@ -17,6 +17,10 @@ programs as (
         sum(budget_idr)                               as budget_total_idr
     from {{ ref('int_programs_current') }}
     group by region_code
+),
+
+milestones as (
+    select * from {{ ref('stg_raw__masterplan_milestones') }}
 )
 
 select
@@ -37,9 +41,22 @@ select
         when masterplans.masterplan_submission_id is not null
             then coalesce(programs.budget_total_idr, 0)
     end as decimal(20, 2))                            as budget_total_idr,
-    masterplans.received_at                           as last_submitted_at
+    masterplans.received_at                           as last_submitted_at,
+    masterplans.template_version,
+    -- version 2's milestones (null for version 1 or when not given)
+    milestones.adoption_date,
+    milestones.legal_basis,
+    milestones.bimtek_stage,
+    milestones.mou_date,
+    masterplans.period_end                            as masterplan_end_year,
+    -- the masterplan ends within two years: its last year is this year or next year (or past)
+    coalesce(
+        masterplans.period_end < {{ smartprov.year_of(as_of_date()) }} + 2, false
+    )                                                 as expires_within_two_years
 from regencies
 left join masterplans
     on masterplans.region_code = regencies.region_code
 left join programs
     on programs.region_code = regencies.region_code
+left join milestones
+    on milestones.submission_id = masterplans.masterplan_submission_id

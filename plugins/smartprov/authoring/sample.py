@@ -261,26 +261,7 @@ DIMENSION_PREFIX = {
     "Smart Society": "SOC",
     "Smart Environment": "ENV",
 }
-READINESS_INDICATORS: dict[str, tuple[str, ...]] = {
-    "Struktur": (
-        "Sumber Daya Manusia TIK",
-        "Anggaran Smart City",
-        "Tata Kelola dan Dewan Smart City",
-        "Kepemimpinan dan Komitmen Kepala Daerah",
-    ),
-    "Infrastruktur": (
-        "Infrastruktur Fisik",
-        "Infrastruktur Digital (Jaringan dan Pusat Data)",
-        "Infrastruktur Sosial",
-        "Command Center",
-    ),
-    "Suprastruktur": (
-        "Regulasi Smart City",
-        "Kelembagaan Pelaksana",
-        "Implementasi Program",
-        "Standar Operasional Prosedur",
-    ),
-}
+READINESS_INDICATORS = contract.READINESS_INDICATORS
 REMARKS = (
     "Sesuai rencana",
     "Menunggu anggaran perubahan",
@@ -390,6 +371,7 @@ class Profile:
     header_case: str  # lower, title, upper
     version_number: bool  # versi_template typed as the number 1
     email_box: str
+    version: str = "1"  # template version: "2" for some regencies on the current template
 
 
 def _rng(seed: int, *parts: object) -> random.Random:
@@ -422,7 +404,10 @@ def make_profile(region: Region, seed: int) -> Profile:
         [("Ya", "Tidak"), ("Ya", "Tidak"), ("Ya", None), ("✓", None), ("Y", "N"), ("YA", "TIDAK")]
     )
     opd_style = r.choice(["full", "full", "abbr"])
+    # Its own stream, so that the sample's other choices stay as they were before version 2.
+    version = "2" if layout == "template" and _rng(seed, "version", region.code).random() < 0.6 else "1"
     return Profile(
+        version=version,
         layout=layout,
         naming=r.randrange(3),
         code_style=r.choice(["dim", "dim", "seq", "dotted", "region"]),
@@ -818,7 +803,7 @@ def _identity(kind: str, region: Region, profile: Profile, **values: Any) -> dic
         name = name.upper()
     out: dict[str, Any] = {
         "jenis_dokumen": kind,
-        "versi_template": 1 if profile.version_number else contract.TEMPLATE_VERSION,
+        "versi_template": 1 if profile.version_number else profile.version,
         "kode_wilayah": code,
         "nama_wilayah": name,
     }
@@ -898,6 +883,35 @@ def _program_values(mp: Masterplan, profile: Profile, r: random.Random) -> list[
     return rows
 
 
+def year_amounts(p: Program) -> dict[int, int]:
+    """A program's budget split over its years in whole millions, the rest in its last year."""
+    if p.budget is None:
+        return {}
+    years = list(range(p.start, p.end + 1))
+    each = p.budget // len(years) // 1_000_000 * 1_000_000
+    out = dict.fromkeys(years, each)
+    out[years[-1]] += p.budget - each * len(years)
+    return out
+
+
+def _milestones(mp: Masterplan) -> dict[str, Any]:
+    """Version 2's optional Identitas milestones, as a regency fills them (some left empty)."""
+    r = random.Random(f"milestones|{mp.region.code}|{mp.date.isoformat()}")
+    adopted = mp.date + dt.timedelta(days=r.randint(0, 60))
+    out: dict[str, Any] = {
+        "tanggal_penetapan": adopted if r.random() < 0.8 else None,
+        "dasar_hukum": mp.number
+        if mp.number and mp.number.startswith(("Perbup", "Perwal", "Peraturan"))
+        else None,
+        "tahap_bimtek": r.choice(["I", "II", "III", "IV", "Selesai", "Selesai", "4", None]),
+        "tanggal_nota_kesepakatan": mp.date - dt.timedelta(days=r.randint(200, 500))
+        if r.random() < 0.7
+        else None,
+    }
+    earliest, latest = dt.date.fromisoformat(contract.EARLIEST_DATE), dt.date.today()
+    return {k: None if isinstance(v, dt.date) and not earliest <= v <= latest else v for k, v in out.items()}
+
+
 def render_masterplan(mp: Masterplan, profile: Profile, r: random.Random) -> list[SheetSpec]:
     identity = _identity(
         MASTERPLAN,
@@ -911,7 +925,27 @@ def render_masterplan(mp: Masterplan, profile: Profile, r: random.Random) -> lis
     )
     rows = _program_values(mp, profile, r)
     if profile.layout == "template":
-        return template_sheets(mp.region.code, MASTERPLAN, identity=identity, data={"Program": rows})
+        years: list[int] = []
+        if profile.version == "2":
+            identity.update(
+                {k: _date(v, profile) if isinstance(v, dt.date) else v for k, v in _milestones(mp).items()}
+            )
+            years = list(range(mp.start, mp.end + 1))
+            budget_column = contract.PROGRAM.column_names.index("anggaran_rp")
+            r2 = random.Random(f"years|{mp.region.code}|{mp.date.isoformat()}")
+            for row, p in zip(rows, mp.programs, strict=True):
+                amounts = year_amounts(p)
+                row.extend(_money(amounts[y], profile, r2) if y in amounts else None for y in years)
+                if amounts and r2.random() < 0.3:  # the total left to be the years' sum
+                    row[budget_column] = None
+        return template_sheets(
+            mp.region.code,
+            MASTERPLAN,
+            identity=identity,
+            data={"Program": rows},
+            version=profile.version,
+            budget_years=years,
+        )
     columns = contract.PROGRAM.column_names
     if not profile.optional_cols:
         columns = columns[:-3]
@@ -981,6 +1015,7 @@ def render_evaluation(ev: Evaluation, profile: Profile, r: random.Random) -> lis
             identity=identity,
             year=ev.year,
             data={"Realisasi": real, "Kesiapan": ready, "Indeks": index},
+            version=profile.version,
         )
     upper = ev.region.name.upper()
     columns = contract.REALISASI.column_names
@@ -1072,6 +1107,15 @@ class Expected:
 class PlannedFile:
     expected: Expected
     build: Callable[[], bytes] = field(repr=False)
+    uploaded: dt.datetime | None = None  # when the regency uploads it (UTC): the file's mtime
+
+
+def upload_time(document_date: dt.date, path: str) -> dt.datetime:
+    """A plausible upload: 1 to 21 days after the document's date (one in five takes 5 to 10
+    weeks: signatures, a revision), in Jakarta office hours (UTC)."""
+    r = random.Random(f"upload|{path}")
+    day = document_date + dt.timedelta(days=r.randint(35, 70) if r.random() < 0.2 else r.randint(1, 21))
+    return dt.datetime(day.year, day.month, day.day, r.randint(1, 9), r.randint(0, 59))
 
 
 @dataclass(frozen=True)
@@ -1106,7 +1150,9 @@ def _mp_file(
     def sheets() -> list[SheetSpec]:
         return render_masterplan(mp, profile, _rng(seed, "render", path))
 
-    return PlannedFile(expected, _workbook(sheets, f"Masterplan Smart City {mp.region.name}"))
+    return PlannedFile(
+        expected, _workbook(sheets, f"Masterplan Smart City {mp.region.name}"), upload_time(mp.date, path)
+    )
 
 
 def _ev_file(
@@ -1118,7 +1164,11 @@ def _ev_file(
     def sheets() -> list[SheetSpec]:
         return render_evaluation(ev, profile, _rng(seed, "render", path))
 
-    return PlannedFile(expected, _workbook(sheets, f"Evaluasi Smart City {ev.year} {ev.region.name}"))
+    return PlannedFile(
+        expected,
+        _workbook(sheets, f"Evaluasi Smart City {ev.year} {ev.region.name}"),
+        upload_time(ev.date, path),
+    )
 
 
 def _regency_masterplan(
@@ -1450,6 +1500,10 @@ def write_sample_landing(out: Path, province: str = "32", seed: int = 0) -> list
         path = out / planned.expected.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(planned.build())
+        if planned.uploaded is not None and planned.uploaded < dt.datetime.now(dt.UTC).replace(tzinfo=None):
+            # the landing file's modification time is its upload time (contract section 6)
+            stamp = planned.uploaded.replace(tzinfo=dt.UTC).timestamp()
+            os.utime(path, (stamp, stamp))
         written.append(path)
     return written
 

@@ -7,7 +7,8 @@
   kode_wilayah and nama_wilayah prefilled), guidance in column C;
 * the kind's data sheets (`Program`; or `Realisasi`, `Kesiapan`, `Indeks`): a merged title
   in row 1, the contract's column names in row 2 (styled, frozen, each with a note giving
-  its Indonesian description), empty data rows from row 3 with drop-down lists;
+  its Indonesian description), a greyed example row (key `CONTOH`, never read) in row 3,
+  empty data rows below with drop-down lists (`elemen` depends on `dimensi`);
 * `Daftar`    - hidden; the allowed values the drop-down lists point to (a list written
   into the validation itself is limited to 255 characters).
 
@@ -17,6 +18,7 @@ produce realistic filled-in submissions.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from smartprov.authoring.xlsx_writer import (
     write_workbook,
 )
 from smartprov.contract import catalogue as contract
-from smartprov.contract.catalogue import IDENTITY_FIELDS, IDENTITY_SHEET, Region, Sheet
+from smartprov.contract.catalogue import IDENTITY_SHEET, Region, Sheet
 
 INSTRUCTIONS_SHEET = "Petunjuk"
 LISTS_SHEET = "Daftar"
@@ -74,7 +76,52 @@ IDENTITY_GUIDANCE: dict[str, tuple[str, str]] = {
         "E-mail yang menerima umpan balik kualitas data.",
         "E-mail address that receives data-quality feedback.",
     ),
+    # version 2: the masterplan's milestones (optional)
+    "tanggal_penetapan": (
+        "Opsional: tanggal penetapan masterplan, mis. 15 Desember 2022.",
+        "Optional: date the masterplan was adopted.",
+    ),
+    "dasar_hukum": (
+        "Opsional: dasar hukum penetapan, mis. Perbup No. 45 Tahun 2022 (maks. 250 karakter).",
+        "Optional: the act that adopted it, e.g. Perbup No. 45 Tahun 2022 (at most 250 characters).",
+    ),
+    "tahap_bimtek": (
+        "Opsional: tahap Bimtek yang sudah dicapai: I, II, III, IV atau Selesai.",
+        "Optional: Bimtek stage reached: I, II, III, IV or Selesai.",
+    ),
+    "tanggal_nota_kesepakatan": (
+        "Opsional: tanggal nota kesepakatan (MoU) dengan kementerian.",
+        "Optional: date of the MoU with the ministry.",
+    ),
 }
+# One greyed example row per data sheet, right under the header. Its key cell says CONTOH:
+# the reader skips such a row (contract.EXAMPLE_ROW_MARKER), so it may stay in the file.
+EXAMPLE_ROWS: dict[str, list[Any]] = {
+    "Program": [
+        contract.EXAMPLE_ROW_MARKER, "Contoh: Mal Pelayanan Publik Digital", "Smart Governance",
+        "Layanan Publik", "Diskominfo; DPMPTSP", None, None, "Ya", "1,5 M", "APBD Kab/Kota",
+        "Layanan daring", 120, "layanan",
+    ],
+    "Realisasi": [
+        contract.EXAMPLE_ROW_MARKER, "Berjalan", "60%", "Rp 750.000.000", 70,
+        "Contoh: baris abu-abu ini tidak dibaca / this grey example row is not read",
+    ],
+    "Kesiapan": [contract.EXAMPLE_ROW_MARKER, "Contoh: Sumber Daya Manusia TIK", 3, "SK Dewan Smart City"],
+    "Indeks": [contract.EXAMPLE_ROW_MARKER, "3,31"],
+}  # fmt: skip
+EXAMPLE_NOTE = (
+    "Baris contoh (abu-abu): tidak dibaca karena kode/kunci 'CONTOH'. Boleh dibiarkan atau dihapus.\n\n"
+    "Example row (grey): not read, because its key says 'CONTOH'. Keep it or delete it."
+)
+REFERENCE_NOTE = (
+    "Hanya untuk dibaca: dari masterplan yang berlaku; tidak diperiksa dan tidak disimpan.\n\n"
+    "For reading only: from the current masterplan; not validated, not stored."
+)
+YEAR_BUDGET_NOTE = (
+    "Anggaran tahun {year} (opsional, rupiah). Bila diisi, anggaran_rp boleh dikosongkan (dihitung "
+    "dari jumlah per tahun); isi hanya tahun pelaksanaan program.\n\nanggaran_{year} (optional): the "
+    "program's planned rupiah for {year}; anggaran_rp may then be left empty (it is their sum)."
+)
 
 # Per sheet and column: (Indonesian detail, English description).
 COLUMN_HELP: dict[str, dict[str, tuple[str, str]]] = {
@@ -228,8 +275,8 @@ SOFT_LISTS = frozenset({"funding_source"})
 
 # Numeric checks Excel can do while typing: column -> (type, operator, formula1, formula2).
 NUMBER_CHECKS: dict[str, tuple[str, str, str, str | None]] = {
-    "tahun_mulai": ("whole", "between", "2000", "2100"),
-    "tahun_selesai": ("whole", "between", "2000", "2100"),
+    "tahun_mulai": ("whole", "between", str(contract.MIN_YEAR), str(contract.MAX_YEAR)),
+    "tahun_selesai": ("whole", "between", str(contract.MIN_YEAR), str(contract.MAX_YEAR)),
     "progres_persen": ("decimal", "between", "0", "100"),
     "skor": ("decimal", "between", "1", "5"),
     "nilai": ("decimal", "between", "0", "5"),
@@ -256,10 +303,22 @@ def resolve_region(region_code: str) -> Region:
     return region
 
 
-def identity_labels(kind: str) -> list[str]:
+def identity_labels(kind: str, version: str = contract.TEMPLATE_VERSION) -> list[str]:
     """The Identitas labels of a kind, in contract order (required ones and optional ones)."""
     kind = normalize_kind(kind)
-    return [f.label for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for]
+    return [f.label for f in _identity_fields(kind, version)]
+
+
+def _identity_fields(kind: str, version: str) -> list[contract.IdentityField]:
+    return [
+        f for f in contract.identity_fields(version, kind) if kind in f.required_for or not f.required_for
+    ]
+
+
+def default_period(today: dt.date | None = None) -> tuple[int, int]:
+    """A ten-year masterplan period from next year: what a new masterplan usually covers."""
+    year = (today or dt.date.today()).year + 1
+    return year, min(year + 9, contract.MAX_YEAR)
 
 
 def template_filename(region_code: str, kind: str) -> str:
@@ -275,16 +334,31 @@ def template_filename(region_code: str, kind: str) -> str:
 def lists_sheet() -> tuple[SheetSpec, dict[str, str]]:
     """The hidden Daftar sheet and, per list name, the reference a list validation uses."""
     columns = [(header, contract.allowed_values(enum)) for header, enum in LISTS]
+    # then one column per dimension with its own elements: the `elemen` list follows `dimensi`
+    elements = contract.taxonomy().elements_by_dimension
+    columns += [(dimension, values) for dimension, values in elements.items()]
+    keys = [enum for _, enum in LISTS] + [element_list_name(d) for d in elements]
     height = max(len(values) for _, values in columns)
     rows: list[list[Any]] = [[Cell(header, "bold") for header, _ in columns]]
     for i in range(height):
         rows.append([values[i] if i < len(values) else None for _, values in columns])
     refs = {
-        enum: list_source(LISTS_SHEET, col, 2, len(values))
-        for col, ((_, enum), (_, values)) in enumerate(zip(LISTS, columns, strict=True), 1)
+        key: list_source(LISTS_SHEET, col, 2, len(values))
+        for col, (key, (_, values)) in enumerate(zip(keys, columns, strict=True), 1)
     }
     widths = {col: 28.0 for col in range(1, len(columns) + 1)}
-    return SheetSpec(LISTS_SHEET, rows=rows, widths=widths, hidden=True), refs
+    sheet = SheetSpec(LISTS_SHEET, rows=rows, widths=widths, hidden=True, defined_names=list_names(refs))
+    return sheet, refs
+
+
+def element_list_name(dimension: str) -> str:
+    """The defined name of a dimension's element list: `elemen_Smart_Governance`."""
+    return "elemen_" + "".join(ch if ch.isalnum() else "_" for ch in dimension)
+
+
+def list_names(refs: Mapping[str, str]) -> dict[str, str]:
+    """Workbook defined names for the per-dimension element lists (INDIRECT needs names)."""
+    return {key: ref for key, ref in refs.items() if key.startswith("elemen_")}
 
 
 def header_note(sheet: Sheet, column: contract.Column) -> str:
@@ -295,16 +369,67 @@ def header_note(sheet: Sheet, column: contract.Column) -> str:
 
 
 def data_validations(
-    sheet: Sheet, columns: Sequence[str], refs: Mapping[str, str], *, first_row: int = FIRST_DATA_ROW
+    sheet: Sheet,
+    columns: Sequence[str],
+    refs: Mapping[str, str],
+    *,
+    first_row: int = FIRST_DATA_ROW,
+    period_cells: tuple[str, str] | None = None,
 ) -> list[Validation]:
-    """Drop-down lists and number checks for the contract columns among `columns`."""
+    """Drop-down lists and number checks for the contract columns among `columns`.
+
+    `period_cells`: the Identitas cells of periode_mulai / periode_selesai; program years
+    are then checked against the masterplan period."""
     last_row = first_row + VALIDATION_ROWS - 1
     out: list[Validation] = []
     for col_index, name in enumerate(columns, 1):
         sqref = column_range(col_index, first_row, last_row)
         label = next((c.label_id for c in sheet.columns if c.name == name), name)
         enum = COLUMN_LISTS.get(name)
-        if enum and enum in refs:
+        if name == "elemen" and "dimensi" in columns and list_names(refs):
+            # Dependent list: the elements of the dimension chosen in the same row.
+            dim = get_column_letter(columns.index("dimensi") + 1)
+            out.append(
+                Validation(
+                    sqref,
+                    "list",
+                    f'INDIRECT("elemen_"&SUBSTITUTE(${dim}{first_row}," ","_"))',
+                    error_style="warning",
+                    prompt_title=label[:32],
+                    prompt="Pilih dimensi dulu, lalu elemennya / choose the dimension first, then its element",
+                    error_title="Elemen bukan milik dimensi ini / not an element of this dimension",
+                    error="Pilih elemen dari daftar dimensi yang dipilih. / Choose an element of the chosen dimension.",
+                )
+            )
+        elif name in ("tahun_mulai", "tahun_selesai") and period_cells:
+            start, end = period_cells
+            out.append(
+                Validation(
+                    sqref,
+                    "whole",
+                    f"{IDENTITY_SHEET}!{start}",
+                    f"{IDENTITY_SHEET}!{end}",
+                    operator="between",
+                    error_style="warning",
+                    error_title="Di luar periode masterplan / outside the masterplan period",
+                    error="Isi tahun di dalam periode masterplan (lembar Identitas). / Enter a year within "
+                    "the masterplan period (sheet Identitas).",
+                )
+            )
+        elif name.startswith("anggaran_") and name[9:].isdigit():
+            out.append(
+                Validation(
+                    sqref,
+                    "decimal",
+                    "0",
+                    str(contract.MAX_RUPIAH),
+                    operator="between",
+                    error_style="warning",
+                    error_title="Nilai di luar rentang / out of range",
+                    error="Isi rupiah 0 s.d. 10^14. / Enter rupiah from 0 to 10^14.",
+                )
+            )
+        elif enum and enum in refs:
             soft = enum in SOFT_LISTS
             out.append(
                 Validation(
@@ -367,43 +492,82 @@ def data_sheet(
     *,
     year: int | None = None,
     notes: bool = True,
+    budget_years: Sequence[int] = (),
+    period_cells: tuple[str, str] | None = None,
+    reference_columns: Sequence[str] = (),
 ) -> SheetSpec:
     """A contract data sheet in template layout: title row 1, header row 2, data from row 3.
 
-    `rows` are in contract column order (`sheet.column_names`).
+    `rows` are in contract column order (`sheet.column_names`), followed, on `Program`, by
+    one amount per `budget_years` (version 2's `anggaran_<YYYY>` columns).
     """
     names = sheet.column_names
-    ncol = len(names)
+    year_names = [f"anggaran_{y}" for y in budget_years] if sheet.name == contract.PROGRAM.name else []
+    ncol = len(names) + len(year_names)
     title = SHEET_TITLES[sheet.name]
     if year is not None:
         title += f" Tahun {year}"
     title += f" — {region.name}"
-    header = [
-        Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None) for name in names
-    ]
+    header = (
+        [
+            Cell(name, "header", note=header_note(sheet, sheet.column(name)) if notes else None)
+            for name in names
+        ]
+        + [
+            Cell(name, "header", note=YEAR_BUDGET_NOTE.format(year=y) if notes else None)
+            for name, y in zip(year_names, budget_years, strict=False)
+        ]
+        + [Cell(name, "prefilled", note=REFERENCE_NOTE if notes else None) for name in reference_columns]
+    )
+    all_names = names + year_names + list(reference_columns)
+    example = example_row(sheet, budget_years, len(reference_columns), notes=notes)
     spec = SheetSpec(
         sheet.name,
-        rows=[[Cell(title, "title")], header, *[list(r) for r in rows]],
-        widths={i: COLUMN_WIDTHS.get(n, 14) for i, n in enumerate(names, 1)},
+        rows=[[Cell(title, "title")], header, *([example] if example else []), *[list(r) for r in rows]],
+        widths={i: COLUMN_WIDTHS.get(n, 15 if n in year_names else 14) for i, n in enumerate(all_names, 1)},
         merges=[f"A{TITLE_ROW}:{get_column_letter(ncol)}{TITLE_ROW}"],
         freeze=f"A{FIRST_DATA_ROW}",
-        validations=data_validations(sheet, names, refs),
+        validations=data_validations(sheet, all_names, refs, period_cells=period_cells),
         row_heights={TITLE_ROW: 24, HEADER_ROW: 30},
+        print_title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
     )
     return spec
 
 
+def example_row(
+    sheet: Sheet, budget_years: Sequence[int] = (), extra: int = 0, *, notes: bool = True
+) -> list[Any] | None:
+    """The sheet's greyed example row (key cell CONTOH), or None for a sheet without one."""
+    values = list(EXAMPLE_ROWS.get(sheet.name, ()))
+    if not values:
+        return None
+    if sheet.name == contract.PROGRAM.name and budget_years:
+        start = budget_years[0]
+        values[5], values[6] = start, min(start + 2, budget_years[-1])
+        values += ["500 jt" if start <= y <= values[6] else None for y in budget_years]
+    values += [None] * extra
+    return [Cell(v, "example", note=EXAMPLE_NOTE if notes and i == 0 else None) for i, v in enumerate(values)]
+
+
 def identity_sheet(
-    kind: str, values: Mapping[str, Any], *, guidance: bool = True, refs: Mapping[str, str] | None = None
+    kind: str,
+    values: Mapping[str, Any],
+    *,
+    guidance: bool = True,
+    refs: Mapping[str, str] | None = None,
+    version: str | None = None,
 ) -> SheetSpec:
-    """Identitas: label (A), value (B) and, in the template, guidance (C); one row per label."""
+    """Identitas: label (A), value (B) and, in the template, guidance (C); one row per label.
+
+    `version` defaults to the workbook's own `versi_template` value."""
     kind = normalize_kind(kind)
+    version = str(version or values.get("versi_template") or contract.TEMPLATE_VERSION)
+    if isinstance(values.get("versi_template"), Cell):
+        version = str(values["versi_template"].value)
     fixed = {"jenis_dokumen", "versi_template", "kode_wilayah", "nama_wilayah"}
     rows: list[list[Any]] = []
     validations: list[Validation] = []
-    for row_index, f in enumerate(
-        (f for f in IDENTITY_FIELDS if kind in f.required_for or not f.required_for), 1
-    ):
+    for row_index, f in enumerate(_identity_fields(kind, version), 1):
         value = values.get(f.label)
         if guidance and not isinstance(value, Cell):
             fmt = "@" if f.label in ("kode_wilayah", "versi_template", "nomor_dokumen") else None
@@ -416,13 +580,12 @@ def identity_sheet(
             row.append(Cell(f"{wajib}. {gid} / {required.capitalize()}. {gen}", "guidance"))
             cell = f"B{row_index}"
             if f.type == "year":
-                low = str(contract.FIRST_EVALUATION_YEAR) if f.label == "tahun_evaluasi" else "2000"
                 validations.append(
                     Validation(
                         cell,
                         "whole",
-                        low,
-                        "2100",
+                        str(contract.MIN_YEAR),
+                        str(contract.MAX_YEAR),
                         operator="between",
                         error_style="warning",
                         error="Isi tahun, mis. 2024. / Enter a year.",
@@ -430,6 +593,8 @@ def identity_sheet(
                 )
             elif f.label == "jenis_dokumen" and refs and "kind" in refs:
                 validations.append(Validation(cell, "list", refs["kind"]))
+            elif f.label == "tahap_bimtek":
+                validations.append(Validation(cell, "list", '"' + ",".join(contract.BIMTEK_STAGES) + '"'))
         rows.append(row)
     widths = {1: 22.0, 2: 34.0, 3: 80.0} if guidance else {1: 22.0, 2: 34.0}
     return SheetSpec(IDENTITY_SHEET, rows=rows, widths=widths, validations=validations)
@@ -539,15 +704,21 @@ def template_sheets(
     year: int | None = None,
     instructions: bool = True,
     notes: bool = True,
+    version: str = contract.TEMPLATE_VERSION,
+    budget_years: Sequence[int] = (),
+    reference_columns: Mapping[str, Sequence[str]] | None = None,
 ) -> list[SheetSpec]:
     """The template's sheets, optionally filled in: `identity` label -> value (merged over
-    the prefilled ones), `data` sheet name -> rows in contract column order."""
+    the prefilled ones), `data` sheet name -> rows in contract column order (then, on
+    `Program` in version 2, one amount per `budget_years`)."""
     kind = normalize_kind(kind)
     region = resolve_region(region_code)
     lists, refs = lists_sheet()
+    if version != "2":
+        budget_years = ()
     values: dict[str, Any] = {
         "jenis_dokumen": kind,
-        "versi_template": contract.TEMPLATE_VERSION,
+        "versi_template": version,
         "kode_wilayah": region.code,
         "nama_wilayah": region.name,
     }
@@ -555,23 +726,132 @@ def template_sheets(
     out: list[SheetSpec] = []
     if instructions:
         out.append(instructions_sheet(kind, region))
-    out.append(identity_sheet(kind, values, refs=refs))
+    out.append(identity_sheet(kind, values, refs=refs, version=version))
+    labels = identity_labels(kind, version)
+    period_cells = (
+        (f"$B${labels.index('periode_mulai') + 1}", f"$B${labels.index('periode_selesai') + 1}")
+        if "periode_mulai" in labels
+        else None
+    )
     for sheet in contract.sheets_for(kind):
-        out.append(data_sheet(sheet, region, refs, (data or {}).get(sheet.name, ()), year=year, notes=notes))
+        out.append(
+            data_sheet(
+                sheet,
+                region,
+                refs,
+                (data or {}).get(sheet.name, ()),
+                year=year,
+                notes=notes,
+                budget_years=budget_years,
+                period_cells=period_cells,
+                reference_columns=(reference_columns or {}).get(sheet.name, ()),
+            )
+        )
     out.append(lists)
     return out
 
 
-def write_template(region_code: str, kind: str, out: Path) -> Path:
-    """Write the blank template of `kind` for a regency.
+REFERENCE_COLUMNS = contract.REFERENCE_COLUMNS["Realisasi"]  # (name, dimension) beside each code
+
+
+def current_programs(warehouse_url: str, region_code: str) -> list[dict[str, Any]] | None:
+    """Programs of the regency's current accepted masterplan in the warehouse (sheet order), or
+    None when it has none. "Current" is the validator's ordering (latest document date, then arrival)."""
+    from smartprov.warehouse.connection import Warehouse
+
+    with Warehouse(warehouse_url) as wh:
+        if not wh.table_exists("audit.submissions"):
+            return None
+        found = wh.fetchall(
+            """
+            SELECT submission_id FROM audit.submissions
+            WHERE region_code = ? AND kind = 'MASTERPLAN' AND status = 'accepted'
+            ORDER BY document_date DESC, received_at DESC, submission_id DESC
+            LIMIT 1""",
+            (region_code,),
+        )
+        if not found:
+            return None
+        rows = wh.fetchall(
+            """SELECT program_code, program_name, dimension, year_start, year_end
+               FROM raw.masterplan_programs WHERE submission_id = ? ORDER BY source_row""",
+            (found[0][0],),
+        )
+    keys = ("program_code", "program_name", "dimension", "year_start", "year_end")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def evaluation_prefill(
+    region_code: str, year: int | None, warehouse_url: str
+) -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
+    """Identity values and rows of a prefilled EVALUASI template: Realisasi lists the current
+    masterplan's programs running in `year` (all of them without a year), with their names and
+    dimensions beside them for reading; Kesiapan lists the standard indicators of each pillar."""
+    programs = current_programs(warehouse_url, region_code)
+    if programs is None:
+        raise ValueError(
+            f"no accepted masterplan of {region_code} in the warehouse: an evaluation needs one first"
+        )
+    if year is not None:
+        programs = [p for p in programs if p["year_start"] <= year <= p["year_end"]]
+    width = len(contract.REALISASI.columns)
+    realisasi = [
+        [p["program_code"], *([None] * (width - 1)), p["program_name"], p["dimension"]] for p in programs
+    ]
+    kesiapan = [
+        [pillar, indicator, None, None]
+        for pillar, indicators in contract.READINESS_INDICATORS.items()
+        for indicator in indicators
+    ]
+    identity = {"tahun_evaluasi": year} if year is not None else {}
+    return identity, {"Realisasi": realisasi, "Kesiapan": kesiapan}
+
+
+def write_template(
+    region_code: str,
+    kind: str,
+    out: Path,
+    *,
+    period: tuple[int, int] | None = None,
+    year: int | None = None,
+    warehouse_url: str | None = None,
+) -> Path:
+    """Write the blank template of `kind` (version 2) for a regency.
 
     `out` is the file to write, or an existing directory (or a path without a suffix) to
-    write `template_filename(region_code, kind)` into. Returns the written file.
+    write `template_filename(region_code, kind)` into. A MASTERPLAN template has one
+    `anggaran_<YYYY>` column per year of `period` (default: `default_period()`), whose years
+    it prefills. Returns the written file.
     """
     kind = normalize_kind(kind)
     region = resolve_region(region_code)
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / template_filename(region.code, kind)
+    identity: dict[str, Any] = {}
+    years: Sequence[int] = ()
+    data: dict[str, list[list[Any]]] = {}
+    reference: dict[str, Sequence[str]] = {}
+    if kind == contract.EVALUASI:
+        if year is not None:
+            identity["tahun_evaluasi"] = year
+        if warehouse_url:
+            identity, data = evaluation_prefill(region.code, year, warehouse_url)
+            reference = {"Realisasi": REFERENCE_COLUMNS}
+    if kind == contract.MASTERPLAN:
+        start, end = period or default_period()
+        if not contract.MIN_YEAR <= start <= end <= contract.MAX_YEAR:
+            raise ValueError(f"period {start}-{end} must lie within {contract.MIN_YEAR}-{contract.MAX_YEAR}")
+        identity = {"periode_mulai": start, "periode_selesai": end}
+        years = range(start, end + 1)
     title = f"Template {kind} Smart City — {region.name} (versi {contract.TEMPLATE_VERSION})"
-    return write_workbook(out, template_sheets(region.code, kind), title=title, active=0)
+    sheets = template_sheets(
+        region.code,
+        kind,
+        identity=identity,
+        data=data,
+        year=year,
+        budget_years=years,
+        reference_columns=reference,
+    )
+    return write_workbook(out, sheets, title=title, active=0)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
@@ -58,6 +59,7 @@ STYLES: dict[str, dict[str, Any]] = {
     },
     "label": {"font": Font(bold=True), "border": _BORDER, "fill": PatternFill("solid", fgColor="D9E1F2")},
     "prefilled": {"fill": PatternFill("solid", fgColor="EDEDED"), "border": _BORDER},
+    "example": {"fill": PatternFill("solid", fgColor="D9D9D9"), "font": Font(italic=True, color="7F7F7F")},
     "input": {"fill": PatternFill("solid", fgColor="FFF2CC"), "border": _BORDER},
     "guidance": {
         "font": Font(italic=True, size=9, color="595959"),
@@ -105,6 +107,20 @@ class SheetSpec:
     hidden: bool = False
     tab_color: str | None = None
     row_heights: dict[int, float] = field(default_factory=dict)
+    print_title_rows: str | None = None  # rows repeated on every printed page, e.g. "1:2"
+    defined_names: dict[str, str] = field(default_factory=dict)  # workbook names this sheet holds
+    landscape: bool = True  # printed landscape, one page wide
+
+
+def print_setup(ws: Any, *, landscape: bool = True, title_rows: str | None = None) -> None:
+    """As wide as one A4 page (as many pages down as needed), header rows on every page."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 def needs_text_guard(value: Any) -> bool:
@@ -198,9 +214,16 @@ class _MemoryWorksheetWriter(WorksheetWriter):
 
 
 def build_workbook(
-    sheets: Iterable[SheetSpec], *, title: str | None = None, active: int | None = None
+    sheets: Iterable[SheetSpec],
+    *,
+    title: str | None = None,
+    active: int | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Workbook:
+    """`names`: workbook-level defined names (name -> "'Sheet'!$A$2:$A$4"), e.g. for lists."""
     wb = Workbook(write_only=True)
+    for name, ref in (names or {}).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
     props = wb.properties
     props.creator = "smartprov"
     props.lastModifiedBy = "smartprov"
@@ -210,6 +233,8 @@ def build_workbook(
         props.title = title
     styles: dict[tuple, StyleArray] = {}
     for spec in sheets:
+        for name, ref in spec.defined_names.items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
         ws = wb.create_sheet(spec.name)
         if spec.hidden:
             ws.sheet_state = "hidden"
@@ -221,6 +246,8 @@ def build_workbook(
             ws.row_dimensions[row].height = height
         if spec.freeze:
             ws.freeze_panes = spec.freeze
+        if not spec.hidden:
+            print_setup(ws, landscape=spec.landscape, title_rows=spec.print_title_rows)
         for v in spec.validations:
             dv = DataValidation(
                 type=v.type,
@@ -251,9 +278,13 @@ def build_workbook(
 
 
 def workbook_bytes(
-    sheets: Iterable[SheetSpec], *, title: str | None = None, active: int | None = None
+    sheets: Iterable[SheetSpec],
+    *,
+    title: str | None = None,
+    active: int | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> bytes:
-    wb = build_workbook(sheets, title=title, active=active)
+    wb = build_workbook(sheets, title=title, active=active, names=names)
     buf = io.BytesIO()
     with _DeterministicZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
@@ -261,11 +292,16 @@ def workbook_bytes(
 
 
 def write_workbook(
-    path: Path, sheets: Iterable[SheetSpec], *, title: str | None = None, active: int | None = None
+    path: Path,
+    sheets: Iterable[SheetSpec],
+    *,
+    title: str | None = None,
+    active: int | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the sheets as an .xlsx file (parents created); the same input gives the same bytes."""
     path = Path(path)
-    data = workbook_bytes(sheets, title=title, active=active)
+    data = workbook_bytes(sheets, title=title, active=active, names=names)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

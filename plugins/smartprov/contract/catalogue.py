@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from smartprov import settings
 from smartprov.contract.rules import CATALOGUE
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"  # the version `smartprov template` writes
+TEMPLATE_VERSIONS = ("1", "2")  # versions accepted (contract section 6: version 1 stays accepted)
 FRAMEWORK = "kominfo-2017"
 MASTERPLAN = "MASTERPLAN"
 EVALUASI = "EVALUASI"
@@ -32,7 +33,21 @@ MAX_SHEET_ROWS = 100_000
 HEADER_SEARCH_ROWS = 10
 FIRST_EVALUATION_YEAR = 2017
 
+# Bounds of contract section 6 (both versions), checked before anything is loaded.
+MAX_RUPIAH = 10**14  # per row, any rupiah amount
+EARLIEST_DATE = "2017-01-01"  # the programme's first year
+LATEST_DATE_AFTER_ARRIVAL_DAYS = 31
+MIN_YEAR = 2017
+MAX_YEAR = 2045
+# Version 2: `anggaran_<YYYY>` / `Anggaran 2024` / `Pagu 2024`, compared after normalize_header.
+YEAR_BUDGET_HEADER = r"(?:anggaran|pagu)(\d{4})"
+YEAR_BUDGET_SUM_TOLERANCE = 0.01  # CONSISTENCY when the years' sum differs from anggaran_rp by more
+BIMTEK_STAGES = ("I", "II", "III", "IV", "Selesai")
+BIMTEK_ALIASES = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
 EMPTY_MARKERS = frozenset({"", "-", "n/a"})  # compared after strip().lower()
+# A template's example row: its key cell (the sheet's first key column) says CONTOH. Never read.
+EXAMPLE_ROW_MARKER = "CONTOH"
 TOTAL_ROW_LABELS = frozenset({"jumlah", "total", "sub total", "subtotal"})
 
 
@@ -91,6 +106,26 @@ IDENTITY_FIELDS: tuple[IdentityField, ...] = (
     IdentityField("nomor_dokumen", "text", (), "Nomor dokumen (mis. nomor Perbup/Perwali)"),
     IdentityField("email_kontak", "email", KINDS, "E-mail untuk umpan balik kualitas data"),
 )
+
+# Version 2 only: optional MASTERPLAN milestones (contract section 6).
+IDENTITY_FIELDS_V2: tuple[IdentityField, ...] = (
+    IdentityField("tanggal_penetapan", "date", (), "Tanggal penetapan masterplan"),
+    IdentityField("dasar_hukum", "text", (), "Dasar hukum penetapan, mis. Perbup No. 45 Tahun 2022"),
+    IdentityField("tahap_bimtek", "enum", (), "Tahap Bimtek yang sudah dicapai: I, II, III, IV atau Selesai"),
+    IdentityField(
+        "tanggal_nota_kesepakatan", "date", (), "Tanggal nota kesepakatan (MoU) dengan kementerian"
+    ),
+)
+DASAR_HUKUM_MAX_LENGTH = 250
+ALL_IDENTITY_FIELDS = IDENTITY_FIELDS + IDENTITY_FIELDS_V2
+
+
+def identity_fields(version: str, kind: str | None = None) -> tuple[IdentityField, ...]:
+    """The Identitas labels of a template version (version 2 adds the masterplan milestones)."""
+    if version == "2" and kind in (None, MASTERPLAN):
+        return ALL_IDENTITY_FIELDS
+    return IDENTITY_FIELDS
+
 
 PROGRAM = Sheet(
     name="Program",
@@ -163,6 +198,30 @@ def sheets_for(kind: str) -> tuple[Sheet, ...]:
     return tuple(s for s in DATA_SHEETS if kind in s.kinds)
 
 
+# The readiness indicators a template lists (Kominfo's pillars); regencies may add their own.
+READINESS_INDICATORS: dict[str, tuple[str, ...]] = {
+    "Struktur": (
+        "Sumber Daya Manusia TIK",
+        "Anggaran Smart City",
+        "Tata Kelola dan Dewan Smart City",
+        "Kepemimpinan dan Komitmen Kepala Daerah",
+    ),
+    "Infrastruktur": (
+        "Infrastruktur Fisik",
+        "Infrastruktur Digital (Jaringan dan Pusat Data)",
+        "Infrastruktur Sosial",
+        "Command Center",
+    ),
+    "Suprastruktur": (
+        "Regulasi Smart City",
+        "Kelembagaan Pelaksana",
+        "Implementasi Program",
+        "Standar Operasional Prosedur",
+    ),
+}
+# Columns a prefilled template adds for reading only (never validated, never reported EXTRA).
+REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {"Realisasi": ("referensi_nama_program", "referensi_dimensi")}
+
 STATUSES = ("Belum Dimulai", "Berjalan", "Selesai", "Tertunda", "Dibatalkan")
 PILLARS = ("Struktur", "Infrastruktur", "Suprastruktur")
 FUNDING_SOURCES = ("APBD Kab/Kota", "APBD Provinsi", "APBN", "CSR", "KPBU", "Hibah", "Lainnya")
@@ -231,6 +290,7 @@ def allowed_values(enum: str) -> tuple[str, ...]:
         "funding_source": FUNDING_SOURCES,
         "yes_no": YES_NO,
         "kind": KINDS,
+        "bimtek_stage": BIMTEK_STAGES,
     }[enum]
 
 
@@ -247,7 +307,10 @@ def alias_map(enum: str) -> dict[str, str]:
         out["quickwin"] = "Quick Win"
         out["indeks pencapaian"] = "Total"
         return out
-    return {v.lower(): v for v in allowed_values(enum)}
+    out = {v.lower(): v for v in allowed_values(enum)}
+    if enum == "bimtek_stage":
+        out.update({k: v for k, v in BIMTEK_ALIASES.items()})
+    return out
 
 
 @dataclass(frozen=True)

@@ -296,6 +296,12 @@ _RULES: tuple[Rule, ...] = (
             Check(
                 GX, "RANGE_LENGTH", "a text longer than allowed (expect_column_value_lengths_to_be_between)"
             ),
+            Check(
+                GX,
+                "RANGE_YEAR_BUDGET_OUTSIDE",
+                "version 2: an anggaran_<YYYY> amount other than 0 outside the program's years "
+                "(suite program_anggaran_tahunan)",
+            ),
         ),
         messages={
             "RANGE": (
@@ -305,6 +311,12 @@ _RULES: tuple[Rule, ...] = (
             "RANGE_LENGTH": (
                 "Nilai pada '{column}' terlalu panjang ({length} karakter; maksimum {expected}).",
                 "The value in '{column}' is too long ({length} characters; at most {expected}).",
+            ),
+            "RANGE_YEAR_BUDGET_OUTSIDE": (
+                "Program '{code}': anggaran Rp {value} pada '{column}' berada di luar tahun pelaksanaan program "
+                "({expected}). Kosongkan atau isi 0, atau perbaiki tahun_mulai/tahun_selesai.",
+                "Program '{code}': amount Rp {value} in '{column}' lies outside the program's years "
+                "({expected}). Leave it empty or 0, or correct tahun_mulai/tahun_selesai.",
             ),
         },
         advice=(
@@ -433,6 +445,16 @@ _RULES: tuple[Rule, ...] = (
             Check(CROSS, "CONSISTENCY_QUICK_WIN", "not exactly one quick win per dimension"),
             Check(CROSS, "CONSISTENCY_STATUS_PROGRESS", "status Selesai/Belum Dimulai with another progress"),
             Check(CROSS, "CONSISTENCY_BUDGET_OVERRUN", "realised budget over 150% of the masterplan's plan"),
+            Check(
+                CROSS,
+                "CONSISTENCY_BUDGET_OVERRUN_YEAR",
+                "version 2: realised budget over 150% of the plan for tahun_evaluasi",
+            ),
+            Check(
+                CROSS,
+                "CONSISTENCY_YEAR_BUDGET_SUM",
+                "version 2: the anggaran_<YYYY> amounts more than 1% away from anggaran_rp",
+            ),
         ),
         messages={
             "CONSISTENCY": (
@@ -463,6 +485,21 @@ _RULES: tuple[Rule, ...] = (
                 "di kolom keterangan.",
                 "Program '{code}': realised budget Rp {realised} is over 150% of the masterplan's planned "
                 "budget (Rp {planned}). Check the amount (in rupiah, not thousands/millions), or explain it "
+                "in the keterangan column.",
+            ),
+            "CONSISTENCY_YEAR_BUDGET_SUM": (
+                "Program '{code}': jumlah anggaran per tahun (Rp {total}) berbeda lebih dari 1% dari "
+                "anggaran_rp (Rp {planned}). Samakan keduanya, atau kosongkan anggaran_rp (dihitung dari "
+                "jumlah per tahun).",
+                "Program '{code}': the yearly amounts add up to Rp {total}, more than 1% away from anggaran_rp "
+                "(Rp {planned}). Make them agree, or leave anggaran_rp empty (it is then their sum).",
+            ),
+            "CONSISTENCY_BUDGET_OVERRUN_YEAR": (
+                "Program '{code}': realisasi anggaran Rp {realised} melebihi 150% dari anggaran tahun {year} "
+                "di masterplan (Rp {planned}). Periksa nilainya (satuan rupiah, bukan ribu/juta), atau jelaskan "
+                "di kolom keterangan.",
+                "Program '{code}': realised budget Rp {realised} is over 150% of the masterplan's amount for "
+                "{year} (Rp {planned}). Check the amount (in rupiah, not thousands/millions), or explain it "
                 "in the keterangan column.",
             ),
         },
@@ -507,6 +544,7 @@ _RULES: tuple[Rule, ...] = (
             Check(READER, "EXTRA_SHEET", "a sheet that is not part of the template"),
             Check(READER, "EXTRA_COLUMN", "a column that is not part of the template"),
             Check(READER, "EXTRA_TOTAL_ROW", "a total row below the data"),
+            Check(READER, "EXTRA_BUDGET_YEAR", "version 2: an anggaran_<YYYY> column outside the masterplan period"),
         ),
         messages={
             "EXTRA_SHEET": (
@@ -520,6 +558,10 @@ _RULES: tuple[Rule, ...] = (
             "EXTRA_TOTAL_ROW": (
                 "Baris total ('{value}') dilewati.",
                 "A total row ('{value}') was skipped.",
+            ),
+            "EXTRA_BUDGET_YEAR": (
+                "Kolom '{column}' (tahun {year}) di luar periode masterplan {start}–{end} dan diabaikan.",
+                "Column '{column}' (year {year}) is outside the masterplan period {start}–{end} and was ignored.",
             ),
         },
         advice=(

@@ -8,18 +8,21 @@ typed values live in the GX suites (`expectations/`) and in `cross_rules`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from smartprov.contract import catalogue as contract
-from smartprov.contract.catalogue import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
+from smartprov.contract.catalogue import ALL_IDENTITY_FIELDS, EVALUASI, IDENTITY_SHEET, MASTERPLAN
 from smartprov.contract.findings import Finding, finding
 from smartprov.ingest import values
 from smartprov.ingest.workbook import FileRejected, Workbook, find_header_row, normalize_header, open_workbook
 
 # Sheets that the project's own template adds: never reported as EXTRA.
 TEMPLATE_HELPER_SHEETS = frozenset({"petunjuk", "daftar"})
-IDENTITY_LABELS = {normalize_header(f.label): f for f in IDENTITY_FIELDS}
+IDENTITY_LABELS = {normalize_header(f.label): f for f in ALL_IDENTITY_FIELDS}
+IDENTITY_ENUMS = {"tahap_bimtek": "bimtek_stage"}
+YEAR_BUDGET_HEADER = re.compile(contract.YEAR_BUDGET_HEADER)
 
 
 @dataclass
@@ -32,8 +35,10 @@ class ParsedSubmission:
     findings: list[Finding] = field(default_factory=list)
     identity: dict[str, Any] = field(default_factory=dict)  # label -> parsed value, "_rows", "_raw"
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sheet -> typed records
+    # Version 2 `Program` money per year: one record per (program row, year column) read.
+    year_budgets: list[dict[str, Any]] = field(default_factory=list)
+    uploaded_at: dt.datetime | None = None  # when the object was written to the landing zone
     readable: bool = False  # identity and sheets could be read far enough to validate rows
-    uploaded_at: dt.datetime | None = None  # when the landing object was written (its mtime)
 
     @property
     def kind(self) -> str | None:
@@ -54,6 +59,10 @@ class ParsedSubmission:
         if self.kind == EVALUASI and ident.get("tahun_evaluasi"):
             return str(ident["tahun_evaluasi"])
         return None
+
+    @property
+    def template_version(self) -> str | None:
+        return self.identity.get("versi_template")
 
     @property
     def has_errors(self) -> bool:
@@ -142,19 +151,20 @@ def _read_identity(sub: ParsedSubmission, wb: Workbook) -> bool:
     version = _raw_text(raw.get("versi_template"))
     if version.endswith(".0"):
         version = version[:-2]
-    if version != contract.TEMPLATE_VERSION:
+    if version not in contract.TEMPLATE_VERSIONS:
         sub.add(
             finding(
                 "TEMPLATE_VERSION",
                 **at("versi_template"),
                 value=version,
                 field="versi_template",
-                expected=contract.TEMPLATE_VERSION,
+                expected=", ".join(contract.TEMPLATE_VERSIONS),
             )
         )
         return False
+    ident["versi_template"] = version
 
-    for f in IDENTITY_FIELDS:
+    for f in contract.identity_fields(version, kind):
         if f.label in ("jenis_dokumen", "versi_template"):
             continue
         value = raw.get(f.label)
@@ -162,7 +172,7 @@ def _read_identity(sub: ParsedSubmission, wb: Workbook) -> bool:
             ident[f.label] = None
             continue
         try:
-            ident[f.label] = values.read_cell(f.type, value)
+            ident[f.label] = values.read_cell(f.type, value, enum=IDENTITY_ENUMS.get(f.label))
         except values.CellError as err:
             ident[f.label] = None
             if f.type == "region_code":
@@ -229,8 +239,13 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
         for col in missing or [c.name for c in spec.columns if c.required]:
             sub.add(finding("MISSING_COLUMN", sheet=spec.name, column=col))
         return False
+    year_columns: dict[int, tuple[int, str]] = {}  # year -> (column index, header as typed)
+    if spec.name == contract.PROGRAM.name and sub.template_version == "2":
+        extras, year_columns = _year_budget_columns(sub, extras)
+    reference = {normalize_header(c) for c in contract.REFERENCE_COLUMNS.get(spec.name, ())}
     for _, text in extras:
-        sub.add(finding("EXTRA", "EXTRA_COLUMN", sheet=spec.name, column=str(text)))
+        if normalize_header(text) not in reference:  # a prefilled template's own reading aids
+            sub.add(finding("EXTRA", "EXTRA_COLUMN", sheet=spec.name, column=str(text)))
 
     percent_rows: dict[str, set[int]] = {}
     for col in spec.columns:
@@ -248,6 +263,8 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
             continue
         sheet_row = index + 1
         key_raw = _cell(row, columns.get(key_col))
+        if isinstance(key_raw, str) and key_raw.strip().upper() == contract.EXAMPLE_ROW_MARKER:
+            continue  # the template's greyed example row
         if values.is_empty(key_raw):
             first_text = next((v for v in row if isinstance(v, str) and v.strip()), None)
             if first_text is not None and first_text.strip().lower() in contract.TOTAL_ROW_LABELS:
@@ -268,9 +285,79 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
             record[col.name] = _read_value(
                 sub, spec, col, raw, sheet_row, index in percent_rows.get(col.name, ())
             )
+        if year_columns:
+            _read_year_budgets(sub, spec, row, sheet_row, record, year_columns)
         records.append(record)
     sub.rows[spec.name] = records
     return True
+
+
+def _year_budget_columns(
+    sub: ParsedSubmission, extras: list[tuple[int, str]]
+) -> tuple[list[tuple[int, str]], dict[int, tuple[int, str]]]:
+    """Version 2: the `anggaran_<YYYY>` columns among the header's extra cells.
+
+    Returns the extras that are still extra, and year -> (column index, header). A year
+    outside the masterplan period is an EXTRA column (contract section 6)."""
+    start, end = sub.identity.get("periode_mulai"), sub.identity.get("periode_selesai")
+    still_extra: list[tuple[int, str]] = []
+    years: dict[int, tuple[int, str]] = {}
+    for index, text in extras:
+        m = YEAR_BUDGET_HEADER.fullmatch(normalize_header(text))
+        if m is None or int(m.group(1)) in years:
+            still_extra.append((index, text))
+            continue
+        year = int(m.group(1))
+        if start is not None and end is not None and not int(start) <= year <= int(end):
+            sub.add(
+                finding(
+                    "EXTRA",
+                    "EXTRA_BUDGET_YEAR",
+                    sheet=contract.PROGRAM.name,
+                    column=str(text),
+                    year=year,
+                    start=int(start),
+                    end=int(end),
+                )
+            )
+            continue
+        years[year] = (index, str(text))
+    return still_extra, dict(sorted(years.items()))
+
+
+def _read_year_budgets(
+    sub: ParsedSubmission,
+    spec: contract.Sheet,
+    row: list[Any],
+    sheet_row: int,
+    record: dict[str, Any],
+    year_columns: dict[int, tuple[int, str]],
+) -> None:
+    total = None
+    for year, (index, _header) in year_columns.items():
+        raw = _cell(row, index)
+        if values.is_empty(raw):
+            continue
+        column = f"anggaran_{year}"
+        try:
+            amount = values.read_cell("money", raw)
+        except values.CellError as err:
+            sub.add(_cell_finding(err, raw, sheet=spec.name, row=sheet_row, column=column))
+            continue
+        sub.year_budgets.append(
+            {
+                "source_row": sheet_row,
+                "kode_program": record.get("kode_program"),
+                "tahun_mulai": record.get("tahun_mulai"),
+                "tahun_selesai": record.get("tahun_selesai"),
+                "tahun": year,
+                "kolom": column,
+                "anggaran": amount,
+                "anggaran__raw": _raw_text(raw),
+            }
+        )
+        total = amount if total is None else total + amount
+    record["anggaran_tahunan_total"] = total
 
 
 def _read_value(

@@ -75,6 +75,24 @@ MARTS: tuple[MartSpec, ...] = (
         "Submission status per regency",
         ("province_code", "region_code", "_kind_order", "kind", "period"),
     ),
+    MartSpec(
+        "province_threshold_path",
+        "Jalan ke Ambang",
+        "Path to the Smart Province threshold",
+        ("province_code", "closeness_rank", "region_code"),
+    ),
+    MartSpec(
+        "province_quick_wins",
+        "Quick Win",
+        "Quick-win programs and their progress",
+        ("province_code", "region_code", "program_code"),
+    ),
+    MartSpec(
+        "province_funding_sources",
+        "Sumber Dana",
+        "Planned money per funding source and year",
+        ("province_code", "region_code", "year", "funding_source_order", "funding_source"),
+    ),
 )
 MART_BY_NAME = {m.name: m for m in MARTS}
 

@@ -62,7 +62,7 @@ def write_excel(data: ReportData, path: Path) -> Path:
         if mart.frame is None:
             _missing_sheet(ws, mart.spec.title_id, mart.spec.title_en, mart.problem or "")
         else:
-            _mart_sheet(ws, mart.frame, data.column_notes.get(mart.spec.name, {}))
+            _mart_sheet(ws, mart.frame, data.column_notes.get(mart.spec.name, {}), mart.spec.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -178,25 +178,40 @@ def _width(header: str, values: list[Any], kind: str) -> float:
 
 
 # -- mart sheets ----------------------------------------------------------------------------
-def _mart_sheet(ws, frame, notes: dict[str, str]) -> None:
+def print_setup(ws, title_rows: str | None = None) -> None:
+    """Landscape, as wide as one page (as many pages down as needed), header rows on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _mart_sheet(ws, frame, notes: dict[str, str], mart: str | None = None) -> None:
     columns = [str(c) for c in frame.columns]
     raw = {c: [py(v) for v in frame[c].tolist()] for c in columns}
     kinds = {c: _column_format(c, raw[c]) for c in columns}
     converted = {c: [_convert(kinds[c][0], c, v) for v in raw[c]] for c in columns}
 
     for i, c in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _width(column_label(c), converted[c], kinds[c][0])
+        ws.column_dimensions[get_column_letter(i)].width = _width(
+            column_label(c, mart), converted[c], kinds[c][0]
+        )
     ws.freeze_panes = "A3"
     last = get_column_letter(max(len(columns), 1))
     ws.auto_filter.ref = f"A2:{last}{len(frame) + 2}"
     ws.sheet_view.zoomScale = 90
+    print_setup(ws, "1:2")
 
     ws.append([_cell(ws, c, font=_TECH_FONT, fill=_TECH_FILL) for c in columns])
     ws.append(
         [
             _cell(
                 ws,
-                _text(column_label(c)),
+                _text(column_label(c, mart)),
                 font=_HEADER_FONT,
                 fill=_HEADER_FILL,
                 align=_HEADER_ALIGN,
@@ -235,11 +250,13 @@ def _missing_sheet(ws, title_id: str, title_en: str, problem: str) -> None:
     ws.append([_cell(ws, _text(title_en), font=_SUBTITLE_FONT)])
     ws.append([])
     ws.append([_cell(ws, _text("Data tidak tersedia (no data). " + problem), font=_NOTE_FONT)])
+    print_setup(ws)
 
 
 # -- summary sheet --------------------------------------------------------------------------
 def _summary_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SUMMARY_TITLE)
+    print_setup(ws)
     for letter, width in zip("ABCDEF", (44, 30, 16, 18, 16, 22), strict=True):
         ws.column_dimensions[letter].width = width
     h = headline(data)

@@ -28,7 +28,13 @@ from smartprov.reports.data import (
     truthy,
     year_column,
 )
-from smartprov.reports.labels import BOOL_LABELS, PILLAR_ORDER, STATUS_LABELS
+from smartprov.reports.labels import (
+    ACCEPTED_STATUSES,
+    BOOL_LABELS,
+    PILLAR_ORDER,
+    STATUS_LABELS,
+    STATUS_LABELS_EN,
+)
 
 MAX_RANKED = 40  # bars in the index ranking
 MAX_LISTED = 60  # rows in the list of regencies without an accepted submission
@@ -124,9 +130,14 @@ def _table(
         f'<th{" class=num" if i in num else ""} title="{_e(en)}">{_e(idt)}<span class="en">{_e(en)}</span></th>'
         for i, (idt, en) in enumerate(headers)
     )
+    labels = [_e(idt) for idt, _ in headers]
     body = "".join(
         "<tr>"
-        + "".join(f"<td{' class=num' if i in num else ''}>{_e(c)}</td>" for i, c in enumerate(r))
+        + "".join(
+            f'<td{" class=num" if i in num else ""} data-label="{labels[i] if i < len(labels) else ""}">'
+            f"{_e(c)}</td>"
+            for i, c in enumerate(r)
+        )
         + "</tr>"
         for r in rows
     )
@@ -313,6 +324,27 @@ def _coverage(data: ReportData) -> str:
             )
         h = headline(data)
         out.append(
+            svg.horizontal_bars(
+                "coverage-threshold",
+                title=f"Cakupan masterplan vs ambang {fmt_pct(threshold, 0)} (coverage against the threshold)",
+                desc=f"Persentase kabupaten/kota dengan masterplan; garis = ambang {fmt_pct(threshold, 0)}.",
+                rows=[
+                    svg.HBar(
+                        label=data.province_name or data.scope_id,
+                        value=h.coverage_pct,
+                        color=svg.GOOD if h.meets(threshold) else svg.BAD,
+                        note=f"({fmt_int(h.with_masterplan)}/{fmt_int(h.regencies)})",
+                        tooltip=f"{fmt_int(h.with_masterplan)} dari {fmt_int(h.regencies)} kab/kota",
+                    )
+                ],
+                value_fmt=lambda v: fmt_pct(v, 1),
+                x_max=100,
+                threshold=threshold,
+                threshold_label=f"ambang {fmt_pct(threshold, 0)}",
+            )
+        )
+        out.append(_gap(data))
+        out.append(
             f'<p class="note">Cakupan {fmt_pct(h.coverage_pct)} ({fmt_int(h.with_masterplan)} dari '
             f"{fmt_int(h.regencies)} kab/kota) — ambang Smart Province {fmt_pct(threshold, 0)}. "
             f'Panjang batang = jumlah program dalam masterplan. <span class="en">Bar length = programs in '
@@ -361,6 +393,51 @@ def _coverage(data: ReportData) -> str:
         )
     out.append("</section>")
     return "\n".join(out)
+
+
+def _gap(data: ReportData) -> str:
+    """The regencies that would close the gap to the threshold, closest first (province_threshold_path)."""
+    mart = data.mart("province_threshold_path")
+    if mart.empty:
+        return ""
+    f = mart.frame
+    needed = int(numeric(f, "regencies_needed").fillna(0).max())
+    if needed <= 0:
+        return '<p class="note" data-gap="0">Ambang sudah terpenuhi. <span class="en">The threshold is met.</span></p>'
+    order = numeric(f, "closeness_rank").fillna(1e9)
+    work = f.assign(_order=order).sort_values("_order", kind="stable")
+    has_file = work["has_rejected_file"].map(truthy) if "has_rejected_file" in work.columns else False
+    shown = work[has_file].head(max(needed, 5))
+    intro = (
+        f'<p class="note" data-gap="{needed}">Kurang {fmt_int(needed)} kabupaten/kota untuk mencapai ambang. '
+        "Yang paling dekat (berkas masterplan ditolak dengan kesalahan paling sedikit): "
+        f'<span class="en">{fmt_int(needed)} more regencies needed; closest first (rejected masterplans '
+        "with the fewest errors):</span></p>"
+    )
+    if shown.empty:
+        return intro
+    return intro + _table(
+        [
+            ("Kabupaten/Kota", "Regency"),
+            ("Kode", "Code"),
+            ("Kesalahan", "Errors"),
+            ("Kesalahan pertama", "First error"),
+            ("Kontak", "Contact"),
+        ],
+        (
+            (
+                _str(r.get("region_name")),
+                _str(r.get("region_code")),
+                fmt_int(num_or_none(r.get("latest_rejected_errors"))),
+                _str(r.get("first_error_message")),
+                _str(r.get("contact_email")),
+            )
+            for r in shown.to_dict("records")
+        ),
+        numeric_cols=(2,),
+        caption="Yang dapat menutup kekurangan (regencies that would close the gap)",
+        fold_after=20,
+    )
 
 
 def _dimensions(data: ReportData) -> str:
@@ -453,15 +530,32 @@ def _progress(data: ReportData) -> str:
             "planned": numeric(f, "programs_planned").fillna(0),
             "reported": numeric(f, "programs_reported").fillna(0),
             "done": numeric(f, "programs_done").fillna(0),
+            "delayed": numeric(f, "programs_delayed").fillna(0),
+            "cancelled": numeric(f, "programs_cancelled").fillna(0),
             "progress": numeric(f, "avg_progress_pct"),
             "budget_planned": numeric(f, "budget_planned_idr"),
             "budget_realized": numeric(f, "budget_realized_idr"),
+            "budget_realized_planned": numeric(f, "budget_realized_planned_idr"),
         }
     )
     # Means over reported programs: each regency-dimension mean weighs by its reported rows.
     work["weighted"] = work["progress"] * work["reported"]
     work["weight"] = work["reported"].where(work["progress"].notna(), 0)
-    years = sorted(work["year"].unique(), key=lambda y: (len(y), y))
+    all_years = sorted(work["year"].unique(), key=lambda y: (len(y), y))
+    # Empty years are left out: the chart shows years with a report, the table years with a
+    # plan or a report.
+    reported_years = [y for y in all_years if work.loc[work["year"] == y, "weight"].sum() > 0]
+    # Years before the first evaluated one hold plans nobody reported on: left out of the table too.
+    first_reported = reported_years[0] if reported_years else None
+    table_years = [
+        y
+        for y in all_years
+        if work.loc[work["year"] == y, "reported"].sum() > 0
+        or (
+            work.loc[work["year"] == y, "planned"].sum() > 0
+            and (first_reported is None or (len(y), y) > (len(first_reported), first_reported))
+        )
+    ]
     dims = (
         work.groupby("dimension")["order"]
         .min()
@@ -473,48 +567,66 @@ def _progress(data: ReportData) -> str:
     series = []
     for i, d in enumerate(dims):
         vals = []
-        for y in years:
+        for y in reported_years:
             if (y, d) in by.index and by.loc[(y, d), "n"] > 0:
                 vals.append(float(by.loc[(y, d), "w"] / by.loc[(y, d), "n"]))
             else:
                 vals.append(None)
         series.append(svg.Series(d.replace("Smart ", ""), vals, svg.PALETTE[i % len(svg.PALETTE)]))
     out.append(
-        '<p class="note">Rata-rata progres program yang dilaporkan dalam evaluasi tahun itu, per dimensi. '
-        '<span class="en">Mean reported progress of programs in the year\'s evaluation, per dimension '
-        "(weighted by reported programs).</span></p>"
+        '<p class="note">Rata-rata progres <em>program</em> yang dilaporkan dalam evaluasi tahun itu, per '
+        "dimensi (tertimbang jumlah program; berbeda dengan rata-rata progres <em>kab/kota</em> di ringkasan "
+        'provinsi). <span class="en">Mean reported progress of programs in the year\'s evaluation, per '
+        "dimension, weighted by reported programs (the province scorecard's figure is a mean over "
+        "regencies instead).</span></p>"
     )
-    out.append(
-        svg.grouped_bars(
-            "progress",
-            title="Rata-rata progres per tahun dan dimensi (average progress per year and dimension)",
-            desc="Persentase progres rata-rata program yang dilaporkan, per tahun, per dimensi.",
-            categories=years,
-            series=series,
-            value_fmt=lambda v: fmt_pct(v, 0),
-            y_max=100,
-            y_label="progres %",
+    if reported_years:
+        out.append(
+            svg.grouped_bars(
+                "progress",
+                title="Rata-rata progres program per tahun dan dimensi (mean program progress per year and dimension)",
+                desc="Persentase progres rata-rata program yang dilaporkan, per tahun, per dimensi.",
+                categories=reported_years,
+                series=series,
+                value_fmt=lambda v: fmt_pct(v, 0),
+                y_max=100,
+                y_label="progres %",
+            )
         )
-    )
+    else:
+        out.append(
+            '<div class="missing" data-chart="progress" role="note">Belum ada evaluasi yang melaporkan progres '
+            "(no evaluation has reported progress yet).</div>"
+        )
     rows = []
-    for y in years:
+    for y in table_years:
         g = work[work["year"] == y]
         n = g["weight"].sum()
         avg = g["weighted"].sum() / n if n > 0 else None
-        reported_mask = g["budget_realized"].notna()
-        realized = g.loc[reported_mask, "budget_realized"].sum() if reported_mask.any() else None
-        planned_rep = g.loc[reported_mask, "budget_planned"].fillna(0).sum()
-        ratio = (100.0 * realized / planned_rep) if realized is not None and planned_rep > 0 else None
+        planned = g["budget_planned"].sum() if g["budget_planned"].notna().any() else None
+        realized = g["budget_realized"].sum() if g["budget_realized"].notna().any() else None
+        realized_planned = (
+            g["budget_realized_planned"].sum() if g["budget_realized_planned"].notna().any() else None
+        )
+        # the ratio of the two columns beside it, over the programs with a plan for the year
+        ratio = (
+            100.0 * realized_planned / planned
+            if realized_planned is not None and planned is not None and planned > 0
+            else None
+        )
         rows.append(
             (
                 y,
                 fmt_int(g["planned"].sum()),
                 fmt_int(g["reported"].sum()),
                 fmt_int(g["done"].sum()),
+                fmt_int(g["delayed"].sum()),
+                fmt_int(g["cancelled"].sum()),
                 fmt_pct(avg),
-                fmt_rp(g["budget_planned"].fillna(0).sum()),
-                fmt_rp(realized),
+                fmt_rp(planned),
+                fmt_rp(realized_planned),
                 fmt_pct(ratio),
+                fmt_rp(realized),
             )
         )
     out.append(
@@ -524,23 +636,118 @@ def _progress(data: ReportData) -> str:
                 ("Direncanakan", "Planned"),
                 ("Dilaporkan", "Reported"),
                 ("Selesai", "Done"),
-                ("Rata-rata progres", "Avg progress"),
-                ("Anggaran rencana", "Planned budget"),
-                ("Realisasi", "Realized"),
+                ("Tertunda", "Delayed"),
+                ("Dibatalkan", "Cancelled"),
+                ("Rata-rata progres program", "Mean program progress"),
+                ("Anggaran rencana tahun itu*", "The year's planned budget*"),
+                ("Realisasi program beranggaran*", "Realised by programs with a plan*"),
                 ("Rasio realisasi*", "Realization ratio*"),
+                ("Realisasi total", "Realised, all programs"),
             ],
             rows,
-            numeric_cols=range(1, 8),
+            numeric_cols=range(1, 11),
             caption="Tabel per tahun (per year)",
         )
     )
     out.append(
-        '<p class="note small">* Realisasi tahun itu dibanding anggaran program seluruh periode, hanya dimensi '
-        'yang dilaporkan. <span class="en">* One year\'s spending against whole-program budgets, reported '
-        "dimensions only.</span></p>"
+        '<p class="note small">* Anggaran per tahun (anggaran_&lt;tahun&gt;, template versi 2); rasio = '
+        "realisasi program yang punya anggaran tahun itu ÷ anggaran tahun itu. Masterplan versi 1 tidak "
+        'memiliki anggaran per tahun dan tidak dihitung. <span class="en">* Money per year (template '
+        "version 2); ratio = realised by the programs that have a plan for the year ÷ that plan. "
+        "Version-1 masterplans have no money per year and are left out of it.</span></p>"
     )
+    out.append(_quick_wins(data))
+    out.append(_funding(data))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _quick_wins(data: ReportData) -> str:
+    mart = data.mart("province_quick_wins")
+    if mart.empty:
+        return ""
+    f = mart.frame
+    return '<h3 id="quick-win">Quick win</h3>' + _table(
+        [
+            ("Kabupaten/Kota", "Regency"),
+            ("Kode", "Code"),
+            ("Program", "Program"),
+            ("Dimensi", "Dimension"),
+            ("OPD utama", "Lead agency"),
+            ("Anggaran", "Budget"),
+            ("Status terakhir", "Latest status"),
+            ("Progres", "Progress"),
+            ("Per tahun", "Per year"),
+        ],
+        (
+            (
+                _str(r.get("region_name")),
+                _str(r.get("program_code")),
+                _str(r.get("program_name")),
+                _str(r.get("dimension")).replace("Smart ", ""),
+                _str(r.get("lead_agency")),
+                fmt_rp(num_or_none(r.get("budget_planned_idr"))),
+                _str(r.get("latest_status")) or "-",
+                fmt_pct(num_or_none(r.get("latest_progress_pct")), 0),
+                _str(r.get("progress_by_year")),
+            )
+            for r in f.to_dict("records")
+        ),
+        numeric_cols=(5, 7),
+        caption="Program quick win dan progresnya (quick-win programs and their progress)",
+        fold_after=0,
+    )
+
+
+def _funding(data: ReportData) -> str:
+    mart = data.mart("province_funding_sources")
+    if mart.empty or "funding_source" not in mart.frame.columns:
+        return ""
+    f = mart.frame
+    work = pd.DataFrame(
+        {
+            "year": f[year_column(f) or "year"].map(fmt_year),
+            "source": f["funding_source"].map(_str),
+            "order": numeric(f, "funding_source_order").fillna(99),
+            "programs": numeric(f, "programs").fillna(0),
+            "without": numeric(f, "programs_without_year_budget").fillna(0),
+            "money": numeric(f, "budget_planned_idr"),
+        }
+    )
+    grouped = (
+        work.groupby(["year", "source"])
+        .agg(
+            order=("order", "min"),
+            programs=("programs", "sum"),
+            without=("without", "sum"),
+            money=("money", lambda m: m.sum() if m.notna().any() else None),
+        )
+        .reset_index()
+    )
+    grouped = grouped.assign(_y=grouped["year"].map(lambda y: (len(y), y))).sort_values(["_y", "order"])
+    return '<h3 id="sumber-dana">Sumber dana</h3>' + _table(
+        [
+            ("Tahun", "Year"),
+            ("Sumber dana", "Funding source"),
+            ("Program", "Programs"),
+            ("Tanpa anggaran tahun itu", "Without the year's amount"),
+            ("Anggaran rencana", "Planned"),
+        ],
+        (
+            (
+                r["year"],
+                r["source"],
+                fmt_int(r["programs"]),
+                fmt_int(r["without"]),
+                fmt_rp(num_or_none(r["money"])),
+            )
+            for r in grouped.to_dict("records")
+        ),
+        numeric_cols=(2, 3, 4),
+        caption="Anggaran per sumber dana (program bersumber ganda dibagi rata) — planned money per source "
+        "(a program with several sources is split evenly)",
+        fold_after=0,
+    )
 
 
 def _readiness(data: ReportData) -> str:
@@ -676,9 +883,50 @@ def _index(data: ReportData) -> str:
             label_w=300 if multi_province else 250,
         )
     )
+    # Every year: how many regencies filled the Indeks sheet (any aspect), of those evaluated.
+    all_rows = pd.DataFrame(
+        {
+            "year": f[ycol].map(fmt_year),
+            "code": f["region_code"].map(_str) if "region_code" in f.columns else "",
+        }
+    )
+    filled = all_rows.groupby("year")["code"].nunique()
+    evaluated = _evaluated_per_year(data)
+    year_rows = []
+    for y in sorted(filled.index, key=lambda y: (-len(y), y), reverse=True):
+        g = work[work["year"] == y]
+        best = g.sort_values(["score", "region"], ascending=[False, True]).head(1)
+        year_rows.append(
+            (
+                y,
+                fmt_int(filled[y]),
+                fmt_int(evaluated.get(y)),
+                fmt_dec(g["score"].mean() if g["score"].notna().any() else None),
+                (best["region"].iloc[0] if not best.empty else "-"),
+            )
+        )
     out.append(
         _table(
             [
+                ("Tahun", "Year"),
+                ("Mengisi lembar Indeks", "Filled the Indeks sheet"),
+                ("Dievaluasi", "Evaluated"),
+                ("Rata-rata indeks Total", "Mean Total index"),
+                ("Tertinggi", "Highest"),
+            ],
+            year_rows,
+            numeric_cols=(1, 2, 3),
+            caption="Indeks per tahun (index per year)",
+        )
+    )
+    every = work.assign(
+        pos=work.groupby("year")["score"].rank(method="min", ascending=False),
+        _y=work["year"].map(lambda y: (len(y), y)),
+    ).sort_values(["_y", "score", "region"], ascending=[False, False, True], kind="stable")
+    out.append(
+        _table(
+            [
+                ("Tahun", "Year"),
                 ("Peringkat", "Rank"),
                 ("Kabupaten/Kota", "Regency"),
                 ("Kode", "Code"),
@@ -688,21 +936,35 @@ def _index(data: ReportData) -> str:
             ],
             (
                 (
-                    fmt_int(r["pos"]),
+                    r["year"],
+                    fmt_int(r["pos"] if not multi_province or r["year"] != latest else r["pos"]),
                     r["region"],
                     r["code"],
                     r["province"],
                     fmt_dec(r["score"]),
                     fmt_int(r["rank"]),
                 )
-                for r in ranked.to_dict("records")
+                for r in every.to_dict("records")
             ),
-            numeric_cols=(0, 4, 5),
-            caption=f"Tabel peringkat {latest} (ranking)",
+            numeric_cols=(1, 5, 6),
+            caption="Tabel peringkat, semua tahun (ranking, every year)",
         )
     )
     out.append("</section>")
     return "\n".join(out)
+
+
+def _evaluated_per_year(data: ReportData) -> dict[str, float]:
+    """Regencies with a current evaluation per year (province scorecard), summed over provinces."""
+    mart = data.mart("province_scorecard")
+    if mart.empty or "regencies_evaluated" not in mart.frame.columns:
+        return {}
+    f = mart.frame
+    ycol = year_column(f)
+    if ycol is None:
+        return {}
+    years = f[ycol].map(fmt_year)
+    return numeric(f, "regencies_evaluated").fillna(0).groupby(years).sum().to_dict()
 
 
 def _scorecard(data: ReportData) -> str:
@@ -746,7 +1008,7 @@ def _scorecard(data: ReportData) -> str:
                 ("Cakupan", "Coverage"),
                 (f"≥ {fmt_pct(data.threshold_pct, 0)}", "Meets threshold"),
                 ("Dievaluasi", "Evaluated"),
-                ("Progres", "Avg progress"),
+                ("Rata-rata progres kab/kota", "Mean regency progress"),
                 ("Kesiapan", "Avg readiness"),
                 ("Indeks", "Avg index"),
             ],
@@ -785,29 +1047,26 @@ def _status(data: ReportData) -> str:
     work = pd.DataFrame({"kind": kind, "period": period, "status": status})
     counts = work.groupby(["kind", "period", "status"]).size()
     keys = sorted({(k, p) for k, p, _ in counts.index}, key=lambda kp: (kp[0] != "MASTERPLAN", kp[0], kp[1]))
+    shown = [s for s in STATUS_ORDER if s in set(status)] or ["missing"]
     rows = []
     for k, p in keys:
-        c = {s: int(counts.get((k, p, s), 0)) for s in ("accepted", "rejected", "missing")}
+        c = {st: int(counts.get((k, p, st), 0)) for st in shown}
         total = sum(int(v) for (kk, pp, _), v in counts.items() if kk == k and pp == p)
-        rows.append(
-            (k, p, fmt_int(c["accepted"]), fmt_int(c["rejected"]), fmt_int(c["missing"]), fmt_int(total))
-        )
+        rows.append((k, p, *(fmt_int(c[st]) for st in shown), fmt_int(total)))
     out.append(
         _table(
             [
                 ("Jenis", "Kind"),
                 ("Periode", "Period"),
-                ("Diterima", "Accepted"),
-                ("Ditolak", "Rejected"),
-                ("Belum ada", "Missing"),
+                *((STATUS_LABELS.get(st, st).capitalize(), STATUS_LABELS_EN.get(st, st)) for st in shown),
                 ("Total", "Total"),
             ],
             rows,
-            numeric_cols=(2, 3, 4, 5),
+            numeric_cols=range(2, 3 + len(shown)),
             caption="Rekap status (status counts)",
         )
     )
-    pending = f[status != "accepted"]
+    pending = f[~status.isin(ACCEPTED_STATUSES | {"not_applicable"})]
     if not pending.empty:
         listed = pending.head(MAX_LISTED)
         more = len(pending) - len(listed)
@@ -819,9 +1078,10 @@ def _status(data: ReportData) -> str:
                     ("Jenis", "Kind"),
                     ("Periode", "Period"),
                     ("Status", "Status"),
+                    ("Hari terlambat", "Days late"),
                     ("Terakhir masuk", "Last received"),
                     ("Kesalahan", "Errors"),
-                    ("Catatan", "Warnings"),
+                    ("Keterangan", "Note"),
                 ],
                 (
                     (
@@ -830,20 +1090,42 @@ def _status(data: ReportData) -> str:
                         _str(r.get("kind")),
                         _str(r.get("period")),
                         STATUS_LABELS.get(_str(r.get("status")), _str(r.get("status"))),
+                        fmt_int(num_or_none(r.get("days_late"))),
                         fmt_datetime(r.get("last_received_at")),
                         fmt_int(num_or_none(r.get("errors"))),
-                        fmt_int(num_or_none(r.get("warnings"))),
+                        _status_note(r),
                     )
                     for r in listed.to_dict("records")
                 ),
-                numeric_cols=(6, 7),
+                numeric_cols=(5, 7),
                 caption="Belum diterima (not accepted yet)"
                 + (f" — {MAX_LISTED} pertama, {more} lainnya di Excel" if more > 0 else ""),
                 fold_after=0,
             )
         )
+    late = f[status == "late"]
+    if not late.empty:
+        out.append(
+            f'<p class="note">{_e(fmt_int(len(late)))} kiriman diterima setelah tenggat (waktu unggah). '
+            '<span class="en">submissions accepted but uploaded after their due date.</span></p>'
+        )
     out.append("</section>")
     return "\n".join(out)
+
+
+STATUS_ORDER = ("on_time", "late", "accepted", "rejected", "misfiled", "missing", "not_applicable")
+
+
+def _status_note(r: dict[str, Any]) -> str:
+    if _str(r.get("status")) == "misfiled":
+        return (
+            f"berkas di folder {_str(r.get('misfiled_folder'))} mengaku wilayah "
+            f"{_str(r.get('misfiled_claimed_region_code'))} (file claims another region)"
+        )
+    unreadable = num_or_none(r.get("unreadable_files"))
+    if unreadable:
+        return f"{fmt_int(unreadable)} berkas tak terbaca (unreadable files)"
+    return ""
 
 
 CSS = """
@@ -877,8 +1159,23 @@ table{border-collapse:collapse;width:100%;font-size:.85rem;margin-top:6px}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef3f8;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 nav a{color:#fff;margin-right:14px;font-size:.85rem}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:10px 20px 30px}
+h3{margin:18px 0 0;font-size:1rem;color:var(--brand)}
+footer .run{display:block;margin-top:4px}
+@media (max-width:640px){
+header{padding:14px 14px}header h1{font-size:1.25rem}main{padding:10px 8px 30px}
+section{padding:12px 10px}svg{width:100%}
+.tablewrap{max-height:none;overflow:visible}
+table,thead,tbody,tr,td{display:block;width:100%}
+thead{position:absolute;left:-9999px;top:-9999px}
+tr{border:1px solid var(--line);border-radius:6px;margin:0 0 8px;padding:4px 8px;background:#fff}
+td{border:0;padding:2px 0;display:grid;grid-template-columns:44% 1fr;gap:8px;text-align:left;
+overflow-wrap:anywhere}
+td.num{text-align:left;white-space:normal}
+td::before{content:attr(data-label);font-weight:600;color:var(--muted)}
+}
 @media print{body{background:#fff}section{break-inside:avoid;border:0}details{display:block}
 .tablewrap{max-height:none;overflow:visible}header{color:#000;background:#fff}header p.en,header .meta{color:#444}
 nav{display:none}}
@@ -898,7 +1195,7 @@ SECTIONS: tuple[Callable[[ReportData], str], ...] = (
 def render_html(data: ReportData) -> str:
     title = f"Laporan Smart Province — {data.scope_id}"
     meta = (
-        f"Run: {data.run_id or '-'} · Dibuat (generated) {data.generated_at:%Y-%m-%d %H:%M} UTC · "
+        f"Dibuat (generated) {data.generated_at:%Y-%m-%d %H:%M} UTC · "
         f"Ambang Smart Province (threshold) {fmt_pct(data.threshold_pct, 0)}"
     )
     nav = "".join(
@@ -928,13 +1225,14 @@ def render_html(data: ReportData) -> str:
 <header>
 <h1>{_e(title)}</h1>
 <p class="en">{_e(f"Smart Province report — {data.scope_en}")}</p>
-<div class="meta" data-run-id="{_e(data.run_id or "")}">{_e(meta)}</div>
+<div class="meta">{_e(meta)}</div>
 <nav>{nav}</nav>
 </header>
 <main>
 {chr(10).join(body)}
 </main>
-<footer>{_e(f"Sumber (sources): {sources}. Rincian lengkap di workbook Excel (full detail in the Excel workbook).")}</footer>
+<footer>{_e(f"Sumber (sources): {sources}. Rincian lengkap di workbook Excel (full detail in the Excel workbook).")}
+<span class="run" data-run-id="{_e(data.run_id or "")}">{_e(f"Run: {data.run_id or '-'}")}</span></footer>
 </body>
 </html>
 """

@@ -70,11 +70,87 @@ COLUMN_LABELS: dict[str, str] = {
     "deciding_submission_id": "ID Kiriman Penentu",
     "errors": "Jumlah Kesalahan",
     "warnings": "Jumlah Catatan",
+    # version 2 and the marts of issue 13
+    "programs_not_started": "Program Belum Dimulai",
+    "programs_running": "Program Berjalan",
+    "programs_delayed": "Program Tertunda",
+    "programs_cancelled": "Program Dibatalkan",
+    "programs_with_year_budget": "Program dengan Anggaran Tahun Ini",
+    "budget_realized_planned_idr": "Realisasi Program Beranggaran Tahun Ini (Rp)",
+    "days_late": "Hari Terlambat",
+    "uploaded_at": "Waktu Unggah",
+    "submissions_misfiled": "Berkas Salah Folder",
+    "unreadable_files": "Berkas Tak Terbaca",
+    "misfiled_folder": "Folder Berkas Salah Kirim",
+    "misfiled_claimed_region_code": "Wilayah yang Diklaim",
+    "program_code": "Kode Program",
+    "program_name": "Nama Program",
+    "lead_agency": "OPD Penanggung Jawab Utama",
+    "year_start": "Tahun Mulai",
+    "year_end": "Tahun Selesai",
+    "funding_sources": "Sumber Dana",
+    "latest_evaluation_year": "Tahun Evaluasi Terakhir",
+    "latest_status": "Status Terakhir",
+    "latest_progress_pct": "Progres Terakhir",
+    "years_evaluated": "Jumlah Tahun Dievaluasi",
+    "budget_realized_total_idr": "Total Realisasi (Rp)",
+    "progress_by_year": "Progres per Tahun",
+    "funding_source": "Sumber Dana",
+    "funding_source_order": "Urutan Sumber Dana",
+    "programs_shared": "Program Sumber Dana Bersama",
+    "programs_without_year_budget": "Program Tanpa Anggaran Tahun Ini",
+    "threshold_pct": "Ambang (%)",
+    "regencies_required": "Kab/Kota yang Diperlukan",
+    "regencies_needed": "Kekurangan Kab/Kota",
+    "closeness_rank": "Urutan Kedekatan",
+    "has_rejected_file": "Ada Berkas Ditolak",
+    "latest_rejected_submission_id": "ID Berkas Ditolak Terakhir",
+    "latest_rejected_path": "Berkas Ditolak Terakhir",
+    "latest_rejected_at": "Waktu Berkas Ditolak",
+    "latest_rejected_errors": "Kesalahan Berkas Ditolak",
+    "first_error_rule": "Aturan Kesalahan Pertama",
+    "first_error_sheet": "Lembar Kesalahan Pertama",
+    "first_error_row": "Baris Kesalahan Pertama",
+    "first_error_column": "Kolom Kesalahan Pertama",
+    "first_error_message": "Kesalahan Pertama",
+    "first_error_message_en": "First Error (English)",
+    "contact_email": "E-mail Kontak",
+    "template_version": "Versi Template",
+    "adoption_date": "Tanggal Penetapan",
+    "legal_basis": "Dasar Hukum",
+    "bimtek_stage": "Tahap Bimtek",
+    "mou_date": "Tanggal Nota Kesepakatan",
+    "masterplan_end_year": "Tahun Akhir Masterplan",
+    "expires_within_two_years": "Berakhir dalam 2 Tahun",
+}
+
+# The same column name meaning different things in two marts gets two names.
+MART_COLUMN_LABELS: dict[tuple[str, str], str] = {
+    ("province_implementation_progress", "avg_progress_pct"): "Rata-rata Progres Program",
+    ("province_scorecard", "avg_progress_pct"): "Rata-rata Progres Kab/Kota",
+    ("province_implementation_progress", "budget_planned_idr"): "Anggaran Rencana Tahun Ini (Rp)",
 }
 
 # Values shown in Indonesian (the mart keeps the English codes).
-STATUS_LABELS = {"accepted": "diterima", "rejected": "ditolak", "missing": "belum ada"}
-STATUS_LABELS_EN = {"accepted": "accepted", "rejected": "rejected", "missing": "missing"}
+STATUS_LABELS = {
+    "accepted": "diterima",
+    "on_time": "tepat waktu",
+    "late": "terlambat",
+    "rejected": "ditolak",
+    "misfiled": "salah folder",
+    "missing": "belum ada",
+    "not_applicable": "belum wajib",
+}
+STATUS_LABELS_EN = {
+    "accepted": "accepted",
+    "on_time": "on time",
+    "late": "late",
+    "rejected": "rejected",
+    "misfiled": "misfiled",
+    "missing": "missing",
+    "not_applicable": "not applicable",
+}
+ACCEPTED_STATUSES = frozenset({"accepted", "on_time", "late"})
 BOOL_LABELS = {True: "Ya", False: "Tidak"}
 
 # Scores on a 0-5 / 1-5 scale: two decimals, no unit.
@@ -87,8 +163,8 @@ PILLAR_ORDER = {"Struktur": 1, "Infrastruktur": 2, "Suprastruktur": 3}
 KIND_ORDER = {"MASTERPLAN": 1, "EVALUASI": 2}
 
 
-def column_label(column: str) -> str:
-    return COLUMN_LABELS.get(column, column)
+def column_label(column: str, mart: str | None = None) -> str:
+    return MART_COLUMN_LABELS.get((mart or "", column)) or COLUMN_LABELS.get(column, column)
 
 
 def column_kind(column: str) -> str:

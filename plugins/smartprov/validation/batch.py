@@ -14,13 +14,14 @@ from typing import Any
 
 from smartprov import settings
 from smartprov.contract import catalogue as contract
-from smartprov.contract.catalogue import EVALUASI, IDENTITY_FIELDS, IDENTITY_SHEET, MASTERPLAN
+from smartprov.contract.catalogue import ALL_IDENTITY_FIELDS, EVALUASI, IDENTITY_SHEET, MASTERPLAN
 from smartprov.contract.findings import Finding
 from smartprov.ingest.parse import ParsedSubmission
 from smartprov.validation import cross_rules
 
 IDENTITY_SUITES = {MASTERPLAN: "identitas_masterplan", EVALUASI: "identitas_evaluasi"}
 SHEET_SUITES = {"Program": "program", "Realisasi": "realisasi", "Kesiapan": "kesiapan", "Indeks": "indeks"}
+YEAR_BUDGET_SUITE = "program_anggaran_tahunan"  # version 2: one row per (program, anggaran_<YYYY>)
 
 # How a typed column is held in a frame (pandas nullable dtypes keep ints as ints).
 FRAME_DTYPES = {
@@ -49,7 +50,11 @@ class BatchValidator:
         return self._runner
 
     def suite_parameters(self) -> dict[str, Any]:
-        return {"current_year": self.today.year}
+        import pandas as pd
+
+        latest = self.today + dt.timedelta(days=contract.LATEST_DATE_AFTER_ARRIVAL_DAYS)
+        # A Timestamp, not a date string: GX compares datetime columns with it.
+        return {"current_year": self.today.year, "latest_date": pd.Timestamp(latest)}
 
     def validate(
         self,
@@ -75,6 +80,11 @@ class BatchValidator:
             batch_frames[sheet.name] = frame
             for sid, f in self.runner.validate(SHEET_SUITES[sheet.name], frame, sheet.name, params):
                 by_id[sid].add(f)
+        if kind == MASTERPLAN:
+            years = year_budget_frame(batch)
+            if years is not None:
+                for sid, f in self.runner.validate(YEAR_BUDGET_SUITE, years, contract.PROGRAM.name, params):
+                    by_id[sid].add(f)
 
         # The cross-sheet rules look at one submission at a time: cut the batch frames up
         # rather than building a frame per sheet per submission again (half the phase, once).
@@ -132,14 +142,43 @@ def masterplan_programs_frame(sub: ParsedSubmission):
     import pandas as pd
 
     rows = sub.rows.get("Program", [])
+    by_row: dict[int, dict[int, float]] = {}
+    for y in sub.year_budgets:
+        by_row.setdefault(y["source_row"], {})[y["tahun"]] = y["anggaran"]
     return pd.DataFrame(
         {
             "program_code": [r["kode_program"] for r in rows],
             "year_start": [r["tahun_mulai"] for r in rows],
             "year_end": [r["tahun_selesai"] for r in rows],
-            "budget_idr": [r["anggaran_rp"] for r in rows],
+            "budget_idr": [
+                r["anggaran_rp"] if r["anggaran_rp"] is not None else r.get("anggaran_tahunan_total")
+                for r in rows
+            ],
+            "year_budgets": [by_row.get(r["source_row"], {}) for r in rows],
         }
     )
+
+
+def year_budget_frame(batch: list[ParsedSubmission]):
+    """Version 2's money per year, one row per (program row, year): None when the batch has none."""
+    import pandas as pd
+
+    records = [{"submission_id": s.submission_id, **y} for s in batch for y in s.year_budgets]
+    if not records:
+        return None
+    frame = pd.DataFrame.from_records(records)
+    frame["source_row"] = frame["source_row"].astype("int64")
+    frame["anggaran"] = frame["anggaran"].astype("float64")
+    start = frame["tahun_mulai"].astype("Int64")
+    end = frame["tahun_selesai"].astype("Int64")
+    outside = (frame["tahun"] < start) | (frame["tahun"] > end)
+    # An amount other than 0 outside the program's own years is RANGE; unknown years say nothing.
+    frame["anggaran_luar_tahun_program"] = frame["anggaran"].where(outside.fillna(False).astype(bool))
+    frame["tahun_program"] = [
+        None if pd.isna(a) or pd.isna(b) else f"{a}–{b}" for a, b in zip(start, end, strict=True)
+    ]
+    frame["kode_program"] = frame["kode_program"].astype("object").where(frame["kode_program"].notna(), None)
+    return frame
 
 
 def one_finding_per_cell(findings: list[Finding]) -> list[Finding]:
@@ -163,7 +202,7 @@ def identity_frame(batch: list[ParsedSubmission]):
         rows = sub.identity.get("_rows", {})
         raw = sub.identity.get("_raw", {})
         rec: dict[str, Any] = {"submission_id": sub.submission_id, "source_row": 0}
-        for f in IDENTITY_FIELDS:
+        for f in ALL_IDENTITY_FIELDS:
             rec[f.label] = sub.identity.get(f.label)
             rec[f"{f.label}__row"] = rows.get(f.label)
             rec[f"{f.label}__raw"] = raw.get(f.label, "")
@@ -176,7 +215,10 @@ def identity_records_frame(records: list[dict[str, Any]]):
     import pandas as pd
 
     frame = pd.DataFrame.from_records(records)
-    for f in IDENTITY_FIELDS:
+    for f in ALL_IDENTITY_FIELDS:
+        for column in (f.label, f"{f.label}__row", f"{f.label}__raw"):
+            if column not in frame.columns:  # records built before version 2's labels
+                frame[column] = "" if column.endswith("__raw") else None
         frame[f"{f.label}__row"] = frame[f"{f.label}__row"].astype("Int64")
         if f.type == "year":
             frame[f.label] = frame[f.label].astype("Int64")
@@ -206,6 +248,10 @@ def records_frame(records: list[dict[str, Any]], sheet: contract.Sheet):
             None if code is None else cross_rules.code_key(code) for code in frame["kode_program"]
         ]
     if sheet.name == "Program":
+        # Version 2: the sum of the program's `anggaran_<YYYY>` cells (None when it has none).
+        frame["anggaran_tahunan_total"] = pd.Series(
+            [r.get("anggaran_tahunan_total") for r in records], dtype="float64", index=frame.index
+        )
         tax = contract.taxonomy()
         dims, elements = set(tax.dimensions), set(contract.allowed_values("element"))
         frame["dimensi_elemen"] = [

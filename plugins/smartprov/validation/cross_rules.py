@@ -165,6 +165,8 @@ def check_masterplan(identity: dict[str, Any], programs: pd.DataFrame | None) ->
                         )
                     )
 
+    out.extend(_year_budget_sums(programs))
+
     if len(programs) == 0:
         out.append(_finding("REQUIRED", "REQUIRED_NO_PROGRAM", sheet=PROGRAM_SHEET, column="kode_program"))
         return out
@@ -217,6 +219,26 @@ def check_masterplan(identity: dict[str, Any], programs: pd.DataFrame | None) ->
     return out
 
 
+def _year_budget_sums(programs: pd.DataFrame) -> Iterator[Finding]:
+    """Version 2: the yearly amounts against anggaran_rp when a program has both (1 % apart at most)."""
+    for source_row, code, total, planned in _rows(
+        programs, "kode_program", "anggaran_tahunan_total", "anggaran_rp"
+    ):
+        total, planned = float(total), float(planned)
+        if abs(total - planned) > contract.YEAR_BUDGET_SUM_TOLERANCE * planned:
+            yield _finding(
+                "CONSISTENCY",
+                "CONSISTENCY_YEAR_BUDGET_SUM",
+                sheet=PROGRAM_SHEET,
+                row=source_row,
+                column="anggaran_rp",
+                value=_rupiah(planned),
+                code=code,
+                total=_rupiah(total),
+                planned=_rupiah(planned),
+            )
+
+
 # -- EVALUASI ---------------------------------------------------------------------------
 def check_evaluation(
     identity: dict[str, Any],
@@ -228,7 +250,8 @@ def check_evaluation(
     """Realisations against the regency's current masterplan, and readiness pillars.
 
     `masterplan_programs` holds the programs of the regency's current accepted masterplan
-    (columns program_code, year_start, year_end, budget_idr), or is None when the regency
+    (columns program_code, year_start, year_end, budget_idr and, optionally, year_budgets:
+    {year: planned rupiah} from a version-2 masterplan), or is None when the regency
     has none. `index` (the optional Indeks sheet) has no cross rule yet.
     """
     del index  # its rules (range, unique aspects) are the GX suite's
@@ -241,7 +264,11 @@ def check_evaluation(
         out.append(_finding_reference_masterplan())
     else:
         plan = {}
-        cols = [c for c in ("year_start", "year_end", "budget_idr") if c in masterplan_programs.columns]
+        cols = [
+            c
+            for c in ("year_start", "year_end", "budget_idr", "year_budgets")
+            if c in masterplan_programs.columns
+        ]
         for record in masterplan_programs[["program_code", *cols]].to_dict("records"):
             if _missing(record["program_code"]):
                 continue
@@ -277,14 +304,21 @@ def check_evaluation(
 
         if plan:
             for source_row, code, realised in _rows(realisations, "kode_program", "realisasi_anggaran_rp"):
-                planned = plan.get(code_key(code), {}).get("budget_idr")
+                program = plan.get(code_key(code), {})
+                # Version 2: against the year's own amount when the masterplan has one for the year.
+                year_budgets = program.get("year_budgets")
+                year_planned = (
+                    year_budgets.get(year) if isinstance(year_budgets, dict) and year is not None else None
+                )
+                planned = year_planned if not _missing(year_planned) else program.get("budget_idr")
                 if _missing(planned):
                     continue
                 if float(realised) > BUDGET_OVERRUN_FACTOR * float(planned):
+                    by_year = not _missing(year_planned)
                     out.append(
                         _finding(
                             "CONSISTENCY",
-                            "CONSISTENCY_BUDGET_OVERRUN",
+                            "CONSISTENCY_BUDGET_OVERRUN_YEAR" if by_year else "CONSISTENCY_BUDGET_OVERRUN",
                             sheet=REALISASI_SHEET,
                             row=source_row,
                             column="realisasi_anggaran_rp",
@@ -292,6 +326,7 @@ def check_evaluation(
                             code=code,
                             realised=_rupiah(realised),
                             planned=_rupiah(planned),
+                            **({"year": year} if by_year else {}),
                         )
                     )
 

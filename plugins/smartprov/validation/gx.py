@@ -44,7 +44,16 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 # Named allowed-value sets that suites may refer to as `<enum>_values`.
-ENUM_SETS = ("dimension", "element", "dimension_element", "status", "pillar", "aspect", "funding_source")
+ENUM_SETS = (
+    "dimension",
+    "element",
+    "dimension_element",
+    "status",
+    "pillar",
+    "aspect",
+    "funding_source",
+    "bimtek_stage",
+)
 INDEX_COLUMNS = ("submission_id", "source_row")
 COMPOUND_UNIQUE = "expect_compound_columns_to_be_unique"
 LENGTH_BETWEEN = "expect_column_value_lengths_to_be_between"
@@ -63,7 +72,18 @@ NOISY_LOGGERS = (
 
 def reference_parameters() -> dict[str, Any]:
     """Suite parameters that come from reference data rather than from the run."""
-    return {f"{e}_values": list(contract.allowed_values(e)) for e in ENUM_SETS}
+    params: dict[str, Any] = {f"{e}_values": list(contract.allowed_values(e)) for e in ENUM_SETS}
+    # The fixed bounds of contract section 6 (the latest date depends on the run: `latest_date`).
+    params["min_year"], params["max_year"] = contract.MIN_YEAR, contract.MAX_YEAR
+    params["max_rupiah"] = contract.MAX_RUPIAH
+    params["earliest_date"] = _timestamp(contract.EARLIEST_DATE)
+    return params
+
+
+def _timestamp(text: str):
+    import pandas as pd  # GX compares datetime columns with Timestamps, not date strings
+
+    return pd.Timestamp(text)
 
 
 def load_suite_specs(directory: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -325,8 +345,12 @@ def _row_finding(rows: _Rows, pos: int, cfg, sheet: str, first: int | None = Non
     meta = cfg.meta or {}
     rule, column = meta["rule"], meta["column"]
     message_id = meta.get("message_id") or rule
-    where = {"sheet": sheet, "row": rows.sheet_row(pos, column), "column": column}
+    # `column_field`: a frame column naming the sheet column (one suite row per `anggaran_<YYYY>` cell)
+    shown_column = (rows.get(pos, meta["column_field"]) if meta.get("column_field") else None) or column
+    where = {"sheet": sheet, "row": rows.sheet_row(pos, column), "column": shown_column}
     params = {k: meta[k] for k in ("expected", "expected_id", "expected_en") if k in meta}
+    # `row_params`: message parameter -> the frame column holding it for this row
+    params.update({k: rows.get(pos, c) for k, c in (meta.get("row_params") or {}).items()})
     kwargs = cfg.kwargs
 
     if rule == "REQUIRED":

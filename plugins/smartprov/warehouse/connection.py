@@ -459,8 +459,23 @@ class Warehouse:
         )
         if not rows:
             return None
-        return self.query_df(
+        programs = self.query_df(
             """SELECT program_code, year_start, year_end, budget_idr
                FROM raw.masterplan_programs WHERE submission_id = ?""",
             (rows[0][0],),
         )
+        # Version 2: the masterplan's money per year, {year: rupiah} per program ({} for version 1).
+        by_code: dict[str, dict[int, float]] = {}
+        budgets = (
+            self.fetchall(
+                """SELECT program_code, budget_year, budget_idr
+                   FROM raw.masterplan_program_budgets WHERE submission_id = ?""",
+                (rows[0][0],),
+            )
+            if self.table_exists("raw.masterplan_program_budgets")  # a warehouse older than version 2
+            else []
+        )
+        for code, year, amount in budgets:
+            by_code.setdefault(code, {})[int(year)] = float(amount)
+        programs["year_budgets"] = [by_code.get(c, {}) for c in programs["program_code"]]
+        return programs

@@ -314,12 +314,12 @@ def _build(
     docs_index = None
     docs_for = previous.get("docs_project")
     if docs:
-        index = target_path / "index.html"
+        index = target_path / "static_index.html"  # --static: opens from disk, no HTTP server
         # The docs describe the models and their columns, not the rows: regenerate them only
         # when the project changed (a `docs generate` costs a second dbt invocation).
         project = project_fingerprint()
         if docs_for != project or not index.exists() or not (target_path / "catalog.json").exists():
-            invoke(["docs", "generate"], warehouse_url, today=today)
+            invoke(["docs", "generate", "--static"], warehouse_url, today=today)
             docs_for = project
         docs_index = str(index)
     seconds = round((dt.datetime.now() - started).total_seconds(), 1)

@@ -50,7 +50,19 @@ COLUMN_MAP: dict[str, dict[str, str]] = {
     "Indeks": {"aspek": "aspect", "nilai": "score"},
 }
 SHEET_TABLES = {s.name: f"raw.{s.table}" for s in contract.DATA_SHEETS}
-RAW_TABLES = [*SHEET_TABLES.values(), "raw.masterplan_program_agencies"]
+RAW_TABLES = [
+    *SHEET_TABLES.values(),
+    "raw.masterplan_program_agencies",
+    "raw.masterplan_program_budgets",
+    "raw.masterplan_milestones",
+]
+# Version 2's optional Identitas milestones -> raw.masterplan_milestones columns
+MILESTONE_COLUMNS = {
+    "tanggal_penetapan": "adoption_date",
+    "dasar_hukum": "legal_basis",
+    "tahap_bimtek": "bimtek_stage",
+    "tanggal_nota_kesepakatan": "mou_date",
+}
 
 
 def status_of(findings: list[Finding]) -> str:
@@ -78,7 +90,7 @@ def ledger_row(
         "document_number": _text(ident.get("nomor_dokumen")),
         "region_name_given": _text(ident.get("nama_wilayah")),
         "email_kontak": ident.get("email_kontak"),
-        "template_version": contract.TEMPLATE_VERSION if sub.kind else None,
+        "template_version": sub.template_version if sub.kind else None,
         "framework": contract.FRAMEWORK if sub.kind else None,
         "status": status,
         "errors": sum(f.severity == "ERROR" for f in sub.findings),
@@ -127,6 +139,8 @@ def raw_rows(sub: ParsedSubmission, program_codes: dict[str, str] | None = None)
             for src, dst in mapping.items():
                 row[dst] = _clean(rec.get(src))
             if sheet == "Program":
+                if row["budget_idr"] is None:  # version 2: anggaran_rp left empty is the years' sum
+                    row["budget_idr"] = _clean(rec.get("anggaran_tahunan_total"))
                 agencies = [a.strip() for a in (row["agencies"] or "").split(";") if a.strip()]
                 row["lead_agency"] = agencies[0] if agencies else ""
                 row["is_quick_win"] = bool(row["is_quick_win"])
@@ -147,6 +161,32 @@ def raw_rows(sub: ParsedSubmission, program_codes: dict[str, str] | None = None)
                 code = str(row["program_code"]).strip()
                 row["program_code"] = program_codes.get(code.upper(), code)
             out[table].append(row)
+    codes_by_row = {rec["source_row"]: rec.get("kode_program") for rec in sub.rows.get("Program", ())}
+    out["raw.masterplan_program_budgets"] = [
+        {
+            "submission_id": sub.submission_id,
+            "file_sha256": sub.sha256,
+            "sheet_name": "Program",
+            "source_row": y["source_row"],
+            "program_code": codes_by_row.get(y["source_row"]),
+            "budget_year": y["tahun"],
+            "budget_idr": y["anggaran"],
+        }
+        for y in sub.year_budgets
+    ]
+    milestones = {dst: sub.identity.get(src) for src, dst in MILESTONE_COLUMNS.items()}
+    if sub.kind == MASTERPLAN and any(v is not None for v in milestones.values()):
+        label_rows = sub.identity.get("_rows") or {}
+        rows_given = [label_rows[src] for src in MILESTONE_COLUMNS if src in label_rows]
+        out["raw.masterplan_milestones"].append(
+            {
+                "submission_id": sub.submission_id,
+                "file_sha256": sub.sha256,
+                "sheet_name": contract.IDENTITY_SHEET,
+                "source_row": min(rows_given) if rows_given else 0,
+                **milestones,
+            }
+        )
     return out
 
 

@@ -88,6 +88,22 @@ TABLES: dict[str, str] = {
     target_value        DOUBLE PRECISION,
     target_unit         VARCHAR(200),
     PRIMARY KEY (submission_id, program_code)""",
+    # Template version 2: a program's planned money per year (`anggaran_<YYYY>` columns).
+    "raw.masterplan_program_budgets": PROVENANCE
+    + """
+    program_code    VARCHAR(20)  NOT NULL,
+    budget_year     INTEGER      NOT NULL,
+    budget_idr      DECIMAL(20,2) NOT NULL,
+    PRIMARY KEY (submission_id, program_code, budget_year)""",
+    # Template version 2: the masterplan's milestones (optional Identitas labels), one row
+    # per masterplan that gives at least one of them; source_row is its first label's row.
+    "raw.masterplan_milestones": PROVENANCE
+    + """
+    adoption_date   DATE,
+    legal_basis     VARCHAR(250),
+    bimtek_stage    VARCHAR(16),
+    mou_date        DATE,
+    PRIMARY KEY (submission_id)""",
     # One row per agency named in a program's opd_penanggung_jawab cell, lead first.
     "raw.masterplan_program_agencies": PROVENANCE
     + """

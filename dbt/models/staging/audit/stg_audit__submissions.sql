@@ -28,6 +28,10 @@ select
     warnings                                          as warning_count,
     size_bytes,
     received_at,
+    uploaded_at,
+    -- The submission's time for deadlines (contract section 6): when it was written to the
+    -- landing zone; the pipeline's own time for rows that predate `uploaded_at`.
+    coalesce(uploaded_at, received_at)                as submitted_at,
     run_id,
     quarantine_path
 from source
