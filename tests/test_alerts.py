@@ -551,9 +551,6 @@ def test_missing_or_invalid_contact_is_reported_not_sent(smtp, wh):
     assert "email_kontak tidak valid" in text
 
 
-def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_path):
-    """The marts apply the one deadline table at the package's clock; the alerts list what they mark."""
-
 def test_feedback_only_to_allowed_domains_others_named_in_digest(smtp, wh):
     """Default allow-list go.id (and its subdomains); other addresses are named, not mailed."""
     from smartprov.alerts.config import domain_allowed
@@ -598,6 +595,10 @@ def test_deadlines_from_warehouse(wh):
         "EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1),
         "MASTERPLAN": Deadline("MASTERPLAN", date=dt.date(2026, 6, 30)),
     }
+
+
+def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_path):
+    """The marts apply the one deadline table at the package's clock; the alerts list what they mark."""
     insert_submissions(
         wh,
         [
