@@ -161,7 +161,9 @@ def report(
     discovery: dict[str, Any], summary: dict[str, Any], dbt: dict[str, Any] | None, warehouse_url: str
 ) -> dict[str, Any]:
     """Write the run report and the analysts' outputs; keep the report in the warehouse."""
-    run_dir = Path(summary["run_dir"])
+    # This worker's own folder for the run: `summary["run_dir"]` names the loading worker's.
+    run_dir = pipeline.run_dir_for(summary["run_id"])
+    summary = dict(summary, run_dir=str(run_dir))
     if not (run_dir / "submissions.json").exists():  # this task runs on another worker
         run_dir.mkdir(parents=True, exist_ok=True)
         submissions = load_artifact(warehouse_url, summary["run_id"], "submissions")
