@@ -18,7 +18,9 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -128,6 +130,10 @@ def validate_and_load(
 
 
 def build_marts(summary: dict[str, Any], warehouse_url: str) -> dict[str, Any]:
+    # dbt leaves two multiprocessing semaphores for the resource tracker to reclaim at exit;
+    # its "leaked semaphore objects" warning would be the only stderr (ERROR) line of a
+    # good run. The tracker is a child process started by dbt: it reads this variable.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     clock = time.perf_counter()
     dbt = pipeline.build_marts(warehouse_url)
     dbt["check_seconds"] = round(time.perf_counter() - clock, 2)
@@ -232,9 +238,10 @@ def _log_alerts(step: str, alerts: dict[str, Any]) -> None:
     sent = alerts.get("sent") or []
     feedback = [s for s in sent if str(s["what"]).startswith("feedback:")]
     digests = [s for s in sent if s["what"] == "digest"]
-    already = sum(1 for s in alerts.get("skipped") or [] if s.get("reason") == "already sent")
+    reasons = Counter(s.get("reason") for s in alerts.get("skipped") or [])
+    already = reasons.pop("already sent", 0)
     log.info(
-        "%s: %d regency feedback mail(s) sent%s, %d digest(s) sent%s, %d already sent before, %d failed — %s",
+        "%s: %d regency feedback mail(s) sent%s, %d digest(s) sent%s, %d already sent before, %d failed%s — %s",
         step,
         len(feedback),
         (" to " + ", ".join(",".join(s.get("to") or []) for s in feedback)) if feedback else "",
@@ -242,6 +249,7 @@ def _log_alerts(step: str, alerts: dict[str, Any]) -> None:
         (" via " + ", ".join(f"{d['channel']} to {','.join(d.get('to') or [])}" for d in digests)) if digests else "",
         already,
         len(alerts.get("errors") or []),
+        ("; not sent: " + ", ".join(f"{n} ({r})" for r, n in reasons.items())) if reasons else "",
         wib(),
     )
     for e in alerts.get("errors") or []:
