@@ -229,14 +229,16 @@ def test_nightly_under_the_scheduler_then_the_ui_in_a_browser(airflow, smtp_serv
     assert second["counts"] == {"accepted": 0, "rejected": 0, "duplicate": len(first["submissions"])}
     assert first["finished_at_wib"].endswith(" WIB")
 
-    # The mails: one digest, and each rejected or warned workbook's sender once — across both runs.
+    # The mails: each rejected or warned workbook's sender once — across both runs.
     messages = smtp_server.take()
     assert messages and all(m["mail_from"] == SENDER for m in messages)
     digests = [m for m in messages if DIGEST_TO in m["rcpt_tos"]]
     feedback = [m for m in messages if DIGEST_TO not in m["rcpt_tos"]]
     owed = [s for s in first["submissions"] if s["findings"] and s["email_kontak"]]
     assert any(s["status"] == "rejected" for s in owed)
-    assert len(digests) == 1
+    # The digest comes once per run at most (the second run may still report overdue regencies).
+    assert 1 <= len(digests) <= len(runs)
+    assert len({m["msg"]["Subject"] for m in digests}) == len(digests)
     assert sorted(m["msg"]["To"] for m in feedback) == sorted(s["email_kontak"] for s in owed)
 
     # The task logs: one line per step saying what happened, in WIB; no error on a good run.
