@@ -109,6 +109,7 @@ def main(argv=None) -> int:
         AIRFLOW__CORE__PARALLELISM="2",
         AIRFLOW__API__HOST="127.0.0.1",
         AIRFLOW__API__PORT=str(port),
+        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",  # the workers reach the execution API there
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
         GX_ANALYTICS_ENABLED="false",

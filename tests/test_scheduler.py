@@ -46,7 +46,7 @@ class Api:
             headers["Authorization"] = f"Bearer {self.token}"
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.base + path, method=method, data=data, headers=headers)
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(req, timeout=90) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
 
@@ -154,7 +154,10 @@ def airflow(tmp_path_factory, smtp_server):
 def wait_for(what: str, probe, timeout: float = 300, every: float = 3):
     deadline = time.monotonic() + timeout
     while True:
-        value = probe()
+        try:
+            value = probe()
+        except (urllib.error.URLError, TimeoutError, ConnectionError):  # a busy api-server
+            value = None
         if value:
             return value
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
