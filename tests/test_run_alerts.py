@@ -66,3 +66,36 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
     again = pipeline.run_once(str(landing), url, build=False, notify=True)
     assert again["alerts"]["errors"] == []
     assert [m for m in alerting.take() if DIGEST_TO not in m["rcpt_tos"]] == []
+
+
+def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(alerting, tmp_path):
+    """The short-interval path: only new files, the regencies' feedback at once, no digest;
+    the nightly run then sends the digest (listing them) and no feedback a second time."""
+    from smartprov.run import steps
+
+    landing = tmp_path / "landing"
+    write_sample_landing(landing, province="34", seed=3)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+
+    first = steps.intake(str(landing), url)
+    assert first["run_id"].startswith(steps.INTAKE_PREFIX) and first["errors"] == []
+    messages = alerting.take()
+    assert messages and all(DIGEST_TO not in m["rcpt_tos"] for m in messages)
+    assert len(messages) == len(first["sent"]) == sum(s["what"].startswith("feedback:") for s in first["sent"])
+
+    assert steps.intake(str(landing), url)["new"] == 0  # nothing new: nothing validated, nothing sent
+    assert alerting.take() == []
+
+    nightly = pipeline.run_once(str(landing), url, build=False, notify=True)
+    assert nightly["counts"]["accepted"] == 0 and nightly["counts"]["rejected"] == 0
+    messages = alerting.take()
+    digests = [m for m in messages if DIGEST_TO in m["rcpt_tos"]]
+    assert len(digests) == 1 and [m for m in messages if DIGEST_TO not in m["rcpt_tos"]] == []
+    digest_text = digests[0]["msg"].get_body(("plain",)).get_content()
+    loaded = steps.load_artifact(url, first["run_id"], "submissions")
+    rejected = [s for s in loaded if s["status"] == "rejected"]
+    (digest,) = [s for s in nightly["alerts"]["sent"] if s["what"] == "digest"]
+    assert rejected and digest["counts"]["rejected"] == len(rejected)
+    for sub in rejected:  # listed by the nightly digest, with the feedback already sent
+        assert sub["path"] in digest_text, sub["path"]
+    assert "sudah dikirim sebelumnya" in digest_text

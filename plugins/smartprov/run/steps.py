@@ -203,9 +203,12 @@ def notify(report_ref: dict[str, Any], warehouse_url: str, *, raise_on_error: bo
     `audit.notifications` records each message once its channel accepted it, so a retry
     or a rerun sends only what is still owed."""
     full = load_artifact(warehouse_url, report_ref["run_id"], "report")
-    own = {s.get("submission_id") for s in full.get("submissions") or []}
+    own = {s.get("submission_id") for s in full.get("submissions") or [] if s.get("status") != "duplicate"}
     extra = [s for s in _recent_intake_submissions(warehouse_url) if s.get("submission_id") not in own]
-    notified = dict(full, submissions=[*(full.get("submissions") or []), *extra])
+    # What intake loaded shows here as duplicates: list its own entries instead.
+    extra_ids = {s.get("submission_id") for s in extra}
+    mine = [s for s in full.get("submissions") or [] if s.get("submission_id") not in extra_ids]
+    notified = dict(full, submissions=[*mine, *extra])
     from smartprov.alerts import AlertDeliveryError, notify_run
 
     try:
