@@ -282,7 +282,7 @@ def browser_check(api: Api) -> None:
 
             page.goto(api.base + "/dags/smartprov_nightly")
             page.get_by_role("heading", name="smartprov_nightly").wait_for(timeout=60_000)
-            page.get_by_role("tab", name="Tasks").wait_for(timeout=30_000)
+            page.get_by_text("Latest Run").first.wait_for(timeout=30_000)
             page.wait_for_load_state("networkidle")
             body = page.locator("body").inner_text()
             assert "Import Error" not in body and "Broken" not in body
