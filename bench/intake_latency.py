@@ -99,7 +99,9 @@ def main(argv=None) -> int:
     inbox, smtp_port, port = Inbox(), free_port(), free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))
+    }
     env.update(
         AIRFLOW_HOME=str(home / "airflow"),
         AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
@@ -124,23 +126,34 @@ def main(argv=None) -> int:
         SMARTPROV_ALERTS_FROM="smartprov@diskominfo.example.go.id",
         SMARTPROV_ALERTS_DIGEST_TO="datin@diskominfo.example.go.id",
         AIRFLOW_CONN_SMTP_DEFAULT=json.dumps(
-            {"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
-             "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5, "retry_limit": 0}}
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": smtp_port,
+                "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 5, "retry_limit": 0},
+            }
         ),
     )
     airflow = str(BIN / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([airflow, "pools", "set", "smartprov_build", "1", "dbt"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [airflow, "pools", "set", "smartprov_build", "1", "dbt"], env=env, check=True, capture_output=True
+    )
     log = open(home / "standalone.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([airflow, "standalone"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [airflow, "standalone"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         token = None
         for _ in range(200):
             try:
-                pw = json.loads((home / "airflow" / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
-                token = api_call(base, "POST", "/auth/token", {"username": "admin", "password": pw})["access_token"]
+                pw = json.loads(
+                    (home / "airflow" / "simple_auth_manager_passwords.json.generated").read_text()
+                )["admin"]
+                token = api_call(base, "POST", "/auth/token", {"username": "admin", "password": pw})[
+                    "access_token"
+                ]
                 api_call(base, "GET", "/api/v2/dags/smartprov_intake", token=token)
                 break
             except (OSError, urllib.error.URLError, KeyError, ValueError):
@@ -149,7 +162,9 @@ def main(argv=None) -> int:
         api_call(base, "PATCH", "/api/v2/dags/smartprov_intake", {"is_paused": False}, token)
 
         def runs():
-            return api_call(base, "GET", "/api/v2/dags/smartprov_intake/dagRuns?limit=50", token=token)["dag_runs"]
+            return api_call(base, "GET", "/api/v2/dags/smartprov_intake/dagRuns?limit=50", token=token)[
+                "dag_runs"
+            ]
 
         while not runs() or any(r["state"] not in ("success", "failed") for r in runs()):
             time.sleep(3)
@@ -166,20 +181,26 @@ def main(argv=None) -> int:
                 if r["dag_run_id"] not in before and r["state"] in ("success", "failed"):
                     done_run = r
         feedback = [a for a in inbox.arrivals if "datin@" not in ",".join(a[2])]
-        start = dt.datetime.fromisoformat(done_run["start_date"].replace("Z", "+00:00")).timestamp() if done_run else None
+        start = (
+            dt.datetime.fromisoformat(done_run["start_date"].replace("Z", "+00:00")).timestamp()
+            if done_run
+            else None
+        )
         result = {
             "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "cpus": os.cpu_count(),
             "load_average_1m": round(os.getloadavg()[0], 1),
             "files_dropped": files,
-            "intake_run": done_run and {k: done_run[k] for k in ("dag_run_id", "state", "start_date", "end_date")},
+            "intake_run": done_run
+            and {k: done_run[k] for k in ("dag_run_id", "state", "start_date", "end_date")},
             "feedback_mails": len(feedback),
             "digest_mails_from_intake": len(inbox.arrivals) - len(feedback),
             "seconds_to_run_start": round(start - t0, 1) if start else None,
             "seconds_to_first_feedback": round(min(a[0] for a in feedback) - t0, 1) if feedback else None,
             "seconds_to_last_feedback": round(max(a[0] for a in feedback) - t0, 1) if feedback else None,
             "seconds_run_start_to_last_feedback": round(max(a[0] for a in feedback) - start, 1)
-            if feedback and start else None,
+            if feedback and start
+            else None,
         }
         print(json.dumps(result, indent=2))
         (home / "result.json").write_text(json.dumps(result, indent=2))

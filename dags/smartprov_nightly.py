@@ -65,7 +65,10 @@ MINUTES = timedelta(minutes=1)
     on_failure_callback=failure_notifiers(),
 )
 def smartprov_nightly():
-    @task(execution_timeout=15 * MINUTES, doc_md="Lists the landing zone; tells new files from ones already loaded (SHA-256).")
+    @task(
+        execution_timeout=15 * MINUTES,
+        doc_md="Lists the landing zone; tells new files from ones already loaded (SHA-256).",
+    )
     def discover(run_id=None) -> dict:
         from smartprov.run import airflow_tasks
 
@@ -91,7 +94,9 @@ def smartprov_nightly():
 
         return airflow_tasks.build_marts(summary)
 
-    @task(doc_md="Writes the run report and the analysts' Excel/HTML outputs; keeps the report in the warehouse.")
+    @task(
+        doc_md="Writes the run report and the analysts' Excel/HTML outputs; keeps the report in the warehouse."
+    )
     def report(discovery: dict, summary: dict, dbt: dict) -> dict:
         from smartprov.run import airflow_tasks
 
@@ -123,7 +128,9 @@ def smartprov_nightly():
 
         why = airflow_tasks.marts_changed(summary, dbt)
         if why is None:  # a skipped task emits no Asset event
-            raise AirflowSkipException("no mart rebuilt and no new masterplan: smartprov_replay not triggered")
+            raise AirflowSkipException(
+                "no mart rebuilt and no new masterplan: smartprov_replay not triggered"
+            )
         return why
 
     found = discover()

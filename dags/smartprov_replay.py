@@ -42,7 +42,10 @@ from smartprov.run.assets import BUILD_POOL, MARTS
     on_failure_callback=failure_notifiers(),
 )
 def smartprov_replay():
-    @task(pool=BUILD_POOL, doc_md="Re-validates quarantined workbooks, loads those that now pass, rebuilds the marts if any did.")
+    @task(
+        pool=BUILD_POOL,
+        doc_md="Re-validates quarantined workbooks, loads those that now pass, rebuilds the marts if any did.",
+    )
     def replay(params=None) -> dict:
         from smartprov.run import airflow_tasks
 

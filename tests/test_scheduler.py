@@ -51,7 +51,9 @@ class Api:
         return json.loads(raw) if raw else None
 
     def login(self, user: str, password: str) -> None:
-        self.token = self.call("POST", "/auth/token", {"username": user, "password": password})["access_token"]
+        self.token = self.call("POST", "/auth/token", {"username": user, "password": password})[
+            "access_token"
+        ]
 
 
 def stop_tree(pid: int) -> list[int]:
@@ -87,7 +89,9 @@ def airflow(tmp_path_factory, smtp_server):
     landing = home / "landing"
     write_sample_landing(landing, province="34", seed=3)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))
+    }
     env.update(
         # as the Makefile exports them for `make airflow`
         AIRFLOW_HOME=str(home / "airflow"),
@@ -119,11 +123,18 @@ def airflow(tmp_path_factory, smtp_server):
     subprocess.run([airflow_bin, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     subprocess.run(
         [airflow_bin, "pools", "set", "smartprov_build", "1", "one dbt build at a time"],
-        env=env, check=True, capture_output=True, timeout=120,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     log_file = open(home / "standalone.log", "wb")  # noqa: SIM115 - closed in teardown
     proc = subprocess.Popen(
-        [airflow_bin, "standalone"], env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        [airflow_bin, "standalone"],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     api = Api(f"http://127.0.0.1:{port}")
     try:
@@ -132,13 +143,15 @@ def airflow(tmp_path_factory, smtp_server):
             assert proc.poll() is None, (home / "standalone.log").read_text()[-4000:]
             try:
                 health = api.call("GET", "/api/v2/monitor/health")
-                if all(health[c]["status"] == "healthy" for c in ("metadatabase", "scheduler", "dag_processor")):
+                if all(
+                    health[c]["status"] == "healthy" for c in ("metadatabase", "scheduler", "dag_processor")
+                ):
                     break
             except (urllib.error.URLError, ConnectionError, KeyError, TimeoutError):
                 pass
-            assert time.monotonic() < deadline, "Airflow did not become healthy:\n" + (
-                home / "standalone.log"
-            ).read_text()[-4000:]
+            assert time.monotonic() < deadline, (
+                "Airflow did not become healthy:\n" + (home / "standalone.log").read_text()[-4000:]
+            )
             time.sleep(2)
         password_file = home / "airflow" / "simple_auth_manager_passwords.json.generated"
         api.password = json.loads(password_file.read_text())["admin"]
@@ -180,7 +193,9 @@ def test_nightly_under_the_scheduler_then_the_ui_in_a_browser(airflow, smtp_serv
     def dags_parsed():
         try:
             return {d["dag_id"] for d in api.call("GET", "/api/v2/dags?limit=50")["dags"]} >= {
-                "smartprov_nightly", "smartprov_replay", "smartprov_intake"
+                "smartprov_nightly",
+                "smartprov_replay",
+                "smartprov_intake",
             }
         except urllib.error.HTTPError:
             return False
@@ -210,7 +225,9 @@ def test_nightly_under_the_scheduler_then_the_ui_in_a_browser(airflow, smtp_serv
 
     states = {}
     for r in runs:
-        tis = api.call("GET", f"/api/v2/dags/smartprov_nightly/dagRuns/{quote(r['dag_run_id'], safe='')}/taskInstances")
+        tis = api.call(
+            "GET", f"/api/v2/dags/smartprov_nightly/dagRuns/{quote(r['dag_run_id'], safe='')}/taskInstances"
+        )
         states[r["dag_run_id"]] = {t["task_id"]: t["state"] for t in tis["task_instances"]}
     steps = ["discover", "validate_and_load", "build_marts", "report", "notify"]
     for s in states.values():

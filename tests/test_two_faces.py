@@ -99,8 +99,11 @@ def test_cli_and_dag_give_the_same_ledger_report_and_mails(landing, smtp_server,
     smtp_server.take()
 
     cli = subprocess.run(
-        [str(BIN / "smartprov"), "run"], env=face_env(cli_tmp, landing, smtp_server.port),
-        capture_output=True, text=True, timeout=600,
+        [str(BIN / "smartprov"), "run"],
+        env=face_env(cli_tmp, landing, smtp_server.port),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
     cli_mail = mail_shape(smtp_server.take())
@@ -108,7 +111,10 @@ def test_cli_and_dag_give_the_same_ledger_report_and_mails(landing, smtp_server,
     env = face_env(dag_tmp, landing, smtp_server.port)
     subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
     dag = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True,
+        [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=900,
     )
     assert dag.returncode == 0, dag.stdout[-4000:] + dag.stderr[-4000:]
@@ -136,7 +142,10 @@ def test_cli_and_dag_give_the_same_ledger_report_and_mails(landing, smtp_server,
 
     # A second DAG run: nothing new, no regency mailed again.
     again = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True,
+        [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=900,
     )
     assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
@@ -160,8 +169,12 @@ def test_each_task_on_its_own_worker_var_dir(landing, smtp_server, tmp_path):
     def run_task(name: str, *args):
         env = face_env(tmp_path, landing, smtp_server.port, var=f"var-{name}")
         out = subprocess.run(
-            [sys.executable, "-c", TASK_RUNNER, name], input=json.dumps(args), env=env,
-            capture_output=True, text=True, timeout=600,
+            [sys.executable, "-c", TASK_RUNNER, name],
+            input=json.dumps(args),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
         xcom = next(x for x in out.stdout.splitlines() if x.startswith("XCOM=")).removeprefix("XCOM=")

@@ -105,7 +105,11 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
     new = sum(f["status"] == "new" for f in files)
     log.info(
         "discover: %d files in %s, %d new, %d duplicate (already loaded) — %s",
-        len(files), landing_url, new, len(files) - new, wib(),
+        len(files),
+        landing_url,
+        new,
+        len(files) - new,
+        wib(),
     )
     return discovery
 
@@ -124,7 +128,11 @@ def validate_and_load(
     summary["accepted_masterplans"] = masterplans
     log.info(
         "validate_and_load: %d accepted (%d with warnings), %d rejected and quarantined, %d duplicate — %s",
-        summary["accepted"], warned, summary["rejected"], summary["duplicate"], wib(),
+        summary["accepted"],
+        warned,
+        summary["rejected"],
+        summary["duplicate"],
+        wib(),
     )
     return summary
 
@@ -140,7 +148,13 @@ def build_marts(summary: dict[str, Any], warehouse_url: str) -> dict[str, Any]:
     if dbt.get("built"):
         dbt["models"] = _built_nodes(warehouse_url)
         names = ", ".join(f"{n['name']} ({n['status']})" for n in dbt["models"][:40])
-        log.info("build_marts: dbt built %d nodes in %ss: %s — %s", len(dbt["models"]), dbt.get("seconds"), names, wib())
+        log.info(
+            "build_marts: dbt built %d nodes in %ss: %s — %s",
+            len(dbt["models"]),
+            dbt.get("seconds"),
+            names,
+            wib(),
+        )
     else:
         log.info("build_marts: no dbt model built (%s) — %s", dbt.get("reason"), wib())
     return dbt
@@ -157,7 +171,11 @@ def _built_nodes(warehouse_url: str) -> list[dict[str, str]]:
     except (OSError, KeyError, ValueError):
         return []
     nodes = [
-        {"name": r["unique_id"].split(".", 2)[-1], "kind": r["unique_id"].split(".")[0], "status": str(r["status"])}
+        {
+            "name": r["unique_id"].split(".", 2)[-1],
+            "kind": r["unique_id"].split(".")[0],
+            "status": str(r["status"]),
+        }
         for r in results
     ]
     return [n for n in nodes if n["kind"] in ("model", "seed", "snapshot")] or nodes
@@ -186,7 +204,9 @@ def report(
     save_artifact(warehouse_url, full["run_id"], "report", full)
     log.info(
         "report: %s; outputs %s — %s",
-        full["report_path"], ", ".join(f"{k}={v}" for k, v in (full.get("outputs") or {}).items()) or "none", wib(),
+        full["report_path"],
+        ", ".join(f"{k}={v}" for k, v in (full.get("outputs") or {}).items()) or "none",
+        wib(),
     )
     return {
         "run_id": full["run_id"],
@@ -249,7 +269,9 @@ def _log_alerts(step: str, alerts: dict[str, Any]) -> None:
         len(feedback),
         (" to " + ", ".join(",".join(s.get("to") or []) for s in feedback)) if feedback else "",
         len(digests),
-        (" via " + ", ".join(f"{d['channel']} to {','.join(d.get('to') or [])}" for d in digests)) if digests else "",
+        (" via " + ", ".join(f"{d['channel']} to {','.join(d.get('to') or [])}" for d in digests))
+        if digests
+        else "",
         already,
         len(alerts.get("errors") or []),
         ("; not sent: " + ", ".join(f"{n} ({r})" for r, n in reasons.items())) if reasons else "",
@@ -301,8 +323,13 @@ def intake(landing_url: str, warehouse_url: str, run_id: str | None = None) -> d
     loaded = validate_and_load(found, warehouse_url)
     submissions = load_artifact(warehouse_url, run_id, "submissions")
     alerts = send_feedback_only(
-        {"run_id": run_id, "started_at": found["started_at"], "submissions": submissions,
-         "report_path": None, "counts": {k: loaded[k] for k in ("accepted", "rejected", "duplicate")}},
+        {
+            "run_id": run_id,
+            "started_at": found["started_at"],
+            "submissions": submissions,
+            "report_path": None,
+            "counts": {k: loaded[k] for k in ("accepted", "rejected", "duplicate")},
+        },
         warehouse_url,
     )
     return {"run_id": run_id, "new": loaded["accepted"] + loaded["rejected"], **_alerts_brief(alerts)}
