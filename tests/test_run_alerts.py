@@ -99,3 +99,33 @@ def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(aler
     for sub in rejected:  # listed by the nightly digest, with the feedback already sent
         assert sub["path"] in digest_text, sub["path"]
     assert "sudah dikirim sebelumnya" in digest_text
+
+
+def test_task_failure_alerts_name_the_task_carry_the_error_and_announce_the_retry(alerting):
+    """on_retry_callback mails at the first failure ("retrying in N min"), on_failure_callback
+    at the last; both name the task, carry the exception and link the task's log."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from smartprov.alerts import failure_notifiers
+
+    task = SimpleNamespace(
+        retries=3,
+        retry_delay=dt.timedelta(minutes=2),
+        retry_exponential_backoff=2.0,
+        max_retry_delay=dt.timedelta(minutes=30),
+    )
+    log_url = "https://airflow.example.go.id/dags/smartprov_nightly/runs/r1/tasks/validate_and_load?try_number=2"
+    ti = SimpleNamespace(
+        dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r1", try_number=2, task=task, log_url=log_url
+    )
+    context = {"ti": ti, "task": task, "run_id": "r1", "exception": OSError("landing zone unreachable")}
+    for event, expected in (("retry", "retrying in 4 min"), ("failure", "FAILED: smartprov_nightly.validate_and_load")):
+        (mailer,) = [n for n in failure_notifiers(event=event) if type(n).__name__ == "SmartprovSmtpNotifier"]
+        mailer.notify(context)
+        (msg,) = alerting.take()
+        assert msg["rcpt_tos"] == [DIGEST_TO]  # failures go to the digest recipients by default
+        assert expected in msg["msg"]["Subject"]
+        text = msg["msg"].get_body(("plain",)).get_content()
+        assert "validate_and_load" in text and "OSError: landing zone unreachable" in text
+        assert log_url in text and "2 / 4" in text and "WIB" in text
