@@ -48,11 +48,13 @@ test: venv
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## make airflow: Airflow standalone on http://127.0.0.1:8080 with the project's DAGs
+## (e-mail alerts stay off unless SMARTPROV_ALERTS_EMAIL_ENABLED=true and a sender and recipients are set: docs/alerts.md)
 airflow: venv
 	@mkdir -p var
 	@airflow db migrate > var/airflow-migrate.log 2>&1 || { cat var/airflow-migrate.log; exit 1; }
 	@$(MAKE) --no-print-directory build-pool
-	airflow standalone
+	SMARTPROV_ALERTS_EMAIL_ENABLED=$${SMARTPROV_ALERTS_EMAIL_ENABLED:-false} \
+	  AIRFLOW__API__BASE_URL=$${AIRFLOW__API__BASE_URL:-http://127.0.0.1:8080} airflow standalone
 
 # The one-slot pool every dbt-building task runs in (smartprov.warehouse.dbt_runner.BUILD_POOL).
 build-pool:

@@ -15,9 +15,9 @@ T=$ROOT/var/celery-trial
 V=$T/venv/bin
 RUN=$T/run          # pid files and service logs
 PORT=${TRIAL_API_PORT:-8795}   # 8793 is Airflow's default worker log-server port: avoid it
-META_DB=celery_trial_meta
-WH_DB=celery_trial_wh
-REDIS_DB=5
+META_DB=${TRIAL_META_DB:-celery_trial_meta}
+WH_DB=${TRIAL_WH_DB:-celery_trial_wh}
+REDIS_DB=${TRIAL_REDIS_DB:-5}
 PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAtX)
 
 log() { printf '\n== %s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
@@ -73,9 +73,9 @@ PY
 
 # ---------------------------------------------------------------- setup
 make_venv() {
-  [[ -x $ROOT/.venv/bin/uv ]] || { echo "run 'make venv' first (the trial borrows .venv's uv)"; exit 1; }
+  local uv=${UV:-$ROOT/.venv/bin/uv}
+  [[ -x $uv ]] || { echo "run 'make venv' first (the trial borrows .venv's uv; or set UV=path/to/uv)"; exit 1; }
   [[ -x $V/python ]] || python3 -m venv "$T/venv"
-  local uv=$ROOT/.venv/bin/uv
   "$uv" pip install -q -p "$V/python" -r requirements.txt
   # the Celery provider, resolved against requirements.txt's pins (used as constraints).
   # celery<5.7: celery 5.7.0 dropped celery.backends.database.retry, which the provider
@@ -90,9 +90,10 @@ make_dbs() {
     "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   done
   redis-cli -n $REDIS_DB flushdb >/dev/null
-  rm -rf "$T/landing" "$T/var" "$T/airflow/logs"
+  rm -rf "$T/landing" "$T/var" "$T/var-a" "$T/var-b" "$T/airflow/logs"
   smartprov sample --out "$T/landing" --province 32
   airflow db migrate > "$RUN/db-migrate.log" 2>&1 || { tail -n 40 "$RUN/db-migrate.log"; exit 1; }
+  airflow pools set smartprov_build 1 "one dbt build at a time" > /dev/null
 }
 
 # ---------------------------------------------------------------- services
@@ -109,13 +110,15 @@ start_services() {
   start dag-processor airflow dag-processor
   # --skip-serve-logs: both workers are on one host and would fight over port 8793; the
   # api-server reads the task logs from the shared local log folder.
-  TRIAL_WORKER_NAME=worker-a start worker-a airflow celery worker -H worker-a@%h -c 1 --skip-serve-logs
-  TRIAL_WORKER_NAME=worker-b start worker-b airflow celery worker -H worker-b@%h -c 1 --skip-serve-logs
+  # Each worker has its own var/ folder, as two hosts would: tasks may share only XCom,
+  # the warehouse and the landing zone.
+  TRIAL_WORKER_NAME=worker-a SMARTPROV_VAR_DIR=$T/var-a start worker-a airflow celery worker -H worker-a@%h -c 1 --skip-serve-logs
+  TRIAL_WORKER_NAME=worker-b SMARTPROV_VAR_DIR=$T/var-b start worker-b airflow celery worker -H worker-b@%h -c 1 --skip-serve-logs
   log "waiting for the api-server, both workers and the parsed DAGs"
   for _ in $(seq 120); do
     if curl -sf "http://127.0.0.1:$PORT/api/v2/version" >/dev/null \
        && grep -q "ready" "$RUN/worker-a.log" && grep -q "ready" "$RUN/worker-b.log" \
-       && [[ $("${PSQL[@]}" -d $META_DB -c "select count(*) from dag where dag_id like 'smartprov_%'") == 2 ]]; then
+       && [[ $("${PSQL[@]}" -d $META_DB -c "select count(*) from dag where dag_id like 'smartprov_%'") == 3 ]]; then
       echo "all up"; return 0
     fi
     sleep 2
@@ -179,11 +182,11 @@ ledger() {
   echo "coverage: $(wh "select count(*) from marts.province_masterplan_coverage where province_code='32'") rows in marts.province_masterplan_coverage for province 32"
 }
 
-report_counts() {  # run_id -> counts from the run report that finish wrote
-  "$V/python" - "$T/var/reports" "$1" <<'PY'
+report_counts() {  # run_id -> counts from the run report that the `report` task wrote (on either worker)
+  "$V/python" - "$T" "$1" <<'PY'
 import json, sys, pathlib
 base, run = pathlib.Path(sys.argv[1]), sys.argv[2]
-for p in base.glob("*/report.json"):
+for p in base.glob("var-*/reports/*/report.json"):
     r = json.loads(p.read_text())
     if r.get("run_id") == run or p.parent.name == run.replace(":", "_"):
         print("report:", p.relative_to(base), r.get("counts")); break

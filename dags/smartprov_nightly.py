@@ -1,18 +1,29 @@
 """
 ### smartprov_nightly — the regencies' Smart City submissions, every night
 
-**What it does.** At 01:00 Asia/Jakarta it lists the landing zone (one folder or prefix
-per regency), validates every workbook it has not seen before against the submission
-contract, loads the accepted ones into the warehouse, quarantines the rejected ones with
-their findings, rebuilds the dbt marts when their inputs changed, and writes the run
-report under `var/reports/<run_id>/`.
+**What it does.** At 01:00 WIB (Asia/Jakarta) it lists the landing zone (one folder or
+prefix per regency), validates every workbook it has not seen before against the
+submission contract, loads the accepted ones into the warehouse, quarantines the rejected
+ones with their findings, rebuilds the dbt marts when their inputs changed, writes the run
+report, then mails each regency its feedback and the province its digest. The steps are
+the ones `smartprov run` runs (`smartprov.run.steps`), one task each.
 
-**When it fails.**
+**Time limits.** The national night (514 regencies, 1,542 workbooks) takes under a minute
+end to end on two cores (BENCHMARKS.md), so the limits are generous but bounded: a hung
+read from object storage or a stuck SMTP server fails its task instead of blocking the
+next nights (`max_active_runs=1`). Per try: discover 15 min, validate_and_load 60 min,
+build_marts 30 min, report 20 min, notify 20 min, marts_updated 5 min. The whole run:
+4 hours (01:00 to 05:00 WIB, before office hours), retries included.
+
+**When it fails.** Each failed task mails the failure recipients at once (naming the task,
+with the exception and a link to its log), and again if the last retry fails too.
 - `discover` / `validate_and_load`: usually the warehouse or the landing zone is
   unreachable; these retry with back-off. A bad workbook never fails the run: it is
   rejected and reported. Loads are one transaction per file, so a rerun is safe.
 - `build_marts`: a dbt model or data test failed; it does not retry. Read the task log
   (it names the failing node), fix the model or the data, then clear the task.
+- `notify`: a mail or webhook channel is down; it retries. `audit.notifications` keeps
+  what was delivered, so a retry never sends anything twice.
 - Everything is keyed by file content (SHA-256): clearing and rerunning any task never
   loads a file twice.
 
@@ -24,11 +35,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from smartprov.alerts import failure_notifiers
+from smartprov.run.assets import BUILD_POOL, MARTS
 
-MARTS = Asset("smartprov_marts", uri="x-smartprov://warehouse/marts")
+MINUTES = timedelta(minutes=1)
 
 
 @dag(
@@ -37,45 +49,96 @@ MARTS = Asset("smartprov_marts", uri="x-smartprov://warehouse/marts")
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=timedelta(hours=4),
     tags=["smartprov", "nightly"],
     doc_md=__doc__,
     default_args={
         "owner": "diskominfo-data",
         "retries": 3,
         "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
+        "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=30),
+        "execution_timeout": timedelta(minutes=20),
+        "on_failure_callback": failure_notifiers(),
+        "on_retry_callback": failure_notifiers(event="retry"),
     },
     on_failure_callback=failure_notifiers(),
 )
 def smartprov_nightly():
-    @task
+    @task(
+        execution_timeout=15 * MINUTES,
+        doc_md="Lists the landing zone; tells new files from ones already loaded (SHA-256).",
+    )
     def discover(run_id=None) -> dict:
         from smartprov.run import airflow_tasks
 
         return airflow_tasks.discover(run_id)
 
-    @task
+    @task(
+        execution_timeout=60 * MINUTES,
+        doc_md="Validates new workbooks against the contract; loads accepted ones, quarantines rejected ones.",
+    )
     def validate_and_load(discovery: dict) -> dict:
         from smartprov.run import airflow_tasks
 
         return airflow_tasks.validate_and_load(discovery)
 
-    @task(retries=0)
+    @task(
+        retries=0,
+        pool=BUILD_POOL,
+        execution_timeout=30 * MINUTES,
+        doc_md="Builds the dbt marts when their inputs changed (one build at a time: pool smartprov_build).",
+    )
     def build_marts(summary: dict) -> dict:
         from smartprov.run import airflow_tasks
 
         return airflow_tasks.build_marts(summary)
 
-    @task(outlets=[MARTS])  # emitted once the run has stopped writing, so consumers never race it
-    def finish(discovery: dict, summary: dict, dbt: dict) -> dict:
+    @task(
+        doc_md="Writes the run report and the analysts' Excel/HTML outputs; keeps the report in the warehouse."
+    )
+    def report(discovery: dict, summary: dict, dbt: dict) -> dict:
         from smartprov.run import airflow_tasks
 
-        return airflow_tasks.finish(discovery, summary, dbt)
+        return airflow_tasks.report(discovery, summary, dbt)
+
+    # Publishing open data (run/publish_step.py, off unless configured) goes here,
+    # between `report` and `notify`, once it exists.
+
+    @task(
+        retries=4,
+        retry_delay=timedelta(minutes=5),
+        doc_md="Mails each regency its feedback and the province its digest; a channel that is down retries, nothing is sent twice.",
+    )
+    def notify(report_ref: dict) -> dict:
+        from smartprov.run import airflow_tasks
+
+        return airflow_tasks.notify(report_ref)
+
+    @task(
+        outlets=[MARTS],
+        retries=0,
+        execution_timeout=5 * MINUTES,
+        doc_md="Announces the smartprov_marts Asset (smartprov_replay) only when marts were rebuilt or a masterplan arrived; skipped otherwise.",
+    )
+    def marts_updated(summary: dict, dbt: dict) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from smartprov.run import airflow_tasks
+
+        why = airflow_tasks.marts_changed(summary, dbt)
+        if why is None:  # a skipped task emits no Asset event
+            raise AirflowSkipException(
+                "no mart rebuilt and no new masterplan: smartprov_replay not triggered"
+            )
+        return why
 
     found = discover()
     loaded = validate_and_load(found)
-    finish(found, loaded, build_marts(loaded))
+    built = build_marts(loaded)
+    sent = notify(report(found, loaded, built))
+    # Emitted once the run has stopped writing, so smartprov_replay never races it.
+    sent >> marts_updated(loaded, built)
 
 
 smartprov_nightly()

@@ -66,3 +66,66 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
     again = pipeline.run_once(str(landing), url, build=False, notify=True)
     assert again["alerts"]["errors"] == []
     assert [m for m in alerting.take() if DIGEST_TO not in m["rcpt_tos"]] == []
+
+
+def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(alerting, tmp_path):
+    """The short-interval path: only new files, the regencies' feedback at once, no digest;
+    the nightly run then sends the digest (listing them) and no feedback a second time."""
+    from smartprov.run import steps
+
+    landing = tmp_path / "landing"
+    write_sample_landing(landing, province="34", seed=3)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+
+    first = steps.intake(str(landing), url)
+    assert first["run_id"].startswith(steps.INTAKE_PREFIX) and first["errors"] == []
+    messages = alerting.take()
+    assert messages and all(DIGEST_TO not in m["rcpt_tos"] for m in messages)
+    assert len(messages) == len(first["sent"]) == sum(s["what"].startswith("feedback:") for s in first["sent"])
+
+    assert steps.intake(str(landing), url)["new"] == 0  # nothing new: nothing validated, nothing sent
+    assert alerting.take() == []
+
+    nightly = pipeline.run_once(str(landing), url, build=False, notify=True)
+    assert nightly["counts"]["accepted"] == 0 and nightly["counts"]["rejected"] == 0
+    messages = alerting.take()
+    digests = [m for m in messages if DIGEST_TO in m["rcpt_tos"]]
+    assert len(digests) == 1 and [m for m in messages if DIGEST_TO not in m["rcpt_tos"]] == []
+    digest_text = digests[0]["msg"].get_body(("plain",)).get_content()
+    loaded = steps.load_artifact(url, first["run_id"], "submissions")
+    rejected = [s for s in loaded if s["status"] == "rejected"]
+    (digest,) = [s for s in nightly["alerts"]["sent"] if s["what"] == "digest"]
+    assert rejected and digest["counts"]["rejected"] == len(rejected)
+    for sub in rejected:  # listed by the nightly digest, with the feedback already sent
+        assert sub["path"] in digest_text, sub["path"]
+    assert "sudah dikirim sebelumnya" in digest_text
+
+
+def test_task_failure_alerts_name_the_task_carry_the_error_and_announce_the_retry(alerting):
+    """on_retry_callback mails at the first failure ("retrying in N min"), on_failure_callback
+    at the last; both name the task, carry the exception and link the task's log."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from smartprov.alerts import failure_notifiers
+
+    task = SimpleNamespace(
+        retries=3,
+        retry_delay=dt.timedelta(minutes=2),
+        retry_exponential_backoff=2.0,
+        max_retry_delay=dt.timedelta(minutes=30),
+    )
+    log_url = "https://airflow.example.go.id/dags/smartprov_nightly/runs/r1/tasks/validate_and_load?try_number=2"
+    ti = SimpleNamespace(
+        dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r1", try_number=2, task=task, log_url=log_url
+    )
+    context = {"ti": ti, "task": task, "run_id": "r1", "exception": OSError("landing zone unreachable")}
+    for event, expected in (("retry", "retrying in 4 min"), ("failure", "FAILED: smartprov_nightly.validate_and_load")):
+        (mailer,) = [n for n in failure_notifiers(event=event) if type(n).__name__ == "SmartprovSmtpNotifier"]
+        mailer.notify(context)
+        (msg,) = alerting.take()
+        assert msg["rcpt_tos"] == [DIGEST_TO]  # failures go to the digest recipients by default
+        assert expected in msg["msg"]["Subject"]
+        text = msg["msg"].get_body(("plain",)).get_content()
+        assert "validate_and_load" in text and "OSError: landing zone unreachable" in text
+        assert log_url in text and "2 / 4" in text and "WIB" in text

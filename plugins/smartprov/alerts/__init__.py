@@ -18,7 +18,7 @@ from typing import Any
 
 from smartprov.alerts.config import AlertConfig, Deadline, domain_allowed, is_email
 
-__all__ = ["AlertConfig", "AlertDeliveryError", "Deadline", "failure_notifiers", "notify_run"]
+__all__ = ["AlertConfig", "AlertConfigError", "AlertDeliveryError", "Deadline", "failure_notifiers", "notify_run"]
 
 log = logging.getLogger(__name__)
 
@@ -254,12 +254,38 @@ def _short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def failure_notifiers(config: AlertConfig | None = None) -> list[Any]:
-    """Notifiers for `on_failure_callback` (task or DAG): e-mail, then the chat webhook.
+class AlertConfigError(ValueError):
+    """Alerts are switched on but cannot be delivered (no sender, no recipient)."""
+
+
+def _connection_sender(conn_id: str) -> str | None:
+    """The `from_email` extra of a Connection given in the environment (no database at parse time)."""
+    import json
+    import os
+
+    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    if not raw or not raw.lstrip().startswith("{"):
+        return None
+    try:
+        extra = json.loads(raw).get("extra") or {}
+        if isinstance(extra, str):
+            extra = json.loads(extra)
+    except ValueError:
+        return None
+    return extra.get("from_email") or None
+
+
+def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failure") -> list[Any]:
+    """Notifiers for `on_failure_callback` (event "failure") or `on_retry_callback` ("retry").
 
     E-mail: `SmtpNotifier` (our subclass) with explicit `smtp_conn_id`, `from_email` and `to`
-    (the failure recipients; omitted when none is configured). Webhook: posted when its
-    Connection exists ("auto"), required when enabled explicitly, absent when disabled.
+    (the failure recipients). Webhook: posted when its Connection exists ("auto"), required
+    when enabled explicitly, absent when disabled.
+
+    Called while a DAG file is parsed: when e-mail alerts are on but there is no sender
+    (`SMARTPROV_ALERTS_FROM` / `from_email`, or the `from_email` extra of an
+    `AIRFLOW_CONN_SMTP_DEFAULT`-style Connection) or no recipient (`failures.to` /
+    `digest.to`), it raises AlertConfigError, which Airflow shows as the DAG's import error.
     """
     config = config or AlertConfig.load()
     if not config.enabled:
@@ -268,12 +294,22 @@ def failure_notifiers(config: AlertConfig | None = None) -> list[Any]:
 
     out: list[Any] = []
     to = config.failure_recipients()
-    if config.email_enabled and to:
-        out.append(
-            SmartprovSmtpNotifier(to=to, smtp_conn_id=config.smtp_conn_id, from_email=config.from_email)
-        )
-    elif config.email_enabled:
-        log.warning("No failure recipients configured (failures.to / digest.to): no e-mail failure alerts")
+    if config.email_enabled:
+        sender = config.from_email or _connection_sender(config.smtp_conn_id)
+        missing = [
+            what
+            for what, value in (
+                ("sender (SMARTPROV_ALERTS_FROM or from_email in the alerts config)", sender),
+                ("recipient (SMARTPROV_ALERTS_FAILURE_TO or SMARTPROV_ALERTS_DIGEST_TO)", to),
+            )
+            if not value
+        ]
+        if missing:
+            raise AlertConfigError(
+                "smartprov e-mail alerts are on but have no " + " and no ".join(missing)
+                + "; set them (docs/alerts.md) or set SMARTPROV_ALERTS_EMAIL_ENABLED=false"
+            )
+        out.append(SmartprovSmtpNotifier(to=to, smtp_conn_id=config.smtp_conn_id, from_email=sender, event=event))
     if config.webhook_enabled is not False:
-        out.append(WebhookNotifier(config.webhook_conn_id, required=config.webhook_enabled is True))
+        out.append(WebhookNotifier(config.webhook_conn_id, required=config.webhook_enabled is True, event=event))
     return out

@@ -35,31 +35,96 @@ def _get(obj: Any, name: str) -> Any:
         return None
 
 
-def failure_facts(context: dict[str, Any]) -> dict[str, Any]:
+def _log_link(ti: Any, dag_id: Any, run_id: Any) -> str | None:
+    """The task's log page (or the run's page) under the Airflow base URL the operators set
+    (`AIRFLOW__API__BASE_URL`, e.g. https://airflow.example.go.id)."""
+    url = _get(ti, "log_url")
+    if url:
+        return url
+    if not (dag_id and run_id):
+        return None
+    from urllib.parse import quote
+
+    try:
+        from airflow.configuration import conf
+
+        base = conf.get("api", "base_url", fallback="http://localhost:8080/")
+    except Exception:
+        base = "http://localhost:8080/"
+    return f"{base.rstrip('/')}/dags/{dag_id}/runs/{quote(str(run_id))}"
+
+
+def _retry_minutes(context: dict[str, Any]) -> float | None:
+    """Roughly when the next try starts: retry_delay x backoff^(try-1), capped."""
+    task = context.get("task") or _get(context.get("ti"), "task")
+    delay = _get(task, "retry_delay")
+    if delay is None:
+        return None
+    seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+    backoff = float(_get(task, "retry_exponential_backoff") or 0)
+    tries = int(_get(context.get("ti"), "try_number") or 1)
+    if backoff > 1:
+        seconds *= backoff ** max(0, tries - 1)
+        cap = _get(task, "max_retry_delay")
+        if cap is not None:
+            seconds = min(seconds, cap.total_seconds() if hasattr(cap, "total_seconds") else float(cap))
+    return round(seconds / 60, 1)
+
+
+def failure_facts(context: dict[str, Any], event: str = "failure") -> dict[str, Any]:
     ti = context.get("ti") or context.get("task_instance")
     dag = context.get("dag")
     dag_run = context.get("dag_run")
     exc = context.get("exception")
+    dag_id = _get(dag, "dag_id") or _get(dag_run, "dag_id") or _get(ti, "dag_id") or context.get("dag_id")
+    run_id = context.get("run_id") or _get(dag_run, "run_id") or _get(ti, "run_id")
+    task = context.get("task") or _get(ti, "task")
+    try_number = _get(ti, "try_number")
+    retries = _get(task, "retries")
     return {
-        "dag_id": _get(dag, "dag_id")
-        or _get(dag_run, "dag_id")
-        or _get(ti, "dag_id")
-        or context.get("dag_id"),
+        "event": event,
+        "dag_id": dag_id,
         "task_id": _get(ti, "task_id") or context.get("task_id"),
-        "run_id": context.get("run_id") or _get(dag_run, "run_id") or _get(ti, "run_id"),
-        "try_number": _get(ti, "try_number"),
+        "run_id": run_id,
+        "try_number": try_number if retries is None else f"{try_number} / {int(retries) + 1}",
         "state": str(_get(ti, "state") or _get(dag_run, "state") or "failed"),
         "error": (f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else exc)
         or context.get("reason"),
-        "log_url": _get(ti, "log_url"),
+        "log_url": _log_link(ti, dag_id, run_id),
+        "retry_in_minutes": _retry_minutes(context) if event == "retry" else None,
+        "at": _wib_now(),
     }
 
 
-def failure_message(context: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
-    """(subject, text, html, data) of a failure alert, Indonesian first then English."""
-    f = failure_facts(context)
+def _wib_now() -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M:%S WIB")
+
+
+def failure_message(context: dict[str, Any], event: str = "failure") -> tuple[str, str, str, dict[str, Any]]:
+    """(subject, text, html, data) of a failure alert, Indonesian first then English.
+
+    event "retry": the first failures, announced at once ("retrying in N min");
+    event "failure": the final one (no retry left), or the DAG run's."""
+    f = failure_facts(context, event)
     what = f"{f['dag_id'] or '?'}" + (f".{f['task_id']}" if f["task_id"] else "")
-    subject = " ".join(f"[smartprov] GAGAL / FAILED: {what} (run {f['run_id'] or '?'})".split())
+    if event == "retry":
+        minutes = f["retry_in_minutes"]
+        when_id = f"diulang dalam ~{minutes:g} menit" if minutes is not None else "akan diulang"
+        when_en = f"retrying in {minutes:g} min" if minutes is not None else "will retry"
+        subject = " ".join(
+            f"[smartprov] GAGAL, {when_id} / FAILED, {when_en}: {what} (run {f['run_id'] or '?'})".split()
+        )
+        lead_id, lead_en = f"Tugas smartprov gagal, {when_id}: {what}.", f"A smartprov task failed, {when_en}: {what}."
+        advice_id = "Tidak perlu tindakan bila percobaan berikutnya berhasil; bila gagal lagi, Anda akan menerima surel lagi."
+        advice_en = "No action needed if the next try succeeds; if it fails for good you will get another mail."
+    else:
+        subject = " ".join(f"[smartprov] GAGAL / FAILED: {what} (run {f['run_id'] or '?'})".split())
+        lead_id, lead_en = f"Pipeline smartprov gagal: {what}.", f"The smartprov pipeline failed: {what}."
+        advice_id = "Periksa log tugas, perbaiki penyebabnya, lalu jalankan ulang (hasil run dapat diulang dengan aman)."
+        advice_en = "Check the task log, fix the cause, then rerun (runs are safe to repeat)."
     rows_id = [
         ("DAG", f["dag_id"]),
         ("Tugas", f["task_id"]),
@@ -67,18 +132,19 @@ def failure_message(context: dict[str, Any]) -> tuple[str, str, str, dict[str, A
         ("Percobaan", f["try_number"]),
         ("Galat", f["error"]),
         ("Log", f["log_url"]),
+        ("Waktu", f["at"]),
     ]
-    rows_en = [("Task", f["task_id"]), ("Try", f["try_number"]), ("Error", f["error"])]
+    rows_en = [("Task", f["task_id"]), ("Try", f["try_number"]), ("Error", f["error"]), ("Time", f["at"])]
     text = "\n".join(
         [
-            f"Pipeline smartprov gagal: {what}.",
+            lead_id,
             *[f"{k}: {v}" for k, v in rows_id if v not in (None, "")],
-            "Periksa log tugas, perbaiki penyebabnya, lalu jalankan ulang (hasil run dapat diulang dengan aman).",
+            advice_id,
             "",
             "--- English ---",
-            f"The smartprov pipeline failed: {what}.",
+            lead_en,
             *[f"{k}: {v}" for k, v in rows_en if v not in (None, "")],
-            "Check the task log, fix the cause, then rerun (runs are safe to repeat).",
+            advice_en,
         ]
     )
 
@@ -92,10 +158,8 @@ def failure_message(context: dict[str, Any]) -> tuple[str, str, str, dict[str, A
         return "<table>" + "".join(cells) + "</table>"
 
     body = (
-        f'<div lang="id"><h2>Pipeline smartprov gagal: {esc(what)}</h2>{table(rows_id)}'
-        "<p>Periksa log tugas, perbaiki penyebabnya, lalu jalankan ulang (hasil run dapat diulang dengan aman).</p></div>"
-        f'<hr><div lang="en"><h2>The smartprov pipeline failed: {esc(what)}</h2>{table(rows_en)}'
-        "<p>Check the task log, fix the cause, then rerun (runs are safe to repeat).</p></div>"
+        f'<div lang="id"><h2>{esc(lead_id)}</h2>{table(rows_id)}<p>{esc(advice_id)}</p></div>'
+        f'<hr><div lang="en"><h2>{esc(lead_en)}</h2>{table(rows_en)}<p>{esc(advice_en)}</p></div>'
     )
     data = {k: (None if v is None else str(v)) for k, v in f.items()}
     return subject, text, html_page(subject, body), data
@@ -137,8 +201,10 @@ class SmartprovSmtpNotifier(_NoTemplating, SmtpNotifier):
         smtp_conn_id: str,
         from_email: str | None = None,
         cc: str | Iterable[str] | None = None,
+        event: str = "failure",
         **kwargs: Any,
     ):
+        self.event = event
         super().__init__(
             to=to,
             from_email=from_email,
@@ -150,7 +216,7 @@ class SmartprovSmtpNotifier(_NoTemplating, SmtpNotifier):
         )
 
     def notify(self, context: dict[str, Any]) -> None:
-        subject, text, html, _ = failure_message(context)
+        subject, text, html, _ = failure_message(context, self.event)
         send_email(
             Email(to=_addresses(self.to), cc=_addresses(self.cc), subject=subject, text=text, html=html),
             smtp_conn_id=self.smtp_conn_id,
@@ -170,8 +236,11 @@ class WebhookNotifier(_NoTemplating, BaseNotifier):
 
     template_fields = ()
 
-    def __init__(self, conn_id: str = "smartprov_webhook", *, required: bool = False, **kwargs: Any):
+    def __init__(
+        self, conn_id: str = "smartprov_webhook", *, required: bool = False, event: str = "failure", **kwargs: Any
+    ):
         super().__init__(**kwargs)
+        self.event = event
         self.conn_id = conn_id
         self.required = required
 
@@ -183,10 +252,10 @@ class WebhookNotifier(_NoTemplating, BaseNotifier):
                 raise
             log.info("Webhook connection %r not defined: failure alert not posted", self.conn_id)
             return
-        subject, text, _html, data = failure_message(context)
+        subject, text, _html, data = failure_message(context, self.event)
         post_json(
             target,
-            webhook_payload(target.format, event="pipeline_failure", title=subject, text=text, data=data),
+            webhook_payload(target.format, event="pipeline_retry" if self.event == "retry" else "pipeline_failure", title=subject, text=text, data=data),
         )
 
     async def async_notify(self, context: dict[str, Any]) -> None:

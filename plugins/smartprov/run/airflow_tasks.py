@@ -1,8 +1,9 @@
-"""What the DAGs' tasks call: pipeline steps with their settings resolved the Airflow way.
+"""What the DAGs' tasks call: the steps of run/steps.py with settings resolved the Airflow way.
 
 Credentials come from Airflow Connections when their ids are set
 (`SMARTPROV_WAREHOUSE_CONN_ID`), else from the same environment the CLI reads. Errors a
-retry cannot fix fail the task at once instead of retrying.
+retry cannot fix fail the task at once instead of retrying. Tasks exchange only small
+JSON (XCom); the rest goes through the warehouse, so each task may run on any worker.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from typing import Any
 
 from smartprov import settings
-from smartprov.run import pipeline
+from smartprov.run import steps
 
 
 def warehouse_url() -> str:
@@ -42,35 +43,42 @@ def _fail_fast(exc: Exception) -> Exception:
 
 
 def discover(run_id: str) -> dict[str, Any]:
-    return pipeline.discover(landing_url(), warehouse_url(), run_id)
+    return steps.discover(landing_url(), warehouse_url(), run_id)
 
 
 def validate_and_load(discovery: dict[str, Any]) -> dict[str, Any]:
-    return pipeline.validate_and_load(discovery, warehouse_url())
+    return steps.validate_and_load(discovery, warehouse_url())
 
 
 def build_marts(summary: dict[str, Any]) -> dict[str, Any]:
     from smartprov.warehouse.dbt_runner import DbtBuildFailed
 
     try:
-        return pipeline.build_marts(warehouse_url())
+        return steps.build_marts(summary, warehouse_url())
     except DbtBuildFailed as exc:  # a failing model or data test is not transient
         raise _fail_fast(exc) from exc
 
 
-def finish(discovery: dict[str, Any], summary: dict[str, Any], dbt: dict[str, Any] | None) -> dict[str, Any]:
-    report = pipeline.finish_run(
-        summary,
-        warehouse_url(),
-        landing_url=discovery["landing"],
-        started_at=discovery["started_at"],
-        dbt=dbt,
-    )
-    return {
-        "report_path": report["report_path"],
-        "counts": report["counts"],
-        "outputs": report.get("outputs"),
-    }
+def report(discovery: dict[str, Any], summary: dict[str, Any], dbt: dict[str, Any] | None) -> dict[str, Any]:
+    return steps.report(discovery, summary, dbt, warehouse_url())
+
+
+def notify(report_ref: dict[str, Any]) -> dict[str, Any]:
+    return steps.notify(report_ref, warehouse_url(), raise_on_error=True)
+
+
+def marts_changed(summary: dict[str, Any], dbt: dict[str, Any] | None) -> str | None:
+    """Why smartprov_replay should run, or None (then the Asset is not emitted)."""
+    if dbt and dbt.get("built"):
+        return "marts rebuilt"
+    if summary.get("accepted_masterplans"):
+        return f"{summary['accepted_masterplans']} new masterplan(s): quarantined evaluations may now pass"
+    return None
+
+
+def intake(run_id: str) -> dict[str, Any]:
+    # The prefix marks intake runs: the nightly digest lists what they handled.
+    return steps.intake(landing_url(), warehouse_url(), run_id=steps.INTAKE_PREFIX + run_id)
 
 
 def replay(region: str | None) -> dict[str, Any]:

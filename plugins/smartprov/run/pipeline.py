@@ -305,24 +305,9 @@ def run_once(
     notify: bool = True,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """One nightly run without a scheduler: the CLI's `smartprov run`."""
-    run_id = run_id or new_run_id()
-    clock = time.perf_counter()
-    discovery = discover(landing_url, warehouse_url, run_id)
-    discover_seconds = round(time.perf_counter() - clock, 2)
-    summary = validate_and_load(discovery, warehouse_url, today=today)
-    summary["timings"] = {"discover_seconds": discover_seconds, **summary["timings"]}
-    clock = time.perf_counter()
-    dbt = build_marts(warehouse_url) if build else None
-    dbt_seconds = round(time.perf_counter() - clock, 2)
-    report = finish_run(
-        summary, warehouse_url, landing_url=landing_url, started_at=discovery["started_at"], dbt=dbt
+    """One nightly run without a scheduler: the CLI's `smartprov run` (the steps in run/steps.py)."""
+    from smartprov.run import steps
+
+    return steps.run_all(
+        landing_url, warehouse_url, run_id=run_id, report_copy=report_copy, build=build, notify_=notify, today=today
     )
-    if build:
-        report["timings"]["dbt_seconds"] = dbt_seconds  # the fingerprint check included
-    if notify:
-        clock = time.perf_counter()
-        send_alerts(report, warehouse_url)
-        report["timings"]["alerts_seconds"] = round(time.perf_counter() - clock, 2)
-    _write_report(report, report_copy)
-    return report
