@@ -237,7 +237,7 @@ def test_a_mart_column_that_does_not_exist_is_named(marts, tmp_path):
 
 
 def test_cli_publish(marts, tmp_path):
-    env = dict(os.environ, SMARTPROV_PUBLISH_CONFIG=str(tmp_path / "absent.yml"))
+    env = dict(os.environ, SMARTPROV_CONFIG_DIR=str(tmp_path / "no-config"))
     cmd = [
         sys.executable,
         "-m",
@@ -258,10 +258,12 @@ def test_cli_publish(marts, tmp_path):
 
 
 def test_nightly_step_is_off_unless_configured_and_json_in_out(marts, tmp_path, monkeypatch):
-    monkeypatch.setenv("SMARTPROV_PUBLISH_CONFIG", str(tmp_path / "absent.yml"))
+    monkeypatch.setenv("SMARTPROV_CONFIG_DIR", str(tmp_path / "no-config"))
     off = publish_marts({"built": True}, warehouse_url=marts, out_dir=str(tmp_path / "o"))
     assert off["enabled"] is False and not (tmp_path / "o").exists()
-    monkeypatch.setenv("SMARTPROV_PUBLISH_CONFIG", str(EXAMPLE))
+    (tmp_path / "config").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "config" / "publish.yml")
+    monkeypatch.setenv("SMARTPROV_CONFIG_DIR", str(tmp_path / "config"))
     first = publish_marts({"built": False}, warehouse_url=marts, out_dir=str(tmp_path / "o"))
     assert first["enabled"] and not first["skipped"], "missing bundles are written even when nothing changed"
     assert len(first["bundles"]) == 3

@@ -17,10 +17,8 @@ __all__ = ["PublishConfigError", "PublishError", "default_out_dir", "load", "pub
 
 
 def default_out_dir() -> Path:
-    """Where bundles go: $SMARTPROV_PUBLISH_DIR, else var/publish."""
-    import os
-
-    return Path(os.environ.get("SMARTPROV_PUBLISH_DIR") or settings.var_dir() / "publish")
+    """Where bundles go by default: var/publish."""
+    return settings.var_dir() / "publish"
 
 
 def publish_all(

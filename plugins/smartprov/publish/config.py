@@ -7,7 +7,6 @@ and docs/open-data.md.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +66,7 @@ class PublishConfig:
 
 
 def config_path() -> Path:
-    return Path(os.environ.get("SMARTPROV_PUBLISH_CONFIG") or settings.config_dir() / CONFIG_FILE)
+    return settings.config_dir() / CONFIG_FILE
 
 
 def load(path: Path | str | None = None) -> PublishConfig | None:
@@ -167,9 +166,7 @@ def _ckan(d: Any, where: str) -> CkanTarget:
     url = str(_required(d, "url", where)).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise PublishConfigError(f"{where}: url must start with http:// or https://")
-    return CkanTarget(
-        url, str(d.get("api_key_env") or "SMARTPROV_CKAN_API_KEY"), str(_required(d, "owner_org", where))
-    )
+    return CkanTarget(url, str(d.get("api_key_env") or "CKAN_API_KEY"), str(_required(d, "owner_org", where)))
 
 
 def _required(d: dict, key: str, where: str) -> Any:

@@ -21,6 +21,7 @@ from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
 from smartprov.ingest.landing import LandingFile, LocalLanding, open_landing, sha256_of
+from smartprov.run import lineage
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     (run_dir / "submissions.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
-    return summary
+    return lineage.record_load(discovery, summary, warehouse_url)
 
 
 def _quarantine(landing, sub) -> str | None:
@@ -310,7 +311,7 @@ def build_marts(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     """Build the dbt project when its inputs changed (or its marts are missing)."""
     from smartprov.warehouse import dbt_runner
 
-    return dbt_runner.build_if_needed(warehouse_url, docs=docs)
+    return lineage.record_dbt(dbt_runner.build_if_needed(warehouse_url, docs=docs), warehouse_url)
 
 
 # -- step 4 ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from smartprov import settings
+from smartprov.run import lineage
 
 
 def publish_marts(
@@ -36,7 +37,12 @@ def publish_marts(
     complete = all((target / d.name / "datapackage.json").is_file() for d in cfg.datasets)
     if dbt is not None and not rebuilt and complete:
         return {"enabled": True, "skipped": True, "reason": "marts unchanged", "out_dir": str(target)}
-    result = publish.publish_all(
-        warehouse_url or settings.warehouse_url(), cfg, target, push=cfg.ckan is not None
+    url = warehouse_url or settings.warehouse_url()
+    result = publish.publish_all(url, cfg, target, push=cfg.ckan is not None)
+    lineage.declare(
+        inputs=sorted({lineage.table_dataset(url, f"marts.{d.mart}") for d in cfg.datasets}),
+        outputs=[
+            ("file", str(Path(b[kind]).resolve())) for b in result["bundles"] for kind in ("csv", "xlsx")
+        ],
     )
     return {"enabled": True, "skipped": False, **result}
