@@ -272,3 +272,142 @@ def test_nightly_step_is_off_unless_configured_and_json_in_out(marts, tmp_path, 
     assert unchanged["skipped"] is True
     rebuilt = publish_marts({"built": True}, warehouse_url=marts, out_dir=str(tmp_path / "o"))
     assert rebuilt["skipped"] is False
+
+
+# -- CKAN push, against a CKAN-shaped action API on loopback --------------------------------------
+
+
+class FakeCkan:
+    """The part of CKAN's action API the push uses; it checks every request it receives."""
+
+    TOKEN = "token-for-tests"
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.packages: dict[str, dict] = {}
+        self.uploads: dict[str, bytes] = {}  # resource id -> the file's bytes
+        self.calls: list[tuple[str, dict]] = []
+        self.problems: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                action = self.path.rsplit("/", 1)[-1]
+                if self.headers.get("Authorization") != fake.TOKEN:
+                    fake.problems.append(f"{action}: no API token")
+                status, result = fake.handle(action, self.headers.get("Content-Type", ""), body)
+                data = json.dumps({"success": status == 200, "result": result} if status == 200 else
+                                  {"success": False, "error": {"__type": "Not Found Error", "message": "Not found"}})  # fmt: skip
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data.encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def parse(content_type: str, body: bytes) -> dict:
+        if content_type.startswith("application/json"):
+            return json.loads(body or b"{}")
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        fields = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            fields[name] = (
+                {"filename": part.get_filename(), "bytes": payload}
+                if part.get_filename()
+                else payload.decode()
+            )
+        return fields
+
+    def handle(self, action: str, content_type: str, body: bytes) -> tuple[int, dict | None]:
+        data = self.parse(content_type, body)
+        self.calls.append((action, data))
+        if action == "package_show":
+            package = self.packages.get(data["id"]) or next(
+                (p for p in self.packages.values() if p["id"] == data["id"]), None
+            )
+            return (200, package) if package else (404, None)
+        if action in ("package_create", "package_patch"):
+            if action == "package_create":
+                if not data.get("owner_org") or data["name"] in self.packages:
+                    self.problems.append(f"package_create: bad {data.get('name')}")
+                package = {"id": f"pkg-{data['name']}", "name": data["name"], "resources": []}
+                self.packages[data["name"]] = package
+            else:
+                package = next(p for p in self.packages.values() if p["id"] == data["id"])
+            package.update({k: v for k, v in data.items() if k not in ("id", "name")})
+            return 200, package
+        if action in ("resource_create", "resource_update"):
+            upload = data.get("upload")
+            if not isinstance(upload, dict) or not upload["bytes"]:
+                self.problems.append(f"{action}: no file uploaded")
+            if action == "resource_create":
+                package = next(p for p in self.packages.values() if p["id"] == data["package_id"])
+                resource = {"id": f"res-{len(self.calls)}", "name": data["name"]}
+                package["resources"].append(resource)
+            else:
+                resource = next(
+                    r for p in self.packages.values() for r in p["resources"] if r["id"] == data["id"]
+                )
+            resource.update(format=data.get("format"), size=len(upload["bytes"]))
+            self.uploads[resource["id"]] = upload["bytes"]
+            return 200, resource
+        self.problems.append(f"unexpected action {action}")
+        return 404, None
+
+
+@pytest.fixture
+def ckan():
+    fake = FakeCkan()
+    yield fake
+    fake.server.shutdown()
+
+
+def test_push_to_a_ckan_portal_creates_then_updates(marts, tmp_path, monkeypatch, ckan):
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["ckan"] = {"url": ckan.url, "api_key_env": "CKAN_TEST_TOKEN", "owner_org": "diskominfo"}
+    cfg = config.parse(data)
+    monkeypatch.delenv("CKAN_TEST_TOKEN", raising=False)
+    with pytest.raises(PublishConfigError, match="CKAN_TEST_TOKEN"):
+        publish_all(marts, cfg, tmp_path, datasets=["indeks-smart-city"], push=True)
+    monkeypatch.setenv("CKAN_TEST_TOKEN", FakeCkan.TOKEN)
+
+    first = publish_all(marts, cfg, tmp_path, datasets=["indeks-smart-city"], push=True)
+    assert first["ckan"] == {"indeks-smart-city": f"{ckan.url}/dataset/indeks-smart-city"}
+    assert [a for a, _ in ckan.calls] == ["package_show", "package_create"] + ["resource_create"] * 3
+    package = ckan.packages["indeks-smart-city"]
+    assert package["title"] == "Indeks Evaluasi Smart City berdasarkan Kabupaten/Kota di Jawa Barat"
+    assert package["owner_org"] == "diskominfo"
+    extras = {e["key"]: e["value"] for e in package["extras"]}
+    assert set(METADATA_KEYS) <= set(extras)
+    bundle_dir = tmp_path / "indeks-smart-city"
+    uploaded = {r["name"]: r for r in package["resources"]}
+    assert set(uploaded) == {"indeks-smart-city.csv", "indeks-smart-city.xlsx", "datapackage.json"}
+    csv_bytes = (bundle_dir / "indeks-smart-city.csv").read_bytes()
+    assert ckan.uploads[uploaded["indeks-smart-city.csv"]["id"]] == csv_bytes
+    assert uploaded["indeks-smart-city.csv"]["format"] == "CSV"
+
+    ckan.calls.clear()
+    publish_all(marts, cfg, tmp_path, datasets=["indeks-smart-city"], push=True)
+    actions = [a for a, _ in ckan.calls]
+    assert "package_create" not in actions and "resource_create" not in actions
+    assert actions.count("resource_update") == 3
+    assert len(ckan.packages["indeks-smart-city"]["resources"]) == 3
+    assert [ckan.uploads[r["id"]] for r in package["resources"] if r["name"].endswith(".csv")] == [csv_bytes]
+    assert ckan.problems == []
