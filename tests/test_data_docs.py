@@ -58,6 +58,7 @@ def hostile_run(tmp_path_factory):
     return {"base": base, "var": var, "report": report}
 
 
+@pytest.mark.slow
 def test_the_hostile_values_reached_the_run(hostile_run):
     """The values really went through: one file accepted (markup in free text), one rejected on them."""
     subs = {s["path"]: s for s in hostile_run["report"]["submissions"]}
@@ -68,6 +69,7 @@ def test_the_hostile_values_reached_the_run(hostile_run):
     assert HOSTILE in values and HOSTILE_ATTR in values
 
 
+@pytest.mark.slow
 def test_no_html_the_run_writes_holds_a_workbook_value_unescaped(hostile_run):
     pages = sorted(p for p in hostile_run["base"].rglob("*") if p.suffix.lower() in (".html", ".htm"))
     docs = Path(hostile_run["report"]["data_docs"])
@@ -81,6 +83,7 @@ def test_no_html_the_run_writes_holds_a_workbook_value_unescaped(hostile_run):
     assert any(docs.parent in p.parents for p in shown), "Data Docs show the rejected value, escaped"
 
 
+@pytest.mark.slow
 def test_data_docs_load_nothing_from_the_network(hostile_run):
     site = Path(hostile_run["report"]["data_docs"]).parent
     assert data_docs.remote_fetches(site) == []
@@ -124,6 +127,7 @@ def test_every_cdn_file_gx_names_is_vendored():
         assert (data_docs.ASSETS_DIR / local).is_file(), local
 
 
+@pytest.mark.slow
 def test_data_docs_render_offline_in_chromium(hostile_run, tmp_path):
     from playwright.sync_api import sync_playwright
 

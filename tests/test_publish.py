@@ -73,6 +73,7 @@ def frictionless_validate(path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_one_bundle_per_configured_dataset(published):
     names = [d.name for d in config.load(EXAMPLE).datasets]
     assert [b["dataset"] for b in published["bundles"]] == names
@@ -84,6 +85,7 @@ def test_one_bundle_per_configured_dataset(published):
         }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["jumlah-program-masterplan-smart-city", "indeks-smart-city"])
 def test_frictionless_accepts_every_bundle(published, name):
     proc = frictionless_validate(bundle(published, name)["datapackage"])
@@ -91,6 +93,7 @@ def test_frictionless_accepts_every_bundle(published, name):
     assert json.loads(proc.stdout)["valid"] is True
 
 
+@pytest.mark.slow
 def test_frictionless_rejects_a_broken_bundle(published, tmp_path):
     """The check can fail: a repeated regency-year key and a letter in a number are caught."""
     folder = Path(
@@ -107,6 +110,7 @@ def test_frictionless_rejects_a_broken_bundle(published, tmp_path):
     assert {"primary-key", "type-error"} <= errors, errors
 
 
+@pytest.mark.slow
 def test_long_format_rows_and_codes(published, marts):
     rows = read_csv(bundle(published, "jumlah-program-masterplan-smart-city")["csv"])
     with open(bundle(published, "jumlah-program-masterplan-smart-city")["csv"], encoding="utf-8") as f:
@@ -128,6 +132,7 @@ def test_long_format_rows_and_codes(published, marts):
     assert int(bandung["jumlah_program"]) > 0
 
 
+@pytest.mark.slow
 def test_yearly_dataset_takes_years_and_filter_from_the_mart(published, marts):
     rows = read_csv(bundle(published, "indeks-smart-city")["csv"])
     with Warehouse(marts) as wh:
@@ -147,6 +152,7 @@ def test_yearly_dataset_takes_years_and_filter_from_the_mart(published, marts):
     )
 
 
+@pytest.mark.slow
 def test_xlsx_has_metadata_and_dataset_sheets(published):
     b = bundle(published, "indeks-smart-city")
     wb = openpyxl.load_workbook(b["xlsx"], read_only=True)
@@ -164,6 +170,7 @@ def test_xlsx_has_metadata_and_dataset_sheets(published):
     assert [str(v) for v in sheet[1][:6]] == [rows[0][k] for k in HEADER_START]
 
 
+@pytest.mark.slow
 def test_datapackage_declares_types_units_and_keys(published):
     package = json.loads(Path(bundle(published, "anggaran-masterplan-smart-city")["datapackage"]).read_text())
     schema = package["resources"][0]["schema"]
@@ -184,6 +191,7 @@ def test_datapackage_declares_types_units_and_keys(published):
         ("93", {"93.01": "", "93.02": "", "93.03": "", "93.04": ""}),
     ],
 )
+@pytest.mark.slow
 def test_bps_codes_only_where_the_seed_knows_them(marts, tmp_path, province, expected):
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     data["province"] = province
@@ -196,6 +204,7 @@ def test_bps_codes_only_where_the_seed_knows_them(marts, tmp_path, province, exp
     assert proc.returncode == 0, proc.stdout[-2000:]
 
 
+@pytest.mark.slow
 def test_republishing_keeps_the_creation_date(marts, tmp_path):
     cfg = config.load(EXAMPLE)
     first = publish_all(marts, cfg, tmp_path, datasets=["indeks-smart-city"])
@@ -229,6 +238,7 @@ def test_config_mistakes_are_named(change, message):
         config.parse(data)
 
 
+@pytest.mark.slow
 def test_a_mart_column_that_does_not_exist_is_named(marts, tmp_path):
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     data["datasets"][0]["column"] = "programmes"
@@ -236,6 +246,7 @@ def test_a_mart_column_that_does_not_exist_is_named(marts, tmp_path):
         publish_all(marts, config.parse(data), tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_publish(marts, tmp_path):
     env = dict(os.environ, SMARTPROV_CONFIG_DIR=str(tmp_path / "no-config"))
     cmd = [
@@ -257,6 +268,7 @@ def test_cli_publish(marts, tmp_path):
     assert (tmp_path / "o" / "indeks-smart-city" / "datapackage.json").is_file()
 
 
+@pytest.mark.slow
 def test_nightly_step_is_off_unless_configured_and_json_in_out(marts, tmp_path, monkeypatch):
     monkeypatch.setenv("SMARTPROV_CONFIG_DIR", str(tmp_path / "no-config"))
     off = publish_marts({"built": True}, warehouse_url=marts, out_dir=str(tmp_path / "o"))
@@ -379,6 +391,7 @@ def ckan():
     fake.server.shutdown()
 
 
+@pytest.mark.slow
 def test_push_to_a_ckan_portal_creates_then_updates(marts, tmp_path, monkeypatch, ckan):
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     data["ckan"] = {"url": ckan.url, "api_key_env": "CKAN_TEST_TOKEN", "owner_org": "diskominfo"}
