@@ -424,3 +424,32 @@ def test_push_to_a_ckan_portal_creates_then_updates(marts, tmp_path, monkeypatch
     assert len(ckan.packages["indeks-smart-city"]["resources"]) == 3
     assert [ckan.uploads[r["id"]] for r in package["resources"] if r["name"].endswith(".csv")] == [csv_bytes]
     assert ckan.problems == []
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_same_bundle_from_a_postgresql_warehouse(published, tmp_path):
+    """The publishing SQL runs on both engines and gives the same rows."""
+    from pg import fresh_database
+
+    with fresh_database("smartprov_publish_") as db:
+        create_fixture(db.dsn)
+        build = "import json, sys; from smartprov.warehouse import dbt_runner; " \
+                "print(json.dumps(dbt_runner.build_if_needed(sys.argv[1], docs=False), default=str))"  # fmt: skip
+        env = dict(os.environ, SMARTPROV_VAR_DIR=str(tmp_path / "var"))
+        proc = subprocess.run([sys.executable, "-c", build, db.url], env=env, capture_output=True, text=True,
+                              timeout=600)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        result = publish_all(db.url, config.load(EXAMPLE), tmp_path / "out")
+    from decimal import Decimal
+
+    measures = {d.name: d.measure for d in config.load(EXAMPLE).datasets}
+    for duck, pg in zip(published["bundles"], result["bundles"], strict=True):
+        measure = measures[duck["dataset"]]
+        duck_rows, pg_rows = read_csv(duck["csv"]), read_csv(pg["csv"])
+        assert len(pg_rows) == len(duck_rows) > 0
+        for a, b in zip(pg_rows, duck_rows, strict=True):
+            assert {**a, measure: None} == {**b, measure: None}
+            assert Decimal(a[measure] or "0") == Decimal(b[measure] or "0"), (a, b)
+        proc = frictionless_validate(pg["datapackage"])
+        assert proc.returncode == 0, proc.stdout[-2000:]
