@@ -28,6 +28,7 @@ AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-proce
 LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "warehouse", "minio", "mailpit"}
 ONE_SHOT = {"airflow-init", "warehouse-init", "minio-init"}
 ON_DEMAND = {"smartprov-cli"}  # behind a profile: neither long-running nor part of `up`
+LINEAGE = {"marquez-db", "marquez", "marquez-web"}  # the `lineage` profile (docs/lineage.md)
 EXPECTED_VOLUMES = {
     "airflow-db",
     "airflow-logs",
@@ -132,7 +133,8 @@ def filled_env() -> dict[str, str]:
 # -- services, healthchecks, dependencies -------------------------------------------------
 def test_services_present(services):
     assert LONG_RUNNING | ONE_SHOT <= set(services)
-    assert set(services) <= LONG_RUNNING | ONE_SHOT | ON_DEMAND, "classify new services in this test"
+    assert set(services) <= LONG_RUNNING | ONE_SHOT | ON_DEMAND | LINEAGE, "classify new services in this test"
+    assert all(services[name]["profiles"] == ["lineage"] for name in LINEAGE), "lineage is off by default"
 
 
 def test_long_running_services_have_healthchecks_and_restart(services):

@@ -138,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pg_setup_arguments(g)
     g.set_defaults(func=cmd_pg_setup)
 
+    o = sub.add_parser("publish", help="write open-data bundles (CSV, xlsx, datapackage.json) of the marts")
+    o.add_argument("--warehouse", default=None)
+    o.add_argument("--config", default=None, help="publish config (default config/publish.yml)")
+    o.add_argument("--out", default=None, type=Path, help="bundles folder (default var/publish)")
+    o.add_argument("--dataset", action="append", default=None, help="only this dataset (repeatable)")
+    o.add_argument("--push", action="store_true", help="also push to the CKAN portal of the config")
+    o.set_defaults(func=cmd_publish)
+
     m = sub.add_parser("summary", help="print a province's summary from the warehouse")
     m.add_argument("--province", default="32")
     m.add_argument("--warehouse", default=None)
@@ -177,6 +185,28 @@ def cmd_run(args) -> int:
     if args.province:
         print(province_summary(warehouse, args.province))
     return 1 if report.get("errors") else 0
+
+
+def cmd_publish(args) -> int:
+    from smartprov import publish
+
+    try:
+        cfg = publish.load(args.config)
+        if cfg is None or not cfg.enabled:
+            print(f"Nothing to publish: no datasets in {args.config or publish.config.config_path()} "
+                  "(copy config/publish.example.yml to config/publish.yml)", file=sys.stderr)  # fmt: skip
+            return 2
+        result = publish.publish_all(
+            args.warehouse or settings.warehouse_url(), cfg, args.out, datasets=args.dataset, push=args.push
+        )
+    except (publish.PublishConfigError, publish.PublishError) as exc:
+        print(f"smartprov publish: {exc}", file=sys.stderr)
+        return 2
+    for b in result["bundles"]:
+        print(f"{b['dataset']}: {b['rows']} rows, {b['folder']}")
+    for name, url in (result.get("ckan") or {}).items():
+        print(f"CKAN {name}: {url}")
+    return 0
 
 
 def cmd_validate(args) -> int:

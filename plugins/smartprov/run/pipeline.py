@@ -20,6 +20,7 @@ from typing import Any
 from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.ingest.landing import open_landing
+from smartprov.run import lineage
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     (run_dir / "submissions.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
-    return summary
+    return lineage.record_load(discovery, summary, warehouse_url)
 
 
 def parse_files(landing_url: str, entries: list[dict[str, Any]]) -> list:
@@ -165,7 +166,7 @@ def build_marts(warehouse_url: str, *, docs: bool = True) -> dict[str, Any]:
     """Build the dbt project when its inputs changed (or its marts are missing)."""
     from smartprov.warehouse import dbt_runner
 
-    return dbt_runner.build_if_needed(warehouse_url, docs=docs)
+    return lineage.record_dbt(dbt_runner.build_if_needed(warehouse_url, docs=docs), warehouse_url)
 
 
 # -- step 4 ----------------------------------------------------------------------------

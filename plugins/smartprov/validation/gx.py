@@ -60,7 +60,6 @@ LENGTH_BETWEEN = "expect_column_value_lengths_to_be_between"
 # Result entries that can hold one item per failing row: kept while findings are built, dropped
 # before the result is stored for Data Docs (which render the partial lists and counts).
 BULKY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
-DOCS_SITE = "smartprov"
 # GX sets some of its module loggers to INFO itself (e.g. "Created temporary directory … for
 # ephemeral docs site"); under Airflow's logging the registry also logs hundreds of lines.
 NOISY_LOGGERS = (
@@ -218,9 +217,12 @@ class SuiteRunner:
             ValidationResultIdentifier,
         )
 
+        from smartprov.validation import data_docs
+
         for r in result.results:
             for key in BULKY_RESULT_KEYS:
                 r.result.pop(key, None)
+        data_docs.escape_result(result)  # workbook values end up in HTML
         self._stored += 1
         run_id = RunIdentifier(run_name=self.run_name, run_time=dt.datetime.now(dt.UTC))
         result.meta["run_id"] = run_id
@@ -238,22 +240,9 @@ class SuiteRunner:
 
     def write_data_docs(self, out_dir: Path | str) -> Path:
         """Build the Data Docs site of this run's validations under `out_dir`; return its index.html."""
-        site_dir = (Path(out_dir) / self.run_name).resolve()
-        site_dir.mkdir(parents=True, exist_ok=True)
-        config = {
-            "class_name": "SiteBuilder",
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
-        }
-        if DOCS_SITE in (self._ctx.list_data_docs_sites() or {}):
-            self._ctx.update_data_docs_site(DOCS_SITE, config)
-        else:
-            self._ctx.add_data_docs_site(DOCS_SITE, config)
-        self._ctx.build_data_docs(site_names=[DOCS_SITE])
-        index = site_dir / "index.html"
-        if not index.is_file():
-            raise RuntimeError(f"GX did not write {index}")
-        return index
+        from smartprov.validation import data_docs
+
+        return data_docs.write_site(self._ctx, Path(out_dir) / self.run_name)
 
 
 # -- from a failing row to a finding ----------------------------------------------------------
