@@ -102,8 +102,15 @@ def smartprov_nightly():
 
         return airflow_tasks.report(discovery, summary, dbt)
 
-    # Publishing open data (run/publish_step.py, off unless configured) goes here,
-    # between `report` and `notify`, once it exists.
+    @task(
+        retries=1,
+        execution_timeout=30 * MINUTES,
+        doc_md="Writes the open-data bundles (CSV, xlsx, datapackage.json) of the marts named in config/publish.yml; off without it, skipped when the marts did not change.",
+    )
+    def publish(dbt: dict) -> dict:
+        from smartprov.run import airflow_tasks
+
+        return airflow_tasks.publish(dbt)
 
     @task(
         retries=4,
@@ -136,7 +143,11 @@ def smartprov_nightly():
     found = discover()
     loaded = validate_and_load(found)
     built = build_marts(loaded)
-    sent = notify(report(found, loaded, built))
+    reported = report(found, loaded, built)
+    published = publish(built)
+    reported >> published  # one writer at a time on the embedded warehouse
+    sent = notify(reported)
+    published >> sent
     # Emitted once the run has stopped writing, so smartprov_replay never races it.
     sent >> marts_updated(loaded, built)
 

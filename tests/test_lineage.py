@@ -94,7 +94,7 @@ def test_dag_run_lineage_connects_landing_files_raw_tables_and_marts(tmp_path):
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert events_file.is_file(), "the file transport wrote no events"
     events = events_by_task(events_file)
-    for task in ("discover", "validate_and_load", "build_marts", "finish"):
+    for task in ("discover", "validate_and_load", "build_marts", "report", "publish", "notify"):
         types = [e["eventType"] for e in events[f"smartprov_nightly.{task}"]]
         assert types[0] == "START" and types[-1] == "COMPLETE", (task, types)
         assert all(e["job"]["namespace"] == "smartprov" for e in events[f"smartprov_nightly.{task}"])

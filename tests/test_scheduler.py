@@ -229,7 +229,7 @@ def test_nightly_under_the_scheduler_then_the_ui_in_a_browser(airflow, smtp_serv
             "GET", f"/api/v2/dags/smartprov_nightly/dagRuns/{quote(r['dag_run_id'], safe='')}/taskInstances"
         )
         states[r["dag_run_id"]] = {t["task_id"]: t["state"] for t in tis["task_instances"]}
-    steps = ["discover", "validate_and_load", "build_marts", "report", "notify"]
+    steps = ["discover", "validate_and_load", "build_marts", "report", "publish", "notify"]
     for s in states.values():
         assert all(s[t] == "success" for t in steps), s
     # The Asset is announced by the run that rebuilt the marts, not by the one that did not.

@@ -63,6 +63,10 @@ def report(discovery: dict[str, Any], summary: dict[str, Any], dbt: dict[str, An
     return steps.report(discovery, summary, dbt, warehouse_url())
 
 
+def publish(dbt: dict[str, Any] | None) -> dict[str, Any]:
+    return steps.publish(dbt, warehouse_url())
+
+
 def notify(report_ref: dict[str, Any]) -> dict[str, Any]:
     return steps.notify(report_ref, warehouse_url(), raise_on_error=True)
 

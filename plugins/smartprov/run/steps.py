@@ -1,6 +1,6 @@
 """The run's steps, defined once: the CLI runs them in one process, the DAG maps each to a task.
 
-    discover -> validate_and_load -> build_marts -> report -> notify
+    discover -> validate_and_load -> build_marts -> report -> publish -> notify
 
 Each step takes and returns small JSON-able dicts (Airflow passes them as XCom). What is
 large or must outlive the task (the run's per-submission results, the run report) is kept
@@ -29,7 +29,7 @@ from smartprov.run import pipeline
 
 log = logging.getLogger("smartprov.run")
 
-STEPS = ("discover", "validate_and_load", "build_marts", "report", "notify")
+STEPS = ("discover", "validate_and_load", "build_marts", "report", "publish", "notify")
 WIB = ZoneInfo("Asia/Jakarta")
 ARTIFACTS = "audit.run_artifacts"
 INTAKE_PREFIX = "intake__"
@@ -217,6 +217,20 @@ def report(
     }
 
 
+def publish(dbt: dict[str, Any] | None, warehouse_url: str) -> dict[str, Any]:
+    """Open-data bundles of the configured marts (off without config/publish.yml)."""
+    from smartprov.run.publish_step import publish_marts
+
+    result = publish_marts(dbt, warehouse_url=warehouse_url)
+    if not result.get("enabled"):
+        log.info("publish: off (%s) — %s", result.get("reason"), wib())
+    elif result.get("skipped"):
+        log.info("publish: skipped, %s; bundles in %s — %s", result.get("reason"), result.get("out_dir"), wib())
+    else:
+        log.info("publish: %d bundle(s) written to %s — %s", len(result.get("bundles") or []), result.get("out_dir"), wib())
+    return result
+
+
 def notify(report_ref: dict[str, Any], warehouse_url: str, *, raise_on_error: bool = True) -> dict[str, Any]:
     """Regency feedback and the province digest; a channel that is down raises (the task retries).
 
@@ -297,6 +311,8 @@ def run_all(
     loaded = validate_and_load(found, warehouse_url, today=today)
     dbt = build_marts(loaded, warehouse_url) if build else None
     ref = report(found, loaded, dbt, warehouse_url)
+    if build:
+        publish(dbt, warehouse_url)
     if notify_:
         clock = time.perf_counter()
         notify(ref, warehouse_url, raise_on_error=False)
