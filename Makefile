@@ -19,13 +19,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test airflow bench lint venv clean
+.PHONY: run test airflow bench lint venv clean smoke
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The product (requirements.txt) plus the test and tooling pins (requirements-dev.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	UV_COMPILE_BYTECODE=1 $(BIN)/uv pip install -q -p $(BIN)/python -r requirements.txt
+	UV_COMPILE_BYTECODE=1 $(BIN)/uv pip install -q -p $(BIN)/python -r requirements.txt -r requirements-dev.txt
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
 	@touch $@
 
@@ -53,6 +54,11 @@ airflow: venv
 ## make bench: national-scale benchmark, results in bench/results.json and BENCHMARKS.md
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make smoke: against the running compose stack, upload a generated workbook as a test regency,
+## trigger smartprov_nightly through the REST API, wait, and print where the report is
+smoke:
+	docker compose --profile cli run --rm --entrypoint python smartprov-cli /opt/smartprov/docker/smoke.py $(SMOKE_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One-shot initialisation of the Airflow side (service airflow-init). Idempotent.
 #   1. migrate the metadata database;
-#   2. write the SimpleAuthManager password file from AIRFLOW_ADMIN_USER / AIRFLOW_ADMIN_PASSWORD
-#      (so no generated password lands in the logs);
+#   2. write the SimpleAuthManager password file from AIRFLOW_ADMIN_USER and the secret
+#      airflow_admin_password (so no generated password lands in the logs), and the libpq
+#      password file (PGPASSFILE) for the warehouse loader from warehouse_loader_password;
 #   3. check that every connection the pipeline uses resolves from the environment
 #      (AIRFLOW_CONN_*), printing types and hosts only, never secrets;
 #   4. hand the shared volumes to AIRFLOW_UID.
@@ -19,14 +20,24 @@ echo "== admin user for the UI (SimpleAuthManager): ${AIRFLOW_ADMIN_USER:-admin}
 python - "$auth_file" <<'PY'
 import json, os, sys
 user = os.environ.get("AIRFLOW_ADMIN_USER") or "admin"
-password = os.environ.get("AIRFLOW_ADMIN_PASSWORD") or ""
+password_file = os.environ.get("AIRFLOW_ADMIN_PASSWORD_FILE")
+password = (open(password_file).read().strip() if password_file else os.environ.get("AIRFLOW_ADMIN_PASSWORD")) or ""
 if len(password) < 12:
-    sys.exit("AIRFLOW_ADMIN_PASSWORD must be set (12 characters or more)")
+    sys.exit("the airflow_admin_password secret must hold 12 characters or more")
 with open(sys.argv[1], "w") as fh:
     json.dump({user: password}, fh)
     fh.write("\n")
 os.chmod(sys.argv[1], 0o600)
 PY
+
+echo "== warehouse loader password file (PGPASSFILE)"
+if [ -n "${PGPASSFILE:-}" ] && [ -r /run/secrets/warehouse_loader_password ]; then
+  # host:port:database:user:password; ':' and '\' in the password are escaped as libpq wants.
+  loader_password="$(sed -e 's/\\/\\\\/g' -e 's/:/\\:/g' /run/secrets/warehouse_loader_password)"
+  umask 077
+  printf 'warehouse:5432:smartprov:smartprov_loader:%s\n' "$loader_password" > "$PGPASSFILE"
+  chmod 0600 "$PGPASSFILE"
+fi
 
 echo "== connections (from AIRFLOW_CONN_* environment variables)"
 python - <<'PY'
