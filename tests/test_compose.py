@@ -298,11 +298,13 @@ def test_airflow_cmd_options_produce_the_values(services, tmp_path):
             command = command.replace(f"/run/secrets/{name}", str(tmp_path / name))
         command = interpolate(command, {})
         done = subprocess.run(shlex.split(command), capture_output=True, text=True, check=True)
-        outputs[key] = done.stdout.strip()
+        outputs[key] = done.stdout  # Airflow takes the output as it is
     assert outputs["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD"] == (
         "postgresql+psycopg2://airflow:db pass:1@postgres:5432/airflow"
     )
-    assert outputs["AIRFLOW__CORE__FERNET_KEY_CMD"] == "fk"
+    assert outputs["AIRFLOW__CORE__FERNET_KEY_CMD"] == "fk"  # no trailing newline
+    assert outputs["AIRFLOW__API_AUTH__JWT_SECRET_CMD"] == "jw"
+    assert outputs["AIRFLOW__API__SECRET_KEY_CMD"] == "ak"
 
 
 def test_secrets_come_from_files(compose, services):
