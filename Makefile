@@ -58,7 +58,9 @@ bench: venv
 ## make smoke: against the running compose stack, upload a generated workbook as a test regency,
 ## trigger smartprov_nightly through the REST API, wait, and print where the report is
 smoke:
-	docker compose --profile cli run --rm --entrypoint python smartprov-cli /opt/smartprov/docker/smoke.py $(SMOKE_ARGS)
+	docker compose --profile cli run --rm -e SMARTPROV_SMOKE_REGION -e SMARTPROV_SMOKE_ACCESS_KEY \
+	  -e SMARTPROV_SMOKE_SECRET_KEY -e SMARTPROV_SMOKE_API_URL -e SMARTPROV_SMOKE_TIMEOUT \
+	  --entrypoint python smartprov-cli /opt/smartprov/docker/smoke.py
 
 lint: venv
 	$(BIN)/ruff check .

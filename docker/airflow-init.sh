@@ -6,7 +6,8 @@
 #      password file (PGPASSFILE) for the warehouse loader from warehouse_loader_password;
 #   3. check that every connection the pipeline uses resolves from the environment
 #      (AIRFLOW_CONN_*), printing types and hosts only, never secrets;
-#   4. hand the shared volumes to AIRFLOW_UID.
+#   4. check that failure alerts have a recipient (or e-mail is off);
+#   5. hand the shared volumes to AIRFLOW_UID.
 set -euo pipefail
 
 : "${AIRFLOW_UID:=50000}"
@@ -61,6 +62,17 @@ for conn_id, conn_type in wanted.items():
     bad += not ok
     print(f"   {conn_id}: type {conn.conn_type} ({'ok' if ok else 'expected ' + conn_type}), host {where}")
 sys.exit(1 if bad else 0)
+PY
+
+echo "== alerts: someone hears about failures"
+python - <<'PY'
+import sys
+from smartprov.alerts import AlertConfig
+cfg = AlertConfig.load()  # config/alerts.yml and SMARTPROV_ALERTS_* (site.env); malformed = error
+if cfg.enabled and cfg.email_enabled and not cfg.failure_recipients():
+    sys.exit("no failure recipient: set SMARTPROV_ALERTS_FAILURE_TO (or SMARTPROV_ALERTS_DIGEST_TO) in site.env,"
+             " or SMARTPROV_ALERTS_EMAIL_ENABLED=false to run without e-mail")
+print(f"   failures to {', '.join(cfg.failure_recipients()) or '(e-mail off)'}")
 PY
 
 echo "== ownership of shared volumes -> ${AIRFLOW_UID}:0"

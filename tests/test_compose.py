@@ -287,8 +287,12 @@ def test_airflow_cmd_options_produce_the_values(services, tmp_path):
     import subprocess
 
     env = env_of(services["airflow-scheduler"])
-    secrets = {"airflow_db_password": "db pass:1", "airflow_fernet_key": "fk", "airflow_jwt_secret": "jw",
-               "airflow_api_secret_key": "ak"}
+    secrets = {
+        "airflow_db_password": "db pass:1",
+        "airflow_fernet_key": "fk",
+        "airflow_jwt_secret": "jw",
+        "airflow_api_secret_key": "ak",
+    }
     outputs = {}
     for key, command in env.items():
         if not key.endswith("_CMD"):
@@ -334,14 +338,21 @@ def test_make_secrets_writes_every_secret_once(compose, tmp_path):
 
     run = subprocess.run(
         ["sh", str(ROOT / "docker" / "make-secrets.sh")],
-        env={**os.environ, "SECRETS_DIR": str(tmp_path)}, capture_output=True, text=True, check=True,
+        env={**os.environ, "SECRETS_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "wrote" in run.stdout
     first = {p.name: p.read_text() for p in tmp_path.iterdir()}
     assert set(first) == set(compose["secrets"])
     assert all(len(v.strip()) >= 32 for v in first.values())
-    subprocess.run(["sh", str(ROOT / "docker" / "make-secrets.sh")], env={**os.environ, "SECRETS_DIR": str(tmp_path)},
-                   capture_output=True, check=True)
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")],
+        env={**os.environ, "SECRETS_DIR": str(tmp_path)},
+        capture_output=True,
+        check=True,
+    )
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == first, "a re-run must not rotate"
     from cryptography.fernet import Fernet
 
@@ -412,14 +423,20 @@ def test_dockerfile_builds_the_product_only():
     assert not re.search(r"pip install[^\n]*\s-e\s", text), "no editable install in the image"
     assert "--no-build-isolation" in text
     assert "requirements-dev" not in text
-    for env in ("SMARTPROV_PROJECT_DIR", "SMARTPROV_DBT_DIR", "SMARTPROV_EXPECTATIONS_DIR",
-                "SMARTPROV_CONFIG_DIR", "SMARTPROV_VAR_DIR"):
+    for env in (
+        "SMARTPROV_PROJECT_DIR",
+        "SMARTPROV_DBT_DIR",
+        "SMARTPROV_EXPECTATIONS_DIR",
+        "SMARTPROV_CONFIG_DIR",
+        "SMARTPROV_VAR_DIR",
+    ):
         assert env in text, env
 
 
 def test_product_requirements_hold_no_test_tools():
     product = {
-        m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", (ROOT / "requirements.txt").read_text(), re.M)
+        m.group(1).lower()
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", (ROOT / "requirements.txt").read_text(), re.M)
     }
     dev = {
         m.group(1).lower()
@@ -544,9 +561,9 @@ def test_airflow_services_share_one_environment(services, filled_env):
     for name in ("SMARTPROV_LANDING_URL", "SMARTPROV_LANDING_CONN_ID", "SMARTPROV_WAREHOUSE_CONN_ID"):
         assert name in reference
     assert interpolate(reference["SMARTPROV_LANDING_URL"], filled_env) == "s3://landing/"
-    assert interpolate(reference["SMARTPROV_LANDING_URL"], {"LANDING_BUCKET": "b", "LANDING_PREFIX": "p/"}) == (
-        "s3://b/p/"
-    )
+    assert interpolate(
+        reference["SMARTPROV_LANDING_URL"], {"LANDING_BUCKET": "b", "LANDING_PREFIX": "p/"}
+    ) == ("s3://b/p/")
 
 
 def test_every_compose_variable_is_documented_in_env_example(compose):
@@ -559,7 +576,10 @@ def test_every_compose_variable_is_documented_in_env_example(compose):
 
 def test_env_example_holds_no_secrets():
     for name, value in read_env_example().items():
-        if re.search(r"PASSWORD|SECRET|FERNET|_KEY$", name) and name not in ("LANDING_ACCESS_KEY", "SECRETS_DIR"):
+        if re.search(r"PASSWORD|SECRET|FERNET|_KEY$", name) and name not in (
+            "LANDING_ACCESS_KEY",
+            "SECRETS_DIR",
+        ):
             assert value == "", f".env.example: {name} must be empty (a placeholder), not {value!r}"
 
 
@@ -636,10 +656,15 @@ def test_empty_endpoint_means_aws_and_minio_is_one_setting(compose, filled_env):
     assert "endpoint_url" not in aws["extra"], "an empty endpoint must leave boto3 on AWS"
     assert aws["extra"]["region_name"] == filled_env["LANDING_REGION"]
     minio = landing_connection(compose, {**filled_env, "LANDING_ENDPOINT_URL": "http://minio:9000"})
-    assert minio["extra"] == {"endpoint_url": "http://minio:9000", "region_name": filled_env["LANDING_REGION"]}
+    assert minio["extra"] == {
+        "endpoint_url": "http://minio:9000",
+        "region_name": filled_env["LANDING_REGION"],
+    }
 
 
-def test_connections_resolve_through_airflow_outside_a_task(compose, filled_env, resolved_connections, monkeypatch):
+def test_connections_resolve_through_airflow_outside_a_task(
+    compose, filled_env, resolved_connections, monkeypatch
+):
     """What airflow-init and the CLI do: Airflow 3 reads the AIRFLOW_CONN_* JSON from the env."""
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="smartprov-airflow-"))
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -672,8 +697,8 @@ def test_warehouse_init_runs_the_roles_setup(services):
     assert pg_roles.ENV_ADMIN_URL in env
     assert env[pg_roles.ENV_ADMIN_URL].startswith("postgresql://postgres@warehouse:5432/")
     # The loader password the warehouse gets is the secret the pipeline's PGPASSFILE is made from.
-    assert f"{pg_roles.ENV_LOADER_PASSWORD}=\"$(cat /run/secrets/warehouse_loader_password)\"" in script
-    assert "PGPASSWORD=\"$(cat /run/secrets/warehouse_admin_password)\"" in script
+    assert f'{pg_roles.ENV_LOADER_PASSWORD}="$(cat /run/secrets/warehouse_loader_password)"' in script
+    assert 'PGPASSWORD="$(cat /run/secrets/warehouse_admin_password)"' in script
     assert {"warehouse_admin_password", "warehouse_loader_password"} <= set(init["secrets"])
     airflow_init = (ROOT / "docker" / "airflow-init.sh").read_text()
     assert "/run/secrets/warehouse_loader_password" in airflow_init and "PGPASSFILE" in airflow_init
@@ -689,7 +714,47 @@ def test_pgpass_line_escapes_the_password(tmp_path):
     secret = tmp_path / "pw"
     secret.write_text("a:b\\c\n")
     out = subprocess.run(
-        ["bash", "-c", block.replace("/run/secrets/warehouse_loader_password", str(secret)) + 'printf %s "$loader_password"'],
-        capture_output=True, text=True, check=True,
+        [
+            "bash",
+            "-c",
+            block.replace("/run/secrets/warehouse_loader_password", str(secret))
+            + 'printf %s "$loader_password"',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out == "a\\:b\\\\c"
+
+
+def _init_block(title: str) -> str:
+    """The Python heredoc of docker/airflow-init.sh that follows the `== <title>` echo."""
+    script = (ROOT / "docker" / "airflow-init.sh").read_text()
+    start = script.index("python - <<'PY'\n", script.index(f'echo "== {title}')) + len("python - <<'PY'\n")
+    return script[start : script.index("\nPY\n", start)]
+
+
+def test_init_refuses_to_start_without_a_failure_recipient(tmp_path):
+    import subprocess
+    import sys
+
+    block = _init_block("alerts")
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SMARTPROV_ALERTS_") and k != "SMARTPROV_CONFIG_DIR"
+    }
+    base["SMARTPROV_CONFIG_DIR"] = str(tmp_path)  # no config/alerts.yml, as in a fresh image
+    nobody = subprocess.run([sys.executable, "-c", block], env=base, capture_output=True, text=True)
+    assert nobody.returncode != 0 and "no failure recipient" in nobody.stderr
+    site = {k: v for k, v in read_site_env_example().items() if k.startswith("SMARTPROV_ALERTS_")}
+    ok = subprocess.run([sys.executable, "-c", block], env={**base, **site}, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert site["SMARTPROV_ALERTS_FAILURE_TO"] in ok.stdout
+    off = subprocess.run(
+        [sys.executable, "-c", block],
+        env={**base, "SMARTPROV_ALERTS_EMAIL_ENABLED": "false"},
+        capture_output=True,
+        text=True,
+    )
+    assert off.returncode == 0 and "(e-mail off)" in off.stdout
