@@ -758,3 +758,20 @@ def test_init_refuses_to_start_without_a_failure_recipient(tmp_path):
         text=True,
     )
     assert off.returncode == 0 and "(e-mail off)" in off.stdout
+
+
+def test_bulk_regency_users_refuse_codes_without_the_dot():
+    """docker/minio/add-regency-users.sh checks every code before touching MinIO: `3201`
+    would make every upload UNKNOWN_REGION, so nothing is created."""
+    import subprocess
+
+    script = ROOT / "docker" / "minio" / "add-regency-users.sh"
+    run = subprocess.run(["sh", str(script)], input="32.01\n3201\n32.7\n", capture_output=True, text=True)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().endswith(": 3201 32.7")  # the bad ones, not 32.01
+    empty = subprocess.run(["sh", str(script)], input="\n# comment\n", capture_output=True, text=True)
+    assert empty.returncode == 2 and "no region codes" in empty.stderr
+    # the codes it would accept are the seeds' own spelling of regencies
+    from smartprov.contract import catalogue as contract
+
+    assert all(re.fullmatch(r"\d{2}\.\d{2}", code) for code in contract.regions())
