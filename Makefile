@@ -20,13 +20,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test airflow build-pool bench fuzz lint venv clean
+.PHONY: run test airflow build-pool bench fuzz lint venv clean smoke
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The product (requirements.txt) plus the test and tooling pins (requirements-dev.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	UV_COMPILE_BYTECODE=1 $(BIN)/uv pip install -q -p $(BIN)/python -r requirements.txt
+	UV_COMPILE_BYTECODE=1 $(BIN)/uv pip install -q -p $(BIN)/python -r requirements.txt -r requirements-dev.txt
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
 	@touch $@
 
@@ -68,6 +69,13 @@ bench: venv
 FUZZ_SECONDS ?= 120
 fuzz: venv
 	$(BIN)/python -m fuzz.run --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
+
+## make smoke: against the running compose stack, upload a generated workbook as a test regency,
+## trigger smartprov_nightly through the REST API, wait, and print where the report is
+smoke:
+	docker compose --profile cli run --rm -e SMARTPROV_SMOKE_REGION -e SMARTPROV_SMOKE_ACCESS_KEY \
+	  -e SMARTPROV_SMOKE_SECRET_KEY -e SMARTPROV_SMOKE_API_URL -e SMARTPROV_SMOKE_TIMEOUT \
+	  --entrypoint python smartprov-cli /opt/smartprov/docker/smoke.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -24,16 +24,20 @@ ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "docker" / "airflow.Dockerfile"
 CODE = ROOT / "plugins" / "smartprov"
 
+SITE_ENV_EXAMPLE = ROOT / "site.env.example"
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
-LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "warehouse", "minio", "mailpit"}
+LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "warehouse", "minio", "mailpit", "reports"}
 ONE_SHOT = {"airflow-init", "warehouse-init", "minio-init"}
 ON_DEMAND = {"smartprov-cli"}  # behind a profile: neither long-running nor part of `up`
 LINEAGE = {"marquez-db", "marquez", "marquez-web"}  # the `lineage` profile (docs/lineage.md)
+# Optional services, each behind its profile: production runs without them.
+PROFILES = {"minio": "minio", "minio-init": "minio", "mailpit": "dev", "smartprov-cli": "cli"} | {name: "lineage" for name in LINEAGE}
 EXPECTED_VOLUMES = {
     "airflow-db",
     "airflow-logs",
     "airflow-auth",
     "smartprov-var",
+    "smartprov-reports",
     "warehouse-data",
     "minio-data",
 }
@@ -41,9 +45,11 @@ EXPECTED_VOLUMES = {
 # SMARTPROV_* variables the code reads that compose deliberately does not set, with why.
 NOT_IN_COMPOSE: dict[str, str] = {
     "SMARTPROV_TODAY": "pins settings.today() for tests and replays; production follows the clock",
+    "SMARTPROV_LOADER_PASSWORD": "docker/warehouse-init.sh exports it from the warehouse_loader_password secret",
 }
 
-_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+# Names only (for "which variables does the file use"); `interpolate` parses nesting itself.
+_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
 
 
 @pytest.fixture(scope="module")
@@ -74,19 +80,45 @@ def read_env_example() -> dict[str, str]:
 
 
 def interpolate(text: str, env: dict[str, str]) -> str:
-    """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error} and $$ escaping (no nesting)."""
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR:+alt} (nested
+    ${…} inside defaults and alternatives) and $$ escaping."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("$$", i):
+            out.append("$")
+            i += 2
+        elif text.startswith("${", i):
+            depth, j = 1, i + 2
+            while depth:
+                if j >= len(text):
+                    raise ValueError(f"unclosed ${{ in {text!r}")
+                if text.startswith("${", j):
+                    depth, j = depth + 1, j + 2
+                    continue
+                depth -= text[j] == "}"
+                j += 1
+            out.append(_substitute(text[i + 2 : j - 1], env))
+            i = j
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
-    def one(m: re.Match) -> str:
-        name, op, arg = m["name"], m["op"], m["arg"]
-        value = env.get(name)
-        if op in (":-", "-"):
-            return value if value or (op == "-" and value is not None) else arg
-        if op in (":?", "?"):
-            if not value and not (op == "?" and value is not None):
-                raise LookupError(f"compose would refuse: {name}: {arg}")
-        return value or ""
 
-    return _VAR.sub(one, text.replace("$$", "\0")).replace("\0", "$")
+def _substitute(body: str, env: dict[str, str]) -> str:
+    m = re.match(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>.*)\Z", body, re.S)
+    assert m, f"bad ${{{body}}}"
+    name, op, arg = m["name"], m["op"], m["arg"]
+    value = env.get(name)
+    if op in (":-", "-"):
+        return value if value or (op == "-" and value is not None) else interpolate(arg, env)
+    if op in (":+", "+"):
+        return interpolate(arg, env) if value or (op == "+" and value is not None) else ""
+    if op in (":?", "?"):
+        if not value and not (op == "?" and value is not None):
+            raise LookupError(f"compose would refuse: {name}: {arg}")
+    return value or ""
 
 
 def interpolate_tree(node, env: dict[str, str]):
@@ -107,17 +139,18 @@ def string_values(node) -> list[str]:
 
 
 SAMPLE_SECRETS = {
-    "AIRFLOW_DB_PASSWORD": "db-pass-123",
-    "AIRFLOW_FERNET_KEY": "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5eHk=",
-    "AIRFLOW_JWT_SECRET": "jwt-secret-123",
-    "AIRFLOW_API_SECRET_KEY": "api-secret-123",
-    "AIRFLOW_ADMIN_PASSWORD": "admin-pass-123456",
-    "WAREHOUSE_ADMIN_PASSWORD": "wh-admin-123",
-    "WAREHOUSE_LOADER_PASSWORD": "wh-loader-123",
-    "MINIO_ROOT_USER": "minio-root",
-    "MINIO_ROOT_PASSWORD": "minio-root-123",
     "LANDING_SECRET_KEY": "landing-secret-123",
 }
+
+
+def read_site_env_example() -> dict[str, str]:
+    values = {}
+    for line in SITE_ENV_EXAMPLE.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +168,12 @@ def test_services_present(services):
     assert LONG_RUNNING | ONE_SHOT <= set(services)
     assert set(services) <= LONG_RUNNING | ONE_SHOT | ON_DEMAND | LINEAGE, "classify new services in this test"
     assert all(services[name]["profiles"] == ["lineage"] for name in LINEAGE), "lineage is off by default"
+
+
+def test_optional_services_sit_behind_their_profiles(services):
+    for name, service in services.items():
+        want = PROFILES.get(name)
+        assert service.get("profiles", [None]) == [want], f"{name}: profiles {service.get('profiles')}"
 
 
 def test_long_running_services_have_healthchecks_and_restart(services):
@@ -161,6 +200,10 @@ def test_depends_on_uses_the_right_conditions(services):
             assert dep != name, f"{name} depends on itself"
             want = "service_completed_successfully" if dep in ONE_SHOT else "service_healthy"
             assert spec.get("condition") == want, f"{name} -> {dep}: condition should be {want}"
+            # A service of the default set may wait for a profiled one only if it is optional,
+            # or `docker compose up` without that profile refuses to start.
+            if dep in PROFILES and name not in PROFILES:
+                assert spec.get("required") is False, f"{name} -> {dep} needs required: false"
 
 
 def test_startup_order(services):
@@ -177,6 +220,25 @@ def test_startup_order(services):
     assert deps("minio-init") == {"minio"}
 
 
+def test_production_has_no_mail_catcher(services):
+    """Without `--profile dev` nothing in the stack is a catcher, and SMTP comes from site.env."""
+    default_set = {name for name in services if name not in PROFILES}
+    for name in default_set:
+        assert "mailpit" not in str(services[name].get("image", "")), name
+        for key, value in env_of(services[name]).items():
+            assert "mailpit" not in value, f"{name}: {key} points at the catcher"
+        assert "AIRFLOW_CONN_SMTP_DEFAULT" not in env_of(services[name]), f"{name}: SMTP is site.env's"
+    site = read_site_env_example()
+    smtp = json.loads(site["AIRFLOW_CONN_SMTP_DEFAULT"])
+    assert smtp["conn_type"] == "smtp" and smtp["host"] != "mailpit"
+    assert smtp["extra"]["disable_tls"] is False, "the example relay uses STARTTLS"
+
+
+def test_dags_run_without_unpausing(services):
+    for name in AIRFLOW_SERVICES | {"airflow-init"}:
+        assert env_of(services[name])["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"].lower() == "false", name
+
+
 def test_airflow_configuration(services):
     for name in AIRFLOW_SERVICES | {"airflow-init"}:
         env = env_of(services[name])
@@ -184,14 +246,20 @@ def test_airflow_configuration(services):
         assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Jakarta", name
         assert env["AIRFLOW__CORE__LOAD_EXAMPLES"].lower() == "false", name
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
-        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("@postgres:5432/airflow"), name
+        assert "@postgres:5432/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD"], name
         assert env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true", name
+        # Airflow's secrets: `_CMD` reading a mounted secret file, never a value in the environment.
         for shared in (
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
             "AIRFLOW__CORE__FERNET_KEY",
             "AIRFLOW__API_AUTH__JWT_SECRET",
             "AIRFLOW__API__SECRET_KEY",
         ):
-            assert env[shared].startswith("${") and ":?" in env[shared], f"{name}: {shared} must be required"
+            assert shared not in env, f"{name}: {shared} as a plain value"
+            command = env[shared + "_CMD"]
+            secret = re.search(r"/run/secrets/(\w+)", command)
+            assert secret, f"{name}: {shared}_CMD reads no secret file"
+            assert secret.group(1) in services[name]["secrets"], f"{name}: {secret.group(1)} not mounted"
     commands = {name: services[name]["command"] for name in AIRFLOW_SERVICES}
     assert commands == {
         "airflow-apiserver": "api-server",
@@ -201,22 +269,201 @@ def test_airflow_configuration(services):
     }
 
 
+def test_airflow_cmd_options_are_sensitive_ones():
+    """Airflow honours `_CMD` only for options it lists as sensitive: check ours are."""
+    os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="smartprov-airflow-"))
+    from airflow.configuration import conf
+
+    compose_env = env_of(yaml.safe_load(COMPOSE.read_text())["services"]["airflow-scheduler"])
+    cmd_options = {
+        tuple(k.removeprefix("AIRFLOW__").removesuffix("_CMD").lower().split("__"))
+        for k in compose_env
+        if k.startswith("AIRFLOW__") and k.endswith("_CMD")
+    }
+    assert len(cmd_options) == 4
+    assert cmd_options <= set(conf.sensitive_config_values)
+
+
+def test_airflow_cmd_options_produce_the_values(services, tmp_path):
+    """Run each `_CMD` as Airflow does (shlex-split, no shell) against sample secret files."""
+    import shlex
+    import subprocess
+
+    env = env_of(services["airflow-scheduler"])
+    secrets = {
+        "airflow_db_password": "db pass:1",
+        "airflow_fernet_key": "fk",
+        "airflow_jwt_secret": "jw",
+        "airflow_api_secret_key": "ak",
+    }
+    outputs = {}
+    for key, command in env.items():
+        if not key.endswith("_CMD"):
+            continue
+        for name, value in secrets.items():
+            (tmp_path / name).write_text(value + "\n")
+            command = command.replace(f"/run/secrets/{name}", str(tmp_path / name))
+        command = interpolate(command, {})
+        done = subprocess.run(shlex.split(command), capture_output=True, text=True, check=True)
+        outputs[key] = done.stdout  # Airflow takes the output as it is
+    assert outputs["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD"] == (
+        "postgresql+psycopg2://airflow:db pass:1@postgres:5432/airflow"
+    )
+    assert outputs["AIRFLOW__CORE__FERNET_KEY_CMD"] == "fk"  # no trailing newline
+    assert outputs["AIRFLOW__API_AUTH__JWT_SECRET_CMD"] == "jw"
+    assert outputs["AIRFLOW__API__SECRET_KEY_CMD"] == "ak"
+
+
+def test_secrets_come_from_files(compose, services):
+    declared = compose.get("secrets") or {}
+    for name, spec in declared.items():
+        assert spec["file"].endswith("/" + name), name
+    used = set()
+    for name, service in services.items():
+        mounted = set(service.get("secrets") or [])
+        assert mounted <= set(declared), f"{name}: undeclared secrets {mounted - set(declared)}"
+        used |= mounted
+        for key, value in env_of(service).items():
+            if key.endswith("_FILE") and value.startswith("/run/secrets/"):
+                assert value.removeprefix("/run/secrets/") in mounted, f"{name}: {key} not mounted"
+    assert used == set(declared), f"declared but unused: {set(declared) - used}"
+    for db in ("postgres", "warehouse"):
+        env = env_of(services[db])
+        assert "POSTGRES_PASSWORD" not in env and env["POSTGRES_PASSWORD_FILE"].startswith("/run/secrets/")
+    # make-secrets.sh writes every declared secret.
+    script = (ROOT / "docker" / "make-secrets.sh").read_text()
+    for name in declared:
+        assert name in script, f"docker/make-secrets.sh does not write {name}"
+
+
+def test_make_secrets_writes_every_secret_once(compose, tmp_path):
+    import subprocess
+
+    run = subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")],
+        env={**os.environ, "SECRETS_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "wrote" in run.stdout
+    first = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert set(first) == set(compose["secrets"])
+    assert all(len(v.strip()) >= 32 for v in first.values())
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")],
+        env={**os.environ, "SECRETS_DIR": str(tmp_path)},
+        capture_output=True,
+        check=True,
+    )
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == first, "a re-run must not rotate"
+    from cryptography.fernet import Fernet
+
+    Fernet(first["airflow_fernet_key"].strip())
+
+
+def test_site_env_feeds_every_airflow_container(services):
+    for name in AIRFLOW_SERVICES | {"airflow-init", "smartprov-cli"}:
+        files = services[name].get("env_file") or []
+        paths = [f["path"] if isinstance(f, dict) else f for f in files]
+        assert "./site.env" in paths, name
+    assert SITE_ENV_EXAMPLE.is_file()
+    gitignore = (ROOT / ".gitignore").read_text().split()
+    assert {"/site.env", "/secrets/"} <= set(gitignore)
+
+
+def test_reports_are_served_read_only_and_linked(services, filled_env):
+    reports = services["reports"]
+    mounts = reports["volumes"]
+    assert "smartprov-reports:/usr/share/nginx/html:ro" in mounts
+    assert reports.get("read_only") is True
+    env = env_of(interpolate_tree(services["airflow-scheduler"], filled_env))
+    assert env["SMARTPROV_REPORTS_DIR"] == "/opt/smartprov/reports"
+    assert "smartprov-reports:/opt/smartprov/reports" in services["airflow-scheduler"]["volumes"]
+    base = filled_env["REPORTS_BASE_URL"]
+    assert env["SMARTPROV_ALERTS_REPORT_URL"] == f"{base}/{{run_dir}}/report.json"
+    assert env["SMARTPROV_ALERTS_DATA_DOCS_URL"] == f"{base}/{{run_dir}}/{{data_docs}}"
+    conf = (ROOT / "docker" / "reports-nginx.conf").read_text()
+    assert "listen 8080" in conf and "/healthz" in conf and "GET|HEAD" in conf
+
+
 def test_image_matches_pinned_airflow(services, filled_env):
     pin = re.search(r"^apache-airflow==(\S+)", (ROOT / "requirements.txt").read_text(), re.M)
     assert pin, "requirements.txt pins apache-airflow"
     version = pin.group(1)
     base = re.search(r"^ARG AIRFLOW_IMAGE=(\S+)", DOCKERFILE.read_text(), re.M)
-    assert base and base.group(1) == f"apache/airflow:{version}-python3.11"
+    assert base and base.group(1) == f"apache/airflow:slim-{version}-python3.11"
     assert filled_env["AIRFLOW_IMAGE"] == base.group(1)
     build = services["airflow-scheduler"]["build"]
     assert (ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
     assert interpolate(build["args"]["AIRFLOW_IMAGE"], {}) == base.group(1)
+    assert "PIP_INDEX_URL" in build["args"]
     assert services["warehouse-init"]["image"] == services["airflow-scheduler"]["image"]
+
+
+def test_every_image_has_a_versioned_tag(services, filled_env):
+    project = re.search(r'^version = "(\S+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    for env in ({}, filled_env):
+        for name, service in services.items():
+            image = interpolate(service["image"], env)
+            repo, _, tag = image.rpartition(":")
+            assert repo and tag and tag != "latest" and re.search(r"\d", tag), f"{name}: {image}"
+    assert interpolate(services["airflow-scheduler"]["image"], filled_env).endswith(":" + project)
+
+
+def test_minio_release_has_the_2025_security_fixes(services, filled_env):
+    """CVE-2025-62506 (privilege escalation via service accounts/STS) is fixed in
+    RELEASE.2025-10-15T17-29-55Z; anything older is refused."""
+    for env in ({}, filled_env):
+        tag = interpolate(services["minio"]["image"], env).rpartition(":RELEASE.")[2]
+        assert tag >= "2025-10-15T17-29-55Z", tag
+
+
+def test_dockerfile_builds_the_product_only():
+    text = DOCKERFILE.read_text()
+    assert "pip check" in text
+    assert re.search(r"^ARG PIP_INDEX_URL", text, re.M)
+    assert not re.search(r"pip install[^\n]*\s-e\s", text), "no editable install in the image"
+    assert "--no-build-isolation" in text
+    assert "requirements-dev" not in text
+    for env in (
+        "SMARTPROV_PROJECT_DIR",
+        "SMARTPROV_DBT_DIR",
+        "SMARTPROV_EXPECTATIONS_DIR",
+        "SMARTPROV_CONFIG_DIR",
+        "SMARTPROV_VAR_DIR",
+    ):
+        assert env in text, env
+
+
+def test_product_requirements_hold_no_test_tools():
+    product = {
+        m.group(1).lower()
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", (ROOT / "requirements.txt").read_text(), re.M)
+    }
+    dev = {
+        m.group(1).lower()
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", (ROOT / "requirements-dev.txt").read_text(), re.M)
+    }
+    assert not product & {"pytest", "pytest-timeout", "moto", "aiosmtpd", "ruff"}
+    assert {"pytest", "pytest-timeout", "moto", "aiosmtpd", "ruff"} <= dev
+    for name in ("requirements.in", "requirements-dev.in"):
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-"):
+                assert "==" in line, f"{name}: {line} is not pinned"
+    # Where both files pin a package, they agree (dev is constrained by the product).
+    pins = lambda path: dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", path.read_text(), re.M))  # noqa: E731
+    both = pins(ROOT / "requirements.txt")
+    for name, version in pins(ROOT / "requirements-dev.txt").items():
+        assert both.get(name, version) == version, name
 
 
 def test_scripts_and_mounts_exist(services):
     assert (ROOT / "docker" / "airflow-init.sh").is_file()
     assert services["airflow-init"]["command"][-1] == "/opt/smartprov/docker/airflow-init.sh"
+    assert services["warehouse-init"]["entrypoint"][-1] == "/opt/smartprov/docker/warehouse-init.sh"
+    assert (ROOT / "docker" / "warehouse-init.sh").is_file()
     for name, service in services.items():
         for volume in service.get("volumes") or []:
             source = volume.split(":", 1)[0]
@@ -297,9 +544,10 @@ def test_finds_env_reads_in_code():
 
 
 def test_every_smartprov_variable_the_code_reads_is_set(services):
-    in_compose = set()
+    in_compose = set(read_site_env_example())  # the env_file every Airflow container reads
     for service in services.values():
         in_compose |= set(env_of(service))
+    in_compose |= set(re.findall(r"^\s+(SMARTPROV_\w+)=", DOCKERFILE.read_text(), re.M))
     missing = {
         name: where
         for name, where in smartprov_env_reads().items()
@@ -308,14 +556,17 @@ def test_every_smartprov_variable_the_code_reads_is_set(services):
     assert not missing, f"read by the code, absent from docker-compose.yml: {missing}"
 
 
-def test_airflow_services_share_one_environment(services):
+def test_airflow_services_share_one_environment(services, filled_env):
     reference = env_of(services["airflow-scheduler"])
     for name in AIRFLOW_SERVICES | {"airflow-init", "smartprov-cli"}:
         env = env_of(services[name])
         assert {k: env.get(k) for k in reference} == reference, name
     for name in ("SMARTPROV_LANDING_URL", "SMARTPROV_LANDING_CONN_ID", "SMARTPROV_WAREHOUSE_CONN_ID"):
         assert name in reference
-    assert reference["SMARTPROV_LANDING_URL"] == "s3://landing/"
+    assert interpolate(reference["SMARTPROV_LANDING_URL"], filled_env) == "s3://landing/"
+    assert interpolate(
+        reference["SMARTPROV_LANDING_URL"], {"LANDING_BUCKET": "b", "LANDING_PREFIX": "p/"}
+    ) == ("s3://b/p/")
 
 
 def test_every_compose_variable_is_documented_in_env_example(compose):
@@ -328,7 +579,10 @@ def test_every_compose_variable_is_documented_in_env_example(compose):
 
 def test_env_example_holds_no_secrets():
     for name, value in read_env_example().items():
-        if re.search(r"PASSWORD|SECRET|FERNET|_KEY$", name) and name != "LANDING_ACCESS_KEY":
+        if re.search(r"PASSWORD|SECRET|FERNET|_KEY$", name) and name not in (
+            "LANDING_ACCESS_KEY",
+            "SECRETS_DIR",
+        ):
             assert value == "", f".env.example: {name} must be empty (a placeholder), not {value!r}"
 
 
@@ -337,15 +591,18 @@ def test_no_credentials_written_in_compose(services):
     checked_urls = 0
     for name, service in services.items():
         for key, value in env_of(service).items():
-            if secret_name.search(key) and not key.endswith("_FILE"):
+            if secret_name.search(key) and not key.endswith(("_FILE", "_CMD")):
                 assert value.startswith("${"), f"{name}: {key} is written in the file; take it from .env"
-            for m in re.finditer(r"://[^:/@\s]+:(.+?)@", value):
+            for m in re.finditer(r"://([^:/@\s]+)(:[^@\s]*)?@", value):
                 checked_urls += 1
-                assert m.group(1).startswith("${"), f"{name}: {key} has a password in a URL"
+                password = m.group(2)
+                # `_CMD`: the password is printf's %s, filled from a secret file at run time.
+                allowed = (":${", ":%s") if key.endswith("_CMD") else (":${",)
+                assert not password or password.startswith(allowed), f"{name}: {key} has a password in a URL"
             if key.startswith("AIRFLOW_CONN_"):
                 for field in re.findall(r'"password":\s*"([^"]*)"', value):
                     assert field.startswith("${"), f"{name}: {key} has a literal password"
-    assert checked_urls >= 2  # the metadata DB URL and SMARTPROV_WAREHOUSE_URL, at least
+    assert checked_urls >= 1  # SMARTPROV_WAREHOUSE_URL, at least
 
 
 def test_missing_secret_stops_compose(compose, filled_env):
@@ -357,13 +614,19 @@ def test_missing_secret_stops_compose(compose, filled_env):
 
 @pytest.fixture(scope="module")
 def resolved_connections(compose, filled_env) -> dict[str, dict]:
-    """The AIRFLOW_CONN_* values after interpolation with a filled-in .env, parsed as JSON."""
+    """The AIRFLOW_CONN_* values after interpolation with a filled-in .env and the example
+    site.env, parsed as JSON."""
     env = env_of(interpolate_tree(compose, filled_env)["services"]["airflow-scheduler"])
-    conns = {}
+    conns = {k: json.loads(v) for k, v in read_site_env_example().items() if k.startswith("AIRFLOW_CONN_")}
     for key, value in env.items():
         if key.startswith("AIRFLOW_CONN_"):
             conns[key] = json.loads(value)
     return conns
+
+
+def landing_connection(compose, env: dict[str, str]) -> dict:
+    resolved = env_of(interpolate_tree(compose, env)["services"]["airflow-scheduler"])
+    return json.loads(resolved["AIRFLOW_CONN_SMARTPROV_LANDING"])
 
 
 def test_connection_json_is_valid(resolved_connections, filled_env):
@@ -380,44 +643,138 @@ def test_connection_json_is_valid(resolved_connections, filled_env):
         "smartprov",
         "smartprov_loader",
     )
-    assert wh["password"] == filled_env["WAREHOUSE_LOADER_PASSWORD"]
+    assert "password" not in wh, "the loader's password comes from PGPASSFILE"
     landing = resolved_connections["AIRFLOW_CONN_SMARTPROV_LANDING"]
     assert landing["conn_type"] == "aws"
-    assert landing["extra"]["endpoint_url"] == "http://minio:9000"
     assert (landing["login"], landing["password"]) == (
         filled_env["LANDING_ACCESS_KEY"],
         filled_env["LANDING_SECRET_KEY"],
     )
     smtp = resolved_connections["AIRFLOW_CONN_SMTP_DEFAULT"]
-    assert (smtp["conn_type"], smtp["host"], smtp["port"]) == ("smtp", "mailpit", 1025)
-    assert smtp["extra"]["disable_tls"] is True and smtp["extra"]["disable_ssl"] is True
+    assert smtp["conn_type"] == "smtp" and smtp["port"] == 587
 
 
-def test_connections_resolve_through_airflow_outside_a_task(resolved_connections, monkeypatch):
+def test_empty_endpoint_means_aws_and_minio_is_one_setting(compose, filled_env):
+    aws = landing_connection(compose, {**filled_env, "LANDING_ENDPOINT_URL": ""})
+    assert "endpoint_url" not in aws["extra"], "an empty endpoint must leave boto3 on AWS"
+    assert aws["extra"]["region_name"] == filled_env["LANDING_REGION"]
+    minio = landing_connection(compose, {**filled_env, "LANDING_ENDPOINT_URL": "http://minio:9000"})
+    assert minio["extra"] == {
+        "endpoint_url": "http://minio:9000",
+        "region_name": filled_env["LANDING_REGION"],
+    }
+
+
+def test_connections_resolve_through_airflow_outside_a_task(
+    compose, filled_env, resolved_connections, monkeypatch
+):
     """What airflow-init and the CLI do: Airflow 3 reads the AIRFLOW_CONN_* JSON from the env."""
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="smartprov-airflow-"))
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     for key, value in resolved_connections.items():
         monkeypatch.setenv(key, json.dumps(value))
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from airflow.providers.smtp.hooks.smtp import SmtpHook
     from airflow.sdk import BaseHook
 
     wh = BaseHook.get_connection("smartprov_warehouse")
     assert (wh.conn_type, wh.host, wh.port, wh.schema) == ("postgres", "warehouse", 5432, "smartprov")
-    landing = BaseHook.get_connection("smartprov_landing")
-    assert landing.extra_dejson["endpoint_url"] == "http://minio:9000"
     hook = SmtpHook(smtp_conn_id="smtp_default")
     hook.smtp_connection = BaseHook.get_connection("smtp_default")  # what get_conn() does first
-    assert (hook.smtp_starttls, hook.use_ssl, hook.smtp_user) == (False, False, "")
+    assert (hook.smtp_starttls, hook.use_ssl, hook.smtp_connection.port) == (True, False, 587)
+    for endpoint, want in (("", None), ("http://minio:9000", "http://minio:9000")):
+        conn = landing_connection(compose, {**filled_env, "LANDING_ENDPOINT_URL": endpoint})
+        monkeypatch.setenv("AIRFLOW_CONN_SMARTPROV_LANDING", json.dumps(conn))
+        wrapper = S3Hook(aws_conn_id="smartprov_landing").conn_config
+        assert wrapper.endpoint_url == want
+        assert wrapper.region_name == filled_env["LANDING_REGION"]
 
 
 def test_warehouse_init_runs_the_roles_setup(services):
     init = services["warehouse-init"]
-    assert init["command"][:3] == ["python", "-m", "smartprov.warehouse.pg_roles"]
-    env = env_of(init)
+    script = (ROOT / "docker" / "warehouse-init.sh").read_text()
+    assert "exec python -m smartprov.warehouse.pg_roles" in script
     from smartprov.warehouse import pg_roles
 
-    assert {pg_roles.ENV_ADMIN_URL, pg_roles.ENV_LOADER_PASSWORD, "PGPASSWORD"} <= set(env)
+    env = env_of(init)
+    assert pg_roles.ENV_ADMIN_URL in env
     assert env[pg_roles.ENV_ADMIN_URL].startswith("postgresql://postgres@warehouse:5432/")
-    # The loader password the warehouse gets is the one the connection uses.
-    assert env[pg_roles.ENV_LOADER_PASSWORD].split(":?")[0] == "${WAREHOUSE_LOADER_PASSWORD"
+    # The loader password the warehouse gets is the secret the pipeline's PGPASSFILE is made from.
+    assert f'{pg_roles.ENV_LOADER_PASSWORD}="$(cat /run/secrets/warehouse_loader_password)"' in script
+    assert 'PGPASSWORD="$(cat /run/secrets/warehouse_admin_password)"' in script
+    assert {"warehouse_admin_password", "warehouse_loader_password"} <= set(init["secrets"])
+    airflow_init = (ROOT / "docker" / "airflow-init.sh").read_text()
+    assert "/run/secrets/warehouse_loader_password" in airflow_init and "PGPASSFILE" in airflow_init
+    assert "warehouse_loader_password" in services["airflow-init"]["secrets"]
+
+
+def test_pgpass_line_escapes_the_password(tmp_path):
+    """airflow-init's pgpass line, run with a password holding ':' and '\\' (libpq escapes)."""
+    import subprocess
+
+    script = (ROOT / "docker" / "airflow-init.sh").read_text()
+    block = script[script.index('  loader_password="$(sed') : script.index("  umask 077")]
+    secret = tmp_path / "pw"
+    secret.write_text("a:b\\c\n")
+    out = subprocess.run(
+        [
+            "bash",
+            "-c",
+            block.replace("/run/secrets/warehouse_loader_password", str(secret))
+            + 'printf %s "$loader_password"',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out == "a\\:b\\\\c"
+
+
+def _init_block(title: str) -> str:
+    """The Python heredoc of docker/airflow-init.sh that follows the `== <title>` echo."""
+    script = (ROOT / "docker" / "airflow-init.sh").read_text()
+    start = script.index("python - <<'PY'\n", script.index(f'echo "== {title}')) + len("python - <<'PY'\n")
+    return script[start : script.index("\nPY\n", start)]
+
+
+def test_init_refuses_to_start_without_a_failure_recipient(tmp_path):
+    import subprocess
+    import sys
+
+    block = _init_block("alerts")
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SMARTPROV_ALERTS_") and k != "SMARTPROV_CONFIG_DIR"
+    }
+    base["SMARTPROV_CONFIG_DIR"] = str(tmp_path)  # no config/alerts.yml, as in a fresh image
+    nobody = subprocess.run([sys.executable, "-c", block], env=base, capture_output=True, text=True)
+    assert nobody.returncode != 0 and "no failure recipient" in nobody.stderr
+    site = {k: v for k, v in read_site_env_example().items() if k.startswith("SMARTPROV_ALERTS_")}
+    ok = subprocess.run([sys.executable, "-c", block], env={**base, **site}, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert site["SMARTPROV_ALERTS_FAILURE_TO"] in ok.stdout
+    off = subprocess.run(
+        [sys.executable, "-c", block],
+        env={**base, "SMARTPROV_ALERTS_EMAIL_ENABLED": "false"},
+        capture_output=True,
+        text=True,
+    )
+    assert off.returncode == 0 and "(e-mail off)" in off.stdout
+
+
+def test_bulk_regency_users_refuse_codes_without_the_dot():
+    """docker/minio/add-regency-users.sh checks every code before touching MinIO: `3201`
+    would make every upload UNKNOWN_REGION, so nothing is created."""
+    import subprocess
+
+    script = ROOT / "docker" / "minio" / "add-regency-users.sh"
+    run = subprocess.run(["sh", str(script)], input="32.01\n3201\n32.7\n", capture_output=True, text=True)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().endswith(": 3201 32.7")  # the bad ones, not 32.01
+    empty = subprocess.run(["sh", str(script)], input="\n# comment\n", capture_output=True, text=True)
+    assert empty.returncode == 2 and "no region codes" in empty.stderr
+    # the codes it would accept are the seeds' own spelling of regencies
+    from smartprov.contract import catalogue as contract
+
+    assert all(re.fullmatch(r"\d{2}\.\d{2}", code) for code in contract.regions())

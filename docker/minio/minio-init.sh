@@ -8,13 +8,17 @@
 set -eu
 bucket="${LANDING_BUCKET:-landing}"
 
+MINIO_ROOT_PASSWORD="$(cat /run/secrets/minio_root_password)"
 mc alias set smartprov "http://minio:9000" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
 mc mb --ignore-existing "smartprov/$bucket"
 mc version enable "smartprov/$bucket"
 mc anonymous set none "smartprov/$bucket"
 
-mc admin policy create smartprov smartprov-pipeline /policies/pipeline-policy.json
-mc admin policy create smartprov smartprov-regency /policies/regency-policy.json
+# The policies name the bucket "landing"; another LANDING_BUCKET is written into a copy.
+for policy in pipeline regency; do
+  sed "s/arn:aws:s3:::landing/arn:aws:s3:::$bucket/g" "/policies/$policy-policy.json" > "/tmp/$policy-policy.json"
+  mc admin policy create smartprov "smartprov-$policy" "/tmp/$policy-policy.json"
+done
 
 mc admin user add smartprov "$LANDING_ACCESS_KEY" "$LANDING_SECRET_KEY"
 mc admin policy attach smartprov smartprov-pipeline --user "$LANDING_ACCESS_KEY" 2>/dev/null \

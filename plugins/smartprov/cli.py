@@ -134,6 +134,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_wait(q)
     q.set_defaults(func=cmd_replay)
 
+    f = sub.add_parser(
+        "forget",
+        help="forget submissions (kept in audit.forgotten_submissions) so the next run takes their files again",
+    )
+    f.add_argument("submissions", nargs="*", help="submission ids or file SHA-256s (8+ characters)")
+    f.add_argument("--region", default=None, help="every submission of this region code, e.g. 32.04")
+    f.add_argument("--kind", default=None, choices=["masterplan", "evaluasi", "MASTERPLAN", "EVALUASI"])
+    f.add_argument("--period", default=None, help="e.g. 2025 or 2022-2031")
+    f.add_argument("--reason", required=True, help="why (kept with the history)")
+    f.add_argument("--notify-again", action="store_true", help="also forget the feedback and digest entries")
+    f.add_argument("--dry-run", action="store_true", help="list what would be forgotten, change nothing")
+    f.add_argument("--warehouse", default=None)
+    f.set_defaults(func=cmd_forget)
+
+    rp = sub.add_parser("reprocess", help="forget submissions, then run now: their files are validated again")
+    rp.add_argument("submissions", nargs="*", help="submission ids or file SHA-256s (8+ characters)")
+    rp.add_argument("--region", default=None, help="every submission of this region code, e.g. 32.04")
+    rp.add_argument("--kind", default=None, choices=["masterplan", "evaluasi", "MASTERPLAN", "EVALUASI"])
+    rp.add_argument("--period", default=None)
+    rp.add_argument("--reason", required=True, help="why (kept with the history)")
+    rp.add_argument("--notify-again", action="store_true", help="mail the regency the new verdict")
+    rp.add_argument("--landing", default=None, help="folder or s3://bucket/prefix (default $SMARTPROV_LANDING_URL)")
+    rp.add_argument("--warehouse", default=None)
+    rp.add_argument("--no-dbt", action="store_true")
+    rp.add_argument("--no-alerts", action="store_true")
+    rp.set_defaults(func=cmd_reprocess)
+
     g = sub.add_parser("pg-setup", help="create the PostgreSQL warehouse's roles, schemas and privileges")
     _add_pg_setup_arguments(g)
     g.set_defaults(func=cmd_pg_setup)
@@ -301,6 +328,57 @@ def cmd_replay(args) -> int:
         print(f"{item['path']}: {item['status']}")
     print(f"Replayed {len(result['files'])} quarantined file(s): {result['accepted']} now accepted")
     return 0
+
+
+def cmd_forget(args) -> int:
+    from smartprov.run.reprocess import NothingToForget, forget
+
+    try:
+        chosen = forget(
+            args.warehouse or settings.warehouse_url(),
+            reason=args.reason,
+            ids=args.submissions,
+            region=args.region,
+            kind=args.kind,
+            period=args.period,
+            notify_again=args.notify_again,
+            dry_run=args.dry_run,
+        )
+    except (NothingToForget, ValueError) as exc:
+        print(f"smartprov forget: {exc}", file=sys.stderr)
+        return 2
+    for sub in chosen:
+        print(f"{sub['submission_id']}  {sub['status']:<8}  {sub['path']}")
+    verb = "Would forget" if args.dry_run else "Forgot"
+    print(f"{verb} {len(chosen)} submission(s); the next run takes their files again.")
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    from smartprov.run.reprocess import NothingToForget, reprocess
+
+    try:
+        report = reprocess(
+            args.landing or settings.landing_url(),
+            args.warehouse or settings.warehouse_url(),
+            reason=args.reason,
+            ids=args.submissions,
+            region=args.region,
+            kind=args.kind,
+            period=args.period,
+            notify_again=args.notify_again,
+            build=not args.no_dbt,
+            notify=not args.no_alerts,
+        )
+    except (NothingToForget, ValueError) as exc:
+        print(f"smartprov reprocess: {exc}", file=sys.stderr)
+        return 2
+    again = {s["submission_id"]: s["status"] for s in report["submissions"]}
+    for sub in report["forgotten"]:
+        now = again.get(sub["submission_id"], "not found in the landing zone")
+        print(f"{sub['path']}: {sub['status']} -> {now}")
+    print(f"Report: {report['report_path']}")
+    return 1 if report.get("errors") else 0
 
 
 def _add_pg_setup_arguments(parser: argparse.ArgumentParser) -> None:

@@ -52,7 +52,7 @@ def notify_run(
     raised with `raise_on_error`, for a task that should be retried) and retried next time.
     """
     from smartprov.alerts import deadlines as dl
-    from smartprov.alerts.ledger import Ledger
+    from smartprov.alerts.ledger import Ledger, smtp_relay
 
     config = config or AlertConfig.load()
     result: dict[str, Any] = {
@@ -72,7 +72,12 @@ def notify_run(
 
         warehouse = Warehouse(warehouse)
     try:
-        ledger = Ledger(warehouse)
+        ledger = Ledger(
+            warehouse,
+            relay=smtp_relay(config.smtp_conn_id) if config.email_enabled else None,
+            report_path=report.get("report_path"),
+        )
+        _resend_after_relay_change(report, ledger, warehouse, config, result)
         today = today or config.today()
         submissions = [s for s in report.get("submissions") or [] if s.get("status") != "duplicate"]
 
@@ -93,6 +98,38 @@ def notify_run(
     if raise_on_error and result["errors"]:
         raise AlertDeliveryError(result)
     return result
+
+
+def _resend_after_relay_change(report, ledger, warehouse, config: AlertConfig, result) -> None:
+    """E-mail that earlier runs sent through another relay (a development catcher) is sent
+    again through the current one, from those runs' reports (smartprov.alerts.ledger)."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from smartprov.alerts import deadlines as dl
+    from smartprov.alerts.ledger import Ledger
+
+    for run_id, path in ledger.stale_email_runs().items():
+        if run_id == report.get("run_id"):
+            continue  # this run's own messages are sent (again) right after
+        if not path or not Path(path).is_file():
+            log.warning("E-mail of run %s went through another relay; its report %s is gone", run_id, path)
+            result["skipped"].append(
+                {"what": f"resend:{run_id}", "channel": EMAIL, "reason": f"report not found: {path}"}
+            )
+            continue
+        earlier = json.loads(Path(path).read_text(encoding="utf-8"))
+        again = Ledger(warehouse, relay=ledger.relay, report_path=path)
+        submissions = [s for s in earlier.get("submissions") or [] if s.get("status") != "duplicate"]
+        sub_result: dict[str, Any] = {"sent": [], "skipped": [], "errors": []}
+        status = _send_feedback(earlier, submissions, again, config, sub_result)
+        provinces = dl.scope_provinces(earlier, warehouse, config)
+        email_only = dataclasses.replace(config, webhook_enabled=False)
+        _send_digests(earlier, submissions, [], provinces, status, again, email_only, sub_result)
+        for item in sub_result["sent"]:
+            result["sent"].append({**item, "resent_from_run": run_id})
+        result["errors"].extend(sub_result["errors"])
 
 
 def _province_of(sub: dict[str, Any], report: dict[str, Any]) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from smartprov.alerts.config import AlertConfig
@@ -119,12 +120,30 @@ def has_warnings(sub: dict[str, Any]) -> bool:
 
 
 def links(report: dict[str, Any], config: AlertConfig) -> tuple[str | None, str | None]:
+    """The run report's and Data Docs' links. Placeholders in the configured URLs: `{run_id}`;
+    `{run_dir}`, the run's folder under the reports directory (the run id made path-safe, what
+    a web server over that directory serves); `{data_docs}`, the Data Docs index's path inside
+    that folder."""
     run_id = str(report.get("run_id") or "")
-    report_link = (
-        config.report_url.replace("{run_id}", run_id) if config.report_url else report.get("report_path")
-    )
+    report_path = report.get("report_path")
     docs = report.get("data_docs")
-    docs_link = config.data_docs_url.replace("{run_id}", run_id) if (config.data_docs_url and docs) else docs
+    run_dir = Path(report_path).parent if report_path else None
+    docs_rel = ""
+    if docs and run_dir is not None:
+        try:
+            docs_rel = Path(docs).relative_to(run_dir).as_posix()
+        except ValueError:
+            docs_rel = Path(docs).name
+
+    def fill(template: str) -> str:
+        return (
+            template.replace("{run_id}", run_id)
+            .replace("{run_dir}", run_dir.name if run_dir is not None else run_id)
+            .replace("{data_docs}", docs_rel)
+        )
+
+    report_link = fill(config.report_url) if config.report_url else report_path
+    docs_link = fill(config.data_docs_url) if (config.data_docs_url and docs) else docs
     return report_link, docs_link
 
 

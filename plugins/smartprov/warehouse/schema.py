@@ -70,7 +70,9 @@ TABLES: dict[str, str] = {
     channel          VARCHAR(32)   NOT NULL,
     recipient        VARCHAR(2000),
     sent_at          TIMESTAMP     NOT NULL,
-    run_id           VARCHAR(256)""",
+    run_id           VARCHAR(256),
+    relay            VARCHAR(300),
+    report_path      VARCHAR(1024)""",
     "raw.masterplan_programs": PROVENANCE
     + """
     program_code        VARCHAR(20)  NOT NULL,

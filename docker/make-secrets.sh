@@ -1,0 +1,23 @@
+#!/usr/bin/env sh
+# Writes one random secret per file under secrets/ (or $SECRETS_DIR) for docker compose's
+# `secrets:`, keeping any file that already exists (so re-running never rotates by accident).
+# Rotation is a runbook step (docs/operations.md): some secrets need ALTER ROLE first.
+set -eu
+dir="${SECRETS_DIR:-$(dirname "$0")/../secrets}"
+mkdir -p "$dir"
+# The folder is private on the host (0700). Compose (without swarm) bind-mounts each file into
+# the containers with its host mode, and the containers run as other users (AIRFLOW_UID,
+# postgres): the files themselves must be readable (0644) for them.
+chmod 0700 "$dir"
+umask 022
+token() { python3 -c 'import secrets; print(secrets.token_urlsafe(24))'; }
+for name in airflow_db_password airflow_jwt_secret airflow_api_secret_key airflow_admin_password \
+            warehouse_admin_password warehouse_loader_password minio_root_password; do
+  [ -s "$dir/$name" ] || { token > "$dir/$name"; echo "wrote $dir/$name"; }
+done
+# Fernet keys are 32 url-safe base64-encoded bytes.
+[ -s "$dir/airflow_fernet_key" ] || {
+  python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' > "$dir/airflow_fernet_key"
+  echo "wrote $dir/airflow_fernet_key"
+}
+echo "UI login: user \${AIRFLOW_ADMIN_USER:-admin}, password in $dir/airflow_admin_password"
