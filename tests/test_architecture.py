@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "reports": 5,
     "alerts": 5,
     "authoring": 6,
+    "publish": 6,  # open-data bundles read the marts
     "run": 7,
     "cli": 8,
 }
@@ -39,6 +40,8 @@ FORBIDDEN = {
     ("alerts", "run"),
     ("reports", "alerts"),  # siblings on one floor stay apart
     ("alerts", "reports"),
+    ("authoring", "publish"),
+    ("publish", "authoring"),
 }
 
 

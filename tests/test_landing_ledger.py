@@ -17,7 +17,7 @@ import pytest
 
 from smartprov.ingest.landing import LandingFile, LandingFileChanged, LocalLanding
 from smartprov.ingest.parse import parse_submission
-from smartprov.run import pipeline
+from smartprov.run import pipeline, steps
 from smartprov.run.load_path import validate_isolated
 from smartprov.validation.batch import BatchValidator
 from smartprov.warehouse.connection import Warehouse
@@ -28,7 +28,7 @@ VALID = masterplan().to_bytes()  # Kota Bandung, 32.73
 
 
 def _run(landing: Path, url: str) -> dict:
-    return pipeline.run_once(str(landing), url, build=False, notify=False)
+    return steps.run_once(str(landing), url, build=False, notify=False)
 
 
 def _statuses(report: dict) -> dict[str, str]:

@@ -264,7 +264,7 @@ def test_rejects_urls_it_cannot_serve(url):
 def test_a_nightly_run_reads_its_landing_zone_from_object_storage(s3_client, tmp_path, monkeypatch):
     """The whole run over s3://…, with parsing spread over worker processes."""
     from smartprov.authoring.sample import sample_expectations, write_sample_landing
-    from smartprov.run import pipeline
+    from smartprov.run import steps
 
     local = tmp_path / "sample"
     write_sample_landing(local, province="32", seed=0)
@@ -276,12 +276,12 @@ def test_a_nightly_run_reads_its_landing_zone_from_object_storage(s3_client, tmp
     monkeypatch.setenv("SMARTPROV_WORKERS", "2")
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
 
-    report = pipeline.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
+    report = steps.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
 
     expected = sample_expectations("32", 0)
     got = {s["path"]: s["status"] for s in report["submissions"]}
     assert got == {p: ("accepted" if e.accepted else "rejected") for p, e in expected.items()}
     rejected = next(s for s in report["submissions"] if s["status"] == "rejected" and s["quarantine_path"])
     assert Path(rejected["quarantine_path"]).read_bytes() == (local / rejected["path"]).read_bytes()
-    again = pipeline.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
+    again = steps.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
     assert {s["status"] for s in again["submissions"]} == {"duplicate"}

@@ -10,7 +10,7 @@ import pytest
 
 from loopback import smtp_conn_json
 from smartprov.authoring.sample import write_sample_landing
-from smartprov.run import pipeline
+from smartprov.run import steps
 
 DIGEST_TO = "datin@diskominfo.example.go.id"
 CC = "smartcity@diskominfo.example.go.id"
@@ -34,7 +34,7 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
     write_sample_landing(landing, province="32", seed=0)
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
 
-    report = pipeline.run_once(str(landing), url, build=False, notify=True)
+    report = steps.run_once(str(landing), url, build=False, notify=True)
     assert report["alerts"]["errors"] == []
     messages = alerting.take()
 
@@ -63,7 +63,7 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
         attachments = [p.get_filename() for p in m["msg"].iter_attachments()]
         assert any(name.endswith(".xlsx") for name in attachments)
 
-    again = pipeline.run_once(str(landing), url, build=False, notify=True)
+    again = steps.run_once(str(landing), url, build=False, notify=True)
     assert again["alerts"]["errors"] == []
     assert [m for m in alerting.take() if DIGEST_TO not in m["rcpt_tos"]] == []
 
@@ -86,7 +86,7 @@ def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(aler
     assert steps.intake(str(landing), url)["new"] == 0  # nothing new: nothing validated, nothing sent
     assert alerting.take() == []
 
-    nightly = pipeline.run_once(str(landing), url, build=False, notify=True)
+    nightly = steps.run_once(str(landing), url, build=False, notify=True)
     assert nightly["counts"]["accepted"] == 0 and nightly["counts"]["rejected"] == 0
     messages = alerting.take()
     digests = [m for m in messages if DIGEST_TO in m["rcpt_tos"]]

@@ -190,7 +190,8 @@ def cmd_sample(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from smartprov.run.pipeline import province_summary, run_once
+    from smartprov.run.pipeline import province_summary
+    from smartprov.run.steps import run_once
 
     landing = args.landing or settings.landing_url()
     warehouse = args.warehouse or settings.warehouse_url()

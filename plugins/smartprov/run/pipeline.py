@@ -294,21 +294,3 @@ def _write_report(report: dict[str, Any], copy: str | None = None) -> None:
     if copy:
         Path(copy).parent.mkdir(parents=True, exist_ok=True)
         Path(copy).write_text(text, encoding="utf-8")
-
-
-def run_once(
-    landing_url: str,
-    warehouse_url: str,
-    *,
-    run_id: str | None = None,
-    report_copy: str | None = None,
-    build: bool = True,
-    notify: bool = True,
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    """One nightly run without a scheduler: the CLI's `smartprov run` (the steps in run/steps.py)."""
-    from smartprov.run import steps
-
-    return steps.run_all(
-        landing_url, warehouse_url, run_id=run_id, report_copy=report_copy, build=build, notify_=notify, today=today
-    )

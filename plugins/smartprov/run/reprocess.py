@@ -161,7 +161,7 @@ def reprocess(
     notify: bool = True,
 ) -> dict[str, Any]:
     """Forget, then one run now: the forgotten files are validated again with today's rules."""
-    from smartprov.run.pipeline import run_once
+    from smartprov.run.steps import run_once
 
     forgotten = forget(
         warehouse_url,

@@ -325,6 +325,22 @@ def run_all(
     return full
 
 
+def run_once(
+    landing_url: str,
+    warehouse_url: str,
+    *,
+    run_id: str | None = None,
+    report_copy: str | None = None,
+    build: bool = True,
+    notify: bool = True,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """One nightly run without a scheduler: the CLI's `smartprov run`."""
+    return run_all(
+        landing_url, warehouse_url, run_id=run_id, report_copy=report_copy, build=build, notify_=notify, today=today
+    )
+
+
 # -- intake: new files every few minutes, regency feedback within the hour ------------
 def intake(landing_url: str, warehouse_url: str, run_id: str | None = None) -> dict[str, Any]:
     """Validate and load (or quarantine) only new files, then mail each regency its feedback.
