@@ -819,9 +819,16 @@ def test_failure_notifiers_without_webhook_connection(monkeypatch):
     assert [type(n).__name__ for n in failure_notifiers(make_config(webhook_enabled=False))] == [
         "SmartprovSmtpNotifier"
     ]
+    # E-mail on without any recipient: an error (a DAG file shows it as its import error).
+    from smartprov.alerts import AlertConfigError
+
+    with pytest.raises(AlertConfigError, match="no recipient"):
+        failure_notifiers(make_config(failure_to=[], digest_to=[], webhook_enabled=None))
+    with pytest.raises(AlertConfigError, match="no sender"):
+        failure_notifiers(make_config(from_email=None))
     assert [
         type(n).__name__
-        for n in failure_notifiers(make_config(failure_to=[], digest_to=[], webhook_enabled=None))
+        for n in failure_notifiers(make_config(failure_to=[], digest_to=[], email_enabled=False, webhook_enabled=None))
     ] == ["WebhookNotifier"]
     assert failure_notifiers(make_config(enabled=False)) == []
 

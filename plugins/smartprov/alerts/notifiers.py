@@ -82,7 +82,6 @@ def failure_facts(context: dict[str, Any], event: str = "failure") -> dict[str, 
     try_number = _get(ti, "try_number")
     retries = _get(task, "retries")
     return {
-        "event": event,
         "dag_id": dag_id,
         "task_id": _get(ti, "task_id") or context.get("task_id"),
         "run_id": run_id,
