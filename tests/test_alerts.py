@@ -599,9 +599,27 @@ def test_deadlines_from_warehouse(wh):
 
 def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_path):
     """The marts apply the one deadline table at the package's clock; the alerts list what they mark."""
+    # Evaluations are chased only from regencies with an accepted masterplan (the others are
+    # `not_applicable`: they cannot send one); these four have one, the other 23 have none.
+    with_masterplan = ["32.01", "32.02", "32.04", "32.73"]
+    masterplans_in = [
+        {
+            "submission_id": f"mp{code}",
+            "region_code": code,
+            "folder_region_code": code,
+            "kind": "MASTERPLAN",
+            "period": "2023-2032",
+            "period_start": 2023,
+            "period_end": 2032,
+            "document_date": dt.date(2022, 9, 20),
+            "received_at": dt.datetime(2022, 10, 1),
+        }
+        for code in with_masterplan
+    ]
     insert_submissions(
         wh,
         [
+            *masterplans_in,
             {"region_code": "32.04", "kind": "EVALUASI", "period": "2025", "evaluation_year": 2025},
             {
                 "region_code": "32.73",
@@ -649,8 +667,8 @@ def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_pa
         late = overdue_regencies(wh, ["32"], TODAY)
         ev2025 = [o for o in late if o.kind == "EVALUASI" and o.period == "2025"]
         codes = {o.region_code for o in ev2025}
-        assert len(codes) == jabar - 2  # 32.04 and 32.02 have an accepted EVALUASI 2025
-        assert "32.04" not in codes and "32.02" not in codes and "32.73" in codes and "32.01" in codes
+        assert codes == {"32.01", "32.73"}  # 32.04 and 32.02 have an accepted EVALUASI 2025
+        assert not [o for o in late if o.kind == "EVALUASI" and o.region_code not in with_masterplan]
         assert not any(o.region_code.startswith("33.") for o in late)
         by_code = {o.region_code: o for o in ev2025}
         assert by_code["32.01"].last_status == "rejected" and by_code["32.73"].last_status is None
@@ -659,7 +677,8 @@ def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_pa
         assert "32.73" not in {o.region_code for o in late if o.kind == "EVALUASI" and o.period == "2024"}
         # the masterplan deadline is the one of config/deadlines.yml, as in the seed
         masterplans = [o for o in late if o.kind == "MASTERPLAN"]
-        assert len(masterplans) == jabar and {o.period for o in masterplans} == {None}
+        assert len(masterplans) == jabar - len(with_masterplan) and {o.period for o in masterplans} == {None}
+        assert not {o.region_code for o in masterplans} & set(with_masterplan)
         assert {o.due_date for o in masterplans} == {load_deadlines()["MASTERPLAN"].date}
 
         # the current run's accepted file counts even before the marts are rebuilt
