@@ -290,6 +290,24 @@ def insert_submissions(wh, rows):
     wh.insert_rows("audit.submissions", full)
 
 
+def accepted_masterplans(codes):
+    """Ledger rows of an accepted masterplan for each regency: evaluations are due from them."""
+    return [
+        {
+            "submission_id": f"mp{code}",
+            "region_code": code,
+            "folder_region_code": code,
+            "kind": "MASTERPLAN",
+            "period": "2023-2032",
+            "period_start": 2023,
+            "period_end": 2032,
+            "document_date": dt.date(2022, 9, 20),
+            "received_at": dt.datetime(2022, 10, 1),
+        }
+        for code in codes
+    ]
+
+
 # -- tests -------------------------------------------------------------------------------------
 def test_config_from_yaml_and_env(tmp_path):
     path = tmp_path / "alerts.yml"
@@ -602,20 +620,7 @@ def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_pa
     # Evaluations are chased only from regencies with an accepted masterplan (the others are
     # `not_applicable`: they cannot send one); these four have one, the other 23 have none.
     with_masterplan = ["32.01", "32.02", "32.04", "32.73"]
-    masterplans_in = [
-        {
-            "submission_id": f"mp{code}",
-            "region_code": code,
-            "folder_region_code": code,
-            "kind": "MASTERPLAN",
-            "period": "2023-2032",
-            "period_start": 2023,
-            "period_end": 2032,
-            "document_date": dt.date(2022, 9, 20),
-            "received_at": dt.datetime(2022, 10, 1),
-        }
-        for code in with_masterplan
-    ]
+    masterplans_in = accepted_masterplans(with_masterplan)
     insert_submissions(
         wh,
         [
@@ -927,7 +932,11 @@ def test_ledger_and_deadlines_on_postgres(smtp, monkeypatch, tmp_path):
         try:
             wh.ensure_schema()
             insert_submissions(
-                wh, [{"region_code": "32.04", "kind": "EVALUASI", "period": "2025", "evaluation_year": 2025}]
+                wh,
+                [
+                    *accepted_masterplans(["32.01", "32.04", "32.73"]),
+                    {"region_code": "32.04", "kind": "EVALUASI", "period": "2025", "evaluation_year": 2025},
+                ],
             )
             cfg = make_config()
             wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)  # the same marts on PostgreSQL
@@ -1020,7 +1029,13 @@ def test_one_clock_for_validation_alerts_and_dbt(monkeypatch):
     assert settings.today() == pinned
     assert make_config().today() == pinned
     assert BatchValidator().today == pinned
-    assert BatchValidator().suite_parameters() == {"current_year": 2026}
+    import pandas as pd
+
+    # the latest allowed document date is 31 days after the run's day (contract section 6)
+    assert BatchValidator().suite_parameters() == {
+        "current_year": 2026,
+        "latest_date": pd.Timestamp(pinned + dt.timedelta(days=31)),
+    }
     assert dbt_vars()["as_of_date"] == "2026-02-15"
     monkeypatch.setenv("SMARTPROV_TODAY", "15/02/2026")
     with pytest.raises(ValueError, match="SMARTPROV_TODAY must be a date YYYY-MM-DD"):
