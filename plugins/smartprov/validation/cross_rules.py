@@ -314,21 +314,20 @@ def check_evaluation(
                 if _missing(planned):
                     continue
                 if float(realised) > BUDGET_OVERRUN_FACTOR * float(planned):
-                    by_year = not _missing(year_planned)
-                    out.append(
-                        _finding(
-                            "CONSISTENCY",
-                            "CONSISTENCY_BUDGET_OVERRUN_YEAR" if by_year else "CONSISTENCY_BUDGET_OVERRUN",
-                            sheet=REALISASI_SHEET,
-                            row=source_row,
-                            column="realisasi_anggaran_rp",
-                            value=_rupiah(realised),
-                            code=code,
-                            realised=_rupiah(realised),
-                            planned=_rupiah(planned),
-                            **({"year": year} if by_year else {}),
-                        )
-                    )
+                    where = {
+                        "sheet": REALISASI_SHEET,
+                        "row": source_row,
+                        "column": "realisasi_anggaran_rp",
+                        "value": _rupiah(realised),
+                        "code": code,
+                        "realised": _rupiah(realised),
+                        "planned": _rupiah(planned),
+                    }
+                    if not _missing(year_planned):
+                        overrun = _finding("CONSISTENCY", "CONSISTENCY_BUDGET_OVERRUN_YEAR", year=year, **where)
+                    else:
+                        overrun = _finding("CONSISTENCY", "CONSISTENCY_BUDGET_OVERRUN", **where)
+                    out.append(overrun)
 
     if plan and year is not None and realisations is not None:
         running = [
