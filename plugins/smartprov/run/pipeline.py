@@ -20,7 +20,8 @@ from typing import Any
 from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import EVALUASI, MASTERPLAN
-from smartprov.ingest.landing import LandingFile, LocalLanding, open_landing, sha256_of
+from smartprov.ingest.landing import LandingFile, LocalLanding, open_landing
+from smartprov.ingest.listing_cache import hasher_for
 from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,13 @@ def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any
         known = wh.known_hashes()
     seen_now: set[str] = set()
     entries = []
+    sha256_of_file, record_hashes = hasher_for(landing)  # S3: unchanged objects are not downloaded
     for f in files:
-        sha = sha256_of(landing, f)
+        sha = sha256_of_file(f)
         status = "duplicate" if sha in known or sha in seen_now else "new"
         seen_now.add(sha)
         entries.append({"path": f.path, "size": f.size, "sha256": sha, "status": status})
+    record_hashes()
     started = utcnow().isoformat()
     log.info("discovered %d files, %d new", len(entries), sum(e["status"] == "new" for e in entries))
     return {"run_id": run_id, "started_at": started, "landing": landing_url, "files": entries}
