@@ -973,6 +973,11 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     parts = results.get("parts") or {}
+    if results.get("complete") is False:
+        lines += [
+            f"*Written while the invocation was still running: parts done so far: {', '.join(parts)}.*",
+            "",
+        ]
     sessions = {v["session"] for v in parts.values()}
     if len(sessions) > 1:
         lines += [
@@ -1278,22 +1283,34 @@ def main(argv: list[str] | None = None) -> int:
     results.update({"started_at": started, "machine": machine(), "parameters": parameters})
     results.setdefault("parts", {})
 
+    def save(final: bool) -> None:
+        results["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        results["complete"] = final
+        results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        results["goals"] = goals(results)
+        results["all_goals_met"] = all(g["met"] for g in results["goals"] if g["met"] is not None)
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+        write_markdown(args.markdown, results)
+
     def done(part: str) -> None:
+        """Record the part and write what is measured so far (a long run keeps its early parts)."""
         results["parts"][part] = {
             "session": started,
             "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
         }
+        save(final=False)
 
     if "national" in parts:
         results.update(phase_national(national, out, env, args.national_runs))
         done("national")
-    ours = _median(results["duckdb"]["first_runs_wall_seconds"]) if "national" in parts else None
+    if "tenx" in parts:
+        results["tenx"] = phase_tenx(out, env, programs, results["duckdb"], args.kill_at)
+        done("tenx")
     if "naive" in parts:
+        ours = _median(results["duckdb"]["first_runs_wall_seconds"])
         results["naive"] = phase_naive(national, out, env, ours)
         done("naive")
-    if "dagparse" in parts:
-        results["dag_parse"] = phase_dag_parse(env, args.dag_repeats)
-        done("dagparse")
     if "province" in parts:
         results["province"] = phase_province(national, out, env, with_s3="s3" in parts)
         done("province")
@@ -1302,9 +1319,9 @@ def main(argv: list[str] | None = None) -> int:
     if "dagcli" in parts:
         results["dag_vs_cli"] = phase_dag_vs_cli(national, out, env)
         done("dagcli")
-    if "tenx" in parts:
-        results["tenx"] = phase_tenx(out, env, programs, results["duckdb"], args.kill_at)
-        done("tenx")
+    if "dagparse" in parts:
+        results["dag_parse"] = phase_dag_parse(env, args.dag_repeats)
+        done("dagparse")
     if "scaling" in parts:
         results["scaling"] = phase_scaling(national, out, env, [1, 2, 4])
         done("scaling")
@@ -1314,14 +1331,7 @@ def main(argv: list[str] | None = None) -> int:
     if "postgres" in parts:
         results["postgres"] = phase_postgres(national, out, env, args.pg_dsn)
         done("postgres")
-    results["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
-    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    results["goals"] = goals(results)
-    results["all_goals_met"] = all(g["met"] for g in results["goals"] if g["met"] is not None)
-
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
-    write_markdown(args.markdown, results)
+    save(final=True)
     print(f"wrote {args.results} and {args.markdown}")
     for g in results["goals"]:
         met = "—" if g["met"] is None else ("met" if g["met"] else "NOT MET")
