@@ -669,7 +669,12 @@ def phase_dag_vs_cli(national: Path, out: Path, env: dict[str, str]) -> dict[str
 
 
 def phase_tenx(
-    out: Path, env: dict[str, str], programs: tuple[int, int], national: dict[str, Any], kill_at: float
+    out: Path,
+    env: dict[str, str],
+    programs: tuple[int, int],
+    national: dict[str, Any],
+    kill_at: float,
+    checkpoint=None,
 ) -> dict[str, Any]:
     """Ten times the country: the run, a no-change rerun, and a run killed (SIGKILL to the whole
     process tree) at `kill_at` of the uninterrupted run's time then rerun: its ledger must end
@@ -690,6 +695,22 @@ def phase_tenx(
     per_wb_1 = file_phases(t1) / n1
     wall_per_wb_10 = whole["first"]["wall_seconds"] / files
     wall_per_wb_1 = national["first"]["wall_seconds"] / n1
+    res: dict[str, Any] = {
+        "workbooks": files,
+        "run": whole["first"],
+        "rerun": whole.get("rerun"),
+        "reruns_wall_seconds": whole.get("reruns_wall_seconds"),
+        "per_workbook_ms": {
+            "file_phases_10x": round(per_wb_10 * 1000, 2),
+            "file_phases_1x": round(per_wb_1 * 1000, 2),
+            "wall_10x": round(wall_per_wb_10 * 1000, 2),
+            "wall_1x": round(wall_per_wb_1 * 1000, 2),
+        },
+        "per_workbook_growth": round(per_wb_10 / per_wb_1, 2),
+        "wall_per_workbook_growth": round(wall_per_wb_10 / wall_per_wb_1, 2),
+    }
+    if checkpoint:
+        checkpoint(res)
 
     # Kill and resume.
     work = out / "tenx-killed"
@@ -708,18 +729,7 @@ def phase_tenx(
     digest_whole = ledger_digest(out / "tenx" / "wh.duckdb")
     digest_resumed = ledger_digest(wh_file)
     return {
-        "workbooks": files,
-        "run": whole["first"],
-        "rerun": whole.get("rerun"),
-        "reruns_wall_seconds": whole.get("reruns_wall_seconds"),
-        "per_workbook_ms": {
-            "file_phases_10x": round(per_wb_10 * 1000, 2),
-            "file_phases_1x": round(per_wb_1 * 1000, 2),
-            "wall_10x": round(wall_per_wb_10 * 1000, 2),
-            "wall_1x": round(wall_per_wb_1 * 1000, 2),
-        },
-        "per_workbook_growth": round(per_wb_10 / per_wb_1, 2),
-        "wall_per_workbook_growth": round(wall_per_wb_10 / wall_per_wb_1, 2),
+        **res,
         "kill": {
             "killed_after_seconds": after,
             "was_killed": killed["killed"],
@@ -880,14 +890,16 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
         rows.append(("Ten times the country: the run, end to end", "—", run["wall_seconds"], None, "s"))
-        k = tx["kill"]
+        k = tx.get("kill") or {}
         rows.append(
             (
                 "Ten times the country: killed (SIGKILL) mid-run and rerun, ledger identical",
                 "identical",
                 f"{'identical' if k['ledger_identical'] else 'DIFFERENT'} (killed at {k['killed_after_seconds']} s "
-                f"with {k['submissions_at_kill']:,} submissions stored)",
-                k["ledger_identical"] and k["was_killed"],
+                f"with {k['submissions_at_kill']:,} submissions stored)"
+                if k
+                else "not measured yet",
+                bool(k) and k["ledger_identical"] and k["was_killed"],
                 "",
             )
         )
@@ -1063,23 +1075,26 @@ def markdown(results: dict[str, Any]) -> str:
             f"**{dc['ratio']}×**. The DAG's run report: {_phases(t)} s.",
         ]
     if tx:
-        k = tx["kill"]
         lines += [
             "",
             "### Ten times the country",
             "",
             f"{tx['workbooks']:,} workbooks (every regency's masterplan re-sent as ten revisions and ten "
             "revisions of each yearly evaluation, all distinct and valid: `bench/tenx.py`). "
-            f"The run took {_fmt(tx['run']['wall_seconds'])} s "
-            f"({_phases(tx['run']['timings'])} s); "
-            f"counts {tx['run']['counts']}; a no-change rerun {', '.join(_fmt(x) for x in tx.get('reruns_wall_seconds') or [])} s. "
-            f"Killed with SIGKILL (the whole process tree) after {k['killed_after_seconds']} s, with "
-            f"{k['submissions_at_kill']:,} submissions stored, then rerun ({_fmt(k['resume_wall_seconds'])} s, "
-            f"counts {k['resume_counts']}): the ledger and raw tables (run ids and times left out) are "
-            f"**{'identical' if k['ledger_identical'] else 'DIFFERENT'}** to the uninterrupted run's: "
-            + ", ".join(f"{t} {n:,}" for t, n in k["ledger"].items())
-            + " rows.",
+            f"The run took {_fmt(tx['run']['wall_seconds'])} s ({_phases(tx['run']['timings'])} s); "
+            f"counts {tx['run']['counts']}; a no-change rerun "
+            f"{', '.join(_fmt(x) for x in tx.get('reruns_wall_seconds') or [])} s.",
         ]
+        k = tx.get("kill")
+        if k:
+            lines[-1] += (
+                f" Killed with SIGKILL (the whole process tree) after {k['killed_after_seconds']} s, with "
+                f"{k['submissions_at_kill']:,} submissions stored, then rerun ({_fmt(k['resume_wall_seconds'])} s, "
+                f"counts {k['resume_counts']}): the ledger and raw tables (run ids and times left out) are "
+                f"**{'identical' if k['ledger_identical'] else 'DIFFERENT'}** to the uninterrupted run's: "
+                + ", ".join(f"{t} {n:,}" for t, n in k["ledger"].items())
+                + " rows."
+            )
     if results.get("duckdb"):
         imported = results["duckdb"]["rerun"].get("imported", {})
         lines += [
@@ -1192,7 +1207,7 @@ RESULT_KEYS = {  # where each part's figures live in results.json
     "postgres": ("postgres",),
 }
 # Ratios are taken within one invocation: these parts compare with the national run.
-NEEDS = {"naive": "national", "tenx": "national", "slowfile": "national"}
+NEEDS = {"tenx": "national", "slowfile": "national"}  # naive: national, else dagcli's CLI run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1224,6 +1239,14 @@ def main(argv: list[str] | None = None) -> int:
         "--pg-dsn",
         default=os.environ.get("SMARTPROV_TEST_PG_DSN") or "postgresql://postgres@127.0.0.1:5432/postgres",
     )
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        default=[],
+        help="results files of other invocations (same corpus) whose parts to take in; runs no part "
+        "unless --only is given",
+    )
     p.add_argument("--results", type=Path, default=REPO / "bench" / "results.json")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
     args = p.parse_args(argv)
@@ -1237,6 +1260,8 @@ def main(argv: list[str] | None = None) -> int:
         parts = set(SMALL_PARTS)
         args.dag_repeats = 1
         args.national_runs = 1
+    if args.merge and not args.only:
+        parts = set()
     if args.only:
         parts = {x.strip() for x in args.only.split(",") if x.strip()}
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
@@ -1248,6 +1273,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown parts: {', '.join(sorted(unknown))}")
     parts |= {NEEDS[x] for x in parts if x in NEEDS}
+    if "naive" in parts and "national" not in parts:
+        parts.add("dagcli")
     if "s3" in parts:
         parts.add("province")
     if args.programs:
@@ -1269,8 +1296,9 @@ def main(argv: list[str] | None = None) -> int:
         "workers": int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1),
     }
     results: dict[str, Any] = {}
-    if args.only and args.results.exists():  # keep the other parts' figures (same corpus only)
-        previous = json.loads(args.results.read_text())
+    sources = ([args.results] if args.only and args.results.exists() else []) + list(args.merge)
+    for source in sources:  # keep the other parts' figures (same corpus only)
+        previous = json.loads(source.read_text())
         if previous.get("parameters") == parameters:
             kept = {
                 key: previous["parts"][part]
@@ -1278,8 +1306,10 @@ def main(argv: list[str] | None = None) -> int:
                 for key in keys
                 if part in (previous.get("parts") or {}) and key in previous
             }
-            results = {k: previous[k] for k in kept}
-            results["parts"] = {p: v for p, v in previous["parts"].items() if p in RESULT_KEYS}
+            results.update({k: previous[k] for k in kept})
+            results.setdefault("parts", {}).update(
+                {p: v for p, v in (previous.get("parts") or {}).items() if p in RESULT_KEYS}
+            )
     results.update({"started_at": started, "machine": machine(), "parameters": parameters})
     results.setdefault("parts", {})
 
@@ -1305,12 +1335,13 @@ def main(argv: list[str] | None = None) -> int:
         results.update(phase_national(national, out, env, args.national_runs))
         done("national")
     if "tenx" in parts:
-        results["tenx"] = phase_tenx(out, env, programs, results["duckdb"], args.kill_at)
+
+        def checkpoint(partial: dict[str, Any]) -> None:
+            results["tenx"] = partial
+            save(final=False)
+
+        results["tenx"] = phase_tenx(out, env, programs, results["duckdb"], args.kill_at, checkpoint)
         done("tenx")
-    if "naive" in parts:
-        ours = _median(results["duckdb"]["first_runs_wall_seconds"])
-        results["naive"] = phase_naive(national, out, env, ours)
-        done("naive")
     if "province" in parts:
         results["province"] = phase_province(national, out, env, with_s3="s3" in parts)
         done("province")
@@ -1319,6 +1350,14 @@ def main(argv: list[str] | None = None) -> int:
     if "dagcli" in parts:
         results["dag_vs_cli"] = phase_dag_vs_cli(national, out, env)
         done("dagcli")
+    if "naive" in parts:
+        # Ours from this same invocation: the national runs, else dagcli's CLI run.
+        if "national" in parts:
+            ours = _median(results["duckdb"]["first_runs_wall_seconds"])
+        else:
+            ours = results["dag_vs_cli"]["cli_wall_seconds"]
+        results["naive"] = phase_naive(national, out, env, ours)
+        done("naive")
     if "dagparse" in parts:
         results["dag_parse"] = phase_dag_parse(env, args.dag_repeats)
         done("dagparse")
