@@ -612,6 +612,29 @@ def phase_province(national: Path, out: Path, env: dict[str, str], with_s3: bool
                 reruns=2,
             )
             res["s3_national"]["workbooks"] = count_workbooks(national)
+            # The same rerun without the recorded hashes (ingest/listing_cache.py): every object is
+            # downloaded to hash it, as discovery did before.
+            for f in (out / "national-s3" / "var" / "landing-hashes").glob("*.json"):
+                f.unlink()
+            report_file = out / "national-s3" / "report-rerun-unrecorded.json"
+            cmd = [
+                PYTHON,
+                "-m",
+                "bench.child",
+                "cli",
+                "--",
+                "run",
+                "--landing",
+                national_url,
+                "--warehouse",
+                f"duckdb:///{out / 'national-s3' / 'wh.duckdb'}",
+                "--report",
+                str(report_file),
+            ]
+            m = measure(cmd, dict(s3_env, SMARTPROV_VAR_DIR=str(out / "national-s3" / "var")))
+            if m["exit_code"] == 0:
+                res["s3_national"]["rerun_without_recorded_hashes"] = _run_figures(m, report_file)
+                print(f"national (S3): rerun without recorded hashes {m['wall_seconds']} s", flush=True)
         finally:
             server.stop()
     shutil.rmtree(landing, ignore_errors=True)
@@ -855,6 +878,17 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 )
             )
             rr = r["reruns_wall_seconds"]
+            if r.get("rerun_without_recorded_hashes"):
+                u = r["rerun_without_recorded_hashes"]
+                rows.append(
+                    (
+                        "National corpus on S3 (moto), no-change rerun hashing every object (before issue 16)",
+                        "—",
+                        f"{_fmt(u['wall_seconds'])} s (discover {_fmt(u['timings'].get('discover_seconds'))} s)",
+                        None,
+                        "",
+                    )
+                )
             rows.append(
                 (
                     "National corpus on S3 (moto), no-change rerun",
