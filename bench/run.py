@@ -702,7 +702,7 @@ def phase_tenx(
     """Ten times the country: the run, a no-change rerun, and a run killed (SIGKILL to the whole
     process tree) at `kill_at` of the uninterrupted run's time then rerun: its ledger must end
     identical to the uninterrupted run's."""
-    from bench.tenx import ledger_digest, tenx_landing
+    from bench.tenx import tenx_landing
 
     landing = tenx_landing(out, programs)
     files = count_workbooks(landing)
@@ -735,36 +735,51 @@ def phase_tenx(
     if checkpoint:
         checkpoint(res)
 
-    # Kill and resume.
-    work = out / "tenx-killed"
+    res["kill"] = kill_and_resume(
+        "tenx",
+        landing,
+        out / "tenx-killed",
+        env,
+        out / "tenx" / "wh.duckdb",
+        whole["first"]["wall_seconds"] * kill_at,
+    )
+    return res
+
+
+def kill_and_resume(
+    name: str, landing: Path, work: Path, env: dict[str, str], reference: Path, after: float
+) -> dict[str, Any]:
+    """A run killed with SIGKILL (the whole process tree: CLI and parse workers) after `after`
+    seconds, then rerun to the end: its ledger and raw tables must equal `reference`'s (a
+    warehouse the same landing zone filled without interruption)."""
+    from bench.tenx import ledger_digest
+
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     wh_file = work / "wh.duckdb"
-    kill_env = dict(env, SMARTPROV_VAR_DIR=str(work / "var"))
-    after = round(whole["first"]["wall_seconds"] * kill_at, 1)
-    print(f"tenx: killing a run after {after} s ...", flush=True)
+    after = round(after, 1)
+    print(f"{name}: killing a run after {after} s ...", flush=True)
     cmd = [SMARTPROV, "run", "--landing", str(landing), "--warehouse", f"duckdb:///{wh_file}"]
-    killed = measure(cmd, kill_env, kill_after=after)
+    killed = measure(cmd, dict(env, SMARTPROV_VAR_DIR=str(work / "var")), kill_after=after)
     at_kill = ledger_digest(wh_file) if wh_file.exists() else {}
     resumed = run_pipeline(
-        "tenx resumed", landing, f"duckdb:///{wh_file}", work, env, rerun=False, fresh=False
+        f"{name} resumed", landing, f"duckdb:///{wh_file}", work, env, rerun=False, fresh=False
     )
-    digest_whole = ledger_digest(out / "tenx" / "wh.duckdb")
+    digest_reference = ledger_digest(reference)
     digest_resumed = ledger_digest(wh_file)
-    return {
-        **res,
-        "kill": {
-            "killed_after_seconds": after,
-            "was_killed": killed["killed"],
-            "exit_code": killed["exit_code"],
-            "submissions_at_kill": (at_kill.get("audit.submissions") or {}).get("rows", 0),
-            "resume_wall_seconds": resumed["first"]["wall_seconds"],
-            "resume_counts": resumed["first"]["counts"],
-            "ledger_identical": digest_whole == digest_resumed,
-            "ledger": {k: v["rows"] for k, v in digest_resumed.items()},
-            "ledger_uninterrupted": {k: v["rows"] for k, v in digest_whole.items()},
-        },
+    out = {
+        "killed_after_seconds": after,
+        "was_killed": killed["killed"],
+        "exit_code": killed["exit_code"],
+        "submissions_at_kill": (at_kill.get("audit.submissions") or {}).get("rows", 0),
+        "resume_wall_seconds": resumed["first"]["wall_seconds"],
+        "resume_counts": resumed["first"]["counts"],
+        "ledger_identical": digest_reference == digest_resumed,
+        "ledger": {k: v["rows"] for k, v in digest_resumed.items()},
+        "ledger_uninterrupted": {k: v["rows"] for k, v in digest_reference.items()},
     }
+    print(f"{name}: resumed; ledger identical: {out['ledger_identical']}", flush=True)
+    return out
 
 
 # -- goals, results, markdown ---------------------------------------------------------------
