@@ -952,6 +952,18 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "",
             )
         )
+    kr = results.get("kill_resume")
+    if kr:
+        rows.append(
+            (
+                f"National run killed (SIGKILL) after {kr['killed_after_seconds']} s and rerun: ledger identical",
+                "identical",
+                f"{'identical' if kr['ledger_identical'] else 'DIFFERENT'} "
+                f"({kr['submissions_at_kill']:,} submissions stored at the kill)",
+                kr["ledger_identical"] and kr["was_killed"],
+                "",
+            )
+        )
     dc = results.get("dag_vs_cli")
     if dc:
         rows.append(
@@ -1237,6 +1249,7 @@ PARTS = (
     "province",
     "s3",
     "dagcli",
+    "killresume",
     "tenx",
     "scaling",
     "slowfile",
@@ -1251,12 +1264,17 @@ RESULT_KEYS = {  # where each part's figures live in results.json
     "s3": (),  # inside "province"
     "dagcli": ("dag_vs_cli",),
     "tenx": ("tenx",),
+    "killresume": ("kill_resume",),
     "scaling": ("scaling",),
     "slowfile": ("slow_file",),
     "postgres": ("postgres",),
 }
 # Ratios are taken within one invocation: these parts compare with the national run.
-NEEDS = {"tenx": "national", "slowfile": "national"}  # naive: national, else dagcli's CLI run
+NEEDS = {
+    "tenx": "national",
+    "slowfile": "national",
+    "killresume": "national",
+}  # naive: national, else dagcli's CLI run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1383,6 +1401,16 @@ def main(argv: list[str] | None = None) -> int:
     if "national" in parts:
         results.update(phase_national(national, out, env, args.national_runs))
         done("national")
+    if "killresume" in parts:  # the national corpus, against the national run's warehouse
+        results["kill_resume"] = kill_and_resume(
+            "national",
+            national,
+            out / "national-killed",
+            env,
+            out / "national" / "wh.duckdb",
+            results["duckdb"]["first"]["wall_seconds"] * args.kill_at,
+        )
+        done("killresume")
     if "tenx" in parts:
 
         def checkpoint(partial: dict[str, Any]) -> None:
