@@ -69,7 +69,12 @@ def _pss_kb(pid: int) -> int:
 
 
 def measure(
-    cmd: list[str], env: dict[str, str], *, timeout: float = 3600, kill_after: float | None = None
+    cmd: list[str],
+    env: dict[str, str],
+    *,
+    timeout: float = 3600,
+    kill_after: float | None = None,
+    kill_when=None,
 ) -> dict[str, Any]:
     """Run `cmd`; wall time, peak memory of its whole process tree (sampled: the sum of RSS,
     which counts pages shared by forked workers once per process, and the sum of PSS, which
@@ -85,6 +90,14 @@ def measure(
     proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out_f, stderr=err_f, start_new_session=True)
     peak = {"tree": 0, "pss": 0}
     done = threading.Event()
+    killed = threading.Event()
+
+    def kill_tree() -> None:
+        killed.set()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def sample() -> None:
         try:
@@ -105,6 +118,8 @@ def measure(
                 except psutil.Error:
                     pass
             peak["tree"] = max(peak["tree"], total)
+            if kill_when is not None and not killed.is_set() and kill_when():
+                kill_tree()
             if tick % 4 == 0:  # PSS reads smaps: every 200 ms
                 peak["pss"] = max(peak["pss"], sum(_pss_kb(p.pid) for p in procs) * 1024)
             tick += 1
@@ -112,14 +127,6 @@ def measure(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    killed = threading.Event()
-
-    def kill_tree() -> None:
-        killed.set()
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     timer = threading.Timer(kill_after if kill_after is not None else timeout, kill_tree)
     timer.start()
@@ -747,7 +754,14 @@ def phase_tenx(
 
 
 def kill_and_resume(
-    name: str, landing: Path, work: Path, env: dict[str, str], reference: Path, after: float
+    name: str,
+    landing: Path,
+    work: Path,
+    env: dict[str, str],
+    reference: Path,
+    after: float,
+    *,
+    mid_load: bool = False,
 ) -> dict[str, Any]:
     """A run killed with SIGKILL (the whole process tree: CLI and parse workers) after `after`
     seconds, then rerun to the end: its ledger and raw tables must equal `reference`'s (a
@@ -758,9 +772,24 @@ def kill_and_resume(
     work.mkdir(parents=True)
     wh_file = work / "wh.duckdb"
     after = round(after, 1)
-    print(f"{name}: killing a run after {after} s ...", flush=True)
+    wal = wh_file.with_name(wh_file.name + ".wal")
+
+    def loading() -> bool:
+        """DuckDB's WAL past 1 MB: at least one group of submissions committed, more in flight."""
+        try:
+            return wal.stat().st_size > 1 << 20
+        except OSError:
+            return False
+
+    how = "once the load has committed its first group" if mid_load else f"after {after} s"
+    print(f"{name}: killing a run {how} ...", flush=True)
     cmd = [SMARTPROV, "run", "--landing", str(landing), "--warehouse", f"duckdb:///{wh_file}"]
-    killed = measure(cmd, dict(env, SMARTPROV_VAR_DIR=str(work / "var")), kill_after=after)
+    killed = measure(
+        cmd,
+        dict(env, SMARTPROV_VAR_DIR=str(work / "var")),
+        kill_after=None if mid_load else after,
+        kill_when=loading if mid_load else None,
+    )
     at_kill = ledger_digest(wh_file) if wh_file.exists() else {}
     resumed = run_pipeline(
         f"{name} resumed", landing, f"duckdb:///{wh_file}", work, env, rerun=False, fresh=False
@@ -768,7 +797,8 @@ def kill_and_resume(
     digest_reference = ledger_digest(reference)
     digest_resumed = ledger_digest(wh_file)
     out = {
-        "killed_after_seconds": after,
+        "killed_after_seconds": killed["wall_seconds"],
+        "kill_trigger": how,
         "was_killed": killed["killed"],
         "exit_code": killed["exit_code"],
         "submissions_at_kill": (at_kill.get("audit.submissions") or {}).get("rows", 0),
@@ -956,7 +986,7 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     if kr:
         rows.append(
             (
-                f"National run killed (SIGKILL) after {kr['killed_after_seconds']} s and rerun: ledger identical",
+                f"National run killed (SIGKILL, {kr.get('kill_trigger', 'mid-run')}) and rerun: ledger identical",
                 "identical",
                 f"{'identical' if kr['ledger_identical'] else 'DIFFERENT'} "
                 f"({kr['submissions_at_kill']:,} submissions stored at the kill)",
@@ -1409,6 +1439,7 @@ def main(argv: list[str] | None = None) -> int:
             env,
             out / "national" / "wh.duckdb",
             results["duckdb"]["first"]["wall_seconds"] * args.kill_at,
+            mid_load=True,
         )
         done("killresume")
     if "tenx" in parts:
