@@ -1393,7 +1393,9 @@ def main(argv: list[str] | None = None) -> int:
         "workers": int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1),
     }
     results: dict[str, Any] = {}
-    sources = ([args.results] if args.only and args.results.exists() else []) + list(args.merge)
+    sources = ([args.results] if (args.only or args.merge) and args.results.exists() else []) + list(
+        args.merge
+    )
     for source in sources:  # keep the other parts' figures (same corpus only)
         previous = json.loads(source.read_text())
         if previous.get("parameters") == parameters:
