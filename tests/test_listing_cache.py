@@ -168,3 +168,36 @@ def test_a_rerun_over_object_storage_downloads_nothing(s3, tmp_path, monkeypatch
     assert [(e["path"], e["sha256"]) for e in second["files"]] == [
         (e["path"], e["sha256"]) for e in first["files"]
     ]
+
+
+def test_local_folder_reuses_hashes_until_a_file_is_rewritten(tmp_path, monkeypatch):
+    """A local file keeps its hash while (inode, size, mtime, ctime) hold; rewriting it with
+    the same size and its old mtime put back still changes its ctime, so it is hashed again."""
+    monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
+    root = tmp_path / "landing"
+    for key, body in BODIES.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(body)
+    truth = {k: hashlib.sha256(v).hexdigest() for k, v in BODIES.items()}
+
+    def night() -> tuple[dict[str, str], list[str]]:
+        landing, opened = _counting_landing(str(root))
+        files = landing.list_files()
+        cache = ListingHashCache(landing)
+        hashes = {f.path: cache.sha256(f) for f in files}
+        cache.save()
+        return hashes, opened
+
+    first, opened = night()
+    assert first == truth and sorted(opened) == sorted(BODIES)
+    again, opened = night()
+    assert again == truth and opened == []
+
+    target = root / "3201" / "b.xlsx"
+    stat = target.stat()
+    replaced = b"PK\x03\x04 SECOND body"
+    target.write_bytes(replaced)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as `cp -p` would leave it
+    third, opened = night()
+    assert opened == ["3201/b.xlsx"]
+    assert third == {**truth, "3201/b.xlsx": hashlib.sha256(replaced).hexdigest()}

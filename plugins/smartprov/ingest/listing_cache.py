@@ -11,8 +11,11 @@ again.
 A hash is recorded only when the reader that computed it opened the very version the
 listing named (its ETag), so a replacement racing discovery is never paired with the old
 bytes' hash. The record is a small JSON file per landing URL under the var folder: a
-cache, not the ledger; losing it costs one night of downloads. Local folders are hashed as
-before (reading a local file is cheap, and mtimes are easily preserved by copy tools).
+cache, not the ledger; losing it costs one night of downloads.
+
+A local folder's version of a file is its (inode, size, mtime_ns, ctime_ns): copy tools can
+preserve an mtime, but any write or rename gives the file a new ctime, which no user call
+can set back. It is taken before and after hashing, and recorded only when both agree.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from smartprov import settings
-from smartprov.ingest.landing import LandingFile, sha256_of
+from smartprov.ingest.landing import LandingFile, LocalLanding, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class ListingHashCache:
     def __init__(self, landing: Any):
         self.landing = landing
         self.path = cache_path(landing.url)
+        self.local = isinstance(landing, LocalLanding)
         self.versions: dict[str, tuple[str, str]] = getattr(landing, "listed_versions", None) or {}
         self.recorded: dict[str, list] = {}
         self.reused = self.hashed = 0
@@ -54,8 +58,19 @@ class ListingHashCache:
             pass  # no record yet, or unreadable: hash everything this night
         self.current: dict[str, list] = {}
 
+    def _local_version(self, file: LandingFile) -> tuple[str, str] | None:
+        try:
+            st = os.stat(self.landing.root / file.path)
+        except OSError:
+            return None
+        if st.st_size != file.size:
+            return None
+        return (f"{st.st_ino}:{st.st_size}", f"{st.st_mtime_ns}:{st.st_ctime_ns}")
+
     def sha256(self, file: LandingFile) -> str:
         """The object's SHA-256: recorded when its key, size and version are unchanged, else hashed."""
+        if self.local:
+            return self._local_sha256(file)
         version = self.versions.get(file.path)
         entry = self.recorded.get(file.path)
         if version and version[0] and entry and entry[:3] == [file.size, *version]:
@@ -66,6 +81,19 @@ class ListingHashCache:
         self.hashed += 1
         if version and version[0] and opened_etag == version[0]:
             self.current[file.path] = [file.size, version[0], version[1], sha]
+        return sha
+
+    def _local_sha256(self, file: LandingFile) -> str:
+        before = self._local_version(file)
+        entry = self.recorded.get(file.path)
+        if before and entry and entry[:3] == [file.size, *before]:
+            self.reused += 1
+            self.current[file.path] = entry
+            return entry[3]
+        sha = sha256_of(self.landing, file)
+        self.hashed += 1
+        if before and self._local_version(file) == before:
+            self.current[file.path] = [file.size, *before, sha]
         return sha
 
     def _hash(self, file: LandingFile) -> tuple[str, str | None]:
@@ -90,7 +118,7 @@ class ListingHashCache:
 
 def hasher_for(landing: Any):
     """A `file -> sha256` function for discovery, and a `finish()` to call once all are hashed."""
-    if not hasattr(landing, "listed_versions"):
+    if not hasattr(landing, "listed_versions") and not isinstance(landing, LocalLanding):
         return (lambda f: sha256_of(landing, f)), (lambda: None)
     cache = ListingHashCache(landing)
 
