@@ -67,6 +67,8 @@ class ObjectLanding:
         self.prefix = parts.path.strip("/")  # "" = the whole bucket
         self.conn_id = conn_id or userinfo or landing_conn_id()
         self._root_path: ObjectStoragePath | None = None
+        # path -> (ETag, LastModified) as the last list_files() saw them (ingest.listing_cache)
+        self.listed_versions: dict[str, tuple[str, str]] = {}
 
     def __repr__(self) -> str:
         return f"ObjectLanding({self.url!r}, conn_id={self.conn_id!r})"
@@ -109,6 +111,7 @@ class ObjectLanding:
         if not listing and not fs.exists(self.bucket):
             raise FileNotFoundError(missing)
         found: list[LandingFile] = []
+        versions: dict[str, tuple[str, str]] = {}
         lead = self._base + "/"
         for name, info in listing.items():
             if info.get("type") == "directory" or name.endswith("/") or not name.startswith(lead):
@@ -119,7 +122,9 @@ class ObjectLanding:
                 continue  # same rules as LocalLanding: litter files, hidden folders
             size = info.get("size", info.get("Size"))
             found.append(LandingFile(rel, int(size), _utc(info.get("LastModified"))))
+            versions[rel] = (str(info.get("ETag") or ""), str(info.get("LastModified") or ""))
         found.sort(key=lambda f: f.path)
+        self.listed_versions = versions
         return found
 
     def open(self, file: LandingFile, block_size: int = STREAM_BLOCK_BYTES) -> _ObjectReader:

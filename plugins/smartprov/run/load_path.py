@@ -49,15 +49,18 @@ def landing_entries(landing, files) -> list[dict[str, Any]]:
     """Entries for `load_entries` from listed `LandingFile`s: each hashed (streamed), with its
     upload time and, for an entry never to be opened, why. A file that cannot be hashed now
     (vanished, being replaced, unreadable) is left out: the next listing sees it again."""
-    from smartprov.ingest.landing import refused_sha256, sha256_of
+    from smartprov.ingest.landing import refused_sha256
+    from smartprov.ingest.listing_cache import hasher_for
 
+    # An object or file unchanged since a recorded hash is not read again (no S3 download).
+    sha256_of_file, record_hashes = hasher_for(landing)
     entries = []
     for f in files:
         if f.refused:
             sha = refused_sha256(f)
         else:
             try:
-                sha = sha256_of(landing, f)
+                sha = sha256_of_file(f)
             except OSError as exc:  # FileNotFoundError, LandingFileChanged, permissions
                 log.warning("skipped %s until the next run: %s", f.path, exc)
                 continue
@@ -66,6 +69,7 @@ def landing_entries(landing, files) -> list[dict[str, Any]]:
         if f.refused:
             entry["refused"] = f.refused
         entries.append(entry)
+    record_hashes()
     return entries
 
 
