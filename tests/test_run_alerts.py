@@ -129,3 +129,26 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_announce_the_retr
         text = msg["msg"].get_body(("plain",)).get_content()
         assert "validate_and_load" in text and "OSError: landing zone unreachable" in text
         assert log_url in text and "2 / 4" in text and "WIB" in text
+
+
+def test_cli_intake_mails_the_regencies_once_and_no_digest(alerting, tmp_path, monkeypatch):
+    """`smartprov intake` is the smartprov_intake DAG's step: new files only, feedback only."""
+    from smartprov import cli
+    from smartprov.warehouse.connection import Warehouse
+
+    landing = tmp_path / "landing"
+    write_sample_landing(landing, province="32", seed=0)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    # The sample's contacts live under example domains: let the allow-list take them.
+    monkeypatch.setenv("SMARTPROV_ALERTS_FEEDBACK_ALLOWED_DOMAINS", "*")
+
+    assert cli.main(["intake", "--landing", str(landing), "--warehouse", url]) == 0
+    messages = alerting.take()
+    assert messages, "the rejected and warned workbooks' regencies are told"
+    assert not [m for m in messages if DIGEST_TO in m["rcpt_tos"]], "the digest is the nightly run's"
+    with Warehouse(url) as wh:
+        ledger = wh.fetchall("SELECT count(*) FROM audit.submissions")[0][0]
+    assert ledger > 0
+
+    assert cli.main(["intake", "--landing", str(landing), "--warehouse", url]) == 0
+    assert alerting.take() == [], "nothing new: nobody is mailed again"

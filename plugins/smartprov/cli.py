@@ -103,6 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_wait(r)
     r.set_defaults(func=cmd_run)
 
+    i = sub.add_parser(
+        "intake", help="the short-interval path: validate and load only new files, mail their regencies"
+    )
+    i.add_argument(
+        "--landing", default=None, help="folder or s3://bucket/prefix (default $SMARTPROV_LANDING_URL)"
+    )
+    i.add_argument(
+        "--warehouse", default=None, help="SQLAlchemy-style URL (default $SMARTPROV_WAREHOUSE_URL)"
+    )
+    _add_wait(i)
+    i.set_defaults(func=cmd_intake)
+
     v = sub.add_parser("validate", help="validate workbooks without loading them")
     v.add_argument("files", nargs="+", type=Path)
     v.add_argument("--region", default=None, help="sender's region code (default: each file's folder name)")
@@ -213,6 +225,16 @@ def cmd_run(args) -> int:
     if args.province:
         print(province_summary(warehouse, args.province))
     return 1 if report.get("errors") else 0
+
+
+def cmd_intake(args) -> int:
+    """The same step as the smartprov_intake DAG: no mart rebuild, no province digest."""
+    from smartprov.run.steps import intake
+
+    result = intake(args.landing or settings.landing_url(), args.warehouse or settings.warehouse_url())
+    sent = result.get("sent") or []
+    print(f"Intake {result['run_id']}: {result['new']} new file(s), {len(sent)} feedback message(s) sent")
+    return 1 if result.get("errors") else 0
 
 
 def cmd_publish(args) -> int:
