@@ -20,7 +20,7 @@ import pytest
 
 from pg import fresh_database, require_pg_admin_dsn
 from smartprov.authoring.sample import write_sample_landing
-from smartprov.run import pipeline
+from smartprov.run import steps
 from smartprov.warehouse.connection import Warehouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -91,7 +91,7 @@ def test_dump_and_restore_reproduce_the_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
 
     with fresh_database("smartprov_backup_") as source, fresh_database("smartprov_restore_") as target:
-        report = pipeline.run_once(str(landing), str(source), notify=False)
+        report = steps.run_once(str(landing), str(source), notify=False)
         assert not report["errors"], report["errors"]
         assert report["counts"]["accepted"] >= 1
         counts, marts = table_counts(str(source)), mart_digests(str(source))
@@ -125,6 +125,6 @@ def test_dump_and_restore_reproduce_the_warehouse(tmp_path, monkeypatch):
         assert table_counts(str(target)) == counts
         assert mart_digests(str(target)) == marts
         # the restored warehouse carries on: nothing in the landing zone is new to it
-        again = pipeline.run_once(str(landing), str(target), build=False, notify=False)
+        again = steps.run_once(str(landing), str(target), build=False, notify=False)
         assert again["counts"]["accepted"] == again["counts"]["rejected"] == 0
         assert again["counts"]["duplicate"] == len([s for s in report["submissions"]])

@@ -445,7 +445,7 @@ def _region_name_variant(ctx: Ctx) -> None:
 def _v2(book: Book, **milestones: Any) -> Book:
     book.set_identity("versi_template", 2)
     for label, value in milestones.items():
-        book.sheet(IDENTITY).grid.append([label, value])
+        book.add_identity(label, value)
     return book
 
 
@@ -877,24 +877,64 @@ def test_no_column_is_checked_for_one_rule_by_the_reader_and_a_suite():
 
 # Every expectation must fail on some workbook, read by the real reader: a witness per
 # expectation type, made with the workbook builder, never a hand-made frame.
+# suite -> (workbook kind, sheet its findings are on, the frame validation/batch.py builds for it)
 SUITE_BOOKS = {
-    "identitas_masterplan": ("MP", IDENTITY),
-    "identitas_evaluasi": ("EV", IDENTITY),
-    "program": ("MP", PROGRAM),
-    "realisasi": ("EV", REALISASI),
-    "kesiapan": ("EV", KESIAPAN),
-    "indeks": ("EV", INDEKS),
+    "identitas_masterplan": ("MP", IDENTITY, "identity"),
+    "identitas_evaluasi": ("EV", IDENTITY, "identity"),
+    "program": ("MP", PROGRAM, "sheet"),
+    "program_anggaran_tahunan": ("MP", PROGRAM, "year_budgets"),
+    "realisasi": ("EV", REALISASI, "sheet"),
+    "kesiapan": ("EV", KESIAPAN, "sheet"),
+    "indeks": ("EV", INDEKS, "sheet"),
 }
 WITNESS_YEAR = 2026
+WITNESS_TODAY = dt.date(WITNESS_YEAR, 6, 30)  # the run's day: `current_year`, `latest_date`
+# Identitas labels a version-1 workbook has; the others (section 6) are only read in version 2.
+V1_LABELS = {f.label for f in contract.identity_fields("1")}
+# The year-budget frame's column outside the program's own years (what its RANGE check bounds).
+OUTSIDE_PROGRAM_YEARS = "anggaran_luar_tahun_program"
 
 
-def _witness(kind: str, sheet: str, exp: dict) -> Book:
+def _witness_parameters() -> dict[str, Any]:
+    """The suite parameters a validation run on WITNESS_TODAY really uses (reference data, then
+    the run's own), as `BatchValidator` passes them to the runner."""
+    from smartprov.validation.batch import BatchValidator
+
+    return BatchValidator(today=WITNESS_TODAY).suite_parameters()
+
+
+def _bound(value: Any, params: dict[str, Any]) -> Any:
+    """An expectation's min/max value, with a `{"$PARAMETER": name}` resolved."""
+    return params[value["$PARAMETER"]] if isinstance(value, dict) else value
+
+
+def _beyond(bound: Any, step: int) -> Any:
+    """Just outside a bound: one below (step -1) or above (+1); a day for a date bound."""
+    if isinstance(bound, dt.date):  # pandas Timestamps too: a cell gets a plain date
+        out = bound + dt.timedelta(days=step)
+        return out.date() if isinstance(out, dt.datetime) else out
+    return bound + step
+
+
+def _witness(suite: str, exp: dict, params: dict[str, Any]) -> Book:
+    kind, sheet, frame = SUITE_BOOKS[suite]
     book = masterplan() if kind == "MP" else evaluasi()
     kwargs, kind_of = exp["kwargs"], exp["type"]
     column = kwargs.get("column")
 
     def put(value: Any) -> None:
-        if sheet == IDENTITY:
+        if frame == "year_budgets":
+            # One `Anggaran <YYYY>` cell of the first program, in a version-2 workbook: a year
+            # of the program's own, or (for the column that holds amounts outside them) the
+            # year after its last one; both inside the masterplan period (2022-2031).
+            row = book.data_rows(PROGRAM)[0]
+            first, last = book.get(PROGRAM, row, "tahun_mulai"), book.get(PROGRAM, row, "tahun_selesai")
+            year = last + 1 if column == OUTSIDE_PROGRAM_YEARS else first
+            _v2(book)
+            _year_column(book, f"Anggaran {year}", {book.get(PROGRAM, row, "kode_program"): value})
+        elif sheet == IDENTITY and column not in V1_LABELS:
+            _v2(book, **{column: value})  # a version-2 label: a version-2 workbook
+        elif sheet == IDENTITY:
             book.set_identity(column, value)
         else:
             book.set(sheet, book.data_rows(sheet)[0], column, value)
@@ -910,13 +950,8 @@ def _witness(kind: str, sheet: str, exp: dict) -> Book:
     elif kind_of == "expect_column_values_to_be_in_set":
         put("Nilai Yang Tidak Dikenal")
     elif kind_of == "expect_column_values_to_be_between":
-        low, high = kwargs.get("min_value"), kwargs.get("max_value")
-        if isinstance(low, (int, float)):
-            put(low - 1)
-        elif isinstance(high, dict) and high.get("$PARAMETER") == "current_year":
-            put(WITNESS_YEAR + 1)
-        else:
-            put(high + 1)
+        low, high = _bound(kwargs.get("min_value"), params), _bound(kwargs.get("max_value"), params)
+        put(_beyond(low, -1) if low is not None else _beyond(high, +1))
     elif kind_of == "expect_compound_columns_to_be_unique":
         book.copy_row(sheet, book.data_rows(sheet)[0])
     else:
@@ -943,20 +978,22 @@ def test_every_expectation_can_fail_on_what_the_reader_produces(suite, index, si
     import hashlib
 
     from smartprov.ingest.parse import parse_submission
-    from smartprov.validation.batch import identity_frame, sheet_frame
+    from smartprov.validation.batch import identity_frame, sheet_frame, year_budget_frame
+    from smartprov.validation.gx import reference_parameters
 
     exp = next(e for s, i, e in _expectations() if (s, i) == (suite, index))
-    kind, sheet = SUITE_BOOKS[suite]
-    data = _witness(kind, sheet, exp).to_bytes()
+    _, sheet, frame_of = SUITE_BOOKS[suite]
+    params = _witness_parameters()
+    data = _witness(suite, exp, reference_parameters() | params).to_bytes()
     sub = parse_submission("32.73/witness.xlsx", data, hashlib.sha256(data).hexdigest(), "32.73")
     assert sub.readable, [f.message_en for f in sub.findings]  # the reader let the value through
-    if sheet == IDENTITY:
+    if frame_of == "identity":
         frame = identity_frame([sub])
+    elif frame_of == "year_budgets":
+        frame = year_budget_frame([sub])
     else:
         frame = sheet_frame([sub], next(s for s in contract.DATA_SHEETS if s.name == sheet))
-    got = single_expectation_runner.validate(
-        f"{suite}__{index}", frame, sheet, {"current_year": WITNESS_YEAR}
-    )
+    got = single_expectation_runner.validate(f"{suite}__{index}", frame, sheet, params)
     assert [f.rule for _, f in got] and {f.rule for _, f in got} == {exp["meta"]["rule"]}, exp
 
 

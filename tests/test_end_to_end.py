@@ -20,7 +20,7 @@ import pytest
 
 from pg import fresh_database
 from smartprov.authoring.sample import sample_expectations, sample_summary, write_sample_landing
-from smartprov.run import pipeline
+from smartprov.run import pipeline, steps
 from smartprov.warehouse.connection import Warehouse
 
 PROVINCE = "32"
@@ -59,9 +59,9 @@ def duck_run(tmp_path_factory, landing):
     url = f"duckdb:///{base / 'warehouse.duckdb'}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SMARTPROV_VAR_DIR", str(base / "var"))
-        first = pipeline.run_once(str(landing), url, report_copy=str(base / "first.json"), notify=False)
+        first = steps.run_once(str(landing), url, report_copy=str(base / "first.json"), notify=False)
         before = snapshot(url)
-        second = pipeline.run_once(str(landing), url, notify=False)
+        second = steps.run_once(str(landing), url, notify=False)
         after = snapshot(url)
     return {"url": url, "first": first, "second": second, "before": before, "after": after, "base": base}
 
@@ -214,10 +214,10 @@ def test_evaluation_waits_in_quarantine_until_its_masterplan_arrives(tmp_path, m
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes((landing / path).read_bytes())
 
-    first = pipeline.run_once(str(early), url, build=False, notify=False)
+    first = steps.run_once(str(early), url, build=False, notify=False)
     assert {s["status"] for s in first["submissions"]} == {"rejected"}
     assert all(any(f["rule"] == "REFERENCE" for f in s["findings"]) for s in first["submissions"])
-    pipeline.run_once(str(late), url, build=False, notify=False)
+    steps.run_once(str(late), url, build=False, notify=False)
     replayed = replay_quarantine(url, region=region, build=False)
     assert replayed["accepted"] == len(first["submissions"])
     with Warehouse(url) as wh:
@@ -233,7 +233,7 @@ def test_postgres_gives_the_same_marts_as_duckdb(duck_run, landing, tmp_path, mo
     monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
     with fresh_database("smartprov_e2e_") as db:
         url = db.url.replace("postgresql://", "postgresql+psycopg://", 1)
-        report = pipeline.run_once(str(landing), url, notify=False)
+        report = steps.run_once(str(landing), url, notify=False)
         assert report["counts"] == duck_run["first"]["counts"]
         pg = snapshot(url)
     for mart in MARTS:

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from smartprov.contract import catalogue as contract
 from smartprov.ingest.parse import ParsedSubmission, parse_submission
-from smartprov.run import pipeline
+from smartprov.run import steps
 from smartprov.validation.batch import BatchValidator, check_submissions, masterplan_programs_frame
 from smartprov.warehouse.connection import Warehouse
 from workbooks import (
@@ -449,7 +449,7 @@ def test_messy_masterplans_feed_evaluations(corpus):
 @pytest.mark.timeout(600)
 def test_messy_corpus_loads_with_the_right_values_in_the_warehouse(corpus, tmp_path, var_dir):
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    report = pipeline.run_once(str(corpus["root"]), url, build=False, notify=False)
+    report = steps.run_once(str(corpus["root"]), url, build=False, notify=False)
     statuses = {s["path"]: s["status"] for s in report["submissions"]}
     assert set(statuses.values()) == {"accepted"}, statuses
     assert len(statuses) == len(corpus["all"])

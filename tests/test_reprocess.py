@@ -15,7 +15,7 @@ import pytest
 from pg import fresh_database
 from smartprov.authoring.sample import write_sample_landing
 from smartprov.cli import main
-from smartprov.run import pipeline
+from smartprov.run import steps
 from smartprov.run.reprocess import HISTORY, NothingToForget, forget, history, reprocess
 from smartprov.warehouse.connection import Warehouse
 from smartprov.warehouse.loader import RAW_TABLES
@@ -58,7 +58,7 @@ def raw_counts(url: str, ids: list[str]) -> int:
 
 
 def check_forget_and_retake(url: str, landing: Path, capsys) -> None:
-    first = pipeline.run_once(str(landing), url, build=False, notify=False)
+    first = steps.run_once(str(landing), url, build=False, notify=False)
     assert first["counts"]["accepted"] >= 1
     before = ledger(url)
     region = sorted({v[0] for v in before.values() if v[0] and v[1] == "accepted"})[0]
@@ -94,7 +94,7 @@ def check_forget_and_retake(url: str, landing: Path, capsys) -> None:
     assert landing_files(landing) == files_before  # the uploads are untouched
 
     # the next run takes exactly those files again, with the same ids and verdicts
-    again = pipeline.run_once(str(landing), url, build=False, notify=False)
+    again = steps.run_once(str(landing), url, build=False, notify=False)
     retaken = {s["submission_id"]: s["status"] for s in again["submissions"] if s["status"] != "duplicate"}
     assert set(retaken) == set(mine)
     assert ledger(url) == before
@@ -123,7 +123,7 @@ def test_forget_and_retake_on_postgres(small_landing, tmp_path, monkeypatch, cap
 def test_bad_selections_are_refused(small_landing, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    pipeline.run_once(str(small_landing), url, build=False, notify=False)
+    steps.run_once(str(small_landing), url, build=False, notify=False)
     before = ledger(url)
     with pytest.raises(NothingToForget, match="region 3201"):
         forget(url, reason="x", region="3201")  # the code is 32.01, not 3201
@@ -141,7 +141,7 @@ def test_bad_selections_are_refused(small_landing, tmp_path, monkeypatch, capsys
 def test_notify_again_forgets_only_that_submissions_messages(small_landing, tmp_path, monkeypatch):
     monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    pipeline.run_once(str(small_landing), url, build=False, notify=False)
+    steps.run_once(str(small_landing), url, build=False, notify=False)
     first, second = sorted(ledger(url))[:2]
     with Warehouse(url) as wh:
         for key in (

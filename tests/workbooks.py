@@ -190,6 +190,11 @@ class Book:
         row[1] = value
         return self
 
+    def add_identity(self, label: str, value: Any) -> Book:
+        """Append a label row below the last one (e.g. a version-2 milestone)."""
+        self.sheet(IDENTITY).grid.append([label, value])
+        return self
+
     def remove_identity(self, label: str) -> Book:
         del self.sheet(IDENTITY).grid[self.identity_row(label) - 1]
         return self
