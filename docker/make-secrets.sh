@@ -12,7 +12,8 @@ chmod 0700 "$dir"
 umask 022
 token() { python3 -c 'import secrets; print(secrets.token_urlsafe(24))'; }
 for name in airflow_db_password airflow_jwt_secret airflow_api_secret_key airflow_admin_password \
-            warehouse_admin_password warehouse_loader_password minio_root_password; do
+            warehouse_admin_password warehouse_loader_password minio_root_password \
+            marquez_db_password; do
   [ -s "$dir/$name" ] || { token > "$dir/$name"; echo "wrote $dir/$name"; }
 done
 # Fernet keys are 32 url-safe base64-encoded bytes.

@@ -25,6 +25,23 @@ REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["loopback"]
 
 
+# The DAG files refuse to import while e-mail alerts are on without a sender and a recipient
+# (smartprov.alerts.AlertConfigError): a test that parses them gives them a site's settings.
+DAG_ALERT_ENV = {
+    "SMARTPROV_ALERTS_FROM": "smartprov@diskominfo.example.go.id",
+    "SMARTPROV_ALERTS_FAILURE_TO": "oncall@diskominfo.example.go.id",
+}
+
+
+@pytest.fixture(scope="module")
+def dag_alert_env():
+    """DAG_ALERT_ENV set for one test module (e.g. around a DagBag), restored afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in DAG_ALERT_ENV.items():
+            patch.setenv(name, value)
+        yield dict(DAG_ALERT_ENV)
+
+
 @pytest.fixture
 def var_dir(tmp_path, monkeypatch) -> Path:
     """A private var/ folder (reports, quarantine, dbt state) for one test."""

@@ -31,7 +31,9 @@ ONE_SHOT = {"airflow-init", "warehouse-init", "minio-init"}
 ON_DEMAND = {"smartprov-cli"}  # behind a profile: neither long-running nor part of `up`
 LINEAGE = {"marquez-db", "marquez", "marquez-web"}  # the `lineage` profile (docs/lineage.md)
 # Optional services, each behind its profile: production runs without them.
-PROFILES = {"minio": "minio", "minio-init": "minio", "mailpit": "dev", "smartprov-cli": "cli"} | {name: "lineage" for name in LINEAGE}
+PROFILES = {"minio": "minio", "minio-init": "minio", "mailpit": "dev", "smartprov-cli": "cli"} | {
+    name: "lineage" for name in LINEAGE
+}
 EXPECTED_VOLUMES = {
     "airflow-db",
     "airflow-logs",
@@ -40,6 +42,7 @@ EXPECTED_VOLUMES = {
     "smartprov-reports",
     "warehouse-data",
     "minio-data",
+    "marquez-db",
 }
 
 # SMARTPROV_* variables the code reads that compose deliberately does not set, with why.
@@ -47,6 +50,10 @@ NOT_IN_COMPOSE: dict[str, str] = {
     "SMARTPROV_TODAY": "pins settings.today() for tests and replays; production follows the clock",
     "SMARTPROV_LOADER_PASSWORD": "docker/warehouse-init.sh exports it from the warehouse_loader_password secret",
 }
+
+# The only credential .env carries: compose builds it into the landing Connection's JSON, which
+# no secret file can feed. Every password is a secret file (compose `secrets:`).
+ENV_CREDENTIALS = {"LANDING_ACCESS_KEY", "LANDING_SECRET_KEY"}
 
 # Names only (for "which variables does the file use"); `interpolate` parses nesting itself.
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
@@ -166,7 +173,9 @@ def filled_env() -> dict[str, str]:
 # -- services, healthchecks, dependencies -------------------------------------------------
 def test_services_present(services):
     assert LONG_RUNNING | ONE_SHOT <= set(services)
-    assert set(services) <= LONG_RUNNING | ONE_SHOT | ON_DEMAND | LINEAGE, "classify new services in this test"
+    assert set(services) <= LONG_RUNNING | ONE_SHOT | ON_DEMAND | LINEAGE, (
+        "classify new services in this test"
+    )
     assert all(services[name]["profiles"] == ["lineage"] for name in LINEAGE), "lineage is off by default"
 
 
@@ -327,7 +336,7 @@ def test_secrets_come_from_files(compose, services):
             if key.endswith("_FILE") and value.startswith("/run/secrets/"):
                 assert value.removeprefix("/run/secrets/") in mounted, f"{name}: {key} not mounted"
     assert used == set(declared), f"declared but unused: {set(declared) - used}"
-    for db in ("postgres", "warehouse"):
+    for db in ("postgres", "warehouse", "marquez-db"):
         env = env_of(services[db])
         assert "POSTGRES_PASSWORD" not in env and env["POSTGRES_PASSWORD_FILE"].startswith("/run/secrets/")
     # make-secrets.sh writes every declared secret.
@@ -487,6 +496,42 @@ def test_named_volumes_declared_and_used(compose, services):
     assert "warehouse-data:/var/lib/postgresql/data" in services["warehouse"]["volumes"]
     assert "airflow-db:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert "minio-data:/data" in services["minio"]["volumes"]
+    assert "marquez-db:/var/lib/postgresql/data" in services["marquez-db"]["volumes"]
+
+
+def test_marquez_reads_its_database_password_from_the_secret(services, tmp_path):
+    """Marquez has no `_FILE` variable and its image's built-in config hard-codes the password:
+    the service starts its own config, whose password is POSTGRES_PASSWORD, filled by the
+    entrypoint from the secret file marquez-db was initialised with. Run that entrypoint (the
+    image's script swapped for printenv) and resolve the config as Marquez does."""
+    import subprocess
+
+    db, api = services["marquez-db"], services["marquez"]
+    secret = env_of(db)["POSTGRES_PASSWORD_FILE"].removeprefix("/run/secrets/")
+    assert secret in api["secrets"]
+    assert "POSTGRES_PASSWORD" not in env_of(api)
+    (tmp_path / secret).write_text("s3cr3t-Pa55_word\n")
+    assert api["entrypoint"] == ["/bin/sh", "-c"]
+    (command,) = api["command"]
+    assert command.endswith("exec /usr/src/app/entrypoint.sh"), "the image's own entrypoint starts Marquez"
+    command = interpolate(command, {}).replace(f"/run/secrets/{secret}", str(tmp_path / secret))
+    command = command.replace("/usr/src/app/entrypoint.sh", "printenv POSTGRES_PASSWORD")
+    done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, check=True)
+    password = done.stdout.rstrip("\n")
+    assert password == "s3cr3t-Pa55_word"
+
+    config_path = env_of(api)["MARQUEZ_CONFIG"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in api["volumes"]}
+    assert config_path in mounts, "MARQUEZ_CONFIG must be the mounted config, not the image's dev file"
+    # Marquez substitutes ${VAR} and ${VAR:-default} from its environment before parsing.
+    text = (ROOT / mounts[config_path]).read_text()
+    config = yaml.safe_load(interpolate(text, {**env_of(api), "POSTGRES_PASSWORD": password}))
+    db_env = env_of(db)
+    assert config["db"]["password"] == password
+    assert config["db"]["user"] == db_env["POSTGRES_USER"]
+    assert config["db"]["url"] == f"jdbc:postgresql://marquez-db:5432/{db_env['POSTGRES_DB']}"
+    assert config["server"]["adminConnectors"][0]["port"] == 5001  # the healthcheck's port
+    assert "5001/healthcheck" in " ".join(api["healthcheck"]["test"])
 
 
 # -- environment: what the code reads, connections, secrets ------------------------------
@@ -584,6 +629,9 @@ def test_env_example_holds_no_secrets():
             "SECRETS_DIR",
         ):
             assert value == "", f".env.example: {name} must be empty (a placeholder), not {value!r}"
+            assert name in ENV_CREDENTIALS, (
+                f".env.example: {name} belongs in a secret file (docker/make-secrets.sh)"
+            )
 
 
 def test_no_credentials_written_in_compose(services):
@@ -593,6 +641,10 @@ def test_no_credentials_written_in_compose(services):
         for key, value in env_of(service).items():
             if secret_name.search(key) and not key.endswith(("_FILE", "_CMD")):
                 assert value.startswith("${"), f"{name}: {key} is written in the file; take it from .env"
+                source = re.match(r"\$\{(\w+)", value).group(1)
+                assert source in ENV_CREDENTIALS, (
+                    f"{name}: {key} from .env; mount a secret file (`secrets:`, *_FILE)"
+                )
             for m in re.finditer(r"://([^:/@\s]+)(:[^@\s]*)?@", value):
                 checked_urls += 1
                 password = m.group(2)

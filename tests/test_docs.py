@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -151,8 +153,9 @@ def test_every_smartprov_command_and_flag_exists():
 
 
 # -- DAGs and tasks --------------------------------------------------------------------------
-@cache
-def dagbag_tasks() -> dict[str, set[str]]:
+@pytest.fixture(scope="module")
+def known_dags(dag_alert_env) -> dict[str, set[str]]:
+    """DAG id -> task ids, from the DagBag (the DAG files need the alert settings to import)."""
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))
@@ -177,12 +180,28 @@ _TASK_CONTEXTS = [
 _IDENT = re.compile(r"[a-z][a-z0-9_]*")
 
 
+def logical_lines(path: Path) -> list[tuple[int, str]]:
+    """(first line number, text) of every line, a shell command continued with `\\` joined."""
+    out: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        start, text = (pending[0], pending[1] + " " + line.strip()) if pending else (number, line)
+        if text.rstrip().endswith("\\"):
+            pending = (start, text.rstrip()[:-1])
+            continue
+        pending = None
+        out.append((start, text))
+    if pending:
+        out.append(pending)
+    return out
+
+
 def dag_and_task_mentions(
     pages=None,
 ) -> tuple[list[tuple[Mention, str]], list[tuple[Mention, str | None, str]]]:
     dags, tasks = [], []
     for path in pages or doc_files():
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in logical_lines(path):
             mention = Mention(rel(path), number, line.strip())
             for pattern in _DAG_CONTEXTS:
                 dags.extend((mention, m["dag"]) for m in pattern.finditer(line))
@@ -204,8 +223,7 @@ def test_docs_mention_dags_and_tasks():
     assert "validate_and_load" in {t for _, _, t in tasks}
 
 
-def dag_problems(pages=None) -> list[str]:
-    known = dagbag_tasks()
+def dag_problems(known: dict[str, set[str]], pages=None) -> list[str]:
     every_task = set().union(*known.values())
     dags, tasks = dag_and_task_mentions(pages)
     wrong = [f"{m}  -> no DAG `{d}` (DAGs: {', '.join(sorted(known))})" for m, d in dags if d not in known]
@@ -219,10 +237,10 @@ def dag_problems(pages=None) -> list[str]:
 _DAG_LIKE = re.compile(r"`(?P<name>smartprov_[a-z]+)`")
 
 
-def dag_like_problems(pages=None) -> list[str]:
+def dag_like_problems(known: dict[str, set[str]], pages=None) -> list[str]:
     """A bare `smartprov_xxx` in backticks is a DAG id or another name the code defines
     (a Connection, a role, an asset); a name that is neither is a claim about nothing."""
-    known, corpus = dagbag_tasks(), env_corpus()
+    corpus = env_corpus()
     wrong = []
     for path in pages or doc_files():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -235,8 +253,8 @@ def dag_like_problems(pages=None) -> list[str]:
     return wrong
 
 
-def test_every_dag_and_task_id_exists():
-    wrong = dag_problems() + dag_like_problems()
+def test_every_dag_and_task_id_exists(known_dags):
+    wrong = dag_problems(known_dags) + dag_like_problems(known_dags)
     assert not wrong, "\n".join(wrong)
 
 
@@ -400,8 +418,29 @@ def test_docs_mention_paths():
     assert "docker-compose.yml" in targets and any(t.startswith("plugins/smartprov/") for t in targets)
 
 
+_COPY_PROSE = re.compile(r"\b[Cc]opy\s+`(?P<source>[^`\s]+)`\s+to\s+`(?P<copy>[^`\s]+)`")
+_COPY_SHELL = re.compile(r"(?:^|[;&|]\s*)cp\s+(?P<source>[\w./-]+)\s+(?P<copy>[\w./-]+)\s*(?:$|[;&|#])")
+
+
+def copies_made(path: Path) -> dict[str, str]:
+    """Files the page tells the operator to make by copying a repository file ("copy `a` to
+    `b`" in prose, `cp a b` in a code block): copy -> source. Such a copy is the site's own,
+    so the page may name it; its source must exist."""
+    prose = "\n".join(line for _, line in prose_lines(path))
+    found = {m["copy"]: m["source"] for m in _COPY_PROSE.finditer(prose)}
+    for _, text, fenced in code_pieces(path):
+        if fenced:
+            found.update((m["copy"], m["source"]) for m in _COPY_SHELL.finditer(text.strip()))
+    return found
+
+
 def path_problems(pages=None) -> list[str]:
     wrong = []
+    copies = {rel(page): copies_made(page) for page in pages or doc_files()}
+    for page, made in copies.items():
+        for copy, source in made.items():
+            if not (ROOT / source).is_file() and not ignored(source):
+                wrong.append(f"{page}: {copy} is a copy of {source}, which does not exist")
     for mention, target, base in path_mentions(pages):
         file_part, _, name = target.partition("::")
         resolved = (base / file_part).resolve()
@@ -411,6 +450,8 @@ def path_problems(pages=None) -> list[str]:
         relative = resolved.relative_to(ROOT).as_posix() + ("/" if file_part.endswith("/") else "")
         top = relative.rstrip("/")
         if top in OPERATOR_FILES or any(top.startswith(f + "/") for f in OPERATOR_FILES) or ignored(top):
+            continue
+        if top in copies[mention.doc]:  # the page says how the operator makes it
             continue
         if "*" in relative:
             if not list(ROOT.glob(relative)):
@@ -431,7 +472,7 @@ def test_every_repository_path_exists():
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_checks_catch_what_the_issue_found(tmp_path):
+def test_the_checks_catch_what_the_issue_found(tmp_path, known_dags):
     """Claims like those of issue 17 fail the checks (guards the checkers themselves)."""
     page = tmp_path / "bad.md"
     page.write_text(
@@ -446,18 +487,46 @@ def test_the_checks_catch_what_the_issue_found(tmp_path):
     assert "--everything" in cli and "frobnicate" in cli
     env = "\n".join(env_problems(pages))
     assert "SMARTPROV_NO_SUCH_SETTING" in env and "AIRFLOW__CORE__NO_SUCH_OPTION" in env
-    assert "no task `load` in smartprov_nightly" in "\n".join(dag_problems(pages))
+    assert "no task `load` in smartprov_nightly" in "\n".join(dag_problems(known_dags, pages))
     weekly = tmp_path / "weekly.md"
-    weekly.write_text("Unpause `smartprov_weekly` and clear task `load_all`.\n", encoding="utf-8")
-    found = "\n".join(dag_problems([weekly]) + dag_like_problems([weekly]))
+    weekly.write_text(
+        "Unpause `smartprov_weekly` and clear task `load_all`.\n"
+        "```bash\nairflow tasks clear smartprov_nightly \\\n  -s 2026-03-01 -t 'build_marts|finish' -d -y\n```\n",
+        encoding="utf-8",
+    )
+    found = "\n".join(dag_problems(known_dags, [weekly]) + dag_like_problems(known_dags, [weekly]))
     assert "`smartprov_weekly`: no such DAG" in found and "no task `load_all`" in found
+    assert "no task `finish`" in found and "no task `build_marts`" not in found  # a continued command
     paths = "\n".join(path_problems(pages))
     assert "plugins/smartprov/object_landing.py does not exist" in paths
     assert "has no test_nothing_like_this" in paths
+    # A file the operator makes is named only where the page says how, from a file that exists.
+    copied = tmp_path / "copied.md"
+    copied.write_text(
+        "Copy `config/publish.example.yml` to `config/publish.yml`; then `config/publish.yml` lists\n"
+        "the marts. Copy `config/nothing.example.yml` to `config/nothing.yml`.\n"
+        "```bash\ncp config/other.example.yml config/other.yml\n```\n",
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("Edit `config/publish.yml`.\n", encoding="utf-8")
+    found = path_problems([copied, elsewhere])
+    assert not [line for line in found if "config/publish" in line and rel(copied) in line], found
+    assert f"{rel(elsewhere)}:1: config/publish.yml  -> config/publish.yml does not exist" in found
+    assert (
+        f"{rel(copied)}: config/nothing.yml is a copy of config/nothing.example.yml, which does not exist"
+        in found
+    )
+    assert (
+        f"{rel(copied)}: config/other.yml is a copy of config/other.example.yml, which does not exist"
+        in found
+    )
     good = tmp_path / "good.md"
     good.write_text(
         "`smartprov forget --region 32.01 --reason x`, `SMARTPROV_WAREHOUSE_URL`,"
         " `AIRFLOW__CORE__FERNET_KEY_CMD`, task `build_marts`, `plugins/smartprov/run/reprocess.py`.\n",
         encoding="utf-8",
     )
-    assert not (cli_problems([good]) + env_problems([good]) + dag_problems([good]) + path_problems([good]))
+    assert not (
+        cli_problems([good]) + env_problems([good]) + dag_problems(known_dags, [good]) + path_problems([good])
+    )
