@@ -74,8 +74,9 @@ def select_submissions(
             ident = ident.strip().lower()
             if len(ident) < 8:
                 raise ValueError(f"{ident!r}: give at least 8 characters of a submission id or SHA-256")
-            alternatives.append("(submission_id = ? OR file_sha256 LIKE ?)")
-            params += [ident, ident + "%"]
+            # A submission id is derived from content and sender: a prefix names it as well.
+            alternatives.append("(submission_id LIKE ? OR file_sha256 LIKE ?)")
+            params += [ident + "%", ident + "%"]
         where.append("(" + " OR ".join(alternatives) + ")")
     if region:
         where.append("(region_code = ? OR (region_code IS NULL AND folder_region_code = ?))")
