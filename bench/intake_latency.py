@@ -26,6 +26,8 @@ import urllib.request
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from bench.run import bench_config_dir
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -121,7 +123,7 @@ def main(argv=None) -> int:
         PATH=f"{BIN}:{os.environ['PATH']}",
         SMARTPROV_VAR_DIR=str(home / "var"),
         SMARTPROV_LANDING_URL=str(home / "landing"),
-        SMARTPROV_CONFIG_DIR=str(home / "no-config"),
+        SMARTPROV_CONFIG_DIR=str(bench_config_dir(home)),
         SMARTPROV_ALERTS_EMAIL_ENABLED="true",
         SMARTPROV_ALERTS_FROM="smartprov@diskominfo.example.go.id",
         SMARTPROV_ALERTS_DIGEST_TO="datin@diskominfo.example.go.id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -53,3 +54,11 @@ def var_dir(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def duckdb_url(tmp_path) -> str:
     return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+
+def bare_config_dir(folder: Path) -> Path:
+    """A config folder as a fresh install has it: the deadline table, no alerts.yml or
+    publish.yml (the site's own files), so that only the environment configures alerts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "config" / "deadlines.yml", folder / "deadlines.yml")
+    return folder

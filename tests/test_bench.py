@@ -51,6 +51,7 @@ def test_small_benchmark_runs_and_accepts_every_workbook(tmp_path):
     assert rerun["imported"]["great_expectations"] is False and rerun["imported"]["airflow"] is False
     assert first["peak_tree_rss_mb"] > 0
     assert {d: v["dag_ids"] for d, v in data["dag_parse"].items()} == {
+        "smartprov_intake.py": ["smartprov_intake"],
         "smartprov_nightly.py": ["smartprov_nightly"],
         "smartprov_replay.py": ["smartprov_replay"],
     }

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import pytest
 
+from conftest import bare_config_dir
 from loopback import free_port, smtp_conn_json
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ def airflow(tmp_path_factory, smtp_server):
         PATH=f"{BIN}:{os.environ['PATH']}",
         SMARTPROV_VAR_DIR=str(home / "var"),
         SMARTPROV_LANDING_URL=str(landing),
-        SMARTPROV_CONFIG_DIR=str(home / "no-config"),
+        SMARTPROV_CONFIG_DIR=str(bare_config_dir(home / "no-config")),
         SMARTPROV_ALERTS_EMAIL_ENABLED="true",
         SMARTPROV_ALERTS_FROM=SENDER,
         SMARTPROV_ALERTS_DIGEST_TO=DIGEST_TO,

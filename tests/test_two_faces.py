@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import bare_config_dir
 from loopback import smtp_conn_json
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def face_env(tmp: Path, landing: Path, smtp_port: int, var: str = "var") -> dict
         SMARTPROV_WAREHOUSE_URL=f"duckdb:///{tmp / 'warehouse.duckdb'}",
         SMARTPROV_ALERTS_FROM=SENDER,
         SMARTPROV_ALERTS_DIGEST_TO=DIGEST_TO,
-        SMARTPROV_CONFIG_DIR=str(tmp / "no-config"),
+        SMARTPROV_CONFIG_DIR=str(bare_config_dir(tmp / "no-config")),
         AIRFLOW_CONN_SMTP_DEFAULT=smtp_conn_json(smtp_port),
         PATH=f"{BIN}:{os.environ['PATH']}",
     )
