@@ -71,7 +71,6 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     """Validate every new file and load those that pass; masterplans before evaluations
     (see smartprov.run.load_path: one file's failure is that file's rejection)."""
     from smartprov.run.load_path import load_entries
-    from smartprov.validation.batch import BatchValidator
 
     settings.quiet_tools()
     run_id = discovery["run_id"]
@@ -80,7 +79,11 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     received_at = utcnow()
     new = [e for e in discovery["files"] if e["status"] == "new"]
     landing = open_landing(discovery["landing"])
-    validator = BatchValidator(today=today, run_name=run_dir.name)
+    validator = None
+    if new:  # a night with nothing new imports neither pandas nor Great Expectations
+        from smartprov.validation.batch import BatchValidator
+
+        validator = BatchValidator(today=today, run_name=run_dir.name)
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
         with wh.load_lock():
@@ -97,7 +100,7 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
     results = loaded.entries
 
     clock = time.perf_counter()
-    data_docs = validator.write_data_docs(run_dir / "data_docs")  # → data_docs/<run>/index.html
+    data_docs = validator.write_data_docs(run_dir / "data_docs") if validator else None  # data_docs/<run>/
     timings["data_docs_seconds"] = round(time.perf_counter() - clock, 2)
     processed = {r["path"] for r in results}
     results.extend(
