@@ -71,7 +71,9 @@ def test_small_benchmark_runs_and_accepts_every_workbook(tmp_path):
         assert runs["first"]["counts"] == {"accepted": n, "rejected": 0, "duplicate": 0}, where
         assert runs["rerun"]["counts"] == {"accepted": 0, "rejected": 0, "duplicate": n}, where
         assert runs["rerun"]["dbt_built"] is False and len(runs["reruns_wall_seconds"]) == 2
-    assert set(data["parts"]) == {"national", "naive", "dagparse", "province", "s3"}
+    assert set(data["parts"]) == {"national", "naive", "dagparse", "province", "s3", "feedback"}
+    [feedback] = data["feedback_workbook"]["points"]  # the findings workbook, 1,000 findings
+    assert feedback["findings"] == 1_000 and feedback["bytes"] > 0
 
     measures = {g["measure"] for g in data["goals"]}
     assert {
