@@ -1,11 +1,15 @@
-"""Real servers on loopback for the tests: an SMTP catcher (aiosmtpd) and an HTTP webhook."""
+"""Real servers on loopback for the tests: an SMTP catcher (aiosmtpd), an HTTP webhook and an
+S3 API server (moto) behind the landing zone's Airflow Connection."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import json
+import os
 import socket
 import threading
+from collections.abc import Iterator
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -112,3 +116,46 @@ def smtp(smtp_server, monkeypatch):
     smtp_server.take()
 
 
+# -- object storage ------------------------------------------------------------------
+def forget_landing_filesystems() -> None:
+    """Airflow caches one filesystem per (protocol, conn_id) for the process: drop the landing
+    zone's, as a new process (the next night) would start without them."""
+    from airflow.sdk.io import store
+
+    for alias in [
+        a for a in store._STORE_CACHE if a.endswith(("-smartprov_landing", "-smartprov_landing_uri"))
+    ]:
+        store._STORE_CACHE.pop(alias, None)
+
+
+@contextlib.contextmanager
+def s3_landing_server(access_key: str, secret_key: str) -> Iterator[str]:
+    """A moto S3 server on loopback, reached only through the `smartprov_landing` Connection
+    (no ambient AWS settings); yields its endpoint URL."""
+    from moto import server as moto_server
+
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith("AWS_"):
+                mp.delenv(name)
+        mp.setenv(
+            "AIRFLOW_CONN_SMARTPROV_LANDING",
+            json.dumps(
+                {
+                    "conn_type": "aws",
+                    "login": access_key,
+                    "password": secret_key,
+                    "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+                }
+            ),
+        )
+        mp.delenv("SMARTPROV_LANDING_CONN_ID", raising=False)
+        try:
+            yield endpoint
+        finally:
+            forget_landing_filesystems()
+            server.stop()

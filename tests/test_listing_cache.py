@@ -19,6 +19,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
+from loopback import forget_landing_filesystems, s3_landing_server  # noqa: E402
 from smartprov.ingest.landing import open_landing  # noqa: E402
 from smartprov.ingest.listing_cache import ListingHashCache, cache_path  # noqa: E402
 
@@ -33,26 +34,7 @@ BODIES = {
 
 @pytest.fixture(scope="module")
 def s3():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith("AWS_"):
-                mp.delenv(name)
-        mp.setenv(
-            "AIRFLOW_CONN_SMARTPROV_LANDING",
-            json.dumps(
-                {
-                    "conn_type": "aws",
-                    "login": ACCESS_KEY,
-                    "password": SECRET_KEY,
-                    "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
-                }
-            ),
-        )
-        mp.delenv("SMARTPROV_LANDING_CONN_ID", raising=False)
+    with s3_landing_server(ACCESS_KEY, SECRET_KEY) as endpoint:
         client = boto3.client(
             "s3",
             endpoint_url=endpoint,
@@ -61,11 +43,7 @@ def s3():
             region_name="us-east-1",
         )
         client.create_bucket(Bucket=BUCKET)
-        try:
-            yield client
-        finally:
-            _forget_filesystems()
-            server.stop()
+        yield client
 
 
 def _fill(client, prefix: str) -> None:
@@ -86,16 +64,8 @@ def _counting_landing(url: str):
     return landing, opened
 
 
-def _forget_filesystems() -> None:
-    """Each night is a fresh process: drop the filesystems (and their caches) Airflow keeps."""
-    from airflow.sdk.io import store
-
-    for alias in [a for a in store._STORE_CACHE if a.endswith("-smartprov_landing")]:
-        store._STORE_CACHE.pop(alias, None)
-
-
 def _discover(url: str) -> tuple[dict[str, str], list[str]]:
-    _forget_filesystems()
+    forget_landing_filesystems()
     landing, opened = _counting_landing(url)
     files = landing.list_files()
     cache = ListingHashCache(landing)  # after the listing: it reads the listed versions
@@ -160,7 +130,7 @@ def test_a_rerun_over_object_storage_downloads_nothing(s3, tmp_path, monkeypatch
         return landing
 
     monkeypatch.setattr(pipeline, "open_landing", open_counting)
-    _forget_filesystems()
+    forget_landing_filesystems()
     second = pipeline.discover(url, warehouse, "run_2")
     monkeypatch.setattr(pipeline, "open_landing", real_open_landing)
     opened = [p for seen in opened_lists for p in seen]

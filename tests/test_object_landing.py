@@ -7,7 +7,6 @@ over HTTP to the moto server.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
+from loopback import s3_landing_server  # noqa: E402
 from smartprov.ingest.landing import LandingFile, open_landing  # noqa: E402
 from smartprov.ingest.object_landing import LandingFileChanged, ObjectLanding  # noqa: E402
 
@@ -57,42 +57,8 @@ EXPECTED = [
 
 @pytest.fixture(scope="session")
 def s3_endpoint():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    with pytest.MonkeyPatch.context() as mp:
-        # Only the Airflow connection may point at the server: no ambient AWS settings.
-        for name in list(os.environ):
-            if name.startswith("AWS_"):
-                mp.delenv(name)
-        mp.setenv(
-            "AIRFLOW_CONN_SMARTPROV_LANDING",
-            json.dumps(
-                {
-                    "conn_type": "aws",
-                    "login": ACCESS_KEY,
-                    "password": SECRET_KEY,
-                    "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
-                }
-            ),
-        )
-        mp.delenv("SMARTPROV_LANDING_CONN_ID", raising=False)
-        try:
-            yield endpoint
-        finally:
-            _forget_airflow_stores()
-            server.stop()
-
-
-def _forget_airflow_stores() -> None:
-    """Airflow caches one filesystem per (protocol, conn_id) for the process: drop ours."""
-    from airflow.sdk.io import store
-
-    for alias in [
-        a for a in store._STORE_CACHE if a.endswith(("-smartprov_landing", "-smartprov_landing_uri"))
-    ]:
-        store._STORE_CACHE.pop(alias, None)
+    with s3_landing_server(ACCESS_KEY, SECRET_KEY) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")
