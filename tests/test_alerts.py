@@ -1017,7 +1017,9 @@ def test_one_clock_for_validation_alerts_and_dbt(monkeypatch):
 
     from smartprov import settings
     from smartprov.validation.batch import BatchValidator
-    from smartprov.warehouse.dbt_runner import dbt_vars
+    import os
+
+    from smartprov.warehouse.dbt_runner import AS_OF_DATE_ENV, reporting_date
 
     monkeypatch.delenv("SMARTPROV_TODAY", raising=False)
     before = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
@@ -1036,12 +1038,15 @@ def test_one_clock_for_validation_alerts_and_dbt(monkeypatch):
         "current_year": 2026,
         "latest_date": pd.Timestamp(pinned + dt.timedelta(days=31)),
     }
-    assert dbt_vars()["as_of_date"] == "2026-02-15"
+    monkeypatch.delenv(AS_OF_DATE_ENV, raising=False)
+    with reporting_date() as value:  # what dbt reads while it runs
+        assert value == os.environ[AS_OF_DATE_ENV] == "2026-02-15"
+    assert AS_OF_DATE_ENV not in os.environ
     monkeypatch.setenv("SMARTPROV_TODAY", "15/02/2026")
     with pytest.raises(ValueError, match="SMARTPROV_TODAY must be a date YYYY-MM-DD"):
         settings.today()
 
-    # the marts never ask the database for its date: the reporting date is the var above
+    # the marts never ask the database for its date: the reporting date is the one above
     for path in (PROJECT_ROOT / "dbt").rglob("*.sql"):
         if "target" in path.relative_to(PROJECT_ROOT / "dbt").parts:
             continue

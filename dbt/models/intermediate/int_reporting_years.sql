@@ -1,3 +1,7 @@
+-- A table, not a view like the rest of this layer: its rows depend on the reporting date, and a
+-- night whose dbt project is unchanged rebuilds tables only (selector nightly_data).
+{{ config(materialized='table') }}
+
 -- The calendar: every year from 2000 up to the reporting year (var as_of_date, default
 -- today), with what each year means for the marts:
 --   cutoff_date                  last day that counts for the year (31 December, or the

@@ -4,7 +4,15 @@ One target path per engine keeps dbt's partial parsing (switching targets in one
 `target/` forces a full parse). The inputs are fingerprinted: the ledger's size and last
 arrival, the dbt project's files, and today's date (submission status depends on
 deadlines); a run whose fingerprint matches the last successful build skips dbt. Today is
-`settings.today()`, passed to dbt as `--vars '{"as_of_date": …}'`.
+`settings.today()`, passed to dbt in the environment variable SMARTPROV_AS_OF_DATE, not as a
+`--vars` value: dbt re-parses the whole project whenever a var changes, which a new date
+every night would cost; a changed environment variable re-parses only the files that read it.
+
+A build is complete (every node) when the project's definition - its files and the vars
+other than the date - differs from the last complete build's, or the marts are missing.
+Otherwise the night only needs what depends on the rows: selector `nightly_data`
+(dbt/selectors.yml) rebuilds the tables and runs the data tests, and leaves views, seeds,
+their tests and the unit tests as the last complete build made and checked them.
 
 Builds are serialised across processes and hosts: a session-level PostgreSQL advisory lock
 held around the dbt invocation, the warehouse's writer lock on DuckDB. The fingerprint is
@@ -71,31 +79,50 @@ def project_fingerprint() -> str:
 
 def inputs_fingerprint(warehouse_url: str, today: dt.date | None = None) -> tuple[str, bool]:
     """(fingerprint of what the marts are built from, whether the marts exist at all)."""
-    fingerprint, marts_exist, _ = _inputs_and_last_build(warehouse_url, today)
+    url = WarehouseUrl.parse(warehouse_url)
+    fingerprint, marts_exist, _ = _inputs_and_builds(warehouse_url, build_vars(url, today), today)
     return fingerprint, marts_exist
 
 
-def _inputs_and_last_build(warehouse_url: str, today: dt.date | None = None) -> tuple[str, bool, str | None]:
+def _inputs_and_builds(
+    warehouse_url: str, variables: dict[str, Any], today: dt.date | None = None
+) -> tuple[str, bool, dict[str, Any]]:
+    """(inputs fingerprint, whether the marts exist, the last build's fingerprint and the
+    definition of the last complete build). The inputs: the ledger, the date and the project's
+    definition (`definition_fingerprint`: its files and `variables`)."""
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
         wh.execute(
             f"CREATE TABLE IF NOT EXISTS {BUILDS_TABLE} (fingerprint VARCHAR(64) NOT NULL, "
             "built_at TIMESTAMP NOT NULL, seconds DOUBLE PRECISION, host VARCHAR(255))"
         )
+        # Added after the first release: the definition (project files and vars) of the last
+        # complete build, which tells a night whether views, seeds and unit tests are current.
+        wh.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS definition VARCHAR(64)")
         count, last = wh.fetchall("SELECT count(*), max(received_at) FROM audit.submissions")[0]
         marts_exist = wh.table_exists("marts.province_masterplan_coverage")
-        built = wh.fetchall(f"SELECT fingerprint FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1")
-    parts = [str(count), str(last), str(today or settings.today()), project_fingerprint()]
+        built = wh.fetchall(f"SELECT fingerprint, definition FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1")
+    parts = [str(count), str(last), str(today or settings.today()), definition_fingerprint(variables)]
     fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()
-    return fingerprint, marts_exist, (built[0][0] if built else None)
+    previous = {"fingerprint": built[0][0] if built else None, "definition": built[0][1] if built else None}
+    return fingerprint, marts_exist, previous
 
 
-def _record_build(warehouse_url: str, fingerprint: str, started: dt.datetime, seconds: float) -> None:
+def definition_fingerprint(variables: dict[str, Any]) -> str:
+    """What the views, seeds and unit tests depend on: the project's files and the vars
+    (the reporting date is not a var: see the module docstring)."""
+    text = project_fingerprint() + "|" + json.dumps(variables, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _record_build(
+    warehouse_url: str, fingerprint: str, definition: str | None, started: dt.datetime, seconds: float
+) -> None:
     with Warehouse(warehouse_url) as wh, wh.transaction():
         wh.execute(f"DELETE FROM {BUILDS_TABLE}")
         wh.execute(
-            f"INSERT INTO {BUILDS_TABLE} (fingerprint, built_at, seconds, host) VALUES (?, ?, ?, ?)",
-            (fingerprint, started, seconds, socket.gethostname()[:255]),
+            f"INSERT INTO {BUILDS_TABLE} (fingerprint, definition, built_at, seconds, host) VALUES (?, ?, ?, ?, ?)",
+            (fingerprint, definition, started, seconds, socket.gethostname()[:255]),
         )
 
 
@@ -222,21 +249,48 @@ def url_string(url: WarehouseUrl) -> str:
 COMPILING_COMMANDS = frozenset({"build", "run", "test", "compile", "docs", "seed", "show", "parse"})
 
 
+# The reporting date, as dbt's macro as_of_date() reads it when no `as_of_date` var is given.
+AS_OF_DATE_ENV = "SMARTPROV_AS_OF_DATE"
+
+
 def dbt_vars(today: dt.date | None = None) -> dict[str, Any]:
-    """The vars every compiling command gets: the reporting date from the package's one clock,
-    so that the marts never ask the database for `current_date`."""
-    out: dict[str, Any] = {"as_of_date": (today or settings.today()).isoformat()}
+    """The vars every compiling command gets (the reporting date is not one of them: it goes
+    in AS_OF_DATE_ENV, see `reporting_date`)."""
+    out: dict[str, Any] = {}
     first_year = deadlines.load_deadlines()["EVALUASI"].first_year
     if first_year is not None:  # evaluations are expected from that year on
         out["first_year"] = first_year
     return out
 
 
-def invoke(args: list[str], warehouse_url: str, *, today: dt.date | None = None) -> Any:
+def build_vars(url: WarehouseUrl, today: dt.date | None = None) -> dict[str, Any]:
+    """The `--vars` of a compiling command: `dbt_vars` and the analysts' role."""
+    return {"analyst_role": _analyst_role(url), **dbt_vars(today)}
+
+
+@contextlib.contextmanager
+def reporting_date(today: dt.date | None = None) -> Iterator[str]:
+    """The reporting date from the package's one clock, in AS_OF_DATE_ENV while dbt runs, so
+    that the marts never ask the database for `current_date`."""
+    value = (today or settings.today()).isoformat()
+    before = os.environ.get(AS_OF_DATE_ENV)
+    os.environ[AS_OF_DATE_ENV] = value
+    try:
+        yield value
+    finally:
+        if before is None:
+            os.environ.pop(AS_OF_DATE_ENV, None)
+        else:
+            os.environ[AS_OF_DATE_ENV] = before
+
+
+def invoke(
+    args: list[str], warehouse_url: str, *, today: dt.date | None = None, variables: dict[str, Any] | None = None
+) -> Any:
     """Run one dbt command against the warehouse; raises DbtBuildFailed on failure.
 
-    Compiling commands get `--vars` (`dbt_vars` and the analysts' role) unless `args` pass
-    their own."""
+    Compiling commands get `--vars` (`build_vars`, or `variables` when given) unless `args`
+    pass their own, and the reporting date in AS_OF_DATE_ENV."""
     settings.quiet_tools()
     url = WarehouseUrl.parse(warehouse_url)
     target_path, log_path = dbt_paths(url.engine)
@@ -244,11 +298,11 @@ def invoke(args: list[str], warehouse_url: str, *, today: dt.date | None = None)
 
     extra: list[str] = []
     if "--vars" not in args:
-        variables: dict[str, Any] = {"analyst_role": _analyst_role(url)}
-        if args and args[0] in COMPILING_COMMANDS:
-            variables.update(dbt_vars(today))
-        extra = ["--vars", json.dumps(variables)]
-    with private_profile(url) as profiles_dir:
+        if variables is None:
+            compiling = bool(args) and args[0] in COMPILING_COMMANDS
+            variables = build_vars(url, today) if compiling else {"analyst_role": _analyst_role(url)}
+        extra = ["--vars", json.dumps(variables, sort_keys=True)]
+    with private_profile(url) as profiles_dir, reporting_date(today):
         full = [
             *args,
             *extra,
@@ -284,8 +338,9 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True, wait: float | None
         waited = round(time.perf_counter() - waited, 1)
         today = settings.today()  # one date for the fingerprint and the build
         deadlines.sync_seed()  # the seed follows config/deadlines.yml (and changes the fingerprint)
-        fingerprint, marts_exist, last_built = _inputs_and_last_build(warehouse_url, today)
-        if marts_exist and last_built == fingerprint:
+        variables = build_vars(url, today)
+        fingerprint, marts_exist, previous = _inputs_and_builds(warehouse_url, variables, today)
+        if marts_exist and previous["fingerprint"] == fingerprint:
             result: dict[str, Any] = {
                 "built": False,
                 "reason": "inputs unchanged since the last build",
@@ -294,7 +349,12 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True, wait: float | None
             if url.engine == "duckdb" and not snapshot_path_for(url).exists():
                 result["snapshot"] = publish_snapshot(url.database)
             return result
-        result = _build(warehouse_url, url, fingerprint, docs=docs, today=today)
+        definition = definition_fingerprint(variables)
+        complete = not marts_exist or previous["definition"] != definition
+        result = _build(
+            warehouse_url, url, fingerprint, docs=docs, today=today, variables=variables,
+            definition=definition, complete=complete,
+        )  # fmt: skip
         result["waited_seconds"] = waited
         if url.engine == "duckdb":
             result["snapshot"] = publish_snapshot(url.database)
@@ -302,14 +362,23 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True, wait: float | None
 
 
 def _build(
-    warehouse_url: str, url: WarehouseUrl, fingerprint: str, *, docs: bool, today: dt.date
+    warehouse_url: str,
+    url: WarehouseUrl,
+    fingerprint: str,
+    *,
+    docs: bool,
+    today: dt.date,
+    variables: dict[str, Any],
+    definition: str,
+    complete: bool,
 ) -> dict[str, Any]:
     state = _state_file(url)
     previous = json.loads(state.read_text()) if state.exists() else {}
     started = dt.datetime.now()
     with Warehouse(warehouse_url) as wh:
         wh.analyze()
-    invoke(["build"], warehouse_url, today=today)
+    selection = [] if complete else ["--selector", "nightly_data"]
+    invoke(["build", *selection], warehouse_url, today=today, variables=variables)
     target_path, _ = dbt_paths(url.engine)
     docs_index = None
     docs_for = previous.get("docs_project")
@@ -319,14 +388,20 @@ def _build(
         # when the project changed (a `docs generate` costs a second dbt invocation).
         project = project_fingerprint()
         if docs_for != project or not index.exists() or not (target_path / "catalog.json").exists():
-            invoke(["docs", "generate", "--static"], warehouse_url, today=today)
+            invoke(["docs", "generate", "--static"], warehouse_url, today=today, variables=variables)
             docs_for = project
         docs_index = str(index)
     seconds = round((dt.datetime.now() - started).total_seconds(), 1)
-    _record_build(warehouse_url, fingerprint, started, seconds)
+    _record_build(warehouse_url, fingerprint, definition, started, seconds)
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat(), "docs_project": docs_for}))
-    return {"built": True, "seconds": seconds, "docs": docs_index, "target": url.dbt_target}
+    return {
+        "built": True,
+        "complete": complete,  # False: selector nightly_data (the project is the last complete build's)
+        "seconds": seconds,
+        "docs": docs_index,
+        "target": url.dbt_target,
+    }
 
 
 # -- the analysts' snapshot (DuckDB) -------------------------------------------------------
