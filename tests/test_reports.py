@@ -609,8 +609,73 @@ def test_workbook_prints_landscape_one_page_wide_with_headers(warehouse, tmp_pat
     wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out", province="32")["excel"])
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        # fitToWidth="1" is the schema's default, which XlsxWriter leaves out of the XML
+        wide = 1 if ws.page_setup.fitToWidth is None else ws.page_setup.fitToWidth
+        assert (wide, ws.page_setup.fitToHeight) == (1, 0), ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert wb["Progres Implementasi"].print_title_rows == "$1:$2"
     labels = {c.value for c in wb["Progres Implementasi"][2]} | {c.value for c in wb["Ringkasan Provinsi"][2]}
     assert {"Rata-rata Progres Program", "Rata-rata Progres Kab/Kota"} <= labels
+
+
+def test_workbook_header_styles_comments_and_sheet_setup(warehouse, tmp_path):
+    wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out", province="32")["excel"])
+    ws = wb["Progres Implementasi"]
+    cols = _columns(ws)
+    technical = ws.cell(row=1, column=cols["avg_progress_pct"])
+    assert technical.font.i and technical.fill.fgColor.rgb.endswith("DDEBF7")
+    header = ws.cell(row=2, column=cols["avg_progress_pct"])
+    assert header.font.b and header.font.color.rgb.endswith("FFFFFF")
+    assert header.alignment.wrap_text and header.alignment.vertical == "center"
+    assert header.border.bottom.style == "thin"
+    # the dbt description, and for a percent column how the cell relates to the mart value
+    assert header.comment.author == "smartprov"
+    assert header.comment.text.startswith("Kolom / column: avg_progress_pct\nMean progres_persen")
+    assert "nilai mart (0-100) / 100" in header.comment.text
+    assert all(ws.cell(row=2, column=i).comment for i in cols.values())  # every header has one
+    assert ws.cell(row=3, column=1).comment is None
+
+    for sheet in wb.worksheets:
+        assert sheet.page_setup.paperSize in ("9", 9), sheet.title  # A4
+        assert not sheet.print_options.gridLines, sheet.title
+    for title in MART_SHEETS:
+        sheet = wb[title]
+        assert sheet.print_title_rows == "$1:$2", title
+        assert sheet.sheet_view.zoomScale == 90, title
+    # widths fitted to the content: a rupiah column is wider than a year column
+    year, budget = (openpyxl.utils.get_column_letter(cols[c]) for c in ("year", "budget_planned_idr"))
+    assert ws.column_dimensions[budget].width > ws.column_dimensions[year].width >= 8
+    summary = wb["Ringkasan"]
+    assert summary.column_dimensions["A"].width >= 44
+    assert _summary_value(summary, "Dibuat").value == GENERATED_AT
+    assert _summary_value(summary, "Dibuat").number_format == "yyyy-mm-dd hh:mm:ss"
+
+
+def test_workbook_writes_markup_and_links_as_plain_text(tmp_path):
+    """A regency's text is a cell's text whatever it looks like: not a link, not a formula,
+    and not spreadsheet XML (XlsxWriter's streaming mode copies text shaped like its own
+    rich-text runs into the sheet unescaped; the writer keeps such text escaped)."""
+    markup = '<r><t>a</t></r></is></c><c r="Z3"><f>1+1</f></c><c r="Z4" t="inlineStr"><is><r><t>b</t></r>'
+    url = _build(tmp_path / "odd.duckdb")
+    con = duckdb.connect(url.split(":///", 1)[1])
+    con.execute(
+        "UPDATE marts.province_masterplan_coverage SET region_name = ? WHERE region_code = '32.04'", [markup]
+    )
+    con.execute(
+        "UPDATE marts.province_masterplan_coverage SET region_name = 'https://example.org/x' "
+        "WHERE region_code = '32.05'"
+    )
+    # Excel has no infinite number: shown as text, not as a formula nor a broken file
+    con.execute("ALTER TABLE marts.province_masterplan_coverage ADD COLUMN spread_ratio DOUBLE DEFAULT 'inf'")
+    con.close()
+    wb = openpyxl.load_workbook(_reports(url, tmp_path / "out", province="32")["excel"])
+    ws = wb["Cakupan Masterplan"]
+    names = {r["region_code"]: r["region_name"] for r in _data_rows(ws)}
+    assert names["32.04"] == markup
+    assert names["32.05"] == "https://example.org/x"
+    assert {r["spread_ratio"] for r in _data_rows(ws)} == {"inf"}
+    assert not ws._hyperlinks
+    assert ws.max_column == len(_columns(ws))  # no cell beyond the mart's columns
+    for row in ws.iter_rows():
+        for c in row:
+            assert c.data_type != "f", (c.coordinate, c.value)

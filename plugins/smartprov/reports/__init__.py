@@ -62,8 +62,9 @@ def write_reports(
     for key, writer in (("excel", write_excel), ("html", write_html)):
         final = paths[key]
         final.parent.mkdir(parents=True, exist_ok=True)
-        # Same folder (so the rename is atomic), same suffix (openpyxl checks it), default
-        # permissions (mkstemp's 0600 would hide the report from the web server / analysts).
+        # Same folder (so the rename is atomic), same suffix (a leftover still opens as what it
+        # is), default permissions (mkstemp's 0600 would hide the report from the web server /
+        # analysts).
         tmp = final.with_name(f".{final.stem}.{os.getpid()}.tmp{final.suffix}")
         try:
             writer(data, tmp)
