@@ -258,3 +258,46 @@ def test_a_nightly_run_reads_its_landing_zone_from_object_storage(s3_client, tmp
     assert Path(rejected["quarantine_path"]).read_bytes() == (local / rejected["path"]).read_bytes()
     again = steps.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
     assert {s["status"] for s in again["submissions"]} == {"duplicate"}
+
+
+def test_a_no_change_night_imports_no_airflow(s3_client, tmp_path):
+    """`smartprov run` twice over the S3 landing, the connection in the environment: the
+    second night (nothing new; alerts on, no SMTP connection anywhere) imports no airflow."""
+    import json
+    import subprocess
+    import sys
+
+    from smartprov.authoring.sample import write_sample_landing
+
+    local = tmp_path / "sample"
+    write_sample_landing(local, province="32", seed=0)
+    for path in sorted(p for p in local.rglob("*") if p.is_file())[:4]:
+        s3_client.put_object(
+            Bucket=BUCKET, Key=f"quiet/{path.relative_to(local).as_posix()}", Body=path.read_bytes()
+        )
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root / "plugins"), str(root)]),
+        "SMARTPROV_VAR_DIR": str(tmp_path / "var"),
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+    }
+    env.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
+    night = (
+        "import json, sys\n"
+        "from smartprov.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] == 'airflow')]))\n"
+    )
+    args = ["run", "--landing", f"s3://{BUCKET}/quiet", "--warehouse", f"duckdb:///{tmp_path / 'w.duckdb'}", "--no-dbt"]
+
+    def run(*extra: str) -> list:
+        proc = subprocess.run(
+            [sys.executable, "-c", night, *args, *extra],
+            env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    assert run("--no-alerts")[0] == 0
+    assert run() == [0, []]

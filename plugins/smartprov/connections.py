@@ -1,17 +1,22 @@
-"""Airflow Connections, read without importing Airflow when they are in the environment.
+"""Airflow Connections, read without importing Airflow when Airflow would read only the environment.
 
 Importing Airflow costs one to three seconds, more than a whole no-change night. A
 Connection given as `AIRFLOW_CONN_<CONN_ID upper>` (how compose, the CLI and the tests give
 them) is parsed here exactly as Airflow 3's Task SDK parses it (`Connection.from_json` for a
-value starting with `{`, `Connection.from_uri` otherwise; tests compare the two). Airflow
-itself is asked, and imported, only when its answer could differ:
+value starting with `{`, `Connection.from_uri` otherwise; tests compare the two).
 
-- the variable is absent, empty or unreadable (Airflow then looks in the metadata database
-  or a secrets backend, and refuses what it cannot parse as not defined);
+Outside a task, Airflow 3 looks a Connection up in a custom secrets backend when one is
+configured, then in the environment, and nowhere else (not the metadata database). So when
+no secrets backend is configured and the process is no Airflow task or server, the
+environment's answer is Airflow's answer, both ways: a Connection absent from it is not
+defined, and Airflow is never imported. Airflow itself is asked, and imported, when its
+answer could differ:
+
 - a custom secrets backend is configured (`[secrets] backend`, `[workers] secrets_backend`,
   in airflow.cfg or `AIRFLOW__…` variables): Airflow searches it before the environment;
-- the id names a team (`___`, multi-team mode), or the process is an Airflow task (Airflow
-  is loaded there anyway, and its lookup masks the secrets in the task's log).
+- the process is an Airflow task or component (a task's chain ends at the API server; Airflow
+  is loaded there anyway, and its lookup masks the secrets in the task's log);
+- the variable holds something this parser refuses, or the id names a team (`___`).
 """
 
 from __future__ import annotations
@@ -191,23 +196,34 @@ def secrets_backend_configured() -> bool:
     )
 
 
-def _in_airflow_task() -> bool:
-    return "airflow.sdk.execution_time.task_runner" in sys.modules
+def _in_airflow_process() -> bool:
+    """An Airflow task (its chain ends at the API server), or a component that declares its
+    context (`_AIRFLOW_PROCESS_CONTEXT`: server, client)."""
+    # The check Airflow makes itself: importing the Task SDK loads task_runner, a task sets this.
+    runner = sys.modules.get("airflow.sdk.execution_time.task_runner")
+    in_task = getattr(runner, "SUPERVISOR_COMMS", None) is not None
+    return in_task or bool(os.environ.get("_AIRFLOW_PROCESS_CONTEXT"))
+
+
+def _lookup(conn_id: str) -> tuple[Connection | None, bool]:
+    """(the Connection from the environment or None, whether that answer is Airflow's too)."""
+    if "___" in conn_id or _in_airflow_process() or secrets_backend_configured():
+        return None, False
+    raw = os.environ.get(ENV_PREFIX + conn_id.upper())
+    if not raw:
+        return None, True  # Airflow reads an empty variable as no Connection too
+    if not raw.strip():
+        return None, False
+    try:
+        return parse(raw, conn_id), True
+    except (ValueError, TypeError):
+        return None, False  # Airflow's lookup decides (it skips a value it cannot parse)
 
 
 def from_environment(conn_id: str) -> Connection | None:
-    """The Connection from `AIRFLOW_CONN_<ID>`, or None when Airflow must be asked instead
-    (absent, unreadable, or Airflow would look elsewhere first: see the module's notes)."""
-    raw = os.environ.get(ENV_PREFIX + conn_id.upper())
-    if not raw or not raw.strip() or "___" in conn_id or _in_airflow_task():
-        return None
-    try:
-        conn = parse(raw, conn_id)
-    except (ValueError, TypeError):
-        return None  # Airflow's lookup decides (it skips a value it cannot parse)
-    if secrets_backend_configured():
-        return None
-    return conn
+    """The Connection from `AIRFLOW_CONN_<ID>`, or None when it is not there or Airflow must
+    be asked instead (see the module's notes)."""
+    return _lookup(conn_id)[0]
 
 
 def _from_airflow(conn_id: str) -> Connection:
@@ -233,10 +249,15 @@ def _from_airflow(conn_id: str) -> Connection:
 
 
 def get_connection(conn_id: str) -> Connection:
-    """The Connection `conn_id`: from the environment without Airflow when it is there, else
-    through Airflow (secrets backend, the metadata database where Airflow reads it).
+    """The Connection `conn_id`: from the environment without Airflow when Airflow would read
+    only the environment, else through Airflow (secrets backend; in a task, the API server).
     ConnectionNotFound when it is nowhere."""
-    return from_environment(conn_id) or _from_airflow(conn_id)
+    conn, final = _lookup(conn_id)
+    if conn is not None:
+        return conn
+    if final:
+        raise ConnectionNotFound(f"The Connection {conn_id!r} is not defined (no {ENV_PREFIX}{conn_id.upper()})")
+    return _from_airflow(conn_id)
 
 
 def connection_defined(conn_id: str) -> bool:
