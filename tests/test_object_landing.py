@@ -289,7 +289,14 @@ def test_a_no_change_night_imports_no_airflow(s3_client, tmp_path):
         "code = main(sys.argv[1:])\n"
         "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] == 'airflow')]))\n"
     )
-    args = ["run", "--landing", f"s3://{BUCKET}/quiet", "--warehouse", f"duckdb:///{tmp_path / 'w.duckdb'}", "--no-dbt"]
+    args = [
+        "run",
+        "--landing",
+        f"s3://{BUCKET}/quiet",
+        "--warehouse",
+        f"duckdb:///{tmp_path / 'w.duckdb'}",
+        "--no-dbt",
+    ]
 
     def run(*extra: str) -> list:
         proc = subprocess.run(

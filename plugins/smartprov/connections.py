@@ -256,7 +256,9 @@ def get_connection(conn_id: str) -> Connection:
     if conn is not None:
         return conn
     if final:
-        raise ConnectionNotFound(f"The Connection {conn_id!r} is not defined (no {ENV_PREFIX}{conn_id.upper()})")
+        raise ConnectionNotFound(
+            f"The Connection {conn_id!r} is not defined (no {ENV_PREFIX}{conn_id.upper()})"
+        )
     return _from_airflow(conn_id)
 
 

@@ -291,15 +291,23 @@ class ObjectLanding:
                 raise _os_error(exc, where) from exc
             size, etag = int(head.get("ContentLength") or 0), str(head.get("ETag") or "")
         if size != file.size:
-            raise LandingFileChanged(f"{where}: listed at {file.size} bytes, now {size}; replaced after listing")
+            raise LandingFileChanged(
+                f"{where}: listed at {file.size} bytes, now {size}; replaced after listing"
+            )
         return size, etag
 
-    def _get_range(self, file: LandingFile, etag: str, start: int, end: int, *, midway: bool = False) -> bytes:
+    def _get_range(
+        self, file: LandingFile, etag: str, start: int, end: int, *, midway: bool = False
+    ) -> bytes:
         """Bytes [start, end) of the object, only if its ETag is still `etag` (If-Match)."""
         from botocore.exceptions import ClientError
 
         where = self._where(file)
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self._lead + file.path, "Range": f"bytes={start}-{end - 1}"}
+        kwargs: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": self._lead + file.path,
+            "Range": f"bytes={start}-{end - 1}",
+        }
         if etag:
             kwargs["IfMatch"] = etag
         try:
