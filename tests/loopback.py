@@ -117,17 +117,6 @@ def smtp(smtp_server, monkeypatch):
 
 
 # -- object storage ------------------------------------------------------------------
-def forget_landing_filesystems() -> None:
-    """Airflow caches one filesystem per (protocol, conn_id) for the process: drop the landing
-    zone's, as a new process (the next night) would start without them."""
-    from airflow.sdk.io import store
-
-    for alias in [
-        a for a in store._STORE_CACHE if a.endswith(("-smartprov_landing", "-smartprov_landing_uri"))
-    ]:
-        store._STORE_CACHE.pop(alias, None)
-
-
 @contextlib.contextmanager
 def s3_landing_server(access_key: str, secret_key: str) -> Iterator[str]:
     """A moto S3 server on loopback, reached only through the `smartprov_landing` Connection
@@ -157,5 +146,4 @@ def s3_landing_server(access_key: str, secret_key: str) -> Iterator[str]:
         try:
             yield endpoint
         finally:
-            forget_landing_filesystems()
             server.stop()

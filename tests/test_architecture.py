@@ -20,6 +20,7 @@ PACKAGE_DIR = Path(smartprov.__file__).parent
 # Stages from the ground up; a module may import its own stage and the stages below it.
 LAYERS: dict[str, int] = {
     "settings": 0,
+    "connections": 0,  # Airflow Connections read from the environment (ingest and alerts use it)
     "contract": 1,
     "ingest": 2,
     "validation": 3,

@@ -19,7 +19,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
-from loopback import forget_landing_filesystems, s3_landing_server  # noqa: E402
+from loopback import s3_landing_server  # noqa: E402
 from smartprov.ingest.landing import open_landing  # noqa: E402
 from smartprov.ingest.listing_cache import ListingHashCache, cache_path  # noqa: E402
 
@@ -65,7 +65,6 @@ def _counting_landing(url: str):
 
 
 def _discover(url: str) -> tuple[dict[str, str], list[str]]:
-    forget_landing_filesystems()
     landing, opened = _counting_landing(url)
     files = landing.list_files()
     cache = ListingHashCache(landing)  # after the listing: it reads the listed versions
@@ -130,7 +129,6 @@ def test_a_rerun_over_object_storage_downloads_nothing(s3, tmp_path, monkeypatch
         return landing
 
     monkeypatch.setattr(pipeline, "open_landing", open_counting)
-    forget_landing_filesystems()
     second = pipeline.discover(url, warehouse, "run_2")
     monkeypatch.setattr(pipeline, "open_landing", real_open_landing)
     opened = [p for seen in opened_lists for p in seen]

@@ -1,8 +1,8 @@
 """ObjectLanding against a real S3 API: moto's standalone server over loopback.
 
 Nothing is patched: the Airflow connection comes from AIRFLOW_CONN_* environment variables,
-resolved by the Task SDK outside any task (as in the `smartprov` CLI), and every request goes
-over HTTP to the moto server.
+read by smartprov.connections as Airflow reads them (as in the `smartprov` CLI), and every
+request goes over HTTP to the moto server.
 """
 
 from __future__ import annotations
@@ -102,8 +102,9 @@ def test_listing_carries_each_object_s_upload_time(landing, s3_client):
 
 def test_connection_endpoint_is_used(landing, s3_endpoint):
     landing.list_files()
-    assert landing.root.conn_id == "smartprov_landing"
-    assert landing.root.fs.s3.meta.endpoint_url == s3_endpoint
+    assert landing.conn_id == "smartprov_landing"
+    assert landing.client.meta.endpoint_url == s3_endpoint
+    assert landing.client.meta.region_name == "us-east-1"
 
 
 def test_read_bytes_returns_exact_content(landing):
@@ -141,17 +142,23 @@ def test_object_replaced_after_listing_is_not_read(landing, s3_client, new_body)
     try:
         (listed,) = [f for f in landing.list_files() if f.path == "3205/ganti.xlsx"]
         s3_client.put_object(Bucket=BUCKET, Key=key, Body=new_body)
-        # With the listing's cached details: the conditional GET (If-Match ETag) refuses.
+        # With the listing's details: the conditional GET (If-Match ETag) refuses.
         with pytest.raises(LandingFileChanged):
             landing.read_bytes(listed)
-        # In a process that did not list (no cached details): the HEAD's size refuses,
-        # or, when the size happens to match, the ETag does.
-        landing.root.fs.invalidate_cache()
+        # In a process that did not list (a fresh landing): the HEAD's size refuses, or,
+        # when the size happens to match, the read is of the version the HEAD saw.
+        unlisted = ObjectLanding(landing.url)
+        if len(new_body) != listed.size:
+            with pytest.raises(LandingFileChanged, match="listed at"):
+                unlisted.read_bytes(listed)
+        else:
+            assert unlisted.read_bytes(listed) == new_body  # same size, fresh details: new content
+        # A new listing is what reads are checked against from then on.
+        (relisted,) = [f for f in landing.list_files() if f.path == "3205/ganti.xlsx"]
         if len(new_body) != listed.size:
             with pytest.raises(LandingFileChanged, match="listed at"):
                 landing.read_bytes(listed)
-        else:
-            assert landing.read_bytes(listed) == new_body  # same size, fresh details: new content
+        assert landing.read_bytes(relisted) == new_body
     finally:
         s3_client.delete_object(Bucket=BUCKET, Key=key)
 
@@ -182,9 +189,8 @@ def test_stream_meets_a_replacement_midway(landing, s3_client):
             with pytest.raises(LandingFileChanged, match="while being read"):
                 fh.read()
         s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"z" * 10)
-        landing.root.fs.invalidate_cache()
         with pytest.raises(LandingFileChanged, match="listed at"):
-            landing.open(listed)
+            ObjectLanding(landing.url).open(listed)
     finally:
         s3_client.delete_object(Bucket=BUCKET, Key=key)
 
@@ -194,9 +200,10 @@ def test_deleted_object_raises_file_not_found(landing, s3_client):
     s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"soon gone")
     (listed,) = [f for f in landing.list_files() if f.path == "3206/hapus.xlsx"]
     s3_client.delete_object(Bucket=BUCKET, Key=key)
-    landing.root.fs.invalidate_cache()
     with pytest.raises(FileNotFoundError):
-        landing.read_bytes(listed)
+        landing.read_bytes(listed)  # the listing's ETag: the conditional GET finds nothing
+    with pytest.raises(FileNotFoundError):
+        ObjectLanding(landing.url).read_bytes(listed)  # a process that did not list: the HEAD
 
 
 def test_empty_prefix_is_empty_and_missing_bucket_is_an_error(s3_client):
@@ -215,7 +222,7 @@ def test_uri_form_connection_named_by_env(s3_client, s3_endpoint, monkeypatch):
     via_env = ObjectLanding(f"s3://{BUCKET}/submissions")
     assert via_env.conn_id == "smartprov_landing_uri"
     assert via_env.list_files() == EXPECTED
-    # ObjectStoragePath's own convention, conn_id in the URL, wins over the environment.
+    # ObjectStoragePath's convention, conn_id in the URL, wins over the environment.
     in_url = ObjectLanding(f"s3://smartprov_landing@{BUCKET}/submissions")
     assert in_url.conn_id == "smartprov_landing"
     assert in_url.list_files() == EXPECTED
@@ -251,3 +258,53 @@ def test_a_nightly_run_reads_its_landing_zone_from_object_storage(s3_client, tmp
     assert Path(rejected["quarantine_path"]).read_bytes() == (local / rejected["path"]).read_bytes()
     again = steps.run_once(f"s3://{BUCKET}/nightly", url, build=False, notify=False)
     assert {s["status"] for s in again["submissions"]} == {"duplicate"}
+
+
+def test_a_no_change_night_imports_no_airflow(s3_client, tmp_path):
+    """`smartprov run` twice over the S3 landing, the connection in the environment: the
+    second night (nothing new; alerts on, no SMTP connection anywhere) imports no airflow."""
+    import json
+    import subprocess
+    import sys
+
+    from smartprov.authoring.sample import write_sample_landing
+
+    local = tmp_path / "sample"
+    write_sample_landing(local, province="32", seed=0)
+    for path in sorted(p for p in local.rglob("*") if p.is_file())[:4]:
+        s3_client.put_object(
+            Bucket=BUCKET, Key=f"quiet/{path.relative_to(local).as_posix()}", Body=path.read_bytes()
+        )
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root / "plugins"), str(root)]),
+        "SMARTPROV_VAR_DIR": str(tmp_path / "var"),
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+    }
+    env.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
+    night = (
+        "import json, sys\n"
+        "from smartprov.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] == 'airflow')]))\n"
+    )
+    args = [
+        "run",
+        "--landing",
+        f"s3://{BUCKET}/quiet",
+        "--warehouse",
+        f"duckdb:///{tmp_path / 'w.duckdb'}",
+        "--no-dbt",
+    ]
+
+    def run(*extra: str) -> list:
+        proc = subprocess.run(
+            [sys.executable, "-c", night, *args, *extra],
+            env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    assert run("--no-alerts")[0] == 0
+    assert run() == [0, []]

@@ -77,10 +77,6 @@ def test_upload_lands_in_the_regency_folder_of_s3(smoke, monkeypatch):
         files = open_landing("s3://smoke-landing/prov").list_files()
         assert [(f.path, f.folder) for f in files] == [("32.01/smoke-test-1.xlsx", "32.01")]
     finally:
-        from airflow.sdk.io import store
-
-        for alias in [a for a in store._STORE_CACHE if a.endswith("-smoke_landing")]:
-            store._STORE_CACHE.pop(alias, None)
         server.stop()
 
 

@@ -1,9 +1,11 @@
 """Delivery: e-mail through Airflow's SMTP provider, and one chat webhook. Both by Airflow Connection.
 
-Connections resolve through Airflow's secrets chain. Inside a task that is the API server
-(Connections made in the UI work). Outside a task (the `smartprov` CLI, tests) Airflow 3
-reads only environment variables and any configured secrets backend, never the metadata
-database: define `AIRFLOW_CONN_SMTP_DEFAULT` / `AIRFLOW_CONN_SMARTPROV_WEBHOOK` there.
+The webhook Connection is read by `smartprov.connections`: from `AIRFLOW_CONN_<ID>` without
+importing Airflow, else through Airflow's secrets chain. Inside a task that chain ends at the
+API server (Connections made in the UI work). Outside a task (the `smartprov` CLI, tests)
+Airflow 3 reads only environment variables and any configured secrets backend, never the
+metadata database: define `AIRFLOW_CONN_SMTP_DEFAULT` / `AIRFLOW_CONN_SMARTPROV_WEBHOOK` there.
+E-mail goes through the SMTP provider's hook, which imports Airflow.
 
 Airflow imports stay inside the functions: `import smartprov.alerts` must stay cheap.
 """
@@ -19,6 +21,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
+
+from smartprov import connections
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +131,9 @@ def webhook_target(conn_id: str) -> WebhookTarget:
     Auth: `password` alone is sent as `Authorization: Bearer …`; `login` + `password` as Basic.
     Extra: `format` (`generic` | `slack`), `timeout` (seconds, default 10), `headers` (dict).
     """
-    from airflow.sdk.bases.hook import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
     try:
-        conn = BaseHook.get_connection(conn_id)
-    except AirflowNotFoundException as exc:
+        conn = connections.get_connection(conn_id)
+    except connections.ConnectionNotFound as exc:
         raise ConnectionMissing(f"webhook connection {conn_id!r} is not defined") from exc
     extra = conn.extra_dejson or {}
     host = (conn.host or "").strip()
@@ -209,11 +210,5 @@ def send_webhook(conn_id: str, *, event: str, title: str, text: str, data: dict[
 
 
 def connection_defined(conn_id: str) -> bool:
-    from airflow.sdk.bases.hook import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    try:
-        BaseHook.get_connection(conn_id)
-    except AirflowNotFoundException:
-        return False
-    return True
+    """Whether the Connection exists (no Airflow import when it is in the environment)."""
+    return connections.connection_defined(conn_id)

@@ -46,10 +46,10 @@ def digest_item_key(channel: str, submission_id: str) -> str:
 
 def smtp_relay(smtp_conn_id: str) -> str | None:
     """`host:port` of the SMTP Connection (lower-case), or None when it is not defined."""
-    try:
-        from airflow.sdk import BaseHook
+    from smartprov import connections
 
-        conn = BaseHook.get_connection(smtp_conn_id)
+    try:
+        conn = connections.get_connection(smtp_conn_id)
     except Exception:  # undefined: sending fails and says so; nothing is recorded
         return None
     if not conn.host:

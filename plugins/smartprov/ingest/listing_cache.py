@@ -101,9 +101,8 @@ class ListingHashCache:
         with self.landing.open(file) as reader:
             while block := reader.read(1 << 20):
                 digest.update(block)
-            handle = getattr(reader, "_handle", None)
-            details = getattr(handle, "details", None) or {}
-            return digest.hexdigest(), details.get("ETag")
+            # The ETag every ranged GET of this reader was conditional on (ObjectLanding.open).
+            return digest.hexdigest(), getattr(reader, "etag", None)
 
     def save(self) -> None:
         """Write what this listing holds (objects gone from the landing zone drop out)."""
