@@ -329,6 +329,7 @@ def _run_figures(m: dict[str, Any], report_file: Path) -> dict[str, Any]:
         "counts": report["counts"],
         "timings": report.get("timings", {}),
         "dbt_built": bool((report.get("dbt") or {}).get("built")),
+        "dbt_complete": (report.get("dbt") or {}).get("complete"),  # False: selector nightly_data
         "errors": report.get("errors", []),
         "statuses": _statuses(report),
     }
