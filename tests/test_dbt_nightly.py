@@ -124,7 +124,7 @@ def test_the_new_date_reaches_the_marts_without_a_full_parse(nights):
     assert nights["two_as_of"] == DAY_TWO
     assert nights["two_status_as_of"] > 0
     assert "Unable to do partial parsing" not in nights["two_log"]
-    assert "Partial parsing enabled" in nights["two_log"]
+    assert "Partial parsing enabled, no changes found, skipping parsing" in nights["two_log"]
 
 
 def test_a_changed_project_gets_a_complete_build(nights):

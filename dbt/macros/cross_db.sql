@@ -6,13 +6,17 @@
 {#
   The reporting date ('YYYY-MM-DD'): var('as_of_date') when given (tests pin it), else the
   environment variable SMARTPROV_AS_OF_DATE, which smartprov always sets from its one clock
-  (settings.today(), Asia/Jakarta). An environment variable and not a var: dbt re-parses the
-  whole project when any var changes, but only the files that read a changed environment
-  variable. A hand-run dbt with neither uses the day the run started in Asia/Jakarta: never
-  the database's current_date, whose day follows the session's time zone.
+  (settings.today(), Asia/Jakarta). Not a var: dbt re-parses the whole project when a var
+  changes. And read only when dbt executes, not while it parses: dbt re-parses the files that
+  read an environment variable whose value changed (a second and more of a night's build).
+  A hand-run dbt with neither uses the day the run started in Asia/Jakarta: never the
+  database's current_date, whose day follows the session's time zone.
 #}
 {% macro as_of_date() -%}
-    {%- set value = var('as_of_date', '') or env_var('SMARTPROV_AS_OF_DATE', '') -%}
+    {%- set value = var('as_of_date', '') -%}
+    {%- if not value and execute -%}
+        {%- set value = env_var('SMARTPROV_AS_OF_DATE', '') -%}
+    {%- endif -%}
     {%- if not value -%}
         {%- set value = run_started_at.astimezone(modules.pytz.timezone('Asia/Jakarta')).strftime('%Y-%m-%d') -%}
     {%- endif -%}

@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from smartprov.run import pipeline
+from smartprov.warehouse.connection import held_open
 
 log = logging.getLogger("smartprov.run")
 
@@ -307,19 +308,20 @@ def run_all(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     run_id = run_id or pipeline.new_run_id()
-    found = discover(landing_url, warehouse_url, run_id)
-    loaded = validate_and_load(found, warehouse_url, today=today)
-    dbt = build_marts(loaded, warehouse_url) if build else None
-    ref = report(found, loaded, dbt, warehouse_url)
-    if build:
-        publish(dbt, warehouse_url)
-    if notify_:
-        clock = time.perf_counter()
-        notify(ref, warehouse_url, raise_on_error=False)
+    with held_open(warehouse_url):  # one open of an embedded warehouse for the whole run
+        found = discover(landing_url, warehouse_url, run_id)
+        loaded = validate_and_load(found, warehouse_url, today=today)
+        dbt = build_marts(loaded, warehouse_url) if build else None
+        ref = report(found, loaded, dbt, warehouse_url)
+        if build:
+            publish(dbt, warehouse_url)
+        if notify_:
+            clock = time.perf_counter()
+            notify(ref, warehouse_url, raise_on_error=False)
+            full = load_artifact(warehouse_url, run_id, "report")
+            full["timings"]["alerts_seconds"] = round(time.perf_counter() - clock, 2)
+            _store_report(full, warehouse_url)
         full = load_artifact(warehouse_url, run_id, "report")
-        full["timings"]["alerts_seconds"] = round(time.perf_counter() - clock, 2)
-        _store_report(full, warehouse_url)
-    full = load_artifact(warehouse_url, run_id, "report")
     if report_copy:
         pipeline._write_report(full, report_copy)
     return full
