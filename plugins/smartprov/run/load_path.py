@@ -286,7 +286,7 @@ class _Writer:
         kept_times, received_at = self.kept_times, self.received_at
 
         def flush() -> None:
-            when = (kept_times or {}).get(pending[0][0].submission_id, received_at) if kept_times else received_at
+            when = kept_times.get(pending[0][0].submission_id, received_at) if kept_times else received_at
             statuses = save_submissions(self.wh, pending, run_id=self.run_id, received_at=when)
             for (sub, qpath, _), status in zip(pending, statuses, strict=True):
                 if status == "rejected" and not sub.has_errors_before_load and qpath is None:
@@ -389,4 +389,14 @@ def _as_datetime(value: Any) -> dt.datetime | None:
         return None
 
 
-__all__ = ["DEFAULT_CHUNK_FILES", "LOAD_BATCH", "LoadResult", "chunk_files", "landing_entries", "load_entries", "load_order_key", "quarantine", "report_entry"]
+__all__ = [
+    "DEFAULT_CHUNK_FILES",
+    "LOAD_BATCH",
+    "LoadResult",
+    "chunk_files",
+    "landing_entries",
+    "load_entries",
+    "load_order_key",
+    "quarantine",
+    "report_entry",
+]
