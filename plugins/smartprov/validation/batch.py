@@ -1,7 +1,7 @@
 """Validation of a batch of parsed submissions of one kind, in bulk.
 
-All rows of one sheet type in the batch go through their GX suite together (one GX
-context per run); each failure is attributed back to its submission, sheet, row and
+All rows of one sheet type in the batch (a chunk of the run's workbooks: see
+`smartprov.run.load_path`) go through their GX suite together (one GX context per run); each failure is attributed back to its submission, sheet, row and
 column. Cross-sheet and cross-submission rules follow (`cross_rules`), then findings are
 reduced to one per cell.
 """

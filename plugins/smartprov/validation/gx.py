@@ -3,8 +3,9 @@ into findings.
 
 One `SuiteRunner` per run: it holds one ephemeral GX context (no GX project on disk, nothing
 kept on workers) with every suite loaded from its JSON file. `validate` checks all rows of one
-sheet type of the run in one call and attributes every failing row back to its submission,
-sheet row and column, using the expectation's `meta`:
+sheet type of a chunk of the run in one call and attributes every failing row back to its
+submission, sheet row and column, using the expectation's `meta`. Each call's result is kept,
+without its per-row lists, for the run's one Data Docs site (a page per chunk and suite):
 
     {"rule": "ENUM", "column": "elemen", "enum": "dimension_element", "message_id": …}
 
