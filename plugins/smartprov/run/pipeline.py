@@ -84,7 +84,6 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
         from smartprov.validation.batch import BatchValidator
 
         validator = BatchValidator(today=today, run_name=run_dir.name)
-        validator.prepare_in_background()  # GX's import overlaps the reading of the files
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
         with wh.load_lock():

@@ -9,8 +9,6 @@ reduced to one per cell.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,8 +21,6 @@ from smartprov.validation import cross_rules
 
 IDENTITY_SUITES = {MASTERPLAN: "identitas_masterplan", EVALUASI: "identitas_evaluasi"}
 SHEET_SUITES = {"Program": "program", "Realisasi": "realisasi", "Kesiapan": "kesiapan", "Indeks": "indeks"}
-log = logging.getLogger(__name__)
-
 YEAR_BUDGET_SUITE = "program_anggaran_tahunan"  # version 2: one row per (program, anggaran_<YYYY>)
 
 # How a typed column is held in a frame (pandas nullable dtypes keep ints as ints).
@@ -44,39 +40,15 @@ class BatchValidator:
         self.today = today or settings.today()
         self.run_name = run_name
         self._runner = None
-        self._preparing: threading.Thread | None = None
-        self._used = False  # a runner prepared in the background but never used has no results
-
-    def prepare_in_background(self) -> None:
-        """Start building the GX runner in a thread. Importing Great Expectations and making its
-        context take seconds of one core; a run calls this before it reads the new files,
-        which happens in child processes, so that the two overlap."""
-        if self._runner is not None or self._preparing is not None:
-            return
-        self._preparing = threading.Thread(target=self._prepare, name="smartprov-gx-prepare", daemon=True)
-        self._preparing.start()
-
-    def _prepare(self) -> None:
-        try:
-            self._make_runner()
-        except Exception:  # noqa: BLE001 - `runner` makes it again in the caller's thread, and raises there
-            log.warning("preparing Great Expectations in the background failed", exc_info=True)
-
-    def _make_runner(self):
-        from smartprov.validation.gx import SuiteRunner
-
-        runner = SuiteRunner(run_name=self.run_name)
-        self._runner = runner
-        return runner
 
     @property
     def runner(self):
-        if self._preparing is not None:
-            self._preparing.join()
-            self._preparing = None
+        # Made on first use, in the caller's thread. Importing GX in a thread while the files
+        # are read was tried: under the GIL it took as long as the reading it was to overlap.
         if self._runner is None:
-            self._make_runner()
-        self._used = True
+            from smartprov.validation.gx import SuiteRunner
+
+            self._runner = SuiteRunner(run_name=self.run_name)
         return self._runner
 
     def suite_parameters(self) -> dict[str, Any]:
@@ -134,7 +106,7 @@ class BatchValidator:
             sub.findings.extend(extra)
 
     def write_data_docs(self, out_dir) -> str | None:
-        if not self._used or self._runner is None:
+        if self._runner is None:
             return None
         return str(self._runner.write_data_docs(out_dir))
 
