@@ -124,7 +124,9 @@ def load_entries(
     result = LoadResult()
     size = chunk_files()
     known = known_submission_keys(wh) if skip_known else set()
-    with _ParsedSpool() as spool:
+    # A run that fits in one chunk keeps its submissions in memory (bounded by the chunk all
+    # the same): pickling each to disk and back would cost the night ~1 ms a workbook.
+    with _ParsedSpool(in_memory=len(entries) <= size) as spool:
         clock = time.perf_counter()
         for part in _slices(entries, size):  # a slice at a time: the readers' answers wait for no one
             for entry, sub in read_entries(landing, part, workers):
@@ -178,19 +180,26 @@ class _ParsedSpool:
     """The run's parsed submissions between reading and loading, on disk (an unnamed temporary
     file: nothing is left behind, even by a killed run), with their load order keys in memory."""
 
-    def __init__(self) -> None:
-        where = settings.var_dir()  # beside the warehouse, not a /tmp that may live in memory
-        where.mkdir(parents=True, exist_ok=True)
-        self._file = tempfile.TemporaryFile(dir=where, prefix="smartprov-parsed-")
+    def __init__(self, *, in_memory: bool = False) -> None:
+        self._held: list[tuple[tuple, Any]] | None = [] if in_memory else None
+        self._file = None
+        if not in_memory:
+            where = settings.var_dir()  # beside the warehouse, not a /tmp that may live in memory
+            where.mkdir(parents=True, exist_ok=True)
+            self._file = tempfile.TemporaryFile(dir=where, prefix="smartprov-parsed-")
         self._index: list[tuple[tuple, int, int]] = []  # (load order key, offset, length)
 
     def __enter__(self) -> _ParsedSpool:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
     def put(self, key: tuple, sub) -> None:
+        if self._held is not None:
+            self._held.append((key, sub))
+            return
         blob = zlib.compress(pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL), 1)
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(blob)
@@ -199,6 +208,12 @@ class _ParsedSpool:
     def chunks_in_order(self, size: int) -> Iterator[list]:
         """Lists of at most `size` submissions, all of them in load order (stable: a tie keeps
         the order they were read in)."""
+        if self._held is not None:
+            held, self._held = self._held, []
+            held.sort(key=lambda item: item[0])
+            for part in _slices(held, size):
+                yield [sub for _, sub in part]
+            return
         self._index.sort(key=lambda item: item[0])
         for part in _slices(self._index, size):
             chunk = []
