@@ -83,6 +83,34 @@ def stop_tree(pid: int) -> None:
     psutil.wait_procs(alive, timeout=10)
 
 
+def standalone_env(home: Path, port: int, *, parallelism: int) -> dict[str, str]:
+    """The environment of `airflow standalone` as `make airflow` runs it, with a scratch
+    AIRFLOW_HOME under `home`, free ports, and no SMARTPROV_/Airflow settings of the caller's."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed system has its bytecode cached
+    env.update(
+        AIRFLOW_HOME=str(home / "airflow"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__DEFAULT_TIMEZONE="Asia/Jakarta",
+        AIRFLOW__CORE__PARALLELISM=str(parallelism),
+        AIRFLOW__API__HOST="127.0.0.1",
+        AIRFLOW__API__PORT=str(port),
+        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",  # the workers reach the execution API there
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
+        GX_ANALYTICS_ENABLED="false",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DO_NOT_TRACK="1",
+        PYTHONPATH=str(REPO / "plugins"),
+        PATH=f"{BIN}:{os.environ['PATH']}",
+    )
+    return env
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--province", default="34")
@@ -101,26 +129,8 @@ def main(argv=None) -> int:
     inbox, smtp_port, port = Inbox(), free_port(), free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))
-    }
+    env = standalone_env(home, port, parallelism=2)
     env.update(
-        AIRFLOW_HOME=str(home / "airflow"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__DEFAULT_TIMEZONE="Asia/Jakarta",
-        AIRFLOW__CORE__PARALLELISM="2",
-        AIRFLOW__API__HOST="127.0.0.1",
-        AIRFLOW__API__PORT=str(port),
-        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",  # the workers reach the execution API there
-        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
-        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
-        GX_ANALYTICS_ENABLED="false",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-        PYTHONPATH=str(REPO / "plugins"),
-        PATH=f"{BIN}:{os.environ['PATH']}",
         SMARTPROV_VAR_DIR=str(home / "var"),
         SMARTPROV_LANDING_URL=str(home / "landing"),
         SMARTPROV_CONFIG_DIR=str(bench_config_dir(home)),

@@ -18,7 +18,7 @@ import time
 import urllib.error
 from pathlib import Path
 
-from bench.intake_latency import BIN, REPO, api_call, free_port, stop_tree
+from bench.intake_latency import BIN, REPO, api_call, free_port, standalone_env, stop_tree
 from bench.run import bench_config_dir, national_landing
 
 
@@ -31,25 +31,8 @@ def main(argv=None) -> int:
     home.mkdir(parents=True)
     landing = national_landing(REPO / "var" / "bench", None, (30, 60), 0)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = standalone_env(home, port, parallelism=4)
     env.update(
-        AIRFLOW_HOME=str(home / "airflow"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__DEFAULT_TIMEZONE="Asia/Jakarta",
-        AIRFLOW__CORE__PARALLELISM="4",
-        AIRFLOW__API__HOST="127.0.0.1",
-        AIRFLOW__API__PORT=str(port),
-        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
-        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
-        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
-        GX_ANALYTICS_ENABLED="false",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-        PYTHONPATH=str(REPO / "plugins"),
-        PATH=f"{BIN}:{os.environ['PATH']}",
         SMARTPROV_CONFIG_DIR=str(bench_config_dir(home)),
         SMARTPROV_ALERTS_EMAIL_ENABLED="false",
         SMARTPROV_LANDING_URL=str(landing),
