@@ -1012,13 +1012,12 @@ def test_airflow_calls_failure_notifiers(smtp_server, webhook_server, tmp_path):
 
 def test_one_clock_for_validation_alerts_and_dbt(monkeypatch):
     """settings.today() (Asia/Jakarta) is what validation, the alerts and dbt use; SMARTPROV_TODAY pins it."""
+    import os
     import re
     from zoneinfo import ZoneInfo
 
     from smartprov import settings
     from smartprov.validation.batch import BatchValidator
-    import os
-
     from smartprov.warehouse.dbt_runner import AS_OF_DATE_ENV, reporting_date
 
     monkeypatch.delenv("SMARTPROV_TODAY", raising=False)
