@@ -276,6 +276,18 @@ def far_cell(ref: str = "XFD1048576") -> bytes:
     return raw_xlsx({"Data": xml})
 
 
+def second_cell_ref(*, glued: bool) -> bytes:
+    """A cell with a harmless first r and a second r far away (`r="A2"r="XFD1048576"`, or with a
+    space between): not XML, but calamine reads the last r and would allocate the grid up to
+    XFD1048576 (found by `make fuzz`, 2026-11-30)."""
+    sep = "" if glued else " "
+    xml = (
+        f'{XML_DECL}<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        f'<row r="1048576"><c r="A2"{sep}r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>'
+    )
+    return raw_xlsx({"Data": xml})
+
+
 def wide_sheet(columns: int = 16_384, rows: int = 200) -> bytes:
     """Few cells, but a grid of rows x columns (3.3 million cells): too large."""
     last = f"{col_letter(columns - 1)}{rows}"

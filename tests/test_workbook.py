@@ -54,6 +54,20 @@ HOSTILE = [
     ("far-cell", hostile.far_cell, "FILE_TOO_LARGE", "sampai baris 1.048.576", "down to row 1,048,576"),
     ("wide-sheet", hostile.wide_sheet, "FILE_TOO_LARGE", "sampai sel XFD200", "reaches cell XFD200"),
     (
+        "second-cell-ref-glued",
+        lambda: hostile.second_cell_ref(glued=True),
+        "FILE_UNREADABLE",
+        "XML lembar 'Data' rusak",
+        "sheet 'Data' XML is corrupt",
+    ),
+    (
+        "second-cell-ref",
+        lambda: hostile.second_cell_ref(glued=False),
+        "FILE_UNREADABLE",
+        "XML lembar 'Data' rusak",
+        "sheet 'Data' XML is corrupt",
+    ),
+    (
         "shared-string-bomb",
         hostile.shared_string_bomb,
         "FILE_TOO_LARGE",

@@ -766,6 +766,11 @@ _C_CANON = b'<c r="'
 _FAST_ROWS, _FAST_COLS = 99_999, 26
 _C_UNUSUAL = re.compile(rb'<c r="(?![A-Z][0-9]{1,5}")([^"<>]*)"[^<>]*?(/?)>')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c ...>: a namespace prefix
+# An attribute named exactly r: one per <c r="..."> and <row r="...">. Any other (a second r on
+# one cell, or r glued to the previous value: not XML, yet calamine reads the last r) is for
+# the exact pass, which refuses what is not XML.
+_WHOLE_R_ATTR = re.compile(rb'[\s"]r="')
+_ROW_CANON = b'<row r="'
 _T_SHARED = b' t="s"'
 _S_VALUE = re.compile(rb' t="s"[^<>]*><v>([0-9]{1,10})</v>')
 _TEXT_ESTIMATE_BYTES = 1 << 20
@@ -906,6 +911,7 @@ def _scan_sheet(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
             or seg.count(_T_SHARED[1:]) != shared  # every t="s" after a plain space
             or _C_OTHER_OPEN.search(seg)
             or _PREFIXED_CELL.search(seg)
+            or len(_WHOLE_R_ATTR.findall(seg)) != canonical + seg.count(_ROW_CANON)
         ):
             exact_needed = True
             continue
