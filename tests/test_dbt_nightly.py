@@ -1,6 +1,6 @@
-"""A night's dbt build on a real DuckDB file: complete when the project changed, only what
-depends on the rows otherwise; the reporting date reaches the marts every night without a
-full re-parse of the project.
+"""A night's dbt build on a real DuckDB file and a real PostgreSQL database: complete when the
+project changed, only what depends on the rows otherwise; the reporting date reaches the
+marts every night without a full re-parse of the project.
 
 The fixture warehouse (tests/dbt_fixture.py) is built three times in one var/ folder (dbt's
 partial-parse state kept, as on a deployed host): on day one (complete), on day two with a
@@ -19,44 +19,63 @@ import yaml
 
 from smartprov.warehouse import dbt_runner
 from smartprov.warehouse.connection import Warehouse
+from smartprov.warehouse.schema import columns_of
 
 try:
     from .dbt_fixture import create_fixture
+    from .pg import fresh_database
 except ImportError:
     from dbt_fixture import create_fixture
+    from pg import fresh_database
 
 REPO = Path(__file__).resolve().parents[1]
 DAY_ONE = dt.date(2026, 6, 30)
 DAY_TWO = dt.date(2026, 7, 1)
 
 
-def _scalar(database: Path, sql: str):
-    with Warehouse(f"duckdb:///{database}") as wh:
+def _scalar(url: str, sql: str):
+    with Warehouse(url) as wh:
         return wh.fetchall(sql)[0][0]
 
 
-def _last_run(var: Path) -> dict[str, str]:
+def _last_run(var: Path, engine: str) -> dict[str, str]:
     """unique_id -> resource type of every node the last dbt invocation ran."""
-    results = json.loads((var / "dbt" / "target-duckdb" / "run_results.json").read_text())["results"]
+    results = json.loads((var / "dbt" / f"target-{engine}" / "run_results.json").read_text())["results"]
     return {r["unique_id"]: r["unique_id"].split(".", 1)[0] for r in results}
+
+
+# A submission that arrives on day two: a copy of a rejected one under a new id and content.
+_NEW_SUBMISSION_COLUMNS = {
+    "submission_id": "'late-' || submission_id",
+    "file_sha256": "'late' || substr(file_sha256, 5)",
+    "received_at": "received_at + INTERVAL '1 day'",
+}
 
 
 def _parse_log(var: Path) -> str:
     return (var / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture(scope="module")
-def nights(tmp_path_factory):
-    base = tmp_path_factory.mktemp("nightly")
-    database = base / "warehouse.duckdb"
-    create_fixture(database)
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def nights(request, tmp_path_factory):
+    base = tmp_path_factory.mktemp(f"nightly-{request.param}")
+    if request.param == "duckdb":
+        database = base / "warehouse.duckdb"
+        create_fixture(database)
+        yield from _three_nights(base, f"duckdb:///{database}", "duckdb")
+        return
+    with fresh_database("smartprov_nightly_") as db:
+        create_fixture(db.dsn)
+        yield from _three_nights(base, db.url, "postgres")
+
+
+def _three_nights(base: Path, url: str, engine: str):
     var, config = base / "var", base / "config"
     config.mkdir()
     table = yaml.safe_load((REPO / "config" / "deadlines.yml").read_text(encoding="utf-8"))
     table["EVALUASI"]["first_year"] = 2023
     (config / "deadlines.yml").write_text(yaml.safe_dump(table), encoding="utf-8")
-    url = f"duckdb:///{database}"
-    out: dict = {"database": database, "var": var}
+    out: dict = {"url": url, "var": var}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SMARTPROV_VAR_DIR", str(var))
         patch.setenv("SMARTPROV_CONFIG_DIR", str(config))
@@ -64,36 +83,37 @@ def nights(tmp_path_factory):
 
         patch.setenv("SMARTPROV_TODAY", DAY_ONE.isoformat())
         out["one"] = dbt_runner.build_if_needed(url, docs=False)
-        out["one_ran"] = _last_run(var)
-        out["one_as_of"] = _scalar(database, "SELECT max(as_of_date) FROM intermediate.int_reporting_years")
+        out["one_ran"] = _last_run(var, engine)
+        out["one_as_of"] = _scalar(url, "SELECT max(as_of_date) FROM intermediate.int_reporting_years")
         log_before = len(_parse_log(var))
 
         # Day two: a new submission arrives (the inputs change, the project does not).
-        with Warehouse(url) as wh:
+        columns = columns_of("audit.submissions")
+        values = ", ".join(_NEW_SUBMISSION_COLUMNS.get(c, c) for c in columns)
+        with Warehouse(url) as wh, wh.transaction():
             wh.execute(
-                "INSERT INTO audit.submissions SELECT * REPLACE ("
-                "'late-' || submission_id AS submission_id, 'late' || file_sha256 AS file_sha256, "
-                "received_at + INTERVAL 1 DAY AS received_at) FROM audit.submissions "
-                "WHERE status = 'rejected' LIMIT 1"
+                f"INSERT INTO audit.submissions ({', '.join(columns)}) SELECT {values} "
+                "FROM audit.submissions WHERE submission_id = "
+                "(SELECT min(submission_id) FROM audit.submissions WHERE status = 'rejected')"
             )
         patch.setenv("SMARTPROV_TODAY", DAY_TWO.isoformat())
         out["two"] = dbt_runner.build_if_needed(url, docs=False)
-        out["two_ran"] = _last_run(var)
-        out["two_as_of"] = _scalar(database, "SELECT max(as_of_date) FROM intermediate.int_reporting_years")
-        out["two_status_as_of"] = _scalar(database, "SELECT count(*) FROM marts.province_submission_status")
+        out["two_ran"] = _last_run(var, engine)
+        out["two_as_of"] = _scalar(url, "SELECT max(as_of_date) FROM intermediate.int_reporting_years")
+        out["two_status_as_of"] = _scalar(url, "SELECT count(*) FROM marts.province_submission_status")
         out["two_log"] = _parse_log(var)[log_before:]
 
         # The project's vars change (a later first year): a complete build again.
         table["EVALUASI"]["first_year"] = 2024
         (config / "deadlines.yml").write_text(yaml.safe_dump(table), encoding="utf-8")
         out["three"] = dbt_runner.build_if_needed(url, docs=False)
-        out["three_ran"] = _last_run(var)
+        out["three_ran"] = _last_run(var, engine)
         out["three_first_scorecard_year"] = _scalar(
-            database, "SELECT min(year) FROM intermediate.int_reporting_years WHERE is_scorecard_year"
+            url, "SELECT min(year) FROM intermediate.int_reporting_years WHERE is_scorecard_year"
         )
         # Nothing changed at all: no build.
         out["four"] = dbt_runner.build_if_needed(url, docs=False)
-    return out
+    yield out
 
 
 def test_first_build_is_complete(nights):
