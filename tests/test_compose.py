@@ -49,6 +49,7 @@ EXPECTED_VOLUMES = {
 NOT_IN_COMPOSE: dict[str, str] = {
     "SMARTPROV_TODAY": "pins settings.today() for tests and replays; production follows the clock",
     "SMARTPROV_LOADER_PASSWORD": "docker/warehouse-init.sh exports it from the warehouse_loader_password secret",
+    "SMARTPROV_AS_OF_DATE": "not a setting: the dbt runner sets it to settings.today() while dbt runs",
 }
 
 # The only credential .env carries: compose builds it into the landing Connection's JSON, which
