@@ -77,19 +77,12 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(warehouse_url: str, today: dt.date | None = None) -> tuple[str, bool]:
-    """(fingerprint of what the marts are built from, whether the marts exist at all)."""
-    url = WarehouseUrl.parse(warehouse_url)
-    fingerprint, marts_exist, _ = _inputs_and_builds(warehouse_url, build_vars(url, today), today)
-    return fingerprint, marts_exist
-
-
 def _inputs_and_builds(
-    warehouse_url: str, variables: dict[str, Any], today: dt.date | None = None
+    warehouse_url: str, definition: str, today: dt.date | None = None
 ) -> tuple[str, bool, dict[str, Any]]:
     """(inputs fingerprint, whether the marts exist, the last build's fingerprint and the
     definition of the last complete build). The inputs: the ledger, the date and the project's
-    definition (`definition_fingerprint`: its files and `variables`)."""
+    `definition` (`definition_fingerprint`: its files and vars)."""
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
         wh.execute(
@@ -102,7 +95,7 @@ def _inputs_and_builds(
         count, last = wh.fetchall("SELECT count(*), max(received_at) FROM audit.submissions")[0]
         marts_exist = wh.table_exists("marts.province_masterplan_coverage")
         built = wh.fetchall(f"SELECT fingerprint, definition FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1")
-    parts = [str(count), str(last), str(today or settings.today()), definition_fingerprint(variables)]
+    parts = [str(count), str(last), str(today or settings.today()), definition]
     fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()
     previous = {"fingerprint": built[0][0] if built else None, "definition": built[0][1] if built else None}
     return fingerprint, marts_exist, previous
@@ -339,7 +332,8 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True, wait: float | None
         today = settings.today()  # one date for the fingerprint and the build
         deadlines.sync_seed()  # the seed follows config/deadlines.yml (and changes the fingerprint)
         variables = build_vars(url, today)
-        fingerprint, marts_exist, previous = _inputs_and_builds(warehouse_url, variables, today)
+        definition = definition_fingerprint(variables)
+        fingerprint, marts_exist, previous = _inputs_and_builds(warehouse_url, definition, today)
         if marts_exist and previous["fingerprint"] == fingerprint:
             result: dict[str, Any] = {
                 "built": False,
@@ -349,7 +343,6 @@ def build_if_needed(warehouse_url: str, *, docs: bool = True, wait: float | None
             if url.engine == "duckdb" and not snapshot_path_for(url).exists():
                 result["snapshot"] = publish_snapshot(url.database)
             return result
-        definition = definition_fingerprint(variables)
         complete = not marts_exist or previous["definition"] != definition
         result = _build(
             warehouse_url, url, fingerprint, docs=docs, today=today, variables=variables,
