@@ -112,6 +112,8 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
         title="smartprov portal",
         description="Periksa dan kirim workbook Smart City / check and send Smart City workbooks",
         version="1",
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: the schema is at /openapi.json
+        redoc_url=None,
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["max_mb"] = MAX_UPLOAD // (1024 * 1024)
