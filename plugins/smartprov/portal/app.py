@@ -210,10 +210,17 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
         return await upload.read(MAX_UPLOAD + 1)  # one byte more: too large is a finding, not a crash
 
     def run_check(name: str, data: bytes, region: str) -> tuple[dict[str, Any], Any]:
-        from smartprov.run.check import Workbook, check_workbooks, verdict
+        from smartprov.run.check import Workbook, check_workbooks, stored_programs_in, verdict
 
-        with store._lock:  # DuckDB: one opener of the warehouse file in this process at a time
-            (sub,) = check_workbooks([Workbook(name, data, region)], config.warehouse_url)
+        plain = stored_programs_in(config.warehouse_url)
+
+        def guarded(code: str):
+            with store.guard():  # DuckDB: one opener of the warehouse file in this process at a time
+                return plain(code)
+
+        (sub,) = check_workbooks(
+            [Workbook(name, data, region)], config.warehouse_url, stored_programs=guarded
+        )
         result = verdict(sub)
         result["file_name"] = name
         result["sha256"] = sub.sha256
@@ -487,7 +494,7 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
             raise Forbidden()
         if kind not in ("masterplan", "evaluasi"):
             return Response("unknown kind", status_code=404)
-        with tempfile.TemporaryDirectory() as tmp, store._lock:
+        with tempfile.TemporaryDirectory() as tmp, store.guard():
             out = Path(tmp) / template_filename(region, kind.upper())
             if kind == "evaluasi":
                 evaluated = year or settings.today().year - 1

@@ -102,11 +102,15 @@ class PortalStore:
         self.warehouse_url = warehouse_url
         self._ready = False
 
+    def guard(self):
+        """Held while this process opens an embedded (DuckDB) warehouse; PostgreSQL: nothing."""
+        return self._lock if self.warehouse_url.startswith("duckdb") else contextlib.nullcontext()
+
     @contextlib.contextmanager
     def open(self) -> Iterator[Any]:
         from smartprov.warehouse.connection import Warehouse
 
-        with self._lock, Warehouse(self.warehouse_url) as wh:
+        with self.guard(), Warehouse(self.warehouse_url) as wh:
             if not self._ready:
                 self._create(wh)
                 self._ready = True

@@ -23,8 +23,12 @@ class Workbook:
     folder: str | None
 
 
-def check_workbooks(workbooks: list[Workbook], warehouse_url: str | None) -> list:
-    """The parsed submissions of `workbooks`, with every finding the night would give them."""
+def check_workbooks(workbooks: list[Workbook], warehouse_url: str | None, *, stored_programs=None) -> list:
+    """The parsed submissions of `workbooks`, with every finding the night would give them.
+
+    `stored_programs(region)` looks up a regency's current masterplan programs; by default
+    `stored_programs_in(warehouse_url)` (a caller that shares the warehouse between threads
+    passes its own, guarded, lookup)."""
     from smartprov.contract import catalogue as contract
     from smartprov.contract.findings import finding
     from smartprov.ingest.isolated import parse_isolated, rejected_submission
@@ -41,11 +45,11 @@ def check_workbooks(workbooks: list[Workbook], warehouse_url: str | None) -> lis
             subs.append(rejected_submission(path, wb.folder, sha, len(wb.data), too_large))
             continue
         subs.append(parse_isolated(path, wb.folder, sha, wb.data))
-    validate_isolated(subs, BatchValidator(), _stored_programs(warehouse_url))
+    validate_isolated(subs, BatchValidator(), stored_programs or stored_programs_in(warehouse_url))
     return subs
 
 
-def _stored_programs(warehouse_url: str | None):
+def stored_programs_in(warehouse_url: str | None):
     """region -> programs of its current masterplan in the warehouse (None: none, or no warehouse)."""
 
     def stored_programs(region: str):
