@@ -453,3 +453,48 @@ def test_portal_tables_on_postgresql(tmp_path):
             tables = {r[0] for r in wh.fetchall(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'portal'")}  # fmt: skip
         assert tables == {"users", "sessions", "tokens", "audit_log"}
+
+
+# -- sends to object storage, and the province's files ---------------------------------------
+def test_send_to_an_object_storage_landing_zone(tmp_path, var_dir, client_for, portal, monkeypatch):
+    """`SMARTPROV_LANDING_URL=s3://…`: the exact bytes under the regency's prefix, where the
+    landing code lists and reads them."""
+    boto3 = pytest.importorskip("boto3")
+    from loopback import s3_landing_server
+    from smartprov.ingest.landing import open_landing
+
+    with s3_landing_server("portal-key", "portal-secret") as endpoint:
+        boto3.client(
+            "s3", endpoint_url=endpoint, aws_access_key_id="portal-key", aws_secret_access_key="portal-secret",
+            region_name="us-east-1",
+        ).create_bucket(Bucket="landing")  # fmt: skip
+        portal.config.landing_url = "s3://landing/regencies"
+        good = fixed_masterplan()
+        sent = _check(client_for(OFFICER), good, name="mp.xlsx", action="/send")
+        assert sent.status_code == 200
+        landing = open_landing("s3://landing/regencies")
+        (listed,) = landing.list_files()
+        assert listed.folder == "32.04" and listed.path.endswith("_mp.xlsx")
+        assert landing.read_bytes(listed) == good
+
+
+def test_province_serves_reports_and_data_docs_and_nothing_outside(portal, client_for, var_dir):
+    run = var_dir / "reports" / "manual__2026-12-06"
+    (run / "data_docs").mkdir(parents=True)
+    (run / "laporan-smart-province-32.html").write_text("<h1>Laporan</h1>", encoding="utf-8")
+    (run / "laporan-smart-province-32.xlsx").write_bytes(b"PK")
+    (run / "data_docs" / "index.html").write_text("<p>Data Docs</p>", encoding="utf-8")
+    (var_dir / "secret.txt").write_text("not served", encoding="utf-8")
+    province = client_for(PROVINCE)
+    page = province.get("/province")
+    assert "manual__2026-12-06/laporan-smart-province-32.html" in page.text and "/data-docs/" in page.text
+    report = province.get("/reports/manual__2026-12-06/laporan-smart-province-32.html")
+    assert report.status_code == 200 and "Laporan" in report.text
+    assert "'self'" in report.headers["content-security-policy"]
+    assert "Data Docs" in province.get("/data-docs/index.html").text
+    assert province.get("/reports/../secret.txt").status_code == 404
+    assert province.get("/reports/%2e%2e/secret.txt").status_code == 404
+    assert (
+        client_for(OFFICER).get("/reports/manual__2026-12-06/laporan-smart-province-32.html").status_code
+        == 403
+    )
