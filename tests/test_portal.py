@@ -330,7 +330,21 @@ def test_cli_creates_users_with_a_one_time_link_and_tokens_that_can_be_revoked(
     )
     assert done.status_code == 200 and "Kata sandi tersimpan" in done.text
     assert nobody.get(path).status_code == 410  # one use
-    assert login(client_for(), "baru@sumedangkab.go.id", "kata-sandi-baru-123").status_code == 200
+    signed_in = client_for()
+    assert login(signed_in, "baru@sumedangkab.go.id", "kata-sandi-baru-123").status_code == 200
+    assert signed_in.get("/status/32.11").status_code == 200
+    relink = subprocess.run(
+        [*cli, "portal-user", "link", "--email", "baru@sumedangkab.go.id", "--no-mail", "--warehouse",
+         portal.warehouse_url],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    assert "/set-password/" in relink.stdout and link not in relink.stdout
+    subprocess.run(
+        [*cli, "portal-user", "disable", "--email", "baru@sumedangkab.go.id", "--warehouse", portal.warehouse_url],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    assert signed_in.get("/status/32.11", follow_redirects=False).status_code == 303  # the session ended
+    assert login(client_for(), "baru@sumedangkab.go.id", "kata-sandi-baru-123").status_code == 401
 
     token = subprocess.run(
         [*cli, "portal-token", "--region", "32.04", "--warehouse", portal.warehouse_url],

@@ -206,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--no-mail", action="store_true", help="print the link only")
     pa.add_argument("--warehouse", default=None)
     pa.set_defaults(func=cmd_portal_user_add)
+    pl = pu_sub.add_parser("link", help="a new one-time set-password link for an existing user (forgotten password)")
+    pl.add_argument("--email", required=True)
+    pl.add_argument("--no-mail", action="store_true", help="print the link only")
+    pl.add_argument("--warehouse", default=None)
+    pl.set_defaults(func=cmd_portal_user_link)
+    pd_ = pu_sub.add_parser("disable", help="disable a user and end their sessions")
+    pd_.add_argument("--email", required=True)
+    pd_.add_argument("--warehouse", default=None)
+    pd_.set_defaults(func=cmd_portal_user_disable)
 
     m = sub.add_parser("summary", help="print a province's summary from the warehouse")
     m.add_argument("--province", default="32")
@@ -433,12 +442,9 @@ def cmd_portal_token(args) -> int:
 
 
 def cmd_portal_user_add(args) -> int:
-    import os
-
     from smartprov.contract import catalogue as contract
     from smartprov.contract.email import is_email
-    from smartprov.portal.send import mail_set_password_link
-    from smartprov.portal.store import SET_PASSWORD_HOURS, PortalStore
+    from smartprov.portal.store import PortalStore
 
     if not is_email(args.email):
         print(f"smartprov portal-user: {args.email!r} is not an e-mail address", file=sys.stderr)
@@ -460,15 +466,49 @@ def cmd_portal_user_add(args) -> int:
     except ValueError as exc:
         print(f"smartprov portal-user: {exc}", file=sys.stderr)
         return 2
-    _, secret = store.new_token("set_password", user_id=user.user_id, hours=SET_PASSWORD_HOURS)
     store.audit("user_add", "ok", actor="cli", region_code=region, detail={"email": user.email, "role": role})
+    print(f"Created {role} user {user.email}{' for ' + region if region else ' for province ' + province}.")
+    _print_set_password_link(store, user, mail=not args.no_mail)
+    return 0
+
+
+def _print_set_password_link(store, user, *, mail: bool) -> None:
+    import os
+
+    from smartprov.portal.send import mail_set_password_link
+    from smartprov.portal.store import SET_PASSWORD_HOURS
+
+    _, secret = store.new_token("set_password", user_id=user.user_id, hours=SET_PASSWORD_HOURS)
     base = os.environ.get("SMARTPROV_PORTAL_URL", "http://127.0.0.1:8600").rstrip("/")
     link = f"{base}/set-password/{secret}"
-    print(f"Created {role} user {user.email}{' for ' + region if region else ' for province ' + province}.")
     print(f"One-time set-password link (valid {SET_PASSWORD_HOURS} h): {link}")
-    if not args.no_mail:
+    if mail:
         mailed = mail_set_password_link(user.email, link)
         print("Link mailed." if mailed else "Link not mailed (no SMTP connection or sender): pass it on yourself.")
+
+
+def cmd_portal_user_link(args) -> int:
+    from smartprov.portal.store import PortalStore
+
+    store = PortalStore(args.warehouse or settings.warehouse_url())
+    found = store.user_by_email(args.email)
+    if found is None:
+        print(f"smartprov portal-user: no active user {args.email!r}", file=sys.stderr)
+        return 2
+    store.audit("user_link", "ok", actor="cli", region_code=found[0].region_code, detail={"email": found[0].email})
+    _print_set_password_link(store, found[0], mail=not args.no_mail)
+    return 0
+
+
+def cmd_portal_user_disable(args) -> int:
+    from smartprov.portal.store import PortalStore
+
+    store = PortalStore(args.warehouse or settings.warehouse_url())
+    if not store.disable_user(args.email):
+        print(f"smartprov portal-user: no active user {args.email!r}", file=sys.stderr)
+        return 2
+    store.audit("user_disable", "ok", actor="cli", detail={"email": args.email.strip().lower()})
+    print(f"Disabled {args.email}; their sessions are ended.")
     return 0
 
 

@@ -159,6 +159,19 @@ class PortalStore:
         *fields, password_hash = rows[0]
         return User(*fields), password_hash
 
+    def disable_user(self, email: str) -> bool:
+        """Disable an account and end its sessions; False when there is no such active user."""
+        email = email.strip().lower()
+        with self.open() as wh, wh.transaction():
+            rows = wh.fetchall(
+                "SELECT user_id FROM portal.users WHERE email = ? AND disabled_at IS NULL", (email,)
+            )
+            if not rows:
+                return False
+            wh.execute("UPDATE portal.users SET disabled_at = ? WHERE user_id = ?", (utcnow(), rows[0][0]))
+            wh.execute("DELETE FROM portal.sessions WHERE user_id = ?", (rows[0][0],))
+        return True
+
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         with self.open() as wh, wh.transaction():
             wh.execute(
