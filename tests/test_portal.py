@@ -512,3 +512,13 @@ def test_province_serves_reports_and_data_docs_and_nothing_outside(portal, clien
         client_for(OFFICER).get("/reports/manual__2026-12-06/laporan-smart-province-32.html").status_code
         == 403
     )
+
+
+def test_workbook_values_are_shown_as_text(portal, client_for):
+    import workbooks as wb
+
+    book = wb.masterplan(region="32.04", name="Kabupaten Bandung", email=OFFICER)
+    book.set("Program", book.row_of("Program", "GOV-01"), "dimensi", "<script>alert(1)</script>")
+    page = _check(client_for(OFFICER), book.to_bytes())
+    assert "ENUM" in page.text
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
