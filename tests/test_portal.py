@@ -521,4 +521,32 @@ def test_workbook_values_are_shown_as_text(portal, client_for):
     book.set("Program", book.row_of("Program", "GOV-01"), "dimensi", "<script>alert(1)</script>")
     page = _check(client_for(OFFICER), book.to_bytes())
     assert "ENUM" in page.text
-    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert (
+        "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    )
+
+
+@pytest.mark.postgres
+def test_send_intake_and_status_on_postgresql(tmp_path, var_dir):
+    """The same loop on a PostgreSQL warehouse: the portal's tables, the ledger and the
+    current-masterplan lookup all on the server."""
+    from fastapi.testclient import TestClient
+
+    import workbooks as wb
+    from smartprov.portal.app import create_app
+    from smartprov.run.steps import intake
+
+    with fresh_database("smartprov_portal_") as db:
+        portal = make_portal(tmp_path, str(db))
+        with TestClient(create_app(portal.config)) as officer:
+            assert login(officer, OFFICER).status_code == 200
+            good = fixed_masterplan()
+            assert _check(officer, good, action="/send").status_code == 200
+            assert intake(str(portal.landing), portal.warehouse_url)["new"] == 1
+            status = officer.get("/status/32.04")
+            assert f'class="accepted" data-sha256="{hashlib.sha256(good).hexdigest()}"' in status.text
+            # an evaluation is now checked against that masterplan, read from PostgreSQL
+            evaluation = wb.evaluasi(region="32.04", name="Kabupaten Bandung", email=OFFICER)
+            evaluation.set("Realisasi", evaluation.row_of("Realisasi", "GOV-01"), "kode_program", "GOV-99")
+            page = _check(officer, evaluation.to_bytes())
+            assert "GOV-99" in page.text and "REFERENCE" in page.text
