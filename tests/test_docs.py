@@ -106,8 +106,19 @@ def cli_commands() -> dict[str, set[str]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                commands[name] = {opt for a in sub._actions for opt in a.option_strings}
+                commands[name] = _options(sub)
     return commands
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    """A command's flags, its own subcommands' included (`smartprov portal-user add --email`)."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found |= set(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _options(sub)
+    return found
 
 
 _CLI_CALL = re.compile(r"(?:^|[\s`(;&|$])smartprov(?:-cli)?\s+(?P<rest>[^|;&>)#\n]*)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -185,6 +184,38 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--push", action="store_true", help="also push to the CKAN portal of the config")
     o.set_defaults(func=cmd_publish)
 
+    w = sub.add_parser("portal", help="start the regency portal (web pages and /api/v1)")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    w.add_argument("--port", type=int, default=8600, help="port (default 8600)")
+    w.set_defaults(func=cmd_portal)
+
+    pt = sub.add_parser("portal-token", help="create (print once), list or revoke a regency's API token")
+    pt.add_argument("--region", help="the regency the token checks and sends for, e.g. 32.04")
+    pt.add_argument("--revoke", metavar="TOKEN_ID", help="revoke this token (its id is printed with it)")
+    pt.add_argument("--list", action="store_true", help="list tokens (ids, regions, revoked or not)")
+    pt.add_argument("--warehouse", default=None)
+    pt.set_defaults(func=cmd_portal_token)
+
+    pu = sub.add_parser("portal-user", help="portal accounts")
+    pu_sub = pu.add_subparsers(dest="portal_user_command", required=True)
+    pa = pu_sub.add_parser("add", help="create a user and print (and mail) a one-time set-password link")
+    pa.add_argument("--email", required=True)
+    scope = pa.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--region", help="a regency officer of this region, e.g. 32.04")
+    scope.add_argument("--province", metavar="CODE", help="province (Diskominfo) staff of this province, e.g. 32")
+    pa.add_argument("--no-mail", action="store_true", help="print the link only")
+    pa.add_argument("--warehouse", default=None)
+    pa.set_defaults(func=cmd_portal_user_add)
+    pl = pu_sub.add_parser("link", help="a new one-time set-password link for an existing user (forgotten password)")
+    pl.add_argument("--email", required=True)
+    pl.add_argument("--no-mail", action="store_true", help="print the link only")
+    pl.add_argument("--warehouse", default=None)
+    pl.set_defaults(func=cmd_portal_user_link)
+    pd_ = pu_sub.add_parser("disable", help="disable a user and end their sessions")
+    pd_.add_argument("--email", required=True)
+    pd_.add_argument("--warehouse", default=None)
+    pd_.set_defaults(func=cmd_portal_user_disable)
+
     m = sub.add_parser("summary", help="print a province's summary from the warehouse")
     m.add_argument("--province", default="32")
     m.add_argument("--warehouse", default=None)
@@ -260,42 +291,14 @@ def cmd_publish(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from smartprov.ingest.parse import parse_submission
-    from smartprov.validation.batch import BatchValidator, check_submissions
-    from smartprov.warehouse.connection import Warehouse
+    from smartprov.run.check import Workbook, check_workbooks, verdict
 
-    subs = []
-    for path in args.files:
-        data = path.read_bytes()
-        folder = args.region or path.resolve().parent.name
-        subs.append(parse_submission(f"{folder}/{path.name}", data, hashlib.sha256(data).hexdigest(), folder))
-    warehouse_url = args.warehouse or settings.warehouse_url()
-
-    def stored_programs(region: str):
-        from smartprov.warehouse.connection import WarehouseUrl
-
-        url = WarehouseUrl.parse(warehouse_url)
-        if url.engine == "duckdb" and not Path(url.database).exists():
-            return None
-        with Warehouse(warehouse_url) as wh:
-            return wh.current_masterplan_programs(region) if wh.table_exists("audit.submissions") else None
-
-    check_submissions(subs, BatchValidator(), stored_programs)
-    rejected = False
-    out = []
-    for path, sub in zip(args.files, subs, strict=True):
-        status = "rejected" if sub.has_errors else "accepted"
-        rejected |= sub.has_errors
-        out.append(
-            {
-                "file": str(path),
-                "region_code": sub.region_code,
-                "kind": sub.kind,
-                "period": sub.period,
-                "status": status,
-                "findings": [f.as_dict() for f in sub.findings],
-            }
-        )
+    workbooks = [
+        Workbook(path.name, path.read_bytes(), args.region or path.resolve().parent.name) for path in args.files
+    ]
+    subs = check_workbooks(workbooks, args.warehouse or settings.warehouse_url())
+    out = [{"file": str(path), **verdict(sub)} for path, sub in zip(args.files, subs, strict=True)]
+    rejected = any(item["status"] == "rejected" for item in out)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
     else:
@@ -402,6 +405,111 @@ def cmd_reprocess(args) -> int:
         print(f"{sub['path']}: {sub['status']} -> {now}")
     print(f"Report: {report['report_path']}")
     return 1 if report.get("errors") else 0
+
+
+def cmd_portal(args) -> int:
+    from smartprov.portal import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def cmd_portal_token(args) -> int:
+    from smartprov.contract import catalogue as contract
+    from smartprov.portal.store import PortalStore
+
+    store = PortalStore(args.warehouse or settings.warehouse_url())
+    if args.list:
+        for token_id, region, created, revoked in store.list_tokens():
+            print(f"{token_id}  {region}  created {created}  {'revoked ' + str(revoked) if revoked else 'active'}")
+        return 0
+    if args.revoke:
+        if not store.revoke_token(args.revoke):
+            print(f"smartprov portal-token: no active token {args.revoke!r}", file=sys.stderr)
+            return 2
+        store.audit("token_revoke", "ok", actor="cli", detail={"token_id": args.revoke})
+        print(f"Revoked token {args.revoke}")
+        return 0
+    if not args.region or args.region not in contract.regions():
+        print("smartprov portal-token: --region must be a known region code, e.g. 32.04", file=sys.stderr)
+        return 2
+    token_id, secret = store.new_token("api", region_code=args.region)
+    store.audit("token_create", "ok", actor="cli", region_code=args.region, detail={"token_id": token_id})
+    print(secret)
+    print(f"(token id {token_id} for {args.region}; shown once, stored hashed; "
+          f"revoke with: smartprov portal-token --revoke {token_id})", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def cmd_portal_user_add(args) -> int:
+    from smartprov.contract import catalogue as contract
+    from smartprov.contract.email import is_email
+    from smartprov.portal.store import PortalStore
+
+    if not is_email(args.email):
+        print(f"smartprov portal-user: {args.email!r} is not an e-mail address", file=sys.stderr)
+        return 2
+    regions = contract.regions()
+    if args.region:
+        if args.region not in regions:
+            print(f"smartprov portal-user: unknown region code {args.region!r} (e.g. 32.04)", file=sys.stderr)
+            return 2
+        role, region, province = "regency", args.region, regions[args.region].province_code
+    else:
+        if args.province not in {r.province_code for r in regions.values()}:
+            print(f"smartprov portal-user: unknown province code {args.province!r} (e.g. 32)", file=sys.stderr)
+            return 2
+        role, region, province = "province", None, args.province
+    store = PortalStore(args.warehouse or settings.warehouse_url())
+    try:
+        user = store.add_user(args.email, role, region, province)
+    except ValueError as exc:
+        print(f"smartprov portal-user: {exc}", file=sys.stderr)
+        return 2
+    store.audit("user_add", "ok", actor="cli", region_code=region, detail={"email": user.email, "role": role})
+    print(f"Created {role} user {user.email}{' for ' + region if region else ' for province ' + province}.")
+    _print_set_password_link(store, user, mail=not args.no_mail)
+    return 0
+
+
+def _print_set_password_link(store, user, *, mail: bool) -> None:
+    import os
+
+    from smartprov.portal.send import mail_set_password_link
+    from smartprov.portal.store import SET_PASSWORD_HOURS
+
+    _, secret = store.new_token("set_password", user_id=user.user_id, hours=SET_PASSWORD_HOURS)
+    base = os.environ.get("SMARTPROV_PORTAL_URL", "http://127.0.0.1:8600").rstrip("/")
+    link = f"{base}/set-password/{secret}"
+    print(f"One-time set-password link (valid {SET_PASSWORD_HOURS} h): {link}")
+    if mail:
+        mailed = mail_set_password_link(user.email, link)
+        print("Link mailed." if mailed else "Link not mailed (no SMTP connection or sender): pass it on yourself.")
+
+
+def cmd_portal_user_link(args) -> int:
+    from smartprov.portal.store import PortalStore
+
+    store = PortalStore(args.warehouse or settings.warehouse_url())
+    found = store.user_by_email(args.email)
+    if found is None:
+        print(f"smartprov portal-user: no active user {args.email!r}", file=sys.stderr)
+        return 2
+    store.audit("user_link", "ok", actor="cli", region_code=found[0].region_code, detail={"email": found[0].email})
+    _print_set_password_link(store, found[0], mail=not args.no_mail)
+    return 0
+
+
+def cmd_portal_user_disable(args) -> int:
+    from smartprov.portal.store import PortalStore
+
+    store = PortalStore(args.warehouse or settings.warehouse_url())
+    if not store.disable_user(args.email):
+        print(f"smartprov portal-user: no active user {args.email!r}", file=sys.stderr)
+        return 2
+    store.audit("user_disable", "ok", actor="cli", detail={"email": args.email.strip().lower()})
+    print(f"Disabled {args.email}; their sessions are ended.")
+    return 0
 
 
 def _add_pg_setup_arguments(parser: argparse.ArgumentParser) -> None:
