@@ -16,6 +16,7 @@ import os
 import stat
 from pathlib import Path
 
+from smartprov.contract.names import printable_name
 from smartprov.ingest.landing_file import IGNORED_NAMES, LandingFile, LandingFileChanged, is_litter
 
 __all__ = [
@@ -29,13 +30,10 @@ __all__ = [
 ]
 
 def escaped_name(name: str) -> str:
-    """A name as text that can always be written (JSON, UTF-8 files, the ledger): bytes that
-    are not UTF-8 (kept by the OS as surrogate escapes) become \\xNN."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A name as text that can always be written (JSON, UTF-8 files, the ledger, a mail):
+    bytes that are not UTF-8 become \\xNN, control characters (a line break) \\xNN too
+    (`smartprov.contract.names.printable_name`)."""
+    return printable_name(name)
 
 
 def utc_from_timestamp(seconds: float) -> dt.datetime:
@@ -50,8 +48,9 @@ SPECIAL_REFUSED = (
     "bukan berkas biasa (FIFO, soket atau perangkat) / not a regular file (FIFO, socket or device)"
 )
 NAME_REFUSED = (
-    "nama berkas bukan UTF-8; ganti nama berkas lalu unggah ulang / "
-    "the file name is not UTF-8; rename the file and upload it again"
+    "nama berkas bukan UTF-8 atau memuat karakter kendali (mis. baris baru); ganti nama berkas "
+    "lalu unggah ulang / the file name is not UTF-8 or holds control characters (such as a line "
+    "break); rename the file and upload it again"
 )
 
 
@@ -138,6 +137,32 @@ def sha256_of(landing, file: LandingFile, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+# errno -> its words in Indonesian; English is the OS's own (strerror).
+OS_ERRORS_ID = {
+    errno.EACCES: "akses ditolak",
+    errno.EPERM: "operasi tidak diizinkan",
+    errno.EIO: "galat masukan/keluaran pada media penyimpanan",
+    errno.EISDIR: "sebuah folder, bukan berkas",
+    errno.ENXIO: "perangkat tidak tersedia",
+    errno.ESTALE: "berkas jaringan kedaluwarsa",
+}
+
+
+def unreadable_reason(exc: OSError) -> str:
+    """Why a landing file cannot be read, in words ("Indonesian / English"), for its finding:
+    the OS error named, so that whoever keeps the landing zone knows what to fix."""
+    words_en = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno or 0, "")
+    words_id = OS_ERRORS_ID.get(exc.errno or 0, words_en)
+    code = f", {name}" if name else ""
+    return (
+        f"berkas tidak dapat dibuka atau dibaca di zona unggah ({words_id}{code}); "
+        f"minta pengelola zona unggah memeriksa izin berkas ini / "
+        f"the file cannot be opened or read in the landing zone ({words_en}{code}); "
+        f"ask whoever keeps the landing zone to check this file's permissions"
+    )
 
 
 def refused_sha256(file: LandingFile) -> str:
