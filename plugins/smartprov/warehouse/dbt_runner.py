@@ -346,6 +346,25 @@ def reporting_date(today: dt.date | None = None) -> Iterator[str]:
             os.environ[AS_OF_DATE_ENV] = before
 
 
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+@contextlib.contextmanager
+def _log_errors_quiet() -> Iterator[None]:
+    """A log file dbt cannot write (a full disk) must not print a traceback per log line to
+    the console: the failure itself is dbt's result, reported in one line."""
+    import logging
+
+    before = logging.raiseExceptions
+    logging.raiseExceptions = False
+    try:
+        yield
+    finally:
+        logging.raiseExceptions = before
+
+
 def invoke(
     args: list[str], warehouse_url: str, *, today: dt.date | None = None, variables: dict[str, Any] | None = None
 ) -> Any:
@@ -368,7 +387,10 @@ def invoke(
         full = [
             *args,
             *extra,
-            "--quiet",  # errors still print; everything goes to the log file under --log-path
+            # Nothing on the console: everything goes to the log file under --log-path, and a
+            # failure is DbtBuildFailed's one line (a full disk printed 32,432 lines before).
+            "--log-level",
+            "none",
             "--project-dir",
             str(settings.dbt_dir()),
             "--profiles-dir",
@@ -380,14 +402,15 @@ def invoke(
             "--log-path",
             str(log_path),
         ]
-        result = dbtRunner().invoke(full)
+        with _log_errors_quiet():
+            result = dbtRunner().invoke(full)
     if not result.success:
         failures = []
         for r in getattr(result.result, "results", None) or []:
             if str(getattr(r, "status", "")).lower() in ("error", "fail"):
                 failures.append(f"{r.node.unique_id}: {r.message}")
-        detail = "; ".join(failures[:10]) or str(result.exception or "see dbt logs in " + str(log_path))
-        raise DbtBuildFailed(f"dbt {args[0]} failed: {detail}")
+        detail = "; ".join(failures[:10]) or _first_line(result.exception) or "see its log"
+        raise DbtBuildFailed(f"dbt {args[0]} failed: {detail} (dbt's log: {log_path / 'dbt.log'})")
     return result
 
 
