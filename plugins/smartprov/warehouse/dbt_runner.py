@@ -391,6 +391,8 @@ def invoke(
             # failure is DbtBuildFailed's one line (a full disk printed 32,432 lines before).
             "--log-level",
             "none",
+            "--log-level-file",  # given, or it would follow --log-level
+            "debug",
             "--project-dir",
             str(settings.dbt_dir()),
             "--profiles-dir",
