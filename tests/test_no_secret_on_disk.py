@@ -4,7 +4,9 @@
 real PostgreSQL warehouse, dbt included: afterwards no file under the run's var folder, its
 temporary folder or its report holds the password (dbt copies the command line into
 run_results.json and dbt.log), and the per-invocation dbt profile (which does hold it) is
-gone, as is one left by a run killed before (a process that no longer exists).
+gone, as is one left by a run killed before (a process that no longer exists). A file the run
+may not read (mode 000; the run without the capabilities that bypass it) reaches the ledger
+and the status mart as FILE_UNREADABLE.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from pg import fresh_database, pg_admin_dsn  # noqa: F401 (fixture)
+from smartprov.warehouse.connection import Warehouse
 from workbooks import masterplan
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -39,6 +42,10 @@ def run(tmp_path_factory, pg_admin_dsn):  # noqa: F811
     (landing / "32.73").mkdir(parents=True)
     tmp.mkdir()
     (landing / "32.73" / "masterplan.xlsx").write_bytes(masterplan().to_bytes())
+    # ... and a file the run may not read: its FILE_UNREADABLE finding reaches the status mart
+    (landing / "32.04").mkdir()
+    (landing / "32.04" / "tanpa-izin.xlsx").write_bytes(masterplan("32.04", "Kabupaten Bandung").to_bytes())
+    (landing / "32.04" / "tanpa-izin.xlsx").chmod(0)
     # a profile folder left by a run killed while dbt ran (its process is gone)
     left = tmp / f"smartprov-dbt-profiles-{os.getuid()}" / f"{DEAD_PID}-abc"
     left.mkdir(parents=True)
@@ -55,8 +62,33 @@ def run(tmp_path_factory, pg_admin_dsn):  # noqa: F811
         env.pop("SMARTPROV_WAREHOUSE_URL", None)
         cmd = [sys.executable, "-m", "smartprov.cli", "run", "--landing", str(landing), "--warehouse", url,
                "--report", str(base / "report.json"), "--no-alerts"]  # fmt: skip
-        proc = subprocess.run(cmd, env=env, capture_output=True, timeout=840)
-        yield {"proc": proc, "base": base, "var": var, "tmp": tmp, "left": left}
+        proc = subprocess.run(_unprivileged(cmd), env=env, capture_output=True, timeout=840)
+        with Warehouse(db.url) as wh:
+            status = wh.fetchall(
+                "SELECT kind, status, unreadable_files FROM marts.province_submission_status "
+                "WHERE region_code = '32.04' AND kind = 'MASTERPLAN'"
+            )
+            ledger = wh.fetchall(
+                "SELECT f.rule, f.message_en FROM audit.findings f JOIN audit.submissions s USING (submission_id) "
+                "WHERE s.path = '32.04/tanpa-izin.xlsx'"
+            )
+        yield {"proc": proc, "base": base, "var": var, "tmp": tmp, "left": left, "status": status, "ledger": ledger}
+
+
+def _unprivileged(cmd: list[str]) -> list[str]:
+    """As root, file modes do not stop reading: run without the capabilities that bypass them."""
+    if os.geteuid() != 0:
+        return cmd
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *cmd]
+
+
+def test_an_unreadable_file_is_in_the_ledger_and_the_status_mart(run):
+    assert run["ledger"] and run["ledger"][0][0] == "FILE_UNREADABLE"
+    assert "Permission denied" in run["ledger"][0][1]
+    assert len(run["status"]) == 1, run["status"]
+    kind, status, unreadable = run["status"][0]
+    assert unreadable == 1 and status == "rejected"
 
 
 def test_the_run_with_dbt_succeeds(run):
