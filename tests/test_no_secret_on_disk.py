@@ -15,6 +15,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,11 @@ def run(tmp_path_factory, pg_admin_dsn):  # noqa: F811
     left.mkdir(parents=True)
     left.parent.chmod(0o700)
     (left / "profiles.yml").write_text(f"password: {PASSWORD}\n")
+    # ... and one of an earlier version (no PID in its name), a day old
+    legacy = tmp / "smartprov-dbt-profile-k1ll3d"
+    legacy.mkdir(mode=0o700)
+    (legacy / "profiles.yml").write_text(f"password: {PASSWORD}\n")
+    os.utime(legacy, (time.time() - 2 * 86_400, time.time() - 2 * 86_400))
     with fresh_database("smartprov_secret_", pg_admin_dsn) as db:
         # trust authentication ignores the password; it is in the URL all the same
         from psycopg.conninfo import conninfo_to_dict
@@ -112,6 +118,7 @@ def test_profile_folders_are_private_and_gone_even_a_killed_runs(run):
     home = run["left"].parent
     assert oct(home.stat().st_mode & 0o777) == "0o700"
     assert list(home.iterdir()) == []
+    assert not (run["tmp"] / "smartprov-dbt-profile-k1ll3d").exists()
 
 
 def test_console_output_does_not_show_the_password(run):

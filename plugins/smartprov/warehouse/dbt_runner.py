@@ -223,6 +223,17 @@ def clean_left_profiles(home: Path | None = None) -> list[str]:
         if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
+    # Folders of versions before PROFILES_HOME (`$TMPDIR/smartprov-dbt-profile-*`, no PID in
+    # the name): this user's, untouched for a day, are a killed run's.
+    day_ago = time.time() - 86_400
+    for entry in home.parent.glob("smartprov-dbt-profile-*"):
+        try:
+            st = entry.lstat()
+        except OSError:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and st.st_uid == os.getuid() and st.st_mtime < day_ago:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
     return removed
 
 
