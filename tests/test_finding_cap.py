@@ -91,3 +91,31 @@ def test_dbt_sees_no_password_on_the_command_line():
     out = redacted_argv(argv, ("S3cr@t",))
     assert out[3] == "postgresql+psycopg://loader:***@db:5432/wh" and out[4] == "--wait=5"
     assert redacted_argv(["x", "--note=S3cr@t"], ("S3cr@t",)) == ["x", "--note=***"]
+
+
+def test_cross_rules_ask_the_cap_before_building():
+    import pandas as pd
+
+    from smartprov.validation import cross_rules
+
+    n = 5_000
+    programs = pd.DataFrame(
+        {"source_row": range(2, n + 2), "kode_program": [f"P{i}" for i in range(n)],
+         "tahun_mulai": [2030] * n, "tahun_selesai": [2025] * n}
+    )  # fmt: skip
+    identity = {"periode_mulai": 2024, "periode_selesai": 2033, "_rows": {}}
+    unbounded = [f for f in cross_rules.check_masterplan(identity, programs) if f.message_id == "PERIOD_PROGRAM_ORDER"]
+    assert len(unbounded) == n
+
+    cap, asked = FindingCap(), []
+
+    def admits(rule, sheet, row, message_id):
+        asked.append(message_id)
+        return cap.admits(rule, sheet, row, message_id)
+
+    with cross_rules.capped(admits):
+        found = cross_rules.check_masterplan(identity, programs)
+    order = [f for f in found if f.message_id == "PERIOD_PROGRAM_ORDER"]
+    assert len(order) == cap.per_group and asked.count("PERIOD_PROGRAM_ORDER") == n
+    (summary,) = cap.summaries()
+    assert summary.rule == "PERIOD" and f"{n - cap.per_group:,} more" in summary.message_en

@@ -102,15 +102,16 @@ class BatchValidator:
             identity = {k: v for k, v in sub.identity.items() if not k.startswith("_")} | {
                 "_rows": sub.identity.get("_rows", {})
             }
-            if kind == MASTERPLAN:
-                extra = cross_rules.check_masterplan(identity, frames["Program"])
-            else:
-                programs = masterplan_programs(sub.region_code) if masterplan_programs else None
-                extra = cross_rules.check_evaluation(
-                    identity, frames["Realisasi"], frames["Kesiapan"], frames.get("Indeks"), programs
-                )
+            with cross_rules.capped(sub.admits):  # the same cap, asked before each finding is built
+                if kind == MASTERPLAN:
+                    extra = cross_rules.check_masterplan(identity, frames["Program"])
+                else:
+                    programs = masterplan_programs(sub.region_code) if masterplan_programs else None
+                    extra = cross_rules.check_evaluation(
+                        identity, frames["Realisasi"], frames["Kesiapan"], frames.get("Indeks"), programs
+                    )
             for f in extra:
-                sub.add(f)
+                sub.keep(f)
 
     def write_data_docs(self, out_dir) -> str | None:
         if self._runner is None:
