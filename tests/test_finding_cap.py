@@ -119,3 +119,18 @@ def test_cross_rules_ask_the_cap_before_building():
     assert len(order) == cap.per_group and asked.count("PERIOD_PROGRAM_ORDER") == n
     (summary,) = cap.summaries()
     assert summary.rule == "PERIOD" and f"{n - cap.per_group:,} more" in summary.message_en
+
+
+def test_a_file_name_with_a_line_break_is_one_line_in_the_feedback_mail():
+    from smartprov.alerts.feedback import build_feedback
+
+    sub = {
+        "path": "32.73/laporan\r\nBcc: mata-mata@contoh.id.xlsx", "status": "rejected", "region_code": "32.73",
+        "region_name": "Kota Bandung", "kind": "MASTERPLAN", "period": "2022-2031", "sha256": "ab",
+        "submission_id": "s1", "findings": [finding("TYPE", sheet="Program", row=3, column="tahun_mulai", value="x",
+                                                    expected_id="tahun", expected_en="a year").as_dict()],
+    }  # fmt: skip
+    mail = build_feedback(sub, {"run_id": "r1", "finished_at": "2026-12-06T00:00:00"}, to=["a@b.id"], cc=[])
+    for text in (mail.text, mail.html, mail.subject):
+        assert "\nBcc:" not in text and "\rBcc:" not in text
+    assert "laporan\\x0d\\x0aBcc: mata-mata@contoh.id.xlsx" in mail.text
