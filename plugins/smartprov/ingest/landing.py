@@ -16,24 +16,26 @@ import os
 import stat
 from pathlib import Path
 
-from smartprov.contract.names import printable_name
-from smartprov.ingest.landing_file import IGNORED_NAMES, LandingFile, LandingFileChanged, is_litter
+from smartprov.ingest.landing_file import (
+    IGNORED_NAMES,
+    NAME_REFUSED,
+    LandingFile,
+    LandingFileChanged,
+    escaped_name,
+    is_litter,
+)
 
 __all__ = [
     "IGNORED_NAMES",
     "LandingFile",
     "LandingFileChanged",
     "LocalLanding",
+    "NAME_REFUSED",
+    "escaped_name",
     "is_litter",
     "open_landing",
     "sha256_of",
 ]
-
-def escaped_name(name: str) -> str:
-    """A name as text that can always be written (JSON, UTF-8 files, the ledger, a mail):
-    bytes that are not UTF-8 become \\xNN, control characters (a line break) \\xNN too
-    (`smartprov.contract.names.printable_name`)."""
-    return printable_name(name)
 
 
 def utc_from_timestamp(seconds: float) -> dt.datetime:
@@ -46,11 +48,6 @@ SYMLINK_REFUSED = (
 )
 SPECIAL_REFUSED = (
     "bukan berkas biasa (FIFO, soket atau perangkat) / not a regular file (FIFO, socket or device)"
-)
-NAME_REFUSED = (
-    "nama berkas bukan UTF-8 atau memuat karakter kendali (mis. baris baru); ganti nama berkas "
-    "lalu unggah ulang / the file name is not UTF-8 or holds control characters (such as a line "
-    "break); rename the file and upload it again"
 )
 
 

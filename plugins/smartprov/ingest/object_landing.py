@@ -39,8 +39,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from smartprov import connections
-from smartprov.ingest.landing import NAME_REFUSED, escaped_name
-from smartprov.ingest.landing_file import LandingFile, LandingFileChanged, is_litter
+from smartprov.ingest.landing_file import (
+    NAME_REFUSED,
+    LandingFile,
+    LandingFileChanged,
+    escaped_name,
+    is_litter,
+)
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
