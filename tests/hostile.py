@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import struct
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -647,3 +648,53 @@ def duplicate_entry_twin() -> bytes:
         "worksheets/sheet1.xml",
         [("xl/worksheets/sheet1.xml", BENIGN_SHEET), ("xl/worksheets/sheet1.xml", _far_sheet())],
     )
+
+
+# -- Many findings from one small file (issue 23) -------------------------------------------------
+# Program columns by letter (tests/workbooks.py's PROGRAM_COLUMNS order).
+PROGRAM_LETTERS = {
+    "kode_program": "A", "nama_program": "B", "dimensi": "C", "elemen": "D", "tahun_mulai": "F",
+    "tahun_selesai": "G", "quick_win": "H", "anggaran_rp": "I", "target": "L",
+}  # fmt: skip
+# One cell each that breaks a rule: TYPE (years, money, number), ENUM (Ya/Tidak), and the
+# row's other required cells empty (REQUIRED).
+MANY_RULES_ROW = {
+    "tahun_mulai": 12345, "tahun_selesai": 1.5, "anggaran_rp": "banyak", "quick_win": "mungkin", "target": "x",
+}  # fmt: skip
+
+
+def with_program_rows(
+    xlsx: bytes, n_rows: int, cells: dict[str, Any], *, sheet: str = "xl/worksheets/sheet2.xml"
+) -> bytes:
+    """A workbook (openpyxl-made: Program is `sheet`) with `n_rows` more Program rows after
+    its own, each holding only `cells` (column name -> value). Streamed: a few hundred kB."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    head, tail = src.read(sheet).decode().split("</sheetData>", 1)
+    last = max(int(r) for r in re.findall(r'<row r="(\d+)"', head))
+    head = re.sub(r'<dimension ref="[^"]*"/>', "", head)
+
+    def cell(ref: str, value: Any) -> str:
+        if isinstance(value, str):
+            return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+        return f'<c r="{ref}"><v>{value}</v></c>'
+
+    order = sorted(cells, key=lambda name: PROGRAM_LETTERS[name])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != sheet:
+                dst.writestr(info.filename, src.read(info.filename))
+                continue
+            part = zipfile.ZipInfo(sheet, date_time=info.date_time)
+            part.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(part, "w", force_zip64=True) as fh:
+                fh.write(head.encode())
+                batch = []
+                for r in range(last + 1, last + 1 + n_rows):
+                    row = "".join(cell(f"{PROGRAM_LETTERS[c]}{r}", cells[c]) for c in order)
+                    batch.append(f'<row r="{r}">{row}</row>')
+                    if len(batch) == 5000:
+                        fh.write("".join(batch).encode())
+                        batch = []
+                fh.write(("".join(batch) + "</sheetData>" + tail).encode())
+    return out.getvalue()

@@ -308,3 +308,17 @@ def test_a_no_change_night_imports_no_airflow(s3_client, tmp_path):
 
     assert run("--no-alerts")[0] == 0
     assert run() == [0, []]
+
+
+def test_a_key_with_control_characters_is_listed_escaped_and_never_read(landing, s3_client):
+    """(A right-to-left override here: the S3 test server refuses keys with a line break.)"""
+    from smartprov.ingest.landing import NAME_REFUSED
+
+    key = "submissions/3204/laporan\u202exslx.exe"
+    s3_client.put_object(Bucket=BUCKET, Key=key, Body=b"not read")
+    try:
+        (found,) = [f for f in landing.list_files() if f.path.startswith("3204/")]
+        assert found.path == "3204/laporan\\u202exslx.exe"
+        assert found.refused == NAME_REFUSED and found.folder == "3204"
+    finally:
+        s3_client.delete_object(Bucket=BUCKET, Key=key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -56,13 +57,31 @@ def expected_failure(exc: BaseException) -> tuple[int, str] | None:
         return EXIT_USAGE, _first_line(exc)
     if isinstance(exc, ValueError) and "URL" in str(exc):
         return EXIT_USAGE, _first_line(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return EXIT_WAREHOUSE, f"no space left on device{where}: free some space, then run again (nothing was lost)"
     try:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a requirement
         return None
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return EXIT_WAREHOUSE, privilege_message(_first_line(exc))
     if isinstance(exc, psycopg.OperationalError):
         return EXIT_WAREHOUSE, f"warehouse unreachable: {_first_line(exc)}"
     return None
+
+
+def privilege_message(first_line: str) -> str:
+    """`permission denied for database wh` -> one line naming the fix (`smartprov pg-setup`):
+    a restored or new database has not granted the loader its privileges yet."""
+    import re
+
+    found = re.search(r"for database \"?([^\s\"]+)", first_line)
+    database = found.group(1) if found else "<database>"
+    return (
+        f"{first_line}: the warehouse's roles lack their privileges (a restored or new database?); "
+        f"run `smartprov pg-setup --database {database}` as an administrator, then run again"
+    )
 
 
 def _add_wait(parser: argparse.ArgumentParser) -> None:

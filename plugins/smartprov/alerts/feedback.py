@@ -14,6 +14,7 @@ from typing import Any
 
 from smartprov.alerts.channels import Attachment, Email
 from smartprov.alerts.render import esc, html_page, kind_label, status_label
+from smartprov.contract.names import printable_name
 from smartprov.contract.rules import advice
 from smartprov.contract.spreadsheet import neutralise
 
@@ -125,7 +126,7 @@ def build_feedback(
     rejected = sub.get("status") == "rejected"
     who = sub.get("region_name") or sub.get("region_code") or "kabupaten/kota"
     doc = " ".join(x for x in (kind_label(sub.get("kind")), sub.get("period")) if x) or "dokumen"
-    filename = str(sub.get("path") or "").rsplit("/", 1)[-1]
+    filename = printable_name(str(sub.get("path") or "").rsplit("/", 1)[-1])  # names are data, not lines
     if rejected:
         subject = (
             f"[Smart City] Dokumen {doc} {who} DITOLAK: {errors} kesalahan perlu diperbaiki"

@@ -39,7 +39,7 @@ from typing import Any
 
 from smartprov.contract import catalogue as contract
 from smartprov.contract.findings import finding
-from smartprov.ingest.landing import LandingFile, LandingFileChanged, LocalLanding
+from smartprov.ingest.landing import LandingFile, LandingFileChanged, LocalLanding, unreadable_reason
 from smartprov.ingest.parse import ParsedSubmission, submission_id_for
 from smartprov.ingest.read_child import HEADER, MEMORY_DETAIL, memory_budget_bytes
 
@@ -64,6 +64,7 @@ class ChildFailed(Exception):
 _SAFE_GLOBALS = {
     ("smartprov.ingest.parse", "ParsedSubmission"),
     ("smartprov.contract.findings", "Finding"),
+    ("smartprov.contract.findings", "FindingCap"),
     ("datetime", "date"),
     ("datetime", "datetime"),
     ("datetime", "time"),
@@ -327,9 +328,13 @@ def read_entry(landing, entry: dict[str, Any], lock: threading.Lock | None = Non
     except (FileNotFoundError, LandingFileChanged) as exc:
         log.warning("skipped %s until the next run: %s", lf.path, exc)
         return None
-    except OSError as exc:
-        log.warning("skipped %s until the next run (cannot read it: %s)", lf.path, exc)
-        return None
+    except OSError as exc:  # permissions, an I/O error: this file's finding, not a silent skip
+        log.warning("cannot read %s: %s", lf.path, exc)
+        sub = rejected_submission(
+            lf.path, lf.folder, entry["sha256"], 0, finding("FILE_UNREADABLE", detail=unreadable_reason(exc))
+        )
+        sub.refused = True  # nothing read: nothing to quarantine
+        return sub
     sha = hashlib.sha256(data).hexdigest()
     if entry.get("sha256") and sha != entry["sha256"]:
         log.warning("skipped %s until the next run: its content changed since discovery", lf.path)

@@ -16,26 +16,26 @@ import os
 import stat
 from pathlib import Path
 
-from smartprov.ingest.landing_file import IGNORED_NAMES, LandingFile, LandingFileChanged, is_litter
+from smartprov.ingest.landing_file import (
+    IGNORED_NAMES,
+    NAME_REFUSED,
+    LandingFile,
+    LandingFileChanged,
+    escaped_name,
+    is_litter,
+)
 
 __all__ = [
     "IGNORED_NAMES",
     "LandingFile",
     "LandingFileChanged",
     "LocalLanding",
+    "NAME_REFUSED",
+    "escaped_name",
     "is_litter",
     "open_landing",
     "sha256_of",
 ]
-
-def escaped_name(name: str) -> str:
-    """A name as text that can always be written (JSON, UTF-8 files, the ledger): bytes that
-    are not UTF-8 (kept by the OS as surrogate escapes) become \\xNN."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def utc_from_timestamp(seconds: float) -> dt.datetime:
@@ -48,10 +48,6 @@ SYMLINK_REFUSED = (
 )
 SPECIAL_REFUSED = (
     "bukan berkas biasa (FIFO, soket atau perangkat) / not a regular file (FIFO, socket or device)"
-)
-NAME_REFUSED = (
-    "nama berkas bukan UTF-8; ganti nama berkas lalu unggah ulang / "
-    "the file name is not UTF-8; rename the file and upload it again"
 )
 
 
@@ -138,6 +134,32 @@ def sha256_of(landing, file: LandingFile, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+# errno -> its words in Indonesian; English is the OS's own (strerror).
+OS_ERRORS_ID = {
+    errno.EACCES: "akses ditolak",
+    errno.EPERM: "operasi tidak diizinkan",
+    errno.EIO: "galat masukan/keluaran pada media penyimpanan",
+    errno.EISDIR: "sebuah folder, bukan berkas",
+    errno.ENXIO: "perangkat tidak tersedia",
+    errno.ESTALE: "berkas jaringan kedaluwarsa",
+}
+
+
+def unreadable_reason(exc: OSError) -> str:
+    """Why a landing file cannot be read, in words ("Indonesian / English"), for its finding:
+    the OS error named, so that whoever keeps the landing zone knows what to fix."""
+    words_en = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno or 0, "")
+    words_id = OS_ERRORS_ID.get(exc.errno or 0, words_en)
+    code = f", {name}" if name else ""
+    return (
+        f"berkas tidak dapat dibuka atau dibaca di zona unggah ({words_id}{code}); "
+        f"minta pengelola zona unggah memeriksa izin berkas ini / "
+        f"the file cannot be opened or read in the landing zone ({words_en}{code}); "
+        f"ask whoever keeps the landing zone to check this file's permissions"
+    )
 
 
 def refused_sha256(file: LandingFile) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from smartprov.contract.names import printable_name
+
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
 
@@ -34,3 +36,17 @@ class LandingFile:
 
 def is_litter(name: str) -> bool:
     return name.startswith((".", "~$")) or name.lower() in IGNORED_NAMES
+
+
+NAME_REFUSED = (
+    "nama berkas bukan UTF-8 atau memuat karakter kendali (mis. baris baru); ganti nama berkas "
+    "lalu unggah ulang / the file name is not UTF-8 or holds control characters (such as a line "
+    "break); rename the file and upload it again"
+)
+
+
+def escaped_name(name: str) -> str:
+    """A name as text that can always be written (JSON, UTF-8 files, the ledger, a mail):
+    bytes that are not UTF-8 become \\xNN, control characters (a line break) \\xNN too
+    (`smartprov.contract.names.printable_name`)."""
+    return printable_name(name)

@@ -39,7 +39,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from smartprov import connections
-from smartprov.ingest.landing_file import LandingFile, LandingFileChanged, is_litter
+from smartprov.ingest.landing_file import (
+    NAME_REFUSED,
+    LandingFile,
+    LandingFileChanged,
+    escaped_name,
+    is_litter,
+)
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -260,6 +266,10 @@ class ObjectLanding:
                     if is_litter(base) or any(not d or d.startswith(".") for d in dirs):
                         continue  # same rules as LocalLanding: litter files, hidden folders
                     size, etag = int(obj.get("Size") or 0), str(obj.get("ETag") or "")
+                    shown = escaped_name(rel)
+                    if shown != rel:  # a key with a line break in it: named safely, never read
+                        found.append(LandingFile(shown, size, _utc(obj.get("LastModified")), NAME_REFUSED))
+                        continue
                     found.append(LandingFile(rel, size, _utc(obj.get("LastModified"))))
                     versions[rel] = (etag, str(obj.get("LastModified") or ""))
                     listed[rel] = (size, etag)

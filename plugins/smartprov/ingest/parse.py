@@ -14,7 +14,7 @@ from typing import Any
 
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import ALL_IDENTITY_FIELDS, EVALUASI, IDENTITY_SHEET, MASTERPLAN
-from smartprov.contract.findings import Finding, finding
+from smartprov.contract.findings import Finding, FindingCap, finding, settle
 from smartprov.ingest import values
 from smartprov.ingest.workbook import FileRejected, Workbook, find_header_row, normalize_header, open_workbook
 
@@ -39,6 +39,9 @@ class ParsedSubmission:
     year_budgets: list[dict[str, Any]] = field(default_factory=list)
     uploaded_at: dt.datetime | None = None  # when the object was written to the landing zone
     readable: bool = False  # identity and sheets could be read far enough to validate rows
+    # The file's finding budget: the first findings of a rule on a sheet are kept, the rest
+    # counted into one summary finding (`smartprov.contract.findings.FindingCap`).
+    cap: FindingCap = field(default_factory=FindingCap)
 
     @property
     def kind(self) -> str | None:
@@ -69,7 +72,22 @@ class ParsedSubmission:
         return any(f.severity == "ERROR" for f in self.findings)
 
     def add(self, f: Finding) -> None:
+        if self.cap.admits(f.rule, f.sheet, f.row, f.message_id):
+            self.findings.append(f)
+
+    def admits(self, rule: str, sheet: str | None, row: int | None, message_id: str | None = None) -> bool:
+        """Ask before building a finding that may be one of thousands: True to build and
+        `keep` it, False when the cap has counted it into its rule's summary instead."""
+        return self.cap.admits(rule, sheet, row, message_id)
+
+    def keep(self, f: Finding) -> None:
+        """A finding `admits` said yes to."""
         self.findings.append(f)
+
+    def settle_findings(self) -> None:
+        """Put the cap's summary findings (how many more, on which rows) in the list, as of now."""
+        if self.cap.more:
+            self.findings = settle(self.findings, self.cap)
 
 
 def submission_id_for(sha256: str, folder: str | None = None) -> str:
@@ -107,6 +125,7 @@ def parse_submission(path: str, data: bytes, sha256: str, folder: str | None) ->
     if not _read_identity(sub, wb):
         return sub
     _read_data_sheets(sub, wb)
+    sub.settle_findings()
     return sub
 
 
@@ -342,7 +361,8 @@ def _read_year_budgets(
         try:
             amount = values.read_cell("money", raw)
         except values.CellError as err:
-            sub.add(_cell_finding(err, raw, sheet=spec.name, row=sheet_row, column=column))
+            if sub.admits(err.rule, spec.name, sheet_row, _cell_message_id(err)):
+                sub.keep(_cell_finding(err, raw, sheet=spec.name, row=sheet_row, column=column))
             continue
         sub.year_budgets.append(
             {
@@ -372,11 +392,16 @@ def _read_value(
     try:
         value = values.read_cell(col.type, raw, enum=col.enum, percent_formatted=percent)
     except values.CellError as err:
-        sub.add(_cell_finding(err, raw, sheet=spec.name, row=row, column=col.name))
+        if sub.admits(err.rule, spec.name, row, _cell_message_id(err)):
+            sub.keep(_cell_finding(err, raw, sheet=spec.name, row=row, column=col.name))
         return None
     if isinstance(value, list):
         return "; ".join(value)
     return value
+
+
+def _cell_message_id(err: values.CellError) -> str:
+    return "ENUM_LIST" if err.rule == "ENUM" else "TYPE"
 
 
 def _cell_finding(err: values.CellError, raw: Any, **where: Any) -> Finding:

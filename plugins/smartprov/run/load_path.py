@@ -70,8 +70,12 @@ class LoadResult:
 def landing_entries(landing, files) -> list[dict[str, Any]]:
     """Entries for `load_entries` from listed `LandingFile`s: each hashed (streamed), with its
     upload time and, for an entry never to be opened, why. A file that cannot be hashed now
-    (vanished, being replaced, unreadable) is left out: the next listing sees it again."""
-    from smartprov.ingest.landing import refused_sha256
+    (vanished, being replaced) is left out: the next listing sees it again. A file that cannot
+    be read (permissions, an I/O error) is an entry refused with the OS error in words: its
+    FILE_UNREADABLE finding is recorded once, like any refused entry, and counted."""
+    import dataclasses
+
+    from smartprov.ingest.landing import refused_sha256, unreadable_reason
     from smartprov.ingest.listing_cache import hasher_for
 
     # An object or file unchanged since a recorded hash is not read again (no S3 download).
@@ -83,9 +87,13 @@ def landing_entries(landing, files) -> list[dict[str, Any]]:
         else:
             try:
                 sha = sha256_of_file(f)
-            except OSError as exc:  # FileNotFoundError, LandingFileChanged, permissions
+            except (FileNotFoundError, LandingFileChanged) as exc:
                 log.warning("skipped %s until the next run: %s", f.path, exc)
                 continue
+            except OSError as exc:  # permissions, an I/O error: the file is there, unreadable
+                log.warning("cannot read %s: %s", f.path, exc)
+                f = dataclasses.replace(f, refused=unreadable_reason(exc))
+                sha = refused_sha256(f)
         entry = {"path": f.path, "size": f.size, "sha256": sha}
         entry["uploaded_at"] = f.uploaded_at.isoformat() if f.uploaded_at else None
         if f.refused:
@@ -245,7 +253,7 @@ def validate_isolated(subs: list, validator, stored_programs: Callable[[str], An
         return
     from smartprov.validation.batch import check_submissions
 
-    snapshot = {id(s): list(s.findings) for s in subs}
+    snapshot = {id(s): (list(s.findings), s.cap.copy()) for s in subs}
     try:
         check_submissions(subs, validator, stored_programs)
         return
@@ -254,7 +262,7 @@ def validate_isolated(subs: list, validator, stored_programs: Callable[[str], An
     from smartprov.validation.batch import masterplan_programs_frame
 
     for sub in subs:
-        sub.findings = list(snapshot[id(sub)])
+        sub.findings, sub.cap = list(snapshot[id(sub)][0]), snapshot[id(sub)][1].copy()
     accepted_masterplans: dict[str, Any] = {}  # region -> latest accepted masterplan of the batch
 
     def programs_of(region: str):
@@ -267,7 +275,7 @@ def validate_isolated(subs: list, validator, stored_programs: Callable[[str], An
             check_submissions([sub], validator, programs_of)
         except Exception as exc:  # noqa: BLE001
             log.exception("validation failed for %s", sub.path)
-            sub.findings = list(snapshot[id(sub)])
+            sub.findings, sub.cap = list(snapshot[id(sub)][0]), snapshot[id(sub)][1].copy()
             sub.add(_failure_finding("validasi tidak dapat dijalankan", "validation could not run", exc))
             continue
         if sub.kind == MASTERPLAN and sub.readable and not sub.has_errors:

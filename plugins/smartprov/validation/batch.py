@@ -3,7 +3,8 @@
 All rows of one sheet type in the batch (a chunk of the run's workbooks: see
 `smartprov.run.load_path`) go through their GX suite together (one GX context per run); each failure is attributed back to its submission, sheet, row and
 column. Cross-sheet and cross-submission rules follow (`cross_rules`), then findings are
-reduced to one per cell.
+reduced to one per cell. Each file's findings are capped as they are made (its
+`ParsedSubmission.cap`: the first of each rule on each sheet, then one summary).
 """
 
 from __future__ import annotations
@@ -71,22 +72,27 @@ class BatchValidator:
         by_id = {s.submission_id: s for s in batch}
         params = self.suite_parameters()
 
+        def admits(sid: str, rule: str, sheet: str, row: int | None, message_id: str) -> bool:
+            return by_id[sid].admits(rule, sheet, row, message_id)
+
         ident = identity_frame(batch)
-        for sid, f in self.runner.validate(IDENTITY_SUITES[kind], ident, IDENTITY_SHEET, params):
-            by_id[sid].add(f)
+        for sid, f in self.runner.validate(IDENTITY_SUITES[kind], ident, IDENTITY_SHEET, params, admits):
+            by_id[sid].keep(f)
         batch_frames = {}
         for sheet in contract.sheets_for(kind):
             frame = sheet_frame(batch, sheet)
             if frame is None:
                 continue
             batch_frames[sheet.name] = frame
-            for sid, f in self.runner.validate(SHEET_SUITES[sheet.name], frame, sheet.name, params):
-                by_id[sid].add(f)
+            for sid, f in self.runner.validate(SHEET_SUITES[sheet.name], frame, sheet.name, params, admits):
+                by_id[sid].keep(f)
         if kind == MASTERPLAN:
             years = year_budget_frame(batch)
             if years is not None:
-                for sid, f in self.runner.validate(YEAR_BUDGET_SUITE, years, contract.PROGRAM.name, params):
-                    by_id[sid].add(f)
+                for sid, f in self.runner.validate(
+                    YEAR_BUDGET_SUITE, years, contract.PROGRAM.name, params, admits
+                ):
+                    by_id[sid].keep(f)
 
         # The cross-sheet rules look at one submission at a time: cut the batch frames up
         # rather than building a frame per sheet per submission again (half the phase, once).
@@ -96,14 +102,16 @@ class BatchValidator:
             identity = {k: v for k, v in sub.identity.items() if not k.startswith("_")} | {
                 "_rows": sub.identity.get("_rows", {})
             }
-            if kind == MASTERPLAN:
-                extra = cross_rules.check_masterplan(identity, frames["Program"])
-            else:
-                programs = masterplan_programs(sub.region_code) if masterplan_programs else None
-                extra = cross_rules.check_evaluation(
-                    identity, frames["Realisasi"], frames["Kesiapan"], frames.get("Indeks"), programs
-                )
-            sub.findings.extend(extra)
+            with cross_rules.capped(sub.admits):  # the same cap, asked before each finding is built
+                if kind == MASTERPLAN:
+                    extra = cross_rules.check_masterplan(identity, frames["Program"])
+                else:
+                    programs = masterplan_programs(sub.region_code) if masterplan_programs else None
+                    extra = cross_rules.check_evaluation(
+                        identity, frames["Realisasi"], frames["Kesiapan"], frames.get("Indeks"), programs
+                    )
+            for f in extra:
+                sub.keep(f)
 
     def write_data_docs(self, out_dir) -> str | None:
         if self._runner is None:
@@ -137,6 +145,7 @@ def check_submissions(
     validator.validate(subs, EVALUASI, masterplan_programs=programs_of)
     for sub in subs:
         sub.findings = one_finding_per_cell(sub.findings)
+        sub.settle_findings()  # what the cap turned away, one summary per rule and sheet
 
 
 def masterplan_programs_frame(sub: ParsedSubmission):

@@ -13,7 +13,9 @@ Each message has its own id in the rule catalogue (`smartprov.contract.rules`): 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -33,6 +35,40 @@ BUDGET_OVERRUN_FACTOR = 1.5
 COVERAGE_LIST_LIMIT = 30  # program codes listed in one COVERAGE message
 
 
+# The submission's finding cap while its cross rules run (`capped`): asked before a finding is
+# built, as the reader and the GX trace-back do; None = every finding is built.
+_ADMITS: contextvars.ContextVar[Callable[[str, str, int | None, str], bool] | None] = contextvars.ContextVar(
+    "cross_rules_admits", default=None
+)
+
+
+@contextlib.contextmanager
+def capped(admits: Callable[[str, str, int | None, str], bool]) -> Iterator[None]:
+    """Ask `admits(rule, sheet, row, message_id)` before each finding is built; one it turns
+    away is left out of the result (its submission's cap has counted it)."""
+    token = _ADMITS.set(admits)
+    try:
+        yield
+    finally:
+        _ADMITS.reset(token)
+
+
+def _admitted(rule: str, message_id: str, sheet: str, row: int | None) -> bool:
+    admits = _ADMITS.get()
+    return admits is None or admits(rule, sheet, row, message_id)
+
+
+class _Findings(list):
+    """The findings of a check: what the cap turned away (None) is not kept."""
+
+    def append(self, f: Finding | None) -> None:
+        if f is not None:
+            super().append(f)
+
+    def extend(self, found) -> None:
+        super().extend(f for f in found if f is not None)
+
+
 def _finding(
     rule: str,
     message_id: str,
@@ -42,9 +78,11 @@ def _finding(
     column: str | None = None,
     value: Any = None,
     **params: Any,
-) -> Finding:
-    """A finding under its own catalogue message id."""
+) -> Finding | None:
+    """A finding under its own catalogue message id; None when the submission's cap says no."""
     row = None if row is None or _missing(row) else int(row)
+    if not _admitted(rule, message_id, sheet, row):
+        return None
     return finding(rule, message_id, sheet=sheet, row=row, column=column, value=value, **params)
 
 
@@ -92,7 +130,7 @@ def _is_true(value: Any) -> bool:
 # -- MASTERPLAN -------------------------------------------------------------------------
 def check_masterplan(identity: dict[str, Any], programs: pd.DataFrame | None) -> list[Finding]:
     """Period, program years, and the spread of programs and quick wins over dimensions."""
-    out: list[Finding] = []
+    out: list[Finding] = _Findings()
     rows: dict[str, int] = identity.get("_rows") or {}
     start, end = identity.get("periode_mulai"), identity.get("periode_selesai")
     period_ok = not _missing(start) and not _missing(end)
@@ -255,7 +293,7 @@ def check_evaluation(
     has none. `index` (the optional Indeks sheet) has no cross rule yet.
     """
     del index  # its rules (range, unique aspects) are the GX suite's
-    out: list[Finding] = []
+    out: list[Finding] = _Findings()
     year = identity.get("tahun_evaluasi")
     year = None if _missing(year) else int(year)
 
@@ -366,8 +404,10 @@ def check_evaluation(
     return out
 
 
-def _finding_reference_program(source_row: Any, code: Any, plan: dict[str, dict[str, Any]]) -> Finding:
+def _finding_reference_program(source_row: Any, code: Any, plan: dict[str, dict[str, Any]]) -> Finding | None:
     """A realisation of a program the masterplan does not have, with the masterplan's closest code."""
+    if not _admitted("REFERENCE", "REFERENCE_PROGRAM", REALISASI_SHEET, int(source_row)):
+        return None  # before the search for the closest code, the costly part
     codes = {key.lower(): str(record["program_code"]).strip() for key, record in plan.items()}
     best = closest(str(code), codes)
     return finding(
@@ -382,5 +422,7 @@ def _finding_reference_program(source_row: Any, code: Any, plan: dict[str, dict[
     )
 
 
-def _finding_reference_masterplan() -> Finding:
+def _finding_reference_masterplan() -> Finding | None:
+    if not _admitted("REFERENCE", "REFERENCE_MASTERPLAN", REALISASI_SHEET, None):
+        return None
     return finding("REFERENCE", "REFERENCE_MASTERPLAN", sheet=REALISASI_SHEET)

@@ -30,7 +30,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,8 +152,12 @@ class SuiteRunner:
         frame: pd.DataFrame,
         sheet_name: str,
         parameters: dict[str, Any] | None = None,
+        admits: Callable[[str, str, str, int | None, str], bool] | None = None,
     ) -> list[tuple[str, Finding]]:
-        """Validate every row of `frame` against suite `suite_name`: (submission_id, finding) per failure."""
+        """Validate every row of `frame` against suite `suite_name`: (submission_id, finding) per failure.
+
+        `admits(submission_id, rule, sheet, row, message_id)`, when given, is asked before each
+        finding is built: a failing row it says no to is left out (its file's cap counts it)."""
         if frame is None or len(frame) == 0:
             return []
         if suite_name not in self._suites:
@@ -192,9 +196,15 @@ class SuiteRunner:
             if cfg.type == COMPOUND_UNIQUE:
                 firsts = rows.repeats(positions, list(cfg.kwargs["column_list"]))
                 positions = sorted(firsts)
+            meta = cfg.meta or {}
+            rule, message_id = meta.get("rule"), meta.get("message_id") or meta.get("rule")
             for pos in positions:
-                f = _row_finding(rows, pos, cfg, sheet_name, firsts.get(pos))
-                out.append((rows.get(pos, "submission_id"), f))
+                sid = rows.get(pos, "submission_id")
+                if admits is not None and not admits(
+                    sid, rule, sheet_name, rows.sheet_row(pos, meta.get("column")), message_id
+                ):
+                    continue
+                out.append((sid, _row_finding(rows, pos, cfg, sheet_name, firsts.get(pos))))
         out.sort(key=lambda item: (item[0], item[1].row if item[1].row is not None else -1))  # stable
         self._remember(suite_name, sheet_name, result)
         log.info(

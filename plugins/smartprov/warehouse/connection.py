@@ -67,6 +67,24 @@ def snapshot_path(database: str | Path) -> Path:
     return path.with_name(f"{path.stem}.snapshot{path.suffix or '.duckdb'}")
 
 
+def pg_lock_holder(fetchall, key: int) -> str:
+    """`server PID 123 from 10.0.0.5 (smartprov …)` for PostgreSQL advisory lock `key`;
+    `fetchall(sql, params)` runs a query with %s parameters."""
+    rows = fetchall(
+        """SELECT l.pid, a.client_addr::text, a.application_name FROM pg_locks l
+           LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.granted AND l.database = (
+                 SELECT oid FROM pg_database WHERE datname = current_database())
+             AND ((l.classid::bigint << 32) | l.objid::bigint) = %s""",
+        (key,),
+    )
+    if not rows:
+        return "holder unknown"
+    pid, addr, app = rows[0]
+    where = f" from {addr}" if addr else ""
+    return f"server PID {pid}{where}" + (f", {app}" if app else "")
+
+
 # -- the DuckDB writer lock ---------------------------------------------------------------
 # DuckDB lets one process write a file; a second writer fails at once. Every smartprov writer
 # (loader connections, dbt builds) first takes an flock on `<file>.lock` and waits for it;
@@ -375,11 +393,28 @@ class Warehouse:
         if self.engine == "duckdb":
             yield
             return
-        self.execute("SELECT pg_advisory_lock(?)", (PG_LOAD_LOCK_KEY,))
+        # Tried, not waited for in the server: --wait (lock_wait_seconds) bounds the wait, and
+        # the message names who holds it.
+        limit = lock_wait_seconds()
+        deadline, attempt, told = time.monotonic() + limit, 0, False
+        while not self.fetchall("SELECT pg_try_advisory_lock(?)", (PG_LOAD_LOCK_KEY,))[0][0]:
+            if not told:
+                log.warning("warehouse %s is loading in another run (%s): waiting", self.url.display(), self.lock_holder(PG_LOAD_LOCK_KEY))
+                told = True
+            if not _sleep_until_retry(deadline, attempt):
+                raise WarehouseBusy(
+                    f"another run is loading warehouse {self.url.display()} ({self.lock_holder(PG_LOAD_LOCK_KEY)}); "
+                    f"gave up after {limit:g} s (--wait)"
+                )
+            attempt += 1
         try:
             yield
         finally:
             self.execute("SELECT pg_advisory_unlock(?)", (PG_LOAD_LOCK_KEY,))
+
+    def lock_holder(self, key: int) -> str:
+        """Who holds PostgreSQL advisory lock `key` in this database, in words."""
+        return pg_lock_holder(lambda sql, params: self.fetchall(sql.replace("%s", "?"), params), key)
 
     def table_exists(self, qualified: str) -> bool:
         sch, name = qualified.split(".")

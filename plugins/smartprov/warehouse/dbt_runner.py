@@ -23,7 +23,11 @@ pool BUILD_POOL (created by `airflow pools set`, see the Makefile and docker-com
 
 The warehouse password never enters os.environ: each invocation reads a profile generated
 from dbt/profiles.yml with literal connection values, in a private temporary folder (0700,
-file 0600) removed when dbt returns.
+file 0600) under PROFILES_HOME removed when dbt returns; a folder a killed run left (its
+process is gone) is removed by the next invocation. Nor does it reach dbt's artifacts: dbt
+copies this process's command line into run_results.json and dbt.log (`invocation_command`),
+and `smartprov run --warehouse postgresql://loader:PW@…` would put the password there, so the
+command line dbt sees has every URL password replaced by `***` while it runs.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -187,6 +192,79 @@ def _literal(value: str) -> str:
     return value
 
 
+def profiles_home() -> Path:
+    """The private folder (0700, this user's) holding the per-invocation profile folders."""
+    home = Path(tempfile.gettempdir()) / f"smartprov-dbt-profiles-{os.getuid()}"
+    home.mkdir(mode=0o700, exist_ok=True)
+    st = home.lstat()
+    if not home.is_dir() or home.is_symlink() or st.st_uid != os.getuid():
+        raise PermissionError(f"{home} is not a private folder of this user: remove it")
+    if st.st_mode & 0o077:
+        home.chmod(0o700)
+    return home
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_left_profiles(home: Path | None = None) -> list[str]:
+    """Remove the profile folders of processes that are gone (a run killed while dbt ran)."""
+    home = home or profiles_home()
+    removed = []
+    for entry in home.iterdir():
+        pid = entry.name.split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    # Folders of versions before PROFILES_HOME (`$TMPDIR/smartprov-dbt-profile-*`, no PID in
+    # the name): this user's, untouched for a day, are a killed run's.
+    day_ago = time.time() - 86_400
+    for entry in home.parent.glob("smartprov-dbt-profile-*"):
+        try:
+            st = entry.lstat()
+        except OSError:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and st.st_uid == os.getuid() and st.st_mtime < day_ago:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
+
+
+_URL_PASSWORD = re.compile(r"(://[^/:@\s]*:)[^@/\s]+@")
+
+
+def redacted_argv(argv: list[str], secrets: tuple[str, ...] = ()) -> list[str]:
+    """`argv` with every URL password (and each of `secrets`, as typed or URL-quoted) as `***`."""
+    from urllib.parse import quote
+
+    out = []
+    for arg in argv:
+        arg = _URL_PASSWORD.sub(r"\1***@", arg)
+        for secret in secrets:
+            if secret:
+                arg = arg.replace(secret, "***").replace(quote(secret, safe=""), "***")
+        out.append(arg)
+    return out
+
+
+@contextlib.contextmanager
+def _argv_without_secrets(url: WarehouseUrl) -> Iterator[None]:
+    """dbt writes `sys.argv` into its artifacts and log: no password while it runs."""
+    before = sys.argv
+    sys.argv = redacted_argv(list(sys.argv), (url.password or "",))
+    try:
+        yield
+    finally:
+        sys.argv = before
+
+
 @contextlib.contextmanager
 def private_profile(url: WarehouseUrl) -> Iterator[Path]:
     """A profiles dir holding dbt/profiles.yml's target for `url`, with the connection
@@ -203,7 +281,9 @@ def private_profile(url: WarehouseUrl) -> Iterator[Path]:
             value = values[found.group(1)]
             output[key] = int(value) if key == "port" else _literal(value)
     generated = {name: {"target": url.dbt_target, "outputs": {url.dbt_target: output}}}
-    folder = Path(tempfile.mkdtemp(prefix="smartprov-dbt-profile-"))  # mode 0700
+    home = profiles_home()
+    clean_left_profiles(home)
+    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=home))  # mode 0700
     try:
         path = folder / "profiles.yml"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -277,6 +357,25 @@ def reporting_date(today: dt.date | None = None) -> Iterator[str]:
             os.environ[AS_OF_DATE_ENV] = before
 
 
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+@contextlib.contextmanager
+def _log_errors_quiet() -> Iterator[None]:
+    """A log file dbt cannot write (a full disk) must not print a traceback per log line to
+    the console: the failure itself is dbt's result, reported in one line."""
+    import logging
+
+    before = logging.raiseExceptions
+    logging.raiseExceptions = False
+    try:
+        yield
+    finally:
+        logging.raiseExceptions = before
+
+
 def invoke(
     args: list[str], warehouse_url: str, *, today: dt.date | None = None, variables: dict[str, Any] | None = None
 ) -> Any:
@@ -295,11 +394,16 @@ def invoke(
             compiling = bool(args) and args[0] in COMPILING_COMMANDS
             variables = build_vars(url, today) if compiling else {"analyst_role": _analyst_role(url)}
         extra = ["--vars", json.dumps(variables, sort_keys=True)]
-    with private_profile(url) as profiles_dir, reporting_date(today):
+    with private_profile(url) as profiles_dir, reporting_date(today), _argv_without_secrets(url):
         full = [
             *args,
             *extra,
-            "--quiet",  # errors still print; everything goes to the log file under --log-path
+            # Nothing on the console: everything goes to the log file under --log-path, and a
+            # failure is DbtBuildFailed's one line (a full disk printed 32,432 lines before).
+            "--log-level",
+            "none",
+            "--log-level-file",  # given, or it would follow --log-level
+            "debug",
             "--project-dir",
             str(settings.dbt_dir()),
             "--profiles-dir",
@@ -311,14 +415,15 @@ def invoke(
             "--log-path",
             str(log_path),
         ]
-        result = dbtRunner().invoke(full)
+        with _log_errors_quiet():
+            result = dbtRunner().invoke(full)
     if not result.success:
         failures = []
         for r in getattr(result.result, "results", None) or []:
             if str(getattr(r, "status", "")).lower() in ("error", "fail"):
                 failures.append(f"{r.node.unique_id}: {r.message}")
-        detail = "; ".join(failures[:10]) or str(result.exception or "see dbt logs in " + str(log_path))
-        raise DbtBuildFailed(f"dbt {args[0]} failed: {detail}")
+        detail = "; ".join(failures[:10]) or _first_line(result.exception) or "see its log"
+        raise DbtBuildFailed(f"dbt {args[0]} failed: {detail} (dbt's log: {log_path / 'dbt.log'})")
     return result
 
 

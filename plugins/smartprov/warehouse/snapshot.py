@@ -44,8 +44,7 @@ def publish(database: str | Path, destination: Path | None = None) -> Path:
     source = Path(database).resolve()
     final = (destination or snapshot_path(source)).resolve()
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, Path(str(tmp) + ".wal")):
-        leftover.unlink(missing_ok=True)
+    clean_left_temp_files(final)
     try:
         # Through the warehouse's own connection: dbt-duckdb keeps the file open in this
         # process, and DuckDB refuses to attach one file twice.
@@ -77,6 +76,25 @@ def publish(database: str | Path, destination: Path | None = None) -> Path:
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)
     return final
+
+
+def clean_left_temp_files(final: Path) -> list[Path]:
+    """Remove the half-written snapshots (`.<name>.<pid>.tmp` and its `.wal`) of publishes that
+    were killed. Called under the warehouse's writer lock, which every publish holds: no other
+    publish can be writing one now, whatever its PID."""
+    removed = []
+    for leftover in final.parent.glob(f".{glob_escape(final.name)}.*.tmp*"):
+        middle = leftover.name[len(final.name) + 2 :].split(".", 1)[0]
+        if middle.isdigit() and leftover.name.endswith((".tmp", ".tmp.wal")):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
 
 
 def snapshot_url(warehouse_url: str) -> str:
