@@ -63,8 +63,12 @@ def test_make_build_pool_creates_the_one_slot_pool(airflow_home: Path) -> None:
     assert int(_pools(airflow_home)[BUILD_POOL]["slots"]) == 1
 
 
-@pytest.mark.parametrize(("target", "starts_airflow"), [("run", "airflow dags test"), ("airflow", "airflow standalone")])
-def test_run_and_airflow_create_the_pool_before_airflow_runs(target: str, starts_airflow: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("target", "starts_airflow"), [("run", "airflow dags test"), ("airflow", "airflow standalone")]
+)
+def test_run_and_airflow_create_the_pool_before_airflow_runs(
+    target: str, starts_airflow: str, tmp_path: Path
+) -> None:
     """What make would execute (`make -n`, which still expands the recursive build-pool): the
     pool is set right after the metadata database is migrated and before Airflow starts."""
     plan = _make("-n", target, home=tmp_path)
@@ -84,6 +88,11 @@ def test_pool_name_is_importable_without_heavy_libraries():
         "heavy = [m for m in ('dbt', 'duckdb', 'psycopg', 'pandas', 'airflow') if m in sys.modules]\n"
         "print(BUILD_POOL, heavy)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(ROOT / "plugins"), "PATH": "/usr/bin:/bin"}).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT / "plugins"), "PATH": "/usr/bin:/bin"},
+    ).stdout
     assert out.strip() == f"{BUILD_POOL} []"

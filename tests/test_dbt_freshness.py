@@ -57,7 +57,9 @@ def _freshness(url: str, last_arrival: dt.datetime) -> dict[str, str]:
             "(SELECT max(submission_id) FROM audit.submissions)",
             (last_arrival,),
         )
-        wh.execute("UPDATE audit.submissions SET received_at = ? WHERE received_at > ?", (last_arrival, last_arrival))
+        wh.execute(
+            "UPDATE audit.submissions SET received_at = ? WHERE received_at > ?", (last_arrival, last_arrival)
+        )
     engine = "duckdb" if url.startswith("duckdb") else "postgres"
     dbt_runner.invoke(["source", "freshness"], url)
     target, _ = dbt_runner.dbt_paths(engine)
@@ -69,4 +71,3 @@ def test_just_loaded_is_fresh_and_four_quiet_days_warn(warehouse_url: str) -> No
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     assert _freshness(warehouse_url, now) == dict.fromkeys(SOURCES, "pass")
     assert _freshness(warehouse_url, now - dt.timedelta(days=4)) == dict.fromkeys(SOURCES, "warn")
-

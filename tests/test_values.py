@@ -814,5 +814,7 @@ def test_common_path_reads_every_cell():
     texts = ["Rp 1.500.000.000", "1,5 M", "750 jt", "1.500.000,00", "2.500"]
     expected = [1_500_000_000.0, 1_500_000_000.0, 750_000_000.0, 1_500_000.0, 2_500.0]
     assert [read_cell("money", t) for t in texts * 4_000] == expected * 4_000
-    assert {read_cell("enum", e, enum="dimension") for e in ("smart living", " SMART  Living ")} == {"Smart Living"}
+    assert {read_cell("enum", e, enum="dimension") for e in ("smart living", " SMART  Living ")} == {
+        "Smart Living"
+    }
     assert not math.isnan(read_cell("percent", 0.5, percent_formatted=True))
