@@ -23,7 +23,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test airflow build-pool bench fuzz lint venv clean smoke
+.PHONY: run test airflow build-pool bench fuzz lint sql-fix venv clean smoke
 
 # The product (requirements.txt) plus the test and tooling pins (requirements-dev.txt).
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -86,11 +86,20 @@ lint: venv $(LINT_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p var/lint
-	SMARTPROV_DBT_TARGET=duckdb SMARTPROV_DUCKDB_PATH=$(CURDIR)/var/lint/sqlfluff.duckdb \
-	  DBT_TARGET_PATH=$(CURDIR)/var/lint/dbt-target DBT_LOG_PATH=$(CURDIR)/var/lint/dbt-logs \
-	  $(LINT_VENV)/bin/sqlfluff lint dbt
+	$(SQLFLUFF) lint dbt
 	@test -x "$(EVALUATOR)" || { echo "dbt-project-evaluator not found at $(EVALUATOR): set EVALUATOR=path/to/run"; exit 1; }
 	$(EVALUATOR) dbt $(BIN)/dbt
+
+## make sql-fix: let sqlfluff fix the dbt project's layout (SQL_FILES, default all of dbt/)
+SQL_FILES ?= dbt
+sql-fix: $(LINT_VENV)/.installed
+	@mkdir -p var/lint
+	$(SQLFLUFF) fix $(SQL_FILES)
+
+# The dbt templater compiles the project against a throw-away DuckDB file, outside dbt/.
+SQLFLUFF = SMARTPROV_DBT_TARGET=duckdb SMARTPROV_DUCKDB_PATH=$(CURDIR)/var/lint/sqlfluff.duckdb \
+	  DBT_TARGET_PATH=$(CURDIR)/var/lint/dbt-target DBT_LOG_PATH=$(CURDIR)/var/lint/dbt-logs \
+	  $(LINT_VENV)/bin/sqlfluff
 
 # sqlfluff 4.4 and its dbt templater need click<8.5 (the product pins 8.5.1): their own venv.
 $(LINT_VENV)/.installed: requirements-lint.txt | $(VENV)/.installed
