@@ -23,7 +23,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test airflow build-pool bench fuzz lint sql-fix venv clean smoke
+.PHONY: run test airflow build-pool bench fuzz lint venv clean smoke
 
 # The product (requirements.txt) plus the test and tooling pins (requirements-dev.txt).
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -92,6 +92,7 @@ lint: venv $(LINT_VENV)/.installed
 
 ## make sql-fix: let sqlfluff fix the dbt project's layout (SQL_FILES, default all of dbt/)
 SQL_FILES ?= dbt
+.PHONY: sql-fix
 sql-fix: $(LINT_VENV)/.installed
 	@mkdir -p var/lint
 	$(SQLFLUFF) fix $(SQL_FILES)
