@@ -6,6 +6,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.9.30
 PROVINCE ?= 32
 BUILD_POOL := smartprov_build
+LINT_VENV := .venv-lint
+# dbt Labs' dbt-project-evaluator, kept offline beside the project (shared/tools).
+EVALUATOR ?= $(abspath $(CURDIR)/../shared/tools/dbt-project-evaluator/run)
 
 export AIRFLOW_HOME := $(CURDIR)/var/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
@@ -77,8 +80,33 @@ smoke:
 	  -e SMARTPROV_SMOKE_SECRET_KEY -e SMARTPROV_SMOKE_API_URL -e SMARTPROV_SMOKE_TIMEOUT \
 	  --entrypoint python smartprov-cli /opt/smartprov/docker/smoke.py
 
-lint: venv
+## make lint: ruff (check, format), sqlfluff over the dbt project (.sqlfluff), and dbt Labs'
+## dbt-project-evaluator (deliberate deviations in dbt/evaluator_exceptions.csv)
+lint: venv $(LINT_VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@mkdir -p var/lint
+	$(SQLFLUFF) lint dbt
+	@test -x "$(EVALUATOR)" || { echo "dbt-project-evaluator not found at $(EVALUATOR): set EVALUATOR=path/to/run"; exit 1; }
+	$(EVALUATOR) dbt $(BIN)/dbt
+
+## make sql-fix: let sqlfluff fix the dbt project's layout (SQL_FILES, default all of dbt/)
+SQL_FILES ?= dbt
+.PHONY: sql-fix
+sql-fix: $(LINT_VENV)/.installed
+	@mkdir -p var/lint
+	$(SQLFLUFF) fix $(SQL_FILES)
+
+# The dbt templater compiles the project against a throw-away DuckDB file, outside dbt/.
+SQLFLUFF = SMARTPROV_DBT_TARGET=duckdb SMARTPROV_DUCKDB_PATH=$(CURDIR)/var/lint/sqlfluff.duckdb \
+	  DBT_TARGET_PATH=$(CURDIR)/var/lint/dbt-target DBT_LOG_PATH=$(CURDIR)/var/lint/dbt-logs \
+	  $(LINT_VENV)/bin/sqlfluff
+
+# sqlfluff 4.4 and its dbt templater need click<8.5 (the product pins 8.5.1): their own venv.
+$(LINT_VENV)/.installed: requirements-lint.txt | $(VENV)/.installed
+	@test -x $(LINT_VENV)/bin/python || $(BIN)/uv venv -q -p $(BIN)/python $(LINT_VENV)
+	UV_COMPILE_BYTECODE=1 $(BIN)/uv pip sync -q -p $(LINT_VENV)/bin/python requirements-lint.txt
+	@touch $@
 
 clean:
 	rm -rf var

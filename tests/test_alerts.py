@@ -607,12 +607,16 @@ def test_feedback_only_to_allowed_domains_others_named_in_digest(smtp, wh):
     with pytest.raises(ValueError, match="allowed_domains"):
         AlertConfig.from_dict({"feedback": {"allowed_domains": ["not a domain"]}})
 
-def test_deadlines_from_warehouse(wh):
-    cfg = make_config()
-    cfg.deadlines = {
-        "EVALUASI": Deadline("EVALUASI", month=1, day=31, year_offset=1),
-        "MASTERPLAN": Deadline("MASTERPLAN", date=dt.date(2026, 6, 30)),
-    }
+def test_deadlines_from_warehouse(tmp_path):
+    """The alerts take deadlines from the warehouse (the status mart, built from the one table
+    config/deadlines.yml: test_overdue_regencies_are_read_from_the_status_mart), never from
+    their own configuration: a configuration that still sets some is refused, naming the table."""
+    with pytest.raises(ValueError, match=r"deadlines: they moved to config/deadlines\.yml"):
+        AlertConfig.from_dict({"from_email": SENDER, "deadlines": {"EVALUASI": {"month": 3, "day": 31}}})
+    old_style = tmp_path / "alerts.yml"
+    old_style.write_text("deadlines:\n  MASTERPLAN: {date: 2030-01-01}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"config/deadlines\.yml"):
+        AlertConfig.load(path=old_style, env={})
 
 
 def test_overdue_regencies_are_read_from_the_status_mart(wh, monkeypatch, tmp_path):

@@ -22,7 +22,7 @@ import pytest
 from psycopg import sql
 
 from smartprov.warehouse import pg_roles
-from smartprov.warehouse.connection import Warehouse
+from smartprov.warehouse.connection import PG_BUILD_LOCK_KEY, Warehouse
 
 try:
     from .pg import fresh_database, pg_admin_dsn  # noqa: F401 (fixture)
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.postgres
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "pw-" + secrets.token_hex(8)  # trust auth on the test server ignores it
+LOCK_SESSION = "smartprov dbt build lock"  # application_name of build_lock's own session
 
 BUILDER = r"""
 import json, os, sys
@@ -46,8 +47,8 @@ print(json.dumps({"result": result, "leaks": leaks, "pid": os.getpid()}))
 
 @pytest.fixture(scope="module")
 def two_builds(pg_admin_dsn, tmp_path_factory):  # noqa: F811
-    """Roles set up by pg-setup, then two builds as the superuser (not the loader), started
-    one second apart in two processes with their own var/ folders (two hosts)."""
+    """Roles set up by pg-setup, then two builds as the superuser (not the loader), in two
+    processes with their own var/ folders (two hosts), meeting at the build lock."""
     tag = secrets.token_hex(4)
     loader, analyst = f"smartprov_loader_{tag}", f"smartprov_analyst_{tag}"
     try:
@@ -57,21 +58,27 @@ def two_builds(pg_admin_dsn, tmp_path_factory):  # noqa: F811
             with Warehouse(url) as wh:
                 wh.ensure_schema()
             procs = []
-            for n in range(2):
-                var = tmp_path_factory.mktemp(f"host{n}")
-                env = {
-                    **os.environ,
-                    "SMARTPROV_VAR_DIR": str(var),
-                    "SMARTPROV_PG_ANALYST_ROLE": analyst,
-                    "PYTHONPATH": os.pathsep.join([str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")]),
-                }
-                procs.append(
-                    subprocess.Popen(
-                        [sys.executable, "-c", BUILDER, url, PASSWORD],
-                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            # The test holds the build lock until both builders are waiting at it (their lock
+            # sessions are on the server), so they meet there whatever each one's start-up
+            # takes: one builds, the other waits for that build.
+            with psycopg.connect(db.dsn, autocommit=True) as holder:
+                holder.execute("SELECT pg_advisory_lock(%s)", (PG_BUILD_LOCK_KEY,))
+                for n in range(2):
+                    var = tmp_path_factory.mktemp(f"host{n}")
+                    env = {
+                        **os.environ,
+                        "SMARTPROV_VAR_DIR": str(var),
+                        "SMARTPROV_PG_ANALYST_ROLE": analyst,
+                        "PYTHONPATH": os.pathsep.join([str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")]),
+                    }
+                    procs.append(
+                        subprocess.Popen(
+                            [sys.executable, "-c", BUILDER, url, PASSWORD],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                        )
                     )
-                )
-                time.sleep(1)
+                _until_both_wait_at_the_lock(holder, db.name, procs)
+                holder.execute("SELECT pg_advisory_unlock(%s)", (PG_BUILD_LOCK_KEY,))
             outcomes = []
             for proc in procs:
                 out, err = proc.communicate(timeout=900)
@@ -81,6 +88,21 @@ def two_builds(pg_admin_dsn, tmp_path_factory):  # noqa: F811
         with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
             for role in (analyst, loader):
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def _until_both_wait_at_the_lock(holder, database: str, procs, timeout: float = 600) -> None:
+    """Return once both builders have a lock session on `database` (or one has exited: its
+    outcome tells why)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = holder.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+            (database, LOCK_SESSION),
+        ).fetchone()[0]
+        if waiting == 2 or any(p.poll() is not None for p in procs):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the builders did not reach the build lock in {timeout:g} s")
 
 
 def _results(outcomes) -> list[dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 
 import pytest
 
@@ -806,21 +805,16 @@ def test_cell_error_attributes():
     assert CellError("TYPE", "angka", "a number").suggestion is None
 
 
-# -- speed ------------------------------------------------------------------------------
-def test_common_path_is_fast():
+# -- the common path (its speed is measured by `make bench`'s parse phase, not here) ------
+def test_common_path_reads_every_cell():
     cells = [float(i) for i in range(80_000)]
-    started = time.perf_counter()
-    for c in cells:
-        read_cell("number", c)
-        read_cell("money", c)
-    numeric = time.perf_counter() - started
-    texts = ["Rp 1.500.000.000", "1,5 M", "750 jt", "1.500.000,00", "2.500"] * 4_000
-    started = time.perf_counter()
-    for t in texts:
-        read_cell("money", t)
-        read_cell("enum", "smart living", enum="dimension")
-    text = time.perf_counter() - started
-    # generous bounds for a slow CI machine; a regression to per-call compilation breaks them
-    assert numeric < 1.0, numeric
-    assert text < 1.0, text
+    assert [read_cell("number", c) for c in cells] == cells
+    assert [read_cell("money", c) for c in cells] == cells
+    assert all(type(read_cell("money", i)) is float for i in range(0, 80_000, 997))  # ints too
+    texts = ["Rp 1.500.000.000", "1,5 M", "750 jt", "1.500.000,00", "2.500"]
+    expected = [1_500_000_000.0, 1_500_000_000.0, 750_000_000.0, 1_500_000.0, 2_500.0]
+    assert [read_cell("money", t) for t in texts * 4_000] == expected * 4_000
+    assert {read_cell("enum", e, enum="dimension") for e in ("smart living", " SMART  Living ")} == {
+        "Smart Living"
+    }
     assert not math.isnan(read_cell("percent", 0.5, percent_formatted=True))

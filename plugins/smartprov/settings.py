@@ -72,8 +72,8 @@ def timezone() -> str:
 def today(zone: str | None = None) -> dt.date:
     """The one clock of the package: today's date in the province's time zone.
 
-    Validation (the current year of the suites), the dbt build (`--vars as_of_date`) and the
-    alerts all ask here. `SMARTPROV_TODAY=YYYY-MM-DD` pins it, for tests and for replaying a
+    Validation (the current year of the suites), the dbt build (SMARTPROV_AS_OF_DATE, set by
+    `warehouse.dbt_runner.reporting_date`) and the alerts all ask here. `SMARTPROV_TODAY=YYYY-MM-DD` pins it, for tests and for replaying a
     past day.
     """
     pinned = os.environ.get("SMARTPROV_TODAY")

@@ -7,4 +7,4 @@ select
     received_at
 from {{ ref('int_submissions_ranked') }}
 where kind = 'EVALUASI'
-  and is_current
+    and is_current

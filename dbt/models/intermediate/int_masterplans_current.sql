@@ -10,4 +10,4 @@ select
     template_version
 from {{ ref('int_submissions_ranked') }}
 where kind = 'MASTERPLAN'
-  and is_current
+    and is_current

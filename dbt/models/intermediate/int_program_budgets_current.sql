@@ -9,4 +9,4 @@ select
 from {{ ref('int_programs_current') }} as p
 inner join {{ ref('stg_raw__masterplan_program_budgets') }} as b
     on b.submission_id = p.masterplan_submission_id
-   and b.program_code = p.program_code
+    and b.program_code = p.program_code

@@ -23,4 +23,4 @@ inner join {{ ref('stg_raw__evaluation_realisations') }} as r
     on r.submission_id = e.evaluation_submission_id
 left join {{ ref('int_programs_current') }} as p
     on p.region_code = e.region_code
-   and p.program_code = r.program_code
+    and p.program_code = r.program_code

@@ -13,9 +13,9 @@ with years as (
     select year from (
         values
         {%- for y in range(2000, 2101) %}
-        ({{ y }}){{ "," if not loop.last }}
+            ({{ y }}){{ "," if not loop.last }}
         {%- endfor %}
-    ) as spine (year)
+    ) as spine (year)  -- the alias names the values' column -- noqa: AL05
 ),
 
 as_of as (

@@ -21,13 +21,13 @@ with accepted as (
         warning_count
     from {{ ref('stg_audit__submissions') }}
     where is_accepted
-      and kind in ('MASTERPLAN', 'EVALUASI')
-      and region_code is not null
-      and (kind = 'MASTERPLAN' or evaluation_year is not null)
+        and kind in ('MASTERPLAN', 'EVALUASI')
+        and region_code is not null
+        and (kind = 'MASTERPLAN' or evaluation_year is not null)
 )
 
 select
-    accepted.*,
+    *,
     row_number() over newest_first                    as recency_rank,
     row_number() over newest_first = 1                as is_current,
     -- the next newer submission of the same key (the one that replaced this one)

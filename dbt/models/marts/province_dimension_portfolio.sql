@@ -27,13 +27,16 @@ programs as (
 -- one row per distinct agency (case and surrounding spaces ignored), alphabetically first spelling
 distinct_agencies as (
     select
-        region_code,
-        dimension,
-        element,
-        agency_key,
-        min(agency_name)                              as agency_name
-    from {{ ref('int_program_agencies_current') }}
-    group by region_code, dimension, element, agency_key
+        p.region_code,
+        p.dimension,
+        p.element,
+        a.agency_key,
+        min(a.agency_name)                            as agency_name
+    from {{ ref('int_programs_current') }} as p
+    inner join {{ ref('stg_raw__masterplan_program_agencies') }} as a
+        on a.submission_id = p.masterplan_submission_id
+        and a.program_code = p.program_code
+    group by p.region_code, p.dimension, p.element, a.agency_key
 ),
 
 agencies as (
@@ -70,9 +73,9 @@ inner join taxonomy
     on taxonomy.framework = masterplans.framework
 left join programs
     on programs.region_code = masterplans.region_code
-   and programs.dimension = taxonomy.dimension
-   and programs.element = taxonomy.element
+    and programs.dimension = taxonomy.dimension
+    and programs.element = taxonomy.element
 left join agencies
     on agencies.region_code = masterplans.region_code
-   and agencies.dimension = taxonomy.dimension
-   and agencies.element = taxonomy.element
+    and agencies.dimension = taxonomy.dimension
+    and agencies.element = taxonomy.element

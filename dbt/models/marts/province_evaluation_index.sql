@@ -39,16 +39,16 @@ joined as (
 )
 
 select
-    joined.*,
+    *,
     case
         when aspect = 'Total' then cast(rank() over (
-            partition by province_code, evaluation_year, aspect
-            order by score desc
-        ) as integer)
+                partition by province_code, evaluation_year, aspect
+                order by score desc
+            ) as integer)
     end                                               as rank_in_province,
     case
         when aspect = 'Total' then cast(count(*) over (
-            partition by province_code, evaluation_year, aspect
-        ) as integer)
+                partition by province_code, evaluation_year, aspect
+            ) as integer)
     end                                               as regencies_ranked
 from joined

@@ -14,9 +14,9 @@ funding_sources as (
     select source_name, source_order from (
         values
         {%- for s in sources %}
-        ('{{ s }}', {{ loop.index }}){{ "," if not loop.last }}
+            ('{{ s }}', {{ loop.index }}){{ "," if not loop.last }}
         {%- endfor %}
-    ) as funding (source_name, source_order)
+    ) as funding (source_name, source_order)  -- the alias names the values' columns -- noqa: AL05
 ),
 
 calendar as (
@@ -53,8 +53,8 @@ program_years as (
         on calendar.year between program_sources.year_start and program_sources.year_end
     left join {{ ref('int_program_budgets_current') }} as b
         on b.region_code = program_sources.region_code
-       and b.program_code = program_sources.program_code
-       and b.budget_year = calendar.year
+        and b.program_code = program_sources.program_code
+        and b.budget_year = calendar.year
 )
 
 select
@@ -66,12 +66,11 @@ select
     program_years.source_name                         as funding_source,
     min(program_years.source_order)                   as funding_source_order,
     cast(count(*) as integer)                         as programs,
-    cast(sum(case when program_years.source_count > 1 then 1 else 0 end) as integer)
-                                                      as programs_shared,
+    cast(sum(case when program_years.source_count > 1 then 1 else 0 end) as integer) as programs_shared,
     cast(sum(case when program_years.year_budget_idr is null then 1 else 0 end) as integer)
-                                                      as programs_without_year_budget,
+        as programs_without_year_budget,
     {{ smartprov.round_decimal('sum(program_years.year_budget_idr / program_years.source_count)', 2, 20) }}
-                                                      as budget_planned_idr
+        as budget_planned_idr
 from program_years
 inner join regencies
     on regencies.region_code = program_years.region_code

@@ -71,11 +71,11 @@ planned as (
     from regency_years
     inner join {{ ref('int_programs_current') }} as p
         on p.region_code = regency_years.region_code
-       and regency_years.year between p.year_start and p.year_end
+        and regency_years.year between p.year_start and p.year_end
     left join year_budgets
         on year_budgets.region_code = p.region_code
-       and year_budgets.program_code = p.program_code
-       and year_budgets.budget_year = regency_years.year
+        and year_budgets.program_code = p.program_code
+        and year_budgets.budget_year = regency_years.year
     group by regency_years.region_code, regency_years.year, p.dimension
 ),
 
@@ -94,12 +94,12 @@ reported as (
         sum(r.budget_realized_idr)                    as budget_realized_idr,
         -- realised money of the programs that have a plan for the year: the ratio's numerator
         sum(case when year_budgets.budget_idr is not null then r.budget_realized_idr end)
-                                                      as budget_realized_planned_idr
+            as budget_realized_planned_idr
     from {{ ref('int_realisations_current') }} as r
     left join year_budgets
         on year_budgets.region_code = r.region_code
-       and year_budgets.program_code = r.program_code
-       and year_budgets.budget_year = r.evaluation_year
+        and year_budgets.program_code = r.program_code
+        and year_budgets.budget_year = r.evaluation_year
     where r.is_in_current_masterplan
     group by r.region_code, r.evaluation_year, r.dimension
 ),
@@ -133,15 +133,15 @@ joined as (
     from grid
     left join evaluations
         on evaluations.region_code = grid.region_code
-       and evaluations.evaluation_year = grid.year
+        and evaluations.evaluation_year = grid.year
     left join planned
         on planned.region_code = grid.region_code
-       and planned.year = grid.year
-       and planned.dimension = grid.dimension
+        and planned.year = grid.year
+        and planned.dimension = grid.dimension
     left join reported
         on reported.region_code = grid.region_code
-       and reported.year = grid.year
-       and reported.dimension = grid.dimension
+        and reported.year = grid.year
+        and reported.dimension = grid.dimension
 )
 
 select
@@ -167,7 +167,8 @@ select
     cast(joined.budget_planned_idr as decimal(20, 2)) as budget_planned_idr,
     cast(joined.budget_realized_idr as decimal(20, 2)) as budget_realized_idr,
     cast(joined.budget_realized_planned_idr as decimal(20, 2)) as budget_realized_planned_idr,
-    {{ smartprov.safe_ratio('joined.budget_realized_planned_idr', 'joined.budget_planned_idr', 4) }} as realization_ratio
+    {{ smartprov.safe_ratio('joined.budget_realized_planned_idr', 'joined.budget_planned_idr', 4) }}
+        as realization_ratio
 from joined
 inner join regencies
     on regencies.region_code = joined.region_code

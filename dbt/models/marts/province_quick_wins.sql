@@ -25,7 +25,7 @@ realisations as (
     from {{ ref('int_realisations_current') }} as r
     inner join quick_wins
         on quick_wins.region_code = r.region_code
-       and quick_wins.program_code = r.program_code
+        and quick_wins.program_code = r.program_code
 ),
 
 history as (
@@ -43,7 +43,8 @@ history as (
 ),
 
 latest as (
-    select * from realisations where recency_rank = 1
+    select * from realisations
+    where recency_rank = 1
 )
 
 select
@@ -73,7 +74,7 @@ inner join regencies
     on regencies.region_code = quick_wins.region_code
 left join latest
     on latest.region_code = quick_wins.region_code
-   and latest.program_code = quick_wins.program_code
+    and latest.program_code = quick_wins.program_code
 left join history
     on history.region_code = quick_wins.region_code
-   and history.program_code = quick_wins.program_code
+    and history.program_code = quick_wins.program_code

@@ -53,7 +53,7 @@ masterplan_counts as (
     inner join regencies
         on regencies.region_code = first_masterplans.region_code
     inner join years
-        on first_masterplans.first_adopted_on <= years.cutoff_date
+        on years.cutoff_date >= first_masterplans.first_adopted_on
     group by regencies.province_code, years.year
 ),
 
@@ -88,15 +88,15 @@ joined as (
         on regency_counts.province_code = provinces.province_code
     left join masterplan_counts
         on masterplan_counts.province_code = provinces.province_code
-       and masterplan_counts.year = years.year
+        and masterplan_counts.year = years.year
     left join evaluation_figures
         on evaluation_figures.province_code = provinces.province_code
-       and evaluation_figures.year = years.year
+        and evaluation_figures.year = years.year
 ),
 
 scored as (
     select
-        joined.*,
+        *,
         {{ smartprov.percentage('regencies_with_masterplan', 'regencies_total') }} as masterplan_coverage_pct
     from joined
 )
@@ -109,7 +109,7 @@ select
     cast(regencies_with_masterplan as integer)        as regencies_with_masterplan,
     masterplan_coverage_pct,
     coalesce(masterplan_coverage_pct >= {{ var('smart_province_threshold_pct') }}, false)
-                                                      as meets_smart_province_threshold,
+        as meets_smart_province_threshold,
     cast(regencies_evaluated as integer)              as regencies_evaluated,
     {{ smartprov.round_decimal('avg_progress_pct', 2, 9) }} as avg_progress_pct,
     {{ smartprov.round_decimal('avg_readiness', 2, 5) }} as avg_readiness,

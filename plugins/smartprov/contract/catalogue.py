@@ -116,7 +116,6 @@ IDENTITY_FIELDS_V2: tuple[IdentityField, ...] = (
         "tanggal_nota_kesepakatan", "date", (), "Tanggal nota kesepakatan (MoU) dengan kementerian"
     ),
 )
-DASAR_HUKUM_MAX_LENGTH = 250
 ALL_IDENTITY_FIELDS = IDENTITY_FIELDS + IDENTITY_FIELDS_V2
 
 

@@ -54,10 +54,6 @@ class Rule:
     messages: dict[str, tuple[str, str]] = field(default_factory=dict)  # message id -> (id, en)
     advice: tuple[str, str] = ("", "")  # what to do, (Indonesian, English)
 
-    @property
-    def homes(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.home for c in self.checks))
-
 
 # Shared by the reader's and the suites' ENUM: the allowed values, then the closest one.
 _ENUM_ID = (

@@ -613,7 +613,6 @@ _SIMPLE_READERS: dict[str, Callable[[Any], Any]] = {
     "email": _read_email,
     "region_code": _read_region_code,
 }
-TYPE_NAMES = frozenset(_SIMPLE_READERS) | {"percent", "enum", "funding_sources"}
 
 
 def read_cell(type_name: str, raw: Any, *, enum: str | None = None, percent_formatted: bool = False) -> Any:

@@ -94,7 +94,6 @@ MARTS: tuple[MartSpec, ...] = (
         ("province_code", "region_code", "year", "funding_source_order", "funding_source"),
     ),
 )
-MART_BY_NAME = {m.name: m for m in MARTS}
 
 
 @dataclass

@@ -40,8 +40,6 @@ MAX_RANKED = 40  # bars in the index ranking
 MAX_LISTED = 60  # rows in the list of regencies without an accepted submission
 OPEN_TABLE_ROWS = 12  # longer tables start folded
 
-CHART_IDS = ("coverage", "dimensions", "progress", "readiness", "index")
-
 
 def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)

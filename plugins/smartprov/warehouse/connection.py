@@ -27,7 +27,6 @@ from smartprov.warehouse import schema
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WAREHOUSE_URL = "duckdb:///var/warehouse.duckdb"
 # Arbitrary but fixed: every smartprov loader takes this PostgreSQL advisory lock.
 PG_LOAD_LOCK_KEY = 0x5_3A_57_0F
 PG_DDL_LOCK_KEY = PG_LOAD_LOCK_KEY + 1
@@ -282,10 +281,6 @@ class WarehouseUrl:
         return self.engine
 
 
-def warehouse_url_from_env() -> str:
-    return os.environ.get("SMARTPROV_WAREHOUSE_URL") or DEFAULT_WAREHOUSE_URL
-
-
 class Warehouse:
     """One open connection to the warehouse. Not thread-safe; one per process.
 
@@ -465,9 +460,6 @@ class Warehouse:
                 copy.write_row([row.get(c) for c in columns])
 
     # -- ledger --------------------------------------------------------------------
-    def known_hashes(self) -> set[str]:
-        return {r[0] for r in self.fetchall("SELECT file_sha256 FROM audit.submissions")}
-
     def stored_submission_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of these submission ids the ledger already holds."""
         if not ids:
