@@ -754,31 +754,63 @@ def template_sheets(
 REFERENCE_COLUMNS = contract.REFERENCE_COLUMNS["Realisasi"]  # (name, dimension) beside each code
 
 
+PROGRAMS_MART = "marts.masterplan_programs_current"  # what the analysts' snapshot holds
+
+
 def current_programs(warehouse_url: str, region_code: str) -> list[dict[str, Any]] | None:
     """Programs of the regency's current accepted masterplan in the warehouse (sheet order), or
-    None when it has none. "Current" is the validator's ordering (latest document date, then arrival)."""
-    from smartprov.warehouse.connection import Warehouse
+    None when it has none. "Current" is the validator's ordering (latest document date, then
+    arrival). Reads the ledger where there is one (the loader's warehouse), else the mart
+    `masterplan_programs_current` (the analysts' snapshot holds marts only)."""
+    return _current_masterplan(warehouse_url, region_code)[0]
 
-    with Warehouse(warehouse_url) as wh:
+
+def current_contact(warehouse_url: str, region_code: str) -> str | None:
+    """email_kontak of the regency's current accepted masterplan, or None."""
+    return _current_masterplan(warehouse_url, region_code)[1]
+
+
+def _current_masterplan(
+    warehouse_url: str, region_code: str
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    from smartprov.warehouse.connection import Warehouse, WarehouseUnavailable
+
+    keys = ("program_code", "program_name", "dimension", "year_start", "year_end")
+    try:
+        warehouse = Warehouse(warehouse_url, read_only=True)  # reading only: never the writer's lock
+    except WarehouseUnavailable as err:
+        raise ValueError(str(err)) from err
+    with warehouse as wh:
         if not wh.table_exists("audit.submissions"):
-            return None
+            if not wh.table_exists(PROGRAMS_MART):
+                raise ValueError(
+                    f"{warehouse_url} holds neither the ledger nor {PROGRAMS_MART}: use the warehouse "
+                    "(SMARTPROV_WAREHOUSE_URL) or an analysts' snapshot published by this version"
+                )
+            rows = wh.fetchall(
+                f"""SELECT {", ".join(keys)}, contact_email FROM {PROGRAMS_MART}
+                    WHERE region_code = ? ORDER BY source_row, program_code""",
+                (region_code,),
+            )
+            if not rows:
+                return None, None
+            return [dict(zip(keys, r[:-1], strict=True)) for r in rows], rows[0][-1]
         found = wh.fetchall(
             """
-            SELECT submission_id FROM audit.submissions
+            SELECT submission_id, email_kontak FROM audit.submissions
             WHERE region_code = ? AND kind = 'MASTERPLAN' AND status = 'accepted'
             ORDER BY document_date DESC, received_at DESC, submission_id DESC
             LIMIT 1""",
             (region_code,),
         )
         if not found:
-            return None
+            return None, None
         rows = wh.fetchall(
-            """SELECT program_code, program_name, dimension, year_start, year_end
+            f"""SELECT {", ".join(keys)}
                FROM raw.masterplan_programs WHERE submission_id = ? ORDER BY source_row""",
             (found[0][0],),
         )
-    keys = ("program_code", "program_name", "dimension", "year_start", "year_end")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [dict(zip(keys, r, strict=True)) for r in rows], found[0][1]
 
 
 def evaluation_prefill(
@@ -787,7 +819,7 @@ def evaluation_prefill(
     """Identity values and rows of a prefilled EVALUASI template: Realisasi lists the current
     masterplan's programs running in `year` (all of them without a year), with their names and
     dimensions beside them for reading; Kesiapan lists the standard indicators of each pillar."""
-    programs = current_programs(warehouse_url, region_code)
+    programs, contact = _current_masterplan(warehouse_url, region_code)
     if programs is None:
         raise ValueError(
             f"no accepted masterplan of {region_code} in the warehouse: an evaluation needs one first"
@@ -803,7 +835,9 @@ def evaluation_prefill(
         for pillar, indicators in contract.READINESS_INDICATORS.items()
         for indicator in indicators
     ]
-    identity = {"tahun_evaluasi": year} if year is not None else {}
+    identity: dict[str, Any] = {"tahun_evaluasi": year} if year is not None else {}
+    if contact:
+        identity["email_kontak"] = contact
     return identity, {"Realisasi": realisasi, "Kesiapan": kesiapan}
 
 
