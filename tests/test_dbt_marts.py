@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -139,7 +140,7 @@ def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
             built = _seed_and_build("postgres", work)
         with psycopg.connect(db.dsn) as conn, conn.cursor() as cur:
             built["marts"] = _read_marts(cur)
-        built.update(work=work, dbname=db.name)
+        built.update(work=work, dbname=db.name, url=db.url)
         yield built
 
 
@@ -778,6 +779,80 @@ def test_masterplan_programs_current_in_sheet_order_with_contact(built: dict[str
         "32.79",
         "34.04",
     }
+
+
+def test_report_headers_name_their_columns_content(built: dict[str, Any]) -> None:
+    """Every header the reports print for a mart column fits what the built column holds:
+    a text or yes/no column is never headed "Jumlah …" (a count), a count never a name."""
+    from smartprov.reports.data import MARTS as REPORT_MARTS
+    from smartprov.reports.labels import column_label
+
+    checked = 0
+    for spec in REPORT_MARTS:
+        mart = built["marts"][spec.name]
+        for column in mart["columns"]:
+            values = [r[column] for r in mart["rows"] if r[column] is not None]
+            if not values:
+                continue
+            label = column_label(column, spec.name)
+            if all(isinstance(v, str) for v in values):
+                assert not label.startswith("Jumlah"), (spec.name, column, label)
+                checked += 1
+            elif all(isinstance(v, bool) for v in values):
+                assert not label.startswith("Jumlah"), (spec.name, column, label)
+            elif all(isinstance(v, int) and not isinstance(v, bool) for v in values) and (
+                label.startswith("Jumlah")
+            ):
+                checked += 1
+    assert column_label("agencies", "province_quick_wins") == "OPD Pelaksana"
+    assert column_label("agencies", "province_dimension_portfolio") == "Jumlah OPD"
+    assert checked > 40
+
+
+BANDUNG_2025 = ["P01", "P02", "P04", "P05", "P06"]  # MP2-3204's programs running in 2025
+
+
+def test_prefilled_evaluation_from_the_analysts_snapshot(
+    duckdb_build: dict[str, Any], tmp_path: Path
+) -> None:
+    """`smartprov template --kind evaluasi --warehouse duckdb:///…snapshot.duckdb`: the snapshot
+    holds marts only, and the prefill reads the current masterplan's programs from one."""
+    import duckdb
+    import openpyxl
+
+    from smartprov.authoring.template import evaluation_prefill, write_template
+    from smartprov.warehouse.snapshot import publish
+
+    snapshot = publish(duckdb_build["path"], tmp_path / "warehouse.snapshot.duckdb")
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        assert {r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()} == {
+            "marts"
+        }
+    finally:
+        con.close()
+    # the loader's file is held open by dbt in this process: read the ledger from a copy
+    loader_copy = tmp_path / "warehouse-copy.duckdb"
+    shutil.copyfile(duckdb_build["path"], loader_copy)
+    for url in (f"duckdb:///{snapshot}", f"duckdb:///{loader_copy}"):  # the snapshot, then the ledger
+        identity, data = evaluation_prefill("32.04", 2025, url)
+        assert [row[0] for row in data["Realisasi"]] == BANDUNG_2025, url
+        assert identity == {"tahun_evaluasi": 2025, "email_kontak": "diskominfo.3204@example.go.id"}, url
+    with pytest.raises(ValueError, match="no accepted masterplan of 32.77"):
+        evaluation_prefill("32.77", 2025, f"duckdb:///{snapshot}")
+    out = write_template("32.04", "EVALUASI", tmp_path, year=2025, warehouse_url=f"duckdb:///{snapshot}")
+    wb = openpyxl.load_workbook(out)
+    values = [c.value for row in wb["Identitas"].iter_rows() for c in row]
+    assert "diskominfo.3204@example.go.id" in values
+
+
+@pytest.mark.postgres
+def test_prefilled_evaluation_on_postgres(postgres_build: dict[str, Any]) -> None:
+    from smartprov.authoring.template import evaluation_prefill
+
+    identity, data = evaluation_prefill("32.04", 2025, postgres_build["url"])
+    assert [row[0] for row in data["Realisasi"]] == BANDUNG_2025
+    assert identity["email_kontak"] == "diskominfo.3204@example.go.id"
 
 
 # --- both engines -----------------------------------------------------------------------

@@ -256,7 +256,7 @@ def test_workbook_number_formats(warehouse, tmp_path):
     assert cell("Cakupan Masterplan", "programs").number_format == "#,##0"
     assert cell("Cakupan Masterplan", "period_start").number_format == "0"
     last = cell("Cakupan Masterplan", "last_submitted_at")
-    assert last.is_date and last.value == dt.datetime(2024, 2, 1, 8, 30)
+    assert last.is_date and last.value == dt.datetime(2024, 2, 1, 15, 30)  # 08:30 UTC in WIB
     assert cell("Cakupan Masterplan", "document_date").number_format == "yyyy-mm-dd"
 
     # percent: mart 0-100 -> fraction shown with %, ratio kept as a fraction
@@ -387,7 +387,7 @@ def test_html_charts_cards_offline(warehouse, tmp_path):
     assert any("belum memenuhi" in t for t in page.cards["coverage"])
     assert page.cards["quick_wins"][-1] == "6"
     assert "Rp 2.500.000.000" in page.cards["budget"]
-    assert RUN_ID in text and "2025-03-01 01:02" in text
+    assert RUN_ID in text and "Dibuat (WIB) 2025-03-01 08:02 WIB" in text and "UTC" not in text
     # one self-contained file: nothing fetched from anywhere
     assert "http://" not in text and "https://" not in text
     for tag, attrs in page.tags:
@@ -501,7 +501,7 @@ def test_same_reports_from_postgres(tmp_path):
         rows = _data_rows(wb["Progres Implementasi"])
         assert rows[0]["avg_progress_pct"] == pytest.approx(0.40)
         assert rows[0]["realization_ratio"] == pytest.approx(0.3333)
-        assert _data_rows(wb["Cakupan Masterplan"])[0]["last_submitted_at"] == dt.datetime(2024, 2, 1, 8, 30)
+        assert _data_rows(wb["Cakupan Masterplan"])[0]["last_submitted_at"] == dt.datetime(2024, 2, 1, 15, 30)
         text, page = _page(out["html"])
         assert page.charts == dict.fromkeys(PROVINCE_CHARTS, "svg")
         assert "Rp 2.500.000.000" in page.cards["budget"]
@@ -548,7 +548,14 @@ def test_html_ratio_equals_the_columns_beside_it_and_empty_years_are_left_out(wa
         planned, realised_planned, ratio = by_year[year][7], by_year[year][8], by_year[year][9]
         expected = 100 * _rp(realised_planned) / _rp(planned)
         assert ratio == f"{expected:.1f}%".replace(".", ","), (year, planned, realised_planned, ratio)
-    assert by_year["2023"][7:11] == ["Rp 1.500.000.000", "Rp 420.000.000", "28,0%", "Rp 430.000.000"]
+    assert by_year["2023"][7:13] == [
+        "Rp 1.500.000.000",
+        "Rp 420.000.000",
+        "28,0%",
+        "1 dari 1 kabupaten/kota melapor",
+        "Rp 430.000.000",
+        "0",
+    ]
     assert (by_year["2023"][4], by_year["2023"][5]) == ("1", "1")  # Tertunda, Dibatalkan
     assert by_year["2025"][9] == "-"
     progress_chart = _chart(text, "progress")
@@ -565,6 +572,7 @@ def test_html_coverage_against_threshold_lists_who_closes_the_gap(warehouse, tmp
     coverage = _section(text, "cakupan")
     assert 'data-gap="1"' in coverage
     gap = _table_rows(coverage, "Yang dapat menutup")
+    # every regency without a masterplan, the ones without a file of their own too
     assert gap == [
         [
             "Kota Bandung",
@@ -572,8 +580,31 @@ def test_html_coverage_against_threshold_lists_who_closes_the_gap(warehouse, tmp
             "1",
             "Nilai 'Smart People' pada 'dimensi' tidak dikenal.",
             "kominfo@bandung.go.id",
-        ]
+        ],
+        ["Kabupaten Garut", "32.05", "-", "Belum mengirim masterplan (no masterplan sent yet)", ""],
     ]
+
+
+def test_html_ratio_is_over_the_reporting_regencies_and_marks_version_1(tmp_path):
+    """A regency with a plan for the year but no evaluation is not in the ratio's denominator;
+    one without money per year (template version 1) is counted aside, not as a zero plan."""
+    url = _build(tmp_path / "w.duckdb")
+    con = duckdb.connect(url.split(":///", 1)[1])
+    con.execute(
+        f"""INSERT INTO marts.province_implementation_progress VALUES
+        ({P32}, '32.03', 'Kota X', 2024, 'Smart Governance', 1, 'mp-3203', NULL, false,
+         5, 0, 0, NULL, 2000000000, NULL, NULL, 0, 0, NULL),
+        ({P32}, '32.02', 'Kab Y', 2024, 'Smart Governance', 1, 'mp-3202', 'ev-3202-24', true,
+         3, 3, 1, 50.00, NULL, 70000000, NULL, 0, 0, NULL)"""
+    )
+    con.close()
+    text, _ = _page(_reports(url, tmp_path / "out", province="32")["html"])
+    by_year = {r[0]: r for r in _progress_rows(text)}
+    planned, realised_planned, ratio, population = by_year["2024"][7:11]
+    assert (planned, realised_planned) == ("Rp 1.500.000.000", "Rp 411.000.000")  # 32.01's plan only
+    assert ratio == "27,4%"
+    assert population == "2 dari 3 kabupaten/kota melapor"
+    assert by_year["2024"][12] == "1"  # 32.02: no money per year
 
 
 def test_html_index_every_year_and_status_states(warehouse, tmp_path):
@@ -647,7 +678,7 @@ def test_workbook_header_styles_comments_and_sheet_setup(warehouse, tmp_path):
     assert ws.column_dimensions[budget].width > ws.column_dimensions[year].width >= 8
     summary = wb["Ringkasan"]
     assert summary.column_dimensions["A"].width >= 44
-    assert _summary_value(summary, "Dibuat").value == GENERATED_AT
+    assert _summary_value(summary, "Dibuat (WIB)").value == GENERATED_AT + dt.timedelta(hours=7)
     assert _summary_value(summary, "Dibuat").number_format == "yyyy-mm-dd hh:mm:ss"
 
 

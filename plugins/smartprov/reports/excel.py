@@ -36,7 +36,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from smartprov.contract.spreadsheet import neutralise
-from smartprov.reports.data import ReportData, coverage_by_province, headline, py
+from smartprov.reports.data import ReportData, coverage_by_province, headline, py, wib
 from smartprov.reports.labels import BOOL_LABELS, STATUS_LABELS, column_kind, column_label
 
 FMT_IDR = '"Rp" #,##0'
@@ -227,8 +227,8 @@ def _convert(kind: str, column: str, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             return value.date()
         return value if isinstance(value, dt.date) else _text(str(value))
-    if kind == "datetime":
-        return value if isinstance(value, dt.date) else _text(str(value))
+    if kind == "datetime":  # marts keep UTC; people read WIB (the header says so)
+        return wib(value) if isinstance(value, dt.date) else _text(str(value))
     if isinstance(value, bool):
         return BOOL_LABELS[value]
     if column == "status" and isinstance(value, str):
@@ -281,8 +281,12 @@ def _mart_sheet(
     kinds = {c: _column_format(c, raw[c]) for c in columns}
     converted = {c: [_convert(kinds[c][0], c, v) for v in raw[c]] for c in columns}
 
+    def header_of(c: str) -> str:
+        label = column_label(c, mart)
+        return f"{label} (WIB)" if kinds[c][0] == "datetime" else label
+
     for i, c in enumerate(columns):
-        ws.set_column(i, i, _width(column_label(c, mart), converted[c], kinds[c][0]))
+        ws.set_column(i, i, _width(header_of(c), converted[c], kinds[c][0]))
     ws.freeze_panes(2, 0)  # "A3": both header rows stay in view
     ws.autofilter(1, 0, len(frame) + 1, max(len(columns), 1) - 1)  # Indonesian headers to last row
     ws.set_zoom(90)
@@ -293,7 +297,7 @@ def _mart_sheet(
     for col, c in enumerate(columns):
         _write_text(ws, 0, col, c, tech)
     for col, c in enumerate(columns):
-        _write_text(ws, 1, col, _text(column_label(c, mart)), header)
+        _write_text(ws, 1, col, _text(header_of(c)), header)
         ws.write_comment(1, col, _header_comment(c, notes.get(c), kinds[c][0]), _COMMENT_SHAPE)
 
     writers = [_column_writer(ws, styles, kinds[c][1]) for c in columns]
@@ -381,7 +385,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, styles: _Styles, data: ReportData) -
     rows.append()
     row("Cakupan laporan", "scope", data.scope_id)
     row("ID run", "run id", data.run_id or "-")
-    row("Dibuat", "generated, UTC", data.generated_at, FMT_DATETIME)
+    row("Dibuat (WIB)", "generated, WIB", wib(data.generated_at), FMT_DATETIME)
     rows.append()
     rows.append([("Angka utama (headline figures)", title)])
     row("Jumlah kabupaten/kota", "regencies", h.regencies, FMT_INT)
