@@ -19,12 +19,14 @@ produce realistic filled-in submissions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from smartprov import settings
 from smartprov.authoring.xlsx_writer import (
     Cell,
     SheetSpec,
@@ -317,7 +319,7 @@ def _identity_fields(kind: str, version: str) -> list[contract.IdentityField]:
 
 def default_period(today: dt.date | None = None) -> tuple[int, int]:
     """A ten-year masterplan period from next year: what a new masterplan usually covers."""
-    year = (today or dt.date.today()).year + 1
+    year = (today or settings.today()).year + 1
     return year, min(year + 9, contract.MAX_YEAR)
 
 
@@ -346,6 +348,7 @@ def lists_sheet() -> tuple[SheetSpec, dict[str, str]]:
         key: list_source(LISTS_SHEET, col, 2, len(values))
         for col, (key, (_, values)) in enumerate(zip(keys, columns, strict=True), 1)
     }
+    refs.update(alias_element_lists(refs))
     widths = {col: 28.0 for col in range(1, len(columns) + 1)}
     sheet = SheetSpec(LISTS_SHEET, rows=rows, widths=widths, hidden=True, defined_names=list_names(refs))
     return sheet, refs
@@ -354,6 +357,26 @@ def lists_sheet() -> tuple[SheetSpec, dict[str, str]]:
 def element_list_name(dimension: str) -> str:
     """The defined name of a dimension's element list: `elemen_Smart_Governance`."""
     return "elemen_" + "".join(ch if ch.isalnum() else "_" for ch in dimension)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def alias_element_lists(refs: Mapping[str, str]) -> dict[str, str]:
+    """One more name per accepted spelling of a dimension ("Masyarakat", "smart society"):
+    the `elemen` list is INDIRECT("elemen_" & the cell with spaces as "_"), so every spelling
+    the validator accepts gets its canonical dimension's list instead of #REF!. Excel names
+    are case-insensitive; spellings that cannot be a name (a "-" or "/") are left out."""
+    taken = {key.lower() for key in refs}
+    out: dict[str, str] = {}
+    for alias, canonical in sorted(contract.taxonomy().dimension_aliases.items()):
+        name = "elemen_" + alias.strip().replace(" ", "_")
+        target = refs.get(element_list_name(canonical))
+        if target is None or name.lower() in taken or not _NAME.fullmatch(name):
+            continue
+        taken.add(name.lower())
+        out[name] = target
+    return out
 
 
 def list_names(refs: Mapping[str, str]) -> dict[str, str]:
@@ -580,12 +603,14 @@ def identity_sheet(
             row.append(Cell(f"{wajib}. {gid} / {required.capitalize()}. {gen}", "guidance"))
             cell = f"B{row_index}"
             if f.type == "year":
+                # an evaluation reports a year that has happened: up to the current year
+                last = settings.today().year if f.label == "tahun_evaluasi" else contract.MAX_YEAR
                 validations.append(
                     Validation(
                         cell,
                         "whole",
                         str(contract.MIN_YEAR),
-                        str(contract.MAX_YEAR),
+                        str(last),
                         operator="between",
                         error_style="warning",
                         error="Isi tahun, mis. 2024. / Enter a year.",
@@ -637,6 +662,11 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
             "Pilih dimensi dan elemen dari daftar. Setiap dimensi sebaiknya memiliki program dan tepat satu quick win.",
             "Tahun mulai dan selesai program harus berada di dalam periode masterplan.",
             "Anggaran dalam rupiah: 1500000000, Rp 1.500.000.000, 1,5 M (miliar) atau 750 jt (juta).",
+            "Kolom anggaran_<tahun> (mis. anggaran_2025), satu per tahun periode: anggaran program pada tahun "
+            "itu (opsional). Isi hanya tahun pelaksanaan program; bila diisi, anggaran_rp boleh dikosongkan "
+            "(dihitung dari jumlahnya). Tanpa kolom ini rencana per tahun tidak dapat dihitung.",
+            "Tonggak di lembar Identitas (opsional): tanggal_penetapan, dasar_hukum (mis. Perbup No. 45 Tahun "
+            "2022), tahap_bimtek (I, II, III, IV atau Selesai) dan tanggal_nota_kesepakatan.",
         ]
         steps_en += [
             "Sheet Program: one row per innovation program, with a unique kode_program (at most 20 characters).",
@@ -644,6 +674,11 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
             "quick win.",
             "Program start and end years must lie within the masterplan period.",
             "Budgets in rupiah: 1500000000, Rp 1.500.000.000, 1,5 M (billion) or 750 jt (million).",
+            "Columns anggaran_<year> (e.g. anggaran_2025), one per year of the period: the program's planned "
+            "rupiah for that year (optional). Fill only the program's own years; anggaran_rp may then be left "
+            "empty (it is their sum). Without them no per-year plan can be computed.",
+            "Milestones in sheet Identitas (optional): tanggal_penetapan, dasar_hukum (e.g. Perbup No. 45 "
+            "Tahun 2022), tahap_bimtek (I, II, III, IV or Selesai) and tanggal_nota_kesepakatan.",
         ]
     else:
         steps_id += [
@@ -660,6 +695,14 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
             "Sheet Indeks (optional): copy the scores of the ministry's result letter once received.",
         ]
     steps_id.append(
+        "Baris abu-abu di bawah judul kolom yang kodenya CONTOH adalah contoh: tidak dibaca, boleh "
+        "dibiarkan atau dihapus. Mulai isi di baris berikutnya."
+    )
+    steps_en.append(
+        "The grey row under the headers whose key says CONTOH is an example: it is not read; keep it or "
+        "delete it. Start filling in the row below it."
+    )
+    steps_id.append(
         f"Simpan sebagai Excel Workbook (.xlsx) tanpa kata sandi dan unggah ke folder {region.code}/. "
         "Umpan balik dikirim ke email_kontak."
     )
@@ -673,7 +716,26 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
     rows.append(
         [Cell(h, "table_header") for h in ("Lembar / Sheet", "Kolom / Column", "Keterangan", "Description")]
     )
+    for f in _identity_fields(kind, contract.TEMPLATE_VERSION):
+        gid, gen = IDENTITY_GUIDANCE.get(f.label, (f.label_id, ""))
+        wajib, required = ("wajib", "required") if kind in f.required_for else ("opsional", "optional")
+        rows.append(
+            [IDENTITY_SHEET, f.label, Cell(f"({wajib}) {gid}", "wrap"), Cell(f"({required}) {gen}", "wrap")]
+        )
     for sheet in sheets:
+        if sheet.name == "Program" and kind == contract.MASTERPLAN:
+            rows.append(
+                [
+                    sheet.name,
+                    "anggaran_<tahun>",
+                    Cell(
+                        "(opsional) " + YEAR_BUDGET_NOTE.split("\n\n")[0].replace("{year}", "<tahun>"), "wrap"
+                    ),
+                    Cell(
+                        "(optional) " + YEAR_BUDGET_NOTE.split("\n\n")[1].replace("{year}", "<year>"), "wrap"
+                    ),
+                ]
+            )
         for col in sheet.columns:
             detail_id, detail_en = COLUMN_HELP.get(sheet.name, {}).get(col.name, ("", ""))
             wajib = "wajib" if col.required else "opsional"

@@ -112,6 +112,31 @@ class SheetSpec:
     landscape: bool = True  # printed landscape, one page wide
 
 
+# Wrapped styles and the points one line of them takes (11 pt text, 9 pt guidance).
+_WRAPPED_LINE_POINTS = {"wrap": 15.0, "table_header": 15.0, "header": 15.0, "guidance": 12.5}
+_DEFAULT_WIDTH = 8.43
+
+
+def wrapped_row_heights(spec: SheetSpec) -> dict[int, float]:
+    """Row heights (points) that fit each row's wrapped text. LibreOffice keeps a row at its
+    default height on opening a file, so long help texts without one overlap the next row:
+    every row with wrapped text gets its height written, estimated from the column widths
+    (about one character per width unit; 9 pt text a quarter more)."""
+    heights: dict[int, float] = {}
+    for row_no, row in enumerate(spec.rows, 1):
+        best = 0.0
+        for col_no, value in enumerate(row, 1):
+            if not isinstance(value, Cell) or value.style not in _WRAPPED_LINE_POINTS or value.value is None:
+                continue
+            width = spec.widths.get(col_no, _DEFAULT_WIDTH)
+            per_line = max(1, int(width * (1.25 if value.style == "guidance" else 1.0)) - 1)
+            lines = sum(max(1, -(-len(part) // per_line)) for part in str(value.value).split("\n"))
+            best = max(best, lines * _WRAPPED_LINE_POINTS[value.style] + 3.0)
+        if best > 18.0:
+            heights[row_no] = round(best, 1)
+    return heights
+
+
 def print_setup(ws: Any, *, landscape: bool = True, title_rows: str | None = None) -> None:
     """As wide as one A4 page (as many pages down as needed), header rows on every page."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -242,7 +267,7 @@ def build_workbook(
             ws.sheet_properties.tabColor = spec.tab_color
         for col, width in spec.widths.items():
             ws.column_dimensions[get_column_letter(col)].width = width
-        for row, height in spec.row_heights.items():
+        for row, height in {**wrapped_row_heights(spec), **spec.row_heights}.items():
             ws.row_dimensions[row].height = height
         if spec.freeze:
             ws.freeze_panes = spec.freeze
