@@ -53,3 +53,15 @@ def test_fifty_thousand_findings_all_present_and_neutralised():
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml and 't="e"' not in sheet_xml
     assert '<autoFilter ref="A1:K50001"' in sheet_xml and 'topLeftCell="A2"' in sheet_xml
+
+
+def test_feedback_workbook_prints_one_page_wide_with_its_header_on_every_page():
+    sub = {"path": "32.04/a.xlsx", "sha256": "a" * 64, "findings": _findings(300), "status": "rejected"}
+    wb = load_workbook(io.BytesIO(findings_xlsx(sub, {"run_id": "r1"})))
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, str(setup.paperSize)) == ("landscape", "9"), ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True, ws.title
+    assert wb["Temuan"].print_title_rows == "$1:$1"
+    assert wb["Temuan"].auto_filter.ref == "A1:K301"  # the filter survives the print names

@@ -41,6 +41,7 @@ class Table:
     wrap_from: int | None = None  # 0-based column from which text wraps (long messages)
     autofilter: bool = True
     row_count: int | None = None  # for the autofilter's range; counted when None
+    landscape: bool = True  # printed on A4, one page wide, the header row on every page
     _columns: list[str] = field(default_factory=list, repr=False)
 
 
@@ -95,6 +96,7 @@ def _write_sheet(archive: zipfile.ZipFile, path: str, table: Table) -> int:
     with archive.open(info, "w", force_zip64=True) as out:
         out.write(
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN_NS}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}<sheetData>'.encode()
@@ -103,9 +105,22 @@ def _write_sheet(archive: zipfile.ZipFile, path: str, table: Table) -> int:
         out.write(b"</sheetData>")
         if table.autofilter:
             out.write(f'<autoFilter ref="A1:{last_col}{last_row}"/>'.encode())
+        out.write(_print_setup(table).encode())
         out.write(b"</worksheet>")
     table._columns = [last_col, str(last_row)]
     return last_row
+
+
+def _print_setup(table: Table) -> str:
+    """A4, one page wide and as many pages long as needed, narrow margins (in the schema's
+    order: printOptions, pageMargins, pageSetup); the header row repeats through the
+    workbook's Print_Titles name."""
+    orientation = "landscape" if table.landscape else "portrait"
+    return (
+        '<printOptions horizontalCentered="0"/>'
+        '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
+        f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+    )
 
 
 _STYLES = (
@@ -165,19 +180,24 @@ def workbook_bytes(tables: Sequence[Table]) -> bytes:
             _write_sheet(archive, f"xl/worksheets/sheet{i}.xml", table)
             names.append(table)
         sheet_list = "".join(
-            f'<sheet name={quoteattr(t.name)} sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(names, start=1)
+            f'<sheet name={quoteattr(t.name)} sheetId="{i}" r:id="rId{i}"/>'
+            for i, t in enumerate(names, start=1)
         )
+        # Excel wants the names sorted: _FilterDatabase before Print_Titles.
         defined = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{_text(_sheet_ref(t.name))}!$A$1:${t._columns[0]}${t._columns[1]}</definedName>"
             for i, t in enumerate(names)
             if t.autofilter
+        ) + "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{_text(_sheet_ref(t.name))}!$1:$1</definedName>'
+            for i, t in enumerate(names)
         )
         put(
             "xl/workbook.xml",
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>{sheet_list}</sheets>'
-            f'{f"<definedNames>{defined}</definedNames>" if defined else ""}</workbook>',
+            f"{f'<definedNames>{defined}</definedNames>' if defined else ''}</workbook>",
         )
         rels = "".join(
             f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
