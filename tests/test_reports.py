@@ -636,17 +636,64 @@ def test_html_run_id_in_the_footer_and_tables_fold_on_a_phone(warehouse, tmp_pat
     assert '<td data-label="Tahun">2023</td>' in _section(text, "progres")
 
 
-def test_workbook_prints_landscape_one_page_wide_with_headers(warehouse, tmp_path):
+def _printed_width_pt(ws) -> float:
+    """The sheet's columns in points as Excel lays them out (Calibri 11: 7 px a width unit;
+    the file stores the width with its 5 px of padding included)."""
+    total = 0.0
+    for dim in ws.column_dimensions.values():
+        span = (dim.max or dim.min or 1) - (dim.min or 1) + 1
+        total += span * int((dim.width or 9.14) * 7 + 0.5) * 0.75
+    return total
+
+
+def test_workbook_prints_landscape_readable_with_headers(warehouse, tmp_path):
+    """Every sheet prints A4 landscape with no text under 8 pt: shrunk to one page wide when
+    that is enough, else at 80 % across pages with the regency's columns repeated."""
     wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out", province="32")["excel"])
+    printable = (11.69 - 0.8) * 72
+    wide = []
     for ws in wb.worksheets:
-        assert ws.page_setup.orientation == "landscape", ws.title
-        # fitToWidth="1" is the schema's default, which XlsxWriter leaves out of the XML
-        wide = 1 if ws.page_setup.fitToWidth is None else ws.page_setup.fitToWidth
-        assert (wide, ws.page_setup.fitToHeight) == (1, 0), ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and str(setup.paperSize) == "9", ws.title
+        scale = int(setup.scale) / 100
+        smallest = min(
+            c.font.sz or 11
+            for row in ws.iter_rows(max_row=min(ws.max_row, 40))
+            for c in row
+            if c.value is not None
+        )
+        assert smallest * scale >= 8, (ws.title, smallest, scale)
+        natural = printable / _printed_width_pt(ws)
+        if natural >= 0.8:  # one page wide in Excel
+            assert scale == pytest.approx(min(1.0, natural), abs=0.011), ws.title
+        else:
+            wide.append(ws.title)
+            assert scale == 0.8, ws.title
+            cols = _columns(ws)
+            first, last = (
+                ("region_code", "region_name")
+                if "region_code" in cols
+                else ("province_code", "province_name")
+            )
+            letters = [openpyxl.utils.get_column_letter(cols[c]) for c in (first, last)]
+            assert ws.print_title_cols == f"${letters[0]}:${letters[1]}", ws.title
+    assert wide  # the fixture has sheets too wide for one page
     assert wb["Progres Implementasi"].print_title_rows == "$1:$2"
     labels = {c.value for c in wb["Progres Implementasi"][2]} | {c.value for c in wb["Ringkasan Provinsi"][2]}
     assert {"Rata-rata Progres Program", "Rata-rata Progres Kab/Kota"} <= labels
+
+
+def test_workbook_pdf_has_no_text_under_8_points(warehouse, tmp_path):
+    """The workbook as LibreOffice prints it: every word of every page at 8 pt or more."""
+    from printing import MIN_BOX_FOR_8PT, to_pdf, words
+
+    pdf = to_pdf(Path(_reports(warehouse, tmp_path / "out", province="32")["excel"]), tmp_path / "pdf")
+    found = words(pdf)
+    assert {w.text for w in found} >= {"Kabupaten", "region_code"}
+    small = [w for w in found if w.height < MIN_BOX_FOR_8PT]
+    assert not small, small[:5]
+    pages = max(w.page for w in found)
+    print(f"{pages} pages")
 
 
 def test_workbook_header_styles_comments_and_sheet_setup(warehouse, tmp_path):

@@ -54,7 +54,7 @@ SUMMARY_TITLE = "Ringkasan"
 _HEADER_FILL = {"pattern": 1, "bg_color": "#1F4E79"}
 _HEADER_FONT = {"bold": True, "font_color": "#FFFFFF"}
 _TECH_FILL = {"pattern": 1, "bg_color": "#DDEBF7"}
-_TECH_FONT = {"italic": True, "font_size": 9, "font_color": "#44546A"}
+_TECH_FONT = {"italic": True, "font_size": 10, "font_color": "#44546A"}  # the smallest text
 _HEADER_ALIGN = {"text_wrap": True, "valign": "vcenter"}
 _HEADER_BORDER = {"bottom": 1, "bottom_color": "#1F4E79"}  # 1: thin
 _TITLE_FONT = {"bold": True, "font_size": 14, "font_color": "#1F4E79"}
@@ -65,6 +65,26 @@ _BAD_FONT = {"bold": True, "font_color": "#C62828"}
 _NOTE_FONT = {"italic": True, "font_color": "#C62828"}
 
 _A4 = 9  # Excel's paper-size code
+# Printing: A4 landscape with 0.4" side margins leaves 10.89" = 784 pt of width. The smallest
+# text is 10 pt, so a sheet shrunk below 80 % would print under 8 pt: such a sheet prints at
+# 80 % across several pages instead, its key columns repeated on each.
+PRINTABLE_WIDTH_PT = (11.69 - 2 * 0.4) * 72
+MIN_PRINT_SCALE = 0.8
+
+
+def _key_columns(columns: list[str]) -> tuple[int, int] | None:
+    """The columns that name a row, repeated on every page across: the regency's code and
+    name where the sheet has them, else the province's."""
+    for group in (("region_code", "region_name"), ("province_code", "province_name")):
+        found = [columns.index(c) for c in group if c in columns]
+        if found and max(found) - min(found) == len(found) - 1:
+            return min(found), max(found)
+    return None
+
+
+def width_points(width: float) -> float:
+    """Points a column of Excel `width` (characters of the default font) takes."""
+    return (int(width * 7 + 5)) * 0.75
 
 
 def write_excel(data: ReportData, path: Path) -> Path:
@@ -261,12 +281,30 @@ def _width(header: str, values: list[Any], kind: str) -> float:
 
 
 # -- mart sheets ----------------------------------------------------------------------------
-def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
-    """Landscape A4, as wide as one page (as many pages down as needed), no gridlines, and
-    `title_rows` ("1:2", 1-based as Excel writes it) repeated at the top of every page."""
+def print_setup(
+    ws: Worksheet,
+    title_rows: str | None = None,
+    widths: list[float] | None = None,
+    key_columns: tuple[int, int] | None = None,
+) -> None:
+    """Landscape A4, no gridlines, `title_rows` ("1:2", 1-based as Excel writes it) repeated
+    at the top of every page, and a print scale that keeps the smallest text at 8 pt or more.
+
+    `widths` (the sheet's column widths) decide the scale: a sheet that fits prints at 100 %;
+    one up to 1/MIN_PRINT_SCALE too wide prints shrunk to exactly one page wide; a wider one
+    prints at MIN_PRINT_SCALE over as many pages across as it needs, its `key_columns`
+    (first, last; 0-based) repeated on each. A fixed scale rather than "fit to page": a
+    spreadsheet program with a wider fallback font (LibreOffice without Calibri) would
+    otherwise shrink the text further to fit; with a scale it spills onto a page instead."""
     ws.set_landscape()
     ws.set_paper(_A4)
-    ws.fit_to_pages(1, 0)  # also sets the sheet's fitToPage flag
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    total = sum(width_points(w) for w in widths or ())
+    natural = PRINTABLE_WIDTH_PT / total if total else 1.0
+    scale = max(MIN_PRINT_SCALE, min(1.0, natural))
+    ws.set_print_scale(int(scale * 100))
+    if natural < MIN_PRINT_SCALE and key_columns:
+        ws.repeat_columns(*key_columns)
     ws.hide_gridlines(1)  # 1: not printed, still shown on screen
     if title_rows:
         first, last = (int(n) for n in title_rows.split(":"))
@@ -285,12 +323,13 @@ def _mart_sheet(
         label = column_label(c, mart)
         return f"{label} (WIB)" if kinds[c][0] == "datetime" else label
 
-    for i, c in enumerate(columns):
-        ws.set_column(i, i, _width(header_of(c), converted[c], kinds[c][0]))
+    widths = [_width(header_of(c), converted[c], kinds[c][0]) for c in columns]
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
     ws.freeze_panes(2, 0)  # "A3": both header rows stay in view
     ws.autofilter(1, 0, len(frame) + 1, max(len(columns), 1) - 1)  # Indonesian headers to last row
     ws.set_zoom(90)
-    print_setup(ws, "1:2")
+    print_setup(ws, "1:2", widths, _key_columns(columns))
 
     tech = styles(_TECH_FONT, _TECH_FILL)
     header = styles(_HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN, _HEADER_BORDER)
@@ -354,14 +393,15 @@ def _missing_sheet(ws: Worksheet, styles: _Styles, title_id: str, title_en: str,
     rows.append([(_text(title_en), styles(_SUBTITLE_FONT))])
     rows.append()
     rows.append([(_text("Data tidak tersedia (no data). " + problem), styles(_NOTE_FONT))])
-    print_setup(ws)
+    print_setup(ws, widths=[100])
 
 
 # -- summary sheet --------------------------------------------------------------------------
 def _summary_sheet(wb: xlsxwriter.Workbook, styles: _Styles, data: ReportData) -> None:
     ws = wb.add_worksheet(SUMMARY_TITLE)
-    print_setup(ws)
-    for col, width in enumerate((44, 30, 16, 18, 16, 22)):
+    summary_widths = [44, 30, 16, 18, 16, 22]
+    print_setup(ws, widths=summary_widths)
+    for col, width in enumerate(summary_widths):
         ws.set_column(col, col, width)
     rows = _Rows(ws, styles)
     h = headline(data)
