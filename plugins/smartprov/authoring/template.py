@@ -242,6 +242,9 @@ COLUMN_WIDTHS: dict[str, float] = {
     "bukti": 44,
     "aspek": 22,
     "nilai": 10,
+    # read-only reference beside a prefilled Realisasi: the program's name in full
+    "referensi_nama_program": 44,
+    "referensi_dimensi": 20,
 }
 
 SHEET_TITLES: dict[str, str] = {
@@ -309,6 +312,12 @@ def identity_labels(kind: str, version: str = contract.TEMPLATE_VERSION) -> list
     """The Identitas labels of a kind, in contract order (required ones and optional ones)."""
     kind = normalize_kind(kind)
     return [f.label for f in _identity_fields(kind, version)]
+
+
+def _plain_guidance(label: str, label_id: str) -> tuple[str, str]:
+    """A field's guidance without its own "Opsional:" / "Optional:" (the caller says which)."""
+    gid, gen = IDENTITY_GUIDANCE.get(label, (label_id, ""))
+    return gid.removeprefix("Opsional: "), gen.removeprefix("Optional: ")
 
 
 def _identity_fields(kind: str, version: str) -> list[contract.IdentityField]:
@@ -553,6 +562,8 @@ def data_sheet(
         validations=data_validations(sheet, all_names, refs, period_cells=period_cells),
         row_heights={TITLE_ROW: 24, HEADER_ROW: 30},
         print_title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
+        # the program's code (and name) on every page across of a wide sheet
+        print_title_columns="A:B" if all_names[:2] == ["kode_program", "nama_program"] else "A:A",
     )
     return spec
 
@@ -597,7 +608,7 @@ def identity_sheet(
             value = Cell(value, "prefilled" if f.label in fixed else "input", number_format=fmt)
         row: list[Any] = [Cell(f.label, "label") if guidance else f.label, value]
         if guidance:
-            gid, gen = IDENTITY_GUIDANCE.get(f.label, (f.label_id, ""))
+            gid, gen = _plain_guidance(f.label, f.label_id)
             wajib = "Wajib" if kind in f.required_for else "Opsional"
             required = "required" if kind in f.required_for else "optional"
             row.append(Cell(f"{wajib}. {gid} / {required.capitalize()}. {gen}", "guidance"))
@@ -621,7 +632,7 @@ def identity_sheet(
             elif f.label == "tahap_bimtek":
                 validations.append(Validation(cell, "list", '"' + ",".join(contract.BIMTEK_STAGES) + '"'))
         rows.append(row)
-    widths = {1: 22.0, 2: 34.0, 3: 80.0} if guidance else {1: 22.0, 2: 34.0}
+    widths = {1: 27.0, 2: 34.0, 3: 76.0} if guidance else {1: 27.0, 2: 34.0}
     return SheetSpec(IDENTITY_SHEET, rows=rows, widths=widths, validations=validations)
 
 
@@ -711,23 +722,28 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
         "Feedback goes to email_kontak."
     )
     for i, (sid, sen) in enumerate(zip(steps_id, steps_en, strict=True), 1):
-        rows.append([i, Cell(sid, "wrap"), Cell(sen, "wrap")])
+        rows.append([Cell(i, "wrap"), Cell(sid, "wrap"), Cell(sen, "wrap")])
     rows += [[], [Cell("Kolom per lembar / Columns per sheet", "heading")]]
     rows.append(
         [Cell(h, "table_header") for h in ("Lembar / Sheet", "Kolom / Column", "Keterangan", "Description")]
     )
     for f in _identity_fields(kind, contract.TEMPLATE_VERSION):
-        gid, gen = IDENTITY_GUIDANCE.get(f.label, (f.label_id, ""))
+        gid, gen = _plain_guidance(f.label, f.label_id)
         wajib, required = ("wajib", "required") if kind in f.required_for else ("opsional", "optional")
         rows.append(
-            [IDENTITY_SHEET, f.label, Cell(f"({wajib}) {gid}", "wrap"), Cell(f"({required}) {gen}", "wrap")]
+            [
+                Cell(IDENTITY_SHEET, "wrap"),
+                Cell(f.label, "wrap"),
+                Cell(f"({wajib}) {gid}", "wrap"),
+                Cell(f"({required}) {gen}", "wrap"),
+            ]
         )
     for sheet in sheets:
         if sheet.name == "Program" and kind == contract.MASTERPLAN:
             rows.append(
                 [
-                    sheet.name,
-                    "anggaran_<tahun>",
+                    Cell(sheet.name, "wrap"),
+                    Cell("anggaran_<tahun>", "wrap"),
                     Cell(
                         "(opsional) " + YEAR_BUDGET_NOTE.split("\n\n")[0].replace("{year}", "<tahun>"), "wrap"
                     ),
@@ -742,8 +758,8 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
             required = "required" if col.required else "optional"
             rows.append(
                 [
-                    sheet.name,
-                    col.name,
+                    Cell(sheet.name, "wrap"),
+                    Cell(col.name, "wrap"),
                     Cell(f"{col.label_id} ({wajib}). {detail_id}", "wrap"),
                     Cell(f"({required}) {detail_en}", "wrap"),
                 ]
@@ -753,7 +769,7 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
         rows.append([Cell("Dimensi / Dimension", "table_header"), Cell("Elemen / Elements", "table_header")])
         for dim, elements in contract.taxonomy().elements_by_dimension.items():
             rows.append([dim, "; ".join(elements)])
-    widths = {1: 24.0, 2: 70.0, 3: 70.0, 4: 50.0}
+    widths = {1: 18.0, 2: 56.0, 3: 56.0, 4: 36.0}  # one A4 page wide at 80 % or more
     return SheetSpec(INSTRUCTIONS_SHEET, rows=rows, widths=widths, tab_color="1F4E78")
 
 
