@@ -757,3 +757,54 @@ def test_workbook_writes_markup_and_links_as_plain_text(tmp_path):
     for row in ws.iter_rows():
         for c in row:
             assert c.data_type != "f", (c.coordinate, c.value)
+
+
+PHONE_CHECK = """() => {
+  const out = {scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth,
+               charts: {}, nav: [], chartBoxes: []};
+  for (const svg of document.querySelectorAll('svg[data-chart]')) {
+    const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    let smallest = Infinity;
+    for (const t of svg.querySelectorAll('text')) {
+      smallest = Math.min(smallest, parseFloat(t.getAttribute('font-size')) * box.width / vb.width);
+    }
+    out.charts[svg.dataset.chart] = smallest;
+    const holder = svg.closest('.chart').getBoundingClientRect();
+    out.chartBoxes.push([holder.left, holder.right]);
+  }
+  for (const a of document.querySelectorAll('nav a')) {
+    const r = a.getBoundingClientRect();
+    out.nav.push([a.textContent, r.left, r.right]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.slow
+def test_html_reads_on_a_phone(warehouse, tmp_path):
+    """At 390 px: the page never scrolls sideways (a wide chart scrolls inside its own box),
+    chart text stays >= 9 px, and every section link is on screen (the links wrap)."""
+    import os
+    import shutil
+
+    if not shutil.which("chromium") and os.environ.get("CI") != "true":
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    html = _reports(warehouse, tmp_path / "out", province="32")["html"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(Path(html).resolve().as_uri())
+            seen = page.evaluate(PHONE_CHECK)
+            page.screenshot(path=str(tmp_path / "phone.png"))
+        finally:
+            browser.close()
+    assert seen["scrollWidth"] <= seen["width"] == 390
+    assert set(seen["charts"]) == PROVINCE_CHARTS
+    assert all(size >= 9 for size in seen["charts"].values()), seen["charts"]
+    assert all(0 <= left and right <= 390 for left, right in seen["chartBoxes"])
+    assert len(seen["nav"]) == 7 and all(0 <= left and right <= 390 for _, left, right in seen["nav"]), seen[
+        "nav"
+    ]

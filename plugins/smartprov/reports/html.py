@@ -1207,13 +1207,17 @@ th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertic
 th{background:#eef3f8;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.num{white-space:nowrap}
-nav a{color:#fff;margin-right:14px;font-size:.85rem}
+nav{display:flex;flex-wrap:wrap;gap:4px 14px;margin-top:8px}
+nav a{color:#fff;font-size:.85rem;white-space:nowrap}
+.chart{max-width:100%;overflow-x:auto;overflow-y:hidden}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:10px 20px 30px}
 h3{margin:18px 0 0;font-size:1rem;color:var(--brand)}
 footer .run{display:block;margin-top:4px}
 @media (max-width:640px){
 header{padding:14px 14px}header h1{font-size:1.25rem}main{padding:10px 8px 30px}
 section{padding:12px 10px}svg{width:100%}
+.chart svg{min-width:calc(var(--chart-w) * .9)}
+nav a{padding:4px 0}
 .tablewrap{max-height:none;overflow:visible}
 table,thead,tbody,tr,td{display:block;width:100%}
 thead{position:absolute;left:-9999px;top:-9999px}
