@@ -257,6 +257,8 @@ def test_workbook_number_formats(warehouse, tmp_path):
     assert cell("Cakupan Masterplan", "period_start").number_format == "0"
     last = cell("Cakupan Masterplan", "last_submitted_at")
     assert last.is_date and last.value == dt.datetime(2024, 2, 1, 15, 30)  # 08:30 UTC in WIB
+    header = wb["Cakupan Masterplan"].cell(row=2, column=last.column)
+    assert header.value.endswith("(WIB)") and "Shown here in WIB" in header.comment.text
     assert cell("Cakupan Masterplan", "document_date").number_format == "yyyy-mm-dd"
 
     # percent: mart 0-100 -> fraction shown with %, ratio kept as a fraction

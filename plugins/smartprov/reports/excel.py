@@ -384,6 +384,8 @@ def _header_comment(column: str, note: str | None, kind: str) -> str:
         text += f"\n{note[:400]}"
     if kind == "pct":
         text += "\nDi sini sebagai persen: nilai mart (0-100) / 100. Here as percent: mart value / 100."
+    if kind == "datetime":
+        text += "\nDi sini dalam WIB (UTC+7; mart: UTC). Shown here in WIB (UTC+7; the mart keeps UTC)."
     return text
 
 
