@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,3 +79,22 @@ def page_count(pdf: Path) -> int:
         ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     return text.count("<page ")
+
+
+def overlapping(found: list[Word]) -> list[tuple]:
+    """Pairs of words on one page whose boxes cross (text printed over text)."""
+    pairs = []
+    by_page: dict[int, list[Word]] = defaultdict(list)
+    for w in found:
+        by_page[w.page].append(w)
+    for words in by_page.values():
+        words.sort(key=lambda w: w.y0)
+        for i, a in enumerate(words):
+            for b in words[i + 1 :]:
+                if b.y0 >= a.y1 - 1.0:
+                    break
+                # boxes carry the font's line gap: a third of a line is text over text
+                shared_y = min(a.y1, b.y1) - max(a.y0, b.y0)
+                if min(a.x1, b.x1) - max(a.x0, b.x0) > 1.0 and shared_y > min(a.height, b.height) / 3:
+                    pairs.append((a.text, b.text, a.page))
+    return pairs

@@ -910,35 +910,16 @@ def test_template_guides_every_column_group_and_spelling(tmp_path: Path, monkeyp
     assert (rule.formula1, rule.formula2) == (str(contract.MIN_YEAR), "2026")
 
 
-def _overlapping(found: list) -> list[tuple]:
-    """Pairs of words on one page whose boxes cross (text printed over text)."""
-    pairs = []
-    by_page: dict[int, list] = defaultdict(list)
-    for w in found:
-        by_page[w.page].append(w)
-    for words in by_page.values():
-        words.sort(key=lambda w: w.y0)
-        for i, a in enumerate(words):
-            for b in words[i + 1 :]:
-                if b.y0 >= a.y1 - 1.0:
-                    break
-                # boxes carry the font's line gap: a third of a line is text over text
-                shared_y = min(a.y1, b.y1) - max(a.y0, b.y0)
-                if min(a.x1, b.x1) - max(a.x0, b.x0) > 1.0 and shared_y > min(a.height, b.height) / 3:
-                    pairs.append((a.text, b.text, a.page))
-    return pairs
-
-
 @pytest.mark.parametrize("kind", [MASTERPLAN, EVALUASI])
 def test_templates_print_readable_without_text_over_text(tmp_path: Path, kind: str) -> None:
     """The template as LibreOffice prints it: help texts wrap inside their rows (no line over
     another), no word under 8 pt, and the Petunjuk fits one page wide (its English column
     is on the same page as the Indonesian)."""
-    from printing import MIN_BOX_FOR_8PT, to_pdf, words
+    from printing import MIN_BOX_FOR_8PT, overlapping, to_pdf, words
 
     pdf = to_pdf(write_template("32.73", kind, tmp_path / f"{kind.lower()}.xlsx"), tmp_path / "pdf")
     found = words(pdf)
-    assert not _overlapping(found), _overlapping(found)[:5]
+    assert not overlapping(found), overlapping(found)[:5]
     small = [w for w in found if w.height < MIN_BOX_FOR_8PT]
     assert not small, small[:5]
     first_page = {w.text for w in found if w.page == 1}
