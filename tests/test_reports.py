@@ -643,6 +643,8 @@ def _printed_width_pt(ws) -> float:
     the file stores the width with its 5 px of padding included)."""
     total = 0.0
     for dim in ws.column_dimensions.values():
+        if dim.hidden:  # not printed
+            continue
         span = (dim.max or dim.min or 1) - (dim.min or 1) + 1
         total += span * int((dim.width or 9.14) * 7 + 0.5) * 0.75
     return total
@@ -657,7 +659,7 @@ def test_workbook_prints_landscape_readable_with_headers(warehouse, tmp_path):
     for ws in wb.worksheets:
         setup = ws.page_setup
         assert setup.orientation == "landscape" and str(setup.paperSize) == "9", ws.title
-        scale = int(setup.scale) / 100
+        scale = int(setup.scale or 100) / 100  # 100 % is the default, left out of the file
         smallest = min(
             c.font.sz or 11
             for row in ws.iter_rows(max_row=min(ws.max_row, 40))
@@ -680,7 +682,16 @@ def test_workbook_prints_landscape_readable_with_headers(warehouse, tmp_path):
             letters = [openpyxl.utils.get_column_letter(cols[c]) for c in (first, last)]
             assert ws.print_title_cols == f"${letters[0]}:${letters[1]}", ws.title
     assert wide  # the fixture has sheets too wide for one page
-    assert wb["Progres Implementasi"].print_title_rows == "$1:$2"
+    progress = wb["Progres Implementasi"]
+    # printed from the Indonesian header down (the technical names are for the screen)
+    assert progress.print_title_rows == "$2:$2" and progress.print_area.startswith(
+        "'Progres Implementasi'!$A$2:"
+    )
+    assert progress.row_dimensions[2].height >= 30  # wrapped headers: the row grows
+    # sort helpers and, on a one-province report, the province are hidden (and not printed)
+    cols = _columns(progress)
+    for hidden in ("dimension_order", "province_code", "province_name"):
+        assert progress.column_dimensions[openpyxl.utils.get_column_letter(cols[hidden])].hidden, hidden
     labels = {c.value for c in wb["Progres Implementasi"][2]} | {c.value for c in wb["Ringkasan Provinsi"][2]}
     assert {"Rata-rata Progres Program", "Rata-rata Progres Kab/Kota"} <= labels
 
@@ -691,7 +702,8 @@ def test_workbook_pdf_has_no_text_under_8_points(warehouse, tmp_path):
 
     pdf = to_pdf(Path(_reports(warehouse, tmp_path / "out", province="32")["excel"]), tmp_path / "pdf")
     found = words(pdf)
-    assert {w.text for w in found} >= {"Kabupaten", "region_code"}
+    texts = {w.text for w in found}
+    assert {"Kabupaten", "Wilayah"} <= texts and "region_code" not in texts  # technical names: screen only
     small = [w for w in found if w.height < MIN_BOX_FOR_8PT]
     assert not small, small[:5]
     pages = max(w.page for w in found)
@@ -720,7 +732,7 @@ def test_workbook_header_styles_comments_and_sheet_setup(warehouse, tmp_path):
         assert not sheet.print_options.gridLines, sheet.title
     for title in MART_SHEETS:
         sheet = wb[title]
-        assert sheet.print_title_rows == "$1:$2", title
+        assert sheet.print_title_rows == "$2:$2", title
         assert sheet.sheet_view.zoomScale == 90, title
     # widths fitted to the content: a rupiah column is wider than a year column
     year, budget = (openpyxl.utils.get_column_letter(cols[c]) for c in ("year", "budget_planned_idr"))

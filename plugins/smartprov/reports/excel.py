@@ -108,7 +108,9 @@ def write_excel(data: ReportData, path: Path) -> Path:
                 _missing_sheet(ws, styles, mart.spec.title_id, mart.spec.title_en, mart.problem or "")
             else:
                 notes = data.column_notes.get(mart.spec.name, {})
-                _mart_sheet(ws, styles, mart.frame, notes, mart.spec.name)
+                _mart_sheet(
+                    ws, styles, mart.frame, notes, mart.spec.name, one_province=data.province is not None
+                )
     return path
 
 
@@ -261,9 +263,23 @@ def _convert(kind: str, column: str, value: Any) -> Any:
     return neutralise(str(value))
 
 
+def _header_lines(header: str, width: float) -> int:
+    """Lines a bold header takes when wrapped at word boundaries in a column of `width`."""
+    room, lines, used = max(int(width) - 1, 1), 1, 0
+    for word in header.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= room:
+            used = need
+        else:
+            lines, used = lines + 1, len(word)
+    return lines
+
+
 def _width(header: str, values: list[Any], kind: str) -> float:
+    # The Indonesian header wraps (at most three lines); the technical name above it may be
+    # cut on screen (its note repeats it) and is not printed.
     longest = max((len(w) for w in header.split()), default=8)
-    longest = max(longest, min(len(header), 18))
+    longest = max(longest, -(-len(header) // 3))
     for v in values[:300]:
         if v is None:
             continue
@@ -313,7 +329,13 @@ def print_setup(
 
 
 def _mart_sheet(
-    ws: Worksheet, styles: _Styles, frame, notes: dict[str, str], mart: str | None = None
+    ws: Worksheet,
+    styles: _Styles,
+    frame,
+    notes: dict[str, str],
+    mart: str | None = None,
+    *,
+    one_province: bool = False,
 ) -> None:
     columns = [str(c) for c in frame.columns]
     raw = {c: [py(v) for v in frame[c].tolist()] for c in columns}
@@ -325,12 +347,20 @@ def _mart_sheet(
         return f"{label} (WIB)" if kinds[c][0] == "datetime" else label
 
     widths = [_width(header_of(c), converted[c], kinds[c][0]) for c in columns]
-    for i, width in enumerate(widths):
-        ws.set_column(i, i, width)
+    # Hidden (shown again with Unhide), so neither on screen nor on paper do they take room:
+    # sort helpers, and the province on a one-province report (the same on every row).
+    hidden = {c for c in columns if c.endswith("_order")}
+    if one_province:
+        hidden |= {"province_code", "province_name"} & set(columns)
+    for i, (c, width) in enumerate(zip(columns, widths, strict=True)):
+        ws.set_column(i, i, width, None, {"hidden": True} if c in hidden else None)
     ws.freeze_panes(2, 0)  # "A3": both header rows stay in view
     ws.autofilter(1, 0, len(frame) + 1, max(len(columns), 1) - 1)  # Indonesian headers to last row
     ws.set_zoom(90)
-    print_setup(ws, "1:2", widths, _key_columns(columns))
+    shown = [w for c, w in zip(columns, widths, strict=True) if c not in hidden]
+    print_setup(ws, "2:2", shown, _key_columns(columns))
+    # Printed from the Indonesian header down: the technical names are for the screen.
+    ws.print_area(1, 0, len(frame) + 1, max(len(columns), 1) - 1)
 
     tech = styles(_TECH_FONT, _TECH_FILL)
     header = styles(_HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN, _HEADER_BORDER)
@@ -339,6 +369,9 @@ def _mart_sheet(
     for col, c in enumerate(columns):
         _write_text(ws, 1, col, _text(header_of(c)), header)
         ws.write_comment(1, col, _header_comment(c, notes.get(c), kinds[c][0]), _COMMENT_SHAPE)
+    # The wrapped headers' row as tall as the longest one (LibreOffice does not grow it).
+    lines = max((_header_lines(header_of(c), w) for c, w in zip(columns, widths, strict=True)), default=1)
+    ws.set_row(1, 15 * lines + 2)
 
     writers = [_column_writer(ws, styles, kinds[c][1]) for c in columns]
     cols = [converted[c] for c in columns]
