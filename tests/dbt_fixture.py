@@ -18,7 +18,10 @@ What it holds (province 32 = Jawa Barat, 34 = DI Yogyakarta):
 - 32.04's revision MP2 is template version 2 too (money per year for most programs).
 - 32.02 Kabupaten Sukabumi: a misfiled masterplan (claims 32.04) only.
 - 32.03 Kabupaten Cianjur: one unreadable file only.
-- 32.77 Kota Cimahi: one rejected MASTERPLAN only.
+- 32.77 Kota Cimahi: one rejected MASTERPLAN, then (later) Indramayu's masterplan (claims
+  32.12, Indramayu's contact e-mail) misfiled in Cimahi's folder.
+Misfiled rows are stored as the loader stores them: `region_code` is the sender's folder,
+the claimed code is only in the REGION_MISMATCH finding's value.
 - 32.01 Kabupaten Bogor (and every other regency): nothing.
 - 34.04 Kabupaten Sleman: MASTERPLAN 2020-2027 (expires within two years), no evaluation.
 - a rejected file from an unknown folder (99.99) that could not be read.
@@ -203,6 +206,7 @@ def _submission(
     warnings: int = 0,
     folder: str | None = None,
     uploaded: str | None = None,
+    email: str | None = None,
 ) -> dict[str, Any]:
     folder = folder or region
     if kind == "MASTERPLAN" and period:
@@ -225,7 +229,7 @@ def _submission(
         "document_date": dt.date.fromisoformat(document_date) if document_date else None,
         "document_number": None,
         "region_name_given": None,
-        "email_kontak": "diskominfo@example.go.id" if region else None,
+        "email_kontak": email or (f"diskominfo.{region.replace('.', '')}@example.go.id" if region else None),
         "template_version": ("2" if submission_id in VERSION_2 else "1") if kind else None,
         "framework": "kominfo-2017" if kind else None,
         "status": status,
@@ -344,10 +348,22 @@ SUBMISSIONS: list[dict[str, Any]] = [
         received="2023-05-05 08:00:00",
     ),
     _submission(
+        "MP-3277-misfiled",
+        "32.77",  # the loader records the sender's folder; the file claims 32.12 (Indramayu)
+        "MASTERPLAN",
+        period=(2024, 2033),
+        document_date="2024-05-20",
+        received="2024-06-01 09:00:00",
+        status="rejected",
+        errors=1,
+        email="smartcity@indramayukab.go.id",
+    ),
+    _submission(
         "MP-3202-misfiled",
-        "32.04",  # claims Kabupaten Bandung
+        "32.02",  # the loader records the sender's folder; the file claims 32.04 (Kab. Bandung)
         "MASTERPLAN",
         folder="32.02",  # sent by Kabupaten Sukabumi
+        email="diskominfo.3204@example.go.id",
         period=(2024, 2033),
         document_date="2024-02-01",
         received="2024-02-10 08:00:00",
@@ -389,6 +405,7 @@ FINDINGS: dict[str, list[tuple]] = {
     ],
     "unreadable-9999": [("FILE_UNREADABLE", "ERROR", None, None, None, None)],
     "MP-3202-misfiled": [("REGION_MISMATCH", "ERROR", "Identitas", 4, "kode_wilayah", "32.04")],
+    "MP-3277-misfiled": [("REGION_MISMATCH", "ERROR", "Identitas", 4, "kode_wilayah", "32.12")],
     "unreadable-3203": [("FILE_UNREADABLE", "ERROR", None, None, None, None)],
 }
 

@@ -848,6 +848,26 @@ def test_every_rule_is_in_the_catalogue_with_checks_messages_and_advice():
         assert set(rule.messages) <= set(MESSAGES)
 
 
+# What a sentence that says how to fix something starts with (English; the Indonesian is checked
+# to change along: it differs from the English and ends with its own instruction).
+FIX_WORDS = (
+    "Add", "add", "Check", "Choose", "Correct", "correct", "Enter", "Fill", "Leave", "Make", "Merge",
+    "Remove", "remove", "Restore", "Save", "Set", "Shorten", "Upload", "Use", "Write", "send", "nothing to fix",
+    "is not one of the allowed values (",  # ENUM: the allowed values listed, and the closest one
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("message_id", sorted(MESSAGES))
+def test_every_message_says_how_to_fix(message_id):
+    """A message is read alone (feedback, `smartprov validate`): it says what to do, not only
+    what is wrong. Messages completed at run time ({detail_en}, {todo_en}) say it there."""
+    text_id, text_en = MESSAGES[message_id]
+    if "{detail_en}" in text_en or "{todo_en}" in text_en:
+        return
+    assert any(word in text_en for word in FIX_WORDS), (message_id, text_en)
+    assert text_id.rstrip().endswith((".", "}")), (message_id, text_id)
+
+
 @pytest.mark.parametrize("home", [READER, CROSS])
 def test_reader_and_cross_checks_are_made_where_the_catalogue_says(home):
     assert _made_in(HOME_MODULES[home]) == _declared(home)

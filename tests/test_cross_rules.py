@@ -500,3 +500,20 @@ def test_findings_are_bilingual_and_located():
         assert f.message and f.message_en and f.message != f.message_en
         assert f.sheet in ("Realisasi", "Kesiapan")
         assert f.severity == contract.RULES[f.rule]
+
+
+def test_a_misspelt_dimension_gives_no_knock_on_warning():
+    """The ENUM error on 'Smart Enviroment' is the finding; the Environment quick win (and
+    program) it hides is not reported again as 0 quick wins or a dimension without programs."""
+    rows = full_masterplan()
+    environment = next(r for r in rows if r["dimensi"] == "Smart Environment")
+    environment["dimensi"] = "Smart Enviroment"  # ENUM elsewhere; it was that dimension's quick win
+    rows.append(program(40, "PE2", "Smart Environment", quick=False))
+    assert check_masterplan(identity_mp(), program_frame(rows)) == []
+    # without a misspelt row, the same workbook does get the warning
+    environment["dimensi"] = "Smart Environment"
+    environment["quick_win"] = False
+    found = check_masterplan(identity_mp(), program_frame(rows))
+    assert [(f.message_id, f.column) for f in found] == [
+        (mid("CONSISTENCY", "CONSISTENCY_QUICK_WIN"), "quick_win")
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -42,6 +43,8 @@ MARTS: dict[str, list[str]] = {
     "province_funding_sources": ["region_code", "year", "funding_source"],
     "province_threshold_path": ["region_code"],
     "submission_history": ["submission_id"],
+    "submission_findings": ["submission_id", "finding_no"],
+    "masterplan_programs_current": ["region_code", "source_row"],
 }
 
 M = 1_000_000
@@ -137,7 +140,7 @@ def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
             built = _seed_and_build("postgres", work)
         with psycopg.connect(db.dsn) as conn, conn.cursor() as cur:
             built["marts"] = _read_marts(cur)
-        built.update(work=work, dbname=db.name)
+        built.update(work=work, dbname=db.name, url=db.url)
         yield built
 
 
@@ -216,7 +219,7 @@ def test_coverage_of_regencies_without_masterplan(built: dict[str, Any], region:
 
 def test_submission_history_keeps_every_version(built: dict[str, Any]) -> None:
     history = {r["submission_id"]: r for r in built["marts"]["submission_history"]["rows"]}
-    assert len(history) == 15
+    assert len(history) == 16
     assert history["MP1-3204"]["is_current"] is False
     assert history["MP1-3204"]["superseded_by"] == "MP2-3204"
     assert history["MP1-3204"]["current_submission_id"] == "MP2-3204"
@@ -232,6 +235,9 @@ def test_submission_history_keeps_every_version(built: dict[str, Any]) -> None:
     unknown = history["unreadable-9999"]
     assert (unknown["region_code"], unknown["province_code"], unknown["kind"]) == ("99.99", None, None)
     assert history["MP-3277-rejected"]["errors"] == 3
+    # a misfiled file: the sender's folder, and the code its workbook claims
+    misfiled = history["MP-3277-misfiled"]
+    assert (misfiled["region_code"], misfiled["stated_region_code"]) == ("32.77", "32.12")
 
 
 # --- dimension portfolio ----------------------------------------------------------------
@@ -484,7 +490,8 @@ def test_submission_status_grid(built: dict[str, Any]) -> None:
         ("32.73", "EVALUASI", "2024", "missing", None, None, None),
         ("32.73", "EVALUASI", "2025", "on_time", 0, 0, dt.datetime(2026, 1, 21, 12, 0)),
         ("32.79", "EVALUASI", "2025", "late", 0, 0, dt.datetime(2026, 2, 6, 12, 0)),
-        ("32.77", "MASTERPLAN", "masterplan", "rejected", 3, 1, dt.datetime(2024, 5, 1, 8, 0)),
+        # Cimahi's own rejected file decides; Indramayu's misfiled one (later) does not
+        ("32.77", "MASTERPLAN", "masterplan", "rejected", 3, 1, dt.datetime(2024, 6, 1, 9, 0)),
         ("32.77", "EVALUASI", "2024", "not_applicable", None, None, None),
         ("32.01", "MASTERPLAN", "masterplan", "missing", None, None, None),
         ("32.01", "EVALUASI", "2023", "not_applicable", None, None, None),
@@ -539,6 +546,18 @@ def test_submission_status_names_the_misfiled_file_and_counts_unreadable_ones(bu
         built, "province_submission_status", region_code="32.04", kind="MASTERPLAN", period="masterplan"
     )
     assert (bandung["submissions_received"], bandung["submissions_misfiled"]) == (2, 0)
+    # Kota Cimahi: its own rejection plus Indramayu's masterplan in its folder
+    cimahi = one(
+        built, "province_submission_status", region_code="32.77", kind="MASTERPLAN", period="masterplan"
+    )
+    assert (cimahi["status"], cimahi["deciding_submission_id"]) == ("rejected", "MP-3277-rejected")
+    assert (cimahi["submissions_rejected"], cimahi["submissions_misfiled"]) == (1, 1)
+    assert (cimahi["misfiled_folder"], cimahi["misfiled_claimed_region_code"]) == ("32.77", "32.12")
+    # Indramayu itself received nothing: the misfiled file is not its submission either
+    indramayu = one(
+        built, "province_submission_status", region_code="32.12", kind="MASTERPLAN", period="masterplan"
+    )
+    assert (indramayu["status"], indramayu["submissions_received"]) == ("missing", 0)
     unreadable = one(
         built, "province_submission_status", region_code="32.03", kind="MASTERPLAN", period="masterplan"
     )
@@ -660,16 +679,26 @@ def test_threshold_path_lists_regencies_closest_first(built: dict[str, Any]) -> 
     assert first["regencies_needed"] == 19
     assert first["masterplan_coverage_pct"] == Decimal("11.11")
     ranked = sorted(jabar, key=lambda r: r["closeness_rank"])
-    assert [r["region_code"] for r in ranked[:3]] == ["32.02", "32.03", "32.77"]
+    # own rejected files first (fewest errors first); a misfiled file is not the folder's own
+    assert [r["region_code"] for r in ranked[:2]] == ["32.03", "32.77"]
     cimahi = one(built, "province_threshold_path", region_code="32.77")
-    assert cimahi["latest_rejected_submission_id"] == "MP-3277-rejected"
+    assert cimahi["latest_rejected_submission_id"] == "MP-3277-rejected"  # not Indramayu's, though later
     assert (cimahi["first_error_rule"], cimahi["first_error_message"], cimahi["first_error_message_en"]) == (
         "REQUIRED",
         "Temuan REQUIRED",
         "Finding REQUIRED",
     )
-    assert (cimahi["latest_rejected_errors"], cimahi["contact_email"]) == (3, "diskominfo@example.go.id")
-    assert one(built, "province_threshold_path", region_code="32.02")["contact_email"] is None  # misfiled
+    # Cimahi's own contact, never Indramayu's (smartcity@indramayukab.go.id, in the misfiled file)
+    assert (cimahi["latest_rejected_errors"], cimahi["contact_email"]) == (3, "diskominfo.3277@example.go.id")
+    assert cimahi["misfiled_claimed_region_code"] == "32.12"
+    sukabumi = one(built, "province_threshold_path", region_code="32.02")  # only a misfiled file
+    assert (sukabumi["contact_email"], sukabumi["has_rejected_file"]) == (None, False)
+    assert (sukabumi["latest_rejected_submission_id"], sukabumi["misfiled_claimed_region_code"]) == (
+        None,
+        "32.04",
+    )
+    indramayu = one(built, "province_threshold_path", region_code="32.12")
+    assert (indramayu["contact_email"], indramayu["has_rejected_file"]) == (None, False)
     bogor = one(built, "province_threshold_path", region_code="32.01")
     assert (bogor["has_rejected_file"], bogor["first_error_message"]) == (False, None)
     diy = rows(built, "province_threshold_path", province_code="34")
@@ -694,6 +723,136 @@ def test_coverage_milestones_and_expiry(built: dict[str, Any]) -> None:
     assert (
         one(built, "province_masterplan_coverage", region_code="32.01")["expires_within_two_years"] is False
     )
+
+
+# --- analysts' snapshot marts ------------------------------------------------------------
+
+
+def test_submission_findings_give_every_reason_in_both_languages(built: dict[str, Any]) -> None:
+    findings = built["marts"]["submission_findings"]["rows"]
+    assert len(findings) == 11
+    cimahi = rows(built, "submission_findings", submission_id="MP-3277-rejected")
+    assert [(f["finding_no"], f["rule"], f["severity"]) for f in cimahi] == [
+        (1, "REQUIRED", "ERROR"),
+        (2, "ENUM", "ERROR"),
+        (3, "PERIOD", "ERROR"),
+        (4, "EXTRA", "WARNING"),
+    ]
+    enum = cimahi[1]
+    assert (enum["region_code"], enum["region_name"], enum["kind"], enum["submission_status"]) == (
+        "32.77",
+        "Kota Cimahi",
+        "MASTERPLAN",
+        "rejected",
+    )
+    assert (enum["sheet_name"], enum["source_row"], enum["column_name"], enum["value_found"]) == (
+        "Program",
+        7,
+        "dimensi",
+        "Smart People",
+    )
+    assert (enum["message"], enum["message_en"]) == ("Temuan ENUM", "Finding ENUM")
+    misfiled = one(built, "submission_findings", submission_id="MP-3277-misfiled")
+    assert (misfiled["region_code"], misfiled["stated_region_code"], misfiled["rule"]) == (
+        "32.77",
+        "32.12",
+        "REGION_MISMATCH",
+    )
+    warning = one(built, "submission_findings", submission_id="MP2-3204")  # accepted with a warning
+    assert (warning["submission_status"], warning["severity"]) == ("accepted", "WARNING")
+
+
+def test_masterplan_programs_current_in_sheet_order_with_contact(built: dict[str, Any]) -> None:
+    bandung = rows(built, "masterplan_programs_current", region_code="32.04")
+    assert [r["program_code"] for r in bandung] == ["P01", "P02", "P03", "P04", "P05", "P06", "P07"]
+    assert {r["masterplan_submission_id"] for r in bandung} == {"MP2-3204"}  # the revision, not MP1
+    assert {r["contact_email"] for r in bandung} == {"diskominfo.3204@example.go.id"}
+    assert (bandung[3]["program_name"], bandung[3]["year_start"], bandung[3]["year_end"]) == (
+        "Telemedisin Puskesmas",
+        2025,
+        2027,
+    )
+    assert not rows(built, "masterplan_programs_current", region_code="32.77")  # rejected only
+    assert {r["region_code"] for r in built["marts"]["masterplan_programs_current"]["rows"]} == {
+        "32.04",
+        "32.73",
+        "32.79",
+        "34.04",
+    }
+
+
+def test_report_headers_name_their_columns_content(built: dict[str, Any]) -> None:
+    """Every header the reports print for a mart column fits what the built column holds:
+    a text or yes/no column is never headed "Jumlah …" (a count), a count never a name."""
+    from smartprov.reports.data import MARTS as REPORT_MARTS
+    from smartprov.reports.labels import column_label
+
+    checked = 0
+    for spec in REPORT_MARTS:
+        mart = built["marts"][spec.name]
+        for column in mart["columns"]:
+            values = [r[column] for r in mart["rows"] if r[column] is not None]
+            if not values:
+                continue
+            label = column_label(column, spec.name)
+            if all(isinstance(v, str) for v in values):
+                assert not label.startswith("Jumlah"), (spec.name, column, label)
+                checked += 1
+            elif all(isinstance(v, bool) for v in values):
+                assert not label.startswith("Jumlah"), (spec.name, column, label)
+            elif all(isinstance(v, int) and not isinstance(v, bool) for v in values) and (
+                label.startswith("Jumlah")
+            ):
+                checked += 1
+    assert column_label("agencies", "province_quick_wins") == "OPD Pelaksana"
+    assert column_label("agencies", "province_dimension_portfolio") == "Jumlah OPD"
+    assert checked > 40
+
+
+BANDUNG_2025 = ["P01", "P02", "P04", "P05", "P06"]  # MP2-3204's programs running in 2025
+
+
+def test_prefilled_evaluation_from_the_analysts_snapshot(
+    duckdb_build: dict[str, Any], tmp_path: Path
+) -> None:
+    """`smartprov template --kind evaluasi --warehouse duckdb:///…snapshot.duckdb`: the snapshot
+    holds marts only, and the prefill reads the current masterplan's programs from one."""
+    import duckdb
+    import openpyxl
+
+    from smartprov.authoring.template import evaluation_prefill, write_template
+    from smartprov.warehouse.snapshot import publish
+
+    snapshot = publish(duckdb_build["path"], tmp_path / "warehouse.snapshot.duckdb")
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        assert {r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()} == {
+            "marts"
+        }
+    finally:
+        con.close()
+    # the loader's file is held open by dbt in this process: read the ledger from a copy
+    loader_copy = tmp_path / "warehouse-copy.duckdb"
+    shutil.copyfile(duckdb_build["path"], loader_copy)
+    for url in (f"duckdb:///{snapshot}", f"duckdb:///{loader_copy}"):  # the snapshot, then the ledger
+        identity, data = evaluation_prefill("32.04", 2025, url)
+        assert [row[0] for row in data["Realisasi"]] == BANDUNG_2025, url
+        assert identity == {"tahun_evaluasi": 2025, "email_kontak": "diskominfo.3204@example.go.id"}, url
+    with pytest.raises(ValueError, match="no accepted masterplan of 32.77"):
+        evaluation_prefill("32.77", 2025, f"duckdb:///{snapshot}")
+    out = write_template("32.04", "EVALUASI", tmp_path, year=2025, warehouse_url=f"duckdb:///{snapshot}")
+    wb = openpyxl.load_workbook(out)
+    values = [c.value for row in wb["Identitas"].iter_rows() for c in row]
+    assert "diskominfo.3204@example.go.id" in values
+
+
+@pytest.mark.postgres
+def test_prefilled_evaluation_on_postgres(postgres_build: dict[str, Any]) -> None:
+    from smartprov.authoring.template import evaluation_prefill
+
+    identity, data = evaluation_prefill("32.04", 2025, postgres_build["url"])
+    assert [row[0] for row in data["Realisasi"]] == BANDUNG_2025
+    assert identity["email_kontak"] == "diskominfo.3204@example.go.id"
 
 
 # --- both engines -----------------------------------------------------------------------
@@ -730,4 +889,13 @@ def test_docs_generate(duckdb_build: dict[str, Any]) -> None:
     undocumented += [uid for uid, src in manifest["sources"].items() if not src.get("description")]
     assert not undocumented
     assert len(manifest["exposures"]) == 3
+    # the docs' overview names every mart
+    overview = (DBT_DIR / "models" / "overview.md").read_text(encoding="utf-8")
+    marts = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "/marts/" in "/" + node["original_file_path"]
+    }
+    assert set(MARTS) <= marts
+    assert not [m for m in sorted(marts) if f"`{m}`" not in overview]
     print(f"docs generate {seconds:.1f}s")

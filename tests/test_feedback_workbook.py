@@ -53,3 +53,34 @@ def test_fifty_thousand_findings_all_present_and_neutralised():
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml and 't="e"' not in sheet_xml
     assert '<autoFilter ref="A1:K50001"' in sheet_xml and 'topLeftCell="A2"' in sheet_xml
+
+
+def test_feedback_workbook_prints_one_page_wide_with_its_header_on_every_page():
+    sub = {"path": "32.04/a.xlsx", "sha256": "a" * 64, "findings": _findings(300), "status": "rejected"}
+    wb = load_workbook(io.BytesIO(findings_xlsx(sub, {"run_id": "r1"})))
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, str(setup.paperSize)) == ("landscape", "9"), ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True, ws.title
+    assert wb["Temuan"].print_title_rows == "$1:$1"
+    assert wb["Temuan"].auto_filter.ref == "A1:K301"  # the filter survives the print names
+
+
+def test_feedback_workbook_pdf_is_one_page_wide_readable_and_without_text_over_text(tmp_path):
+    """As LibreOffice prints it: every word inside one page's width, none under 8 pt, long
+    messages wrapped inside rows tall enough for them, headers wrapped, not run together."""
+    from printing import MIN_BOX_FOR_8PT, overlapping, to_pdf, words
+
+    findings = _findings(40)
+    for f in findings[:5]:
+        f["message"] = "Nilai pada kolom anggaran_rp kosong; isi anggaran dalam rupiah, mis. 1,5 M. " * 3
+    sub = {"path": "32.04/a.xlsx", "sha256": "a" * 64, "findings": findings, "status": "rejected"}
+    book = tmp_path / "temuan.xlsx"
+    book.write_bytes(findings_xlsx(sub, {"run_id": "r1"}))
+    found = words(to_pdf(book, tmp_path / "pdf"))
+    page_width = 841.9
+    assert max(w.x1 for w in found) <= page_width - 20
+    assert min(w.height for w in found) >= MIN_BOX_FOR_8PT
+    assert not overlapping(found), overlapping(found)[:5]
+    assert {"Missing", "Perbaiki"} <= {w.text for w in found}

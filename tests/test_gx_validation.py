@@ -539,7 +539,9 @@ def test_range_length(runner):
         ("A", "RANGE", "Program", 4, "nama_program", "N" * 119 + "…"),
     ]
     assert got[0][1].message_id == "RANGE_LENGTH"
-    assert got[0][1].message_en == "The value in 'kode_program' is too long (21 characters; at most 20)."
+    assert got[0][1].message_en == (
+        "The value in 'kode_program' is too long (21 characters; at most 20). Shorten the text."
+    )
     assert "(251 characters; at most 250)" in got[1][1].message_en
 
 

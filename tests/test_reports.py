@@ -256,7 +256,9 @@ def test_workbook_number_formats(warehouse, tmp_path):
     assert cell("Cakupan Masterplan", "programs").number_format == "#,##0"
     assert cell("Cakupan Masterplan", "period_start").number_format == "0"
     last = cell("Cakupan Masterplan", "last_submitted_at")
-    assert last.is_date and last.value == dt.datetime(2024, 2, 1, 8, 30)
+    assert last.is_date and last.value == dt.datetime(2024, 2, 1, 15, 30)  # 08:30 UTC in WIB
+    header = wb["Cakupan Masterplan"].cell(row=2, column=last.column)
+    assert header.value.endswith("(WIB)") and "Shown here in WIB" in header.comment.text
     assert cell("Cakupan Masterplan", "document_date").number_format == "yyyy-mm-dd"
 
     # percent: mart 0-100 -> fraction shown with %, ratio kept as a fraction
@@ -387,7 +389,7 @@ def test_html_charts_cards_offline(warehouse, tmp_path):
     assert any("belum memenuhi" in t for t in page.cards["coverage"])
     assert page.cards["quick_wins"][-1] == "6"
     assert "Rp 2.500.000.000" in page.cards["budget"]
-    assert RUN_ID in text and "2025-03-01 01:02" in text
+    assert RUN_ID in text and "Dibuat (WIB) 2025-03-01 08:02 WIB" in text and "UTC" not in text
     # one self-contained file: nothing fetched from anywhere
     assert "http://" not in text and "https://" not in text
     for tag, attrs in page.tags:
@@ -501,7 +503,7 @@ def test_same_reports_from_postgres(tmp_path):
         rows = _data_rows(wb["Progres Implementasi"])
         assert rows[0]["avg_progress_pct"] == pytest.approx(0.40)
         assert rows[0]["realization_ratio"] == pytest.approx(0.3333)
-        assert _data_rows(wb["Cakupan Masterplan"])[0]["last_submitted_at"] == dt.datetime(2024, 2, 1, 8, 30)
+        assert _data_rows(wb["Cakupan Masterplan"])[0]["last_submitted_at"] == dt.datetime(2024, 2, 1, 15, 30)
         text, page = _page(out["html"])
         assert page.charts == dict.fromkeys(PROVINCE_CHARTS, "svg")
         assert "Rp 2.500.000.000" in page.cards["budget"]
@@ -548,7 +550,14 @@ def test_html_ratio_equals_the_columns_beside_it_and_empty_years_are_left_out(wa
         planned, realised_planned, ratio = by_year[year][7], by_year[year][8], by_year[year][9]
         expected = 100 * _rp(realised_planned) / _rp(planned)
         assert ratio == f"{expected:.1f}%".replace(".", ","), (year, planned, realised_planned, ratio)
-    assert by_year["2023"][7:11] == ["Rp 1.500.000.000", "Rp 420.000.000", "28,0%", "Rp 430.000.000"]
+    assert by_year["2023"][7:13] == [
+        "Rp 1.500.000.000",
+        "Rp 420.000.000",
+        "28,0%",
+        "1 dari 1 kabupaten/kota melapor",
+        "Rp 430.000.000",
+        "0",
+    ]
     assert (by_year["2023"][4], by_year["2023"][5]) == ("1", "1")  # Tertunda, Dibatalkan
     assert by_year["2025"][9] == "-"
     progress_chart = _chart(text, "progress")
@@ -565,6 +574,7 @@ def test_html_coverage_against_threshold_lists_who_closes_the_gap(warehouse, tmp
     coverage = _section(text, "cakupan")
     assert 'data-gap="1"' in coverage
     gap = _table_rows(coverage, "Yang dapat menutup")
+    # every regency without a masterplan, the ones without a file of their own too
     assert gap == [
         [
             "Kota Bandung",
@@ -572,8 +582,31 @@ def test_html_coverage_against_threshold_lists_who_closes_the_gap(warehouse, tmp
             "1",
             "Nilai 'Smart People' pada 'dimensi' tidak dikenal.",
             "kominfo@bandung.go.id",
-        ]
+        ],
+        ["Kabupaten Garut", "32.05", "-", "Belum mengirim masterplan (no masterplan sent yet)", ""],
     ]
+
+
+def test_html_ratio_is_over_the_reporting_regencies_and_marks_version_1(tmp_path):
+    """A regency with a plan for the year but no evaluation is not in the ratio's denominator;
+    one without money per year (template version 1) is counted aside, not as a zero plan."""
+    url = _build(tmp_path / "w.duckdb")
+    con = duckdb.connect(url.split(":///", 1)[1])
+    con.execute(
+        f"""INSERT INTO marts.province_implementation_progress VALUES
+        ({P32}, '32.03', 'Kota X', 2024, 'Smart Governance', 1, 'mp-3203', NULL, false,
+         5, 0, 0, NULL, 2000000000, NULL, NULL, 0, 0, NULL),
+        ({P32}, '32.02', 'Kab Y', 2024, 'Smart Governance', 1, 'mp-3202', 'ev-3202-24', true,
+         3, 3, 1, 50.00, NULL, 70000000, NULL, 0, 0, NULL)"""
+    )
+    con.close()
+    text, _ = _page(_reports(url, tmp_path / "out", province="32")["html"])
+    by_year = {r[0]: r for r in _progress_rows(text)}
+    planned, realised_planned, ratio, population = by_year["2024"][7:11]
+    assert (planned, realised_planned) == ("Rp 1.500.000.000", "Rp 411.000.000")  # 32.01's plan only
+    assert ratio == "27,4%"
+    assert population == "2 dari 3 kabupaten/kota melapor"
+    assert by_year["2024"][12] == "1"  # 32.02: no money per year
 
 
 def test_html_index_every_year_and_status_states(warehouse, tmp_path):
@@ -605,17 +638,76 @@ def test_html_run_id_in_the_footer_and_tables_fold_on_a_phone(warehouse, tmp_pat
     assert '<td data-label="Tahun">2023</td>' in _section(text, "progres")
 
 
-def test_workbook_prints_landscape_one_page_wide_with_headers(warehouse, tmp_path):
+def _printed_width_pt(ws) -> float:
+    """The sheet's columns in points as Excel lays them out (Calibri 11: 7 px a width unit;
+    the file stores the width with its 5 px of padding included)."""
+    total = 0.0
+    for dim in ws.column_dimensions.values():
+        if dim.hidden:  # not printed
+            continue
+        span = (dim.max or dim.min or 1) - (dim.min or 1) + 1
+        total += span * int((dim.width or 9.14) * 7 + 0.5) * 0.75
+    return total
+
+
+def test_workbook_prints_landscape_readable_with_headers(warehouse, tmp_path):
+    """Every sheet prints A4 landscape with no text under 8 pt: shrunk to one page wide when
+    that is enough, else at 80 % across pages with the regency's columns repeated."""
     wb = openpyxl.load_workbook(_reports(warehouse, tmp_path / "out", province="32")["excel"])
+    printable = (11.69 - 0.8) * 72 * 0.95  # what the writer uses of the page (LibreOffice is wider)
+    wide = []
     for ws in wb.worksheets:
-        assert ws.page_setup.orientation == "landscape", ws.title
-        # fitToWidth="1" is the schema's default, which XlsxWriter leaves out of the XML
-        wide = 1 if ws.page_setup.fitToWidth is None else ws.page_setup.fitToWidth
-        assert (wide, ws.page_setup.fitToHeight) == (1, 0), ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert wb["Progres Implementasi"].print_title_rows == "$1:$2"
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and str(setup.paperSize) == "9", ws.title
+        scale = int(setup.scale or 100) / 100  # 100 % is the default, left out of the file
+        smallest = min(
+            c.font.sz or 11
+            for row in ws.iter_rows(max_row=min(ws.max_row, 40))
+            for c in row
+            if c.value is not None
+        )
+        assert smallest * scale >= 8, (ws.title, smallest, scale)
+        natural = printable / _printed_width_pt(ws)
+        if natural >= 0.8:  # one page wide in Excel
+            assert scale == pytest.approx(min(1.0, natural), abs=0.011), ws.title
+        else:
+            wide.append(ws.title)
+            assert scale == 0.8, ws.title
+            cols = _columns(ws)
+            first, last = (
+                ("region_code", "region_name")
+                if "region_code" in cols
+                else ("province_code", "province_name")
+            )
+            letters = [openpyxl.utils.get_column_letter(cols[c]) for c in (first, last)]
+            assert ws.print_title_cols == f"${letters[0]}:${letters[1]}", ws.title
+    assert wide  # the fixture has sheets too wide for one page
+    progress = wb["Progres Implementasi"]
+    # printed from the Indonesian header down (the technical names are for the screen)
+    assert progress.print_title_rows == "$2:$2" and progress.print_area.startswith(
+        "'Progres Implementasi'!$A$2:"
+    )
+    assert progress.row_dimensions[2].height >= 30  # wrapped headers: the row grows
+    # sort helpers and, on a one-province report, the province are hidden (and not printed)
+    cols = _columns(progress)
+    for hidden in ("dimension_order", "province_code", "province_name"):
+        assert progress.column_dimensions[openpyxl.utils.get_column_letter(cols[hidden])].hidden, hidden
     labels = {c.value for c in wb["Progres Implementasi"][2]} | {c.value for c in wb["Ringkasan Provinsi"][2]}
     assert {"Rata-rata Progres Program", "Rata-rata Progres Kab/Kota"} <= labels
+
+
+def test_workbook_pdf_has_no_text_under_8_points(warehouse, tmp_path):
+    """The workbook as LibreOffice prints it: every word of every page at 8 pt or more."""
+    from printing import MIN_BOX_FOR_8PT, to_pdf, words
+
+    pdf = to_pdf(Path(_reports(warehouse, tmp_path / "out", province="32")["excel"]), tmp_path / "pdf")
+    found = words(pdf)
+    texts = {w.text for w in found}
+    assert {"Kabupaten", "Wilayah"} <= texts and "region_code" not in texts  # technical names: screen only
+    small = [w for w in found if w.height < MIN_BOX_FOR_8PT]
+    assert not small, small[:5]
+    pages = max(w.page for w in found)
+    print(f"{pages} pages")
 
 
 def test_workbook_header_styles_comments_and_sheet_setup(warehouse, tmp_path):
@@ -640,14 +732,14 @@ def test_workbook_header_styles_comments_and_sheet_setup(warehouse, tmp_path):
         assert not sheet.print_options.gridLines, sheet.title
     for title in MART_SHEETS:
         sheet = wb[title]
-        assert sheet.print_title_rows == "$1:$2", title
+        assert sheet.print_title_rows == "$2:$2", title
         assert sheet.sheet_view.zoomScale == 90, title
     # widths fitted to the content: a rupiah column is wider than a year column
     year, budget = (openpyxl.utils.get_column_letter(cols[c]) for c in ("year", "budget_planned_idr"))
     assert ws.column_dimensions[budget].width > ws.column_dimensions[year].width >= 8
     summary = wb["Ringkasan"]
     assert summary.column_dimensions["A"].width >= 44
-    assert _summary_value(summary, "Dibuat").value == GENERATED_AT
+    assert _summary_value(summary, "Dibuat (WIB)").value == GENERATED_AT + dt.timedelta(hours=7)
     assert _summary_value(summary, "Dibuat").number_format == "yyyy-mm-dd hh:mm:ss"
 
 
@@ -679,3 +771,54 @@ def test_workbook_writes_markup_and_links_as_plain_text(tmp_path):
     for row in ws.iter_rows():
         for c in row:
             assert c.data_type != "f", (c.coordinate, c.value)
+
+
+PHONE_CHECK = """() => {
+  const out = {scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth,
+               charts: {}, nav: [], chartBoxes: []};
+  for (const svg of document.querySelectorAll('svg[data-chart]')) {
+    const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    let smallest = Infinity;
+    for (const t of svg.querySelectorAll('text')) {
+      smallest = Math.min(smallest, parseFloat(t.getAttribute('font-size')) * box.width / vb.width);
+    }
+    out.charts[svg.dataset.chart] = smallest;
+    const holder = svg.closest('.chart').getBoundingClientRect();
+    out.chartBoxes.push([holder.left, holder.right]);
+  }
+  for (const a of document.querySelectorAll('nav a')) {
+    const r = a.getBoundingClientRect();
+    out.nav.push([a.textContent, r.left, r.right]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.slow
+def test_html_reads_on_a_phone(warehouse, tmp_path):
+    """At 390 px: the page never scrolls sideways (a wide chart scrolls inside its own box),
+    chart text stays >= 9 px, and every section link is on screen (the links wrap)."""
+    import os
+    import shutil
+
+    if not shutil.which("chromium") and os.environ.get("CI") != "true":
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    html = _reports(warehouse, tmp_path / "out", province="32")["html"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(Path(html).resolve().as_uri())
+            seen = page.evaluate(PHONE_CHECK)
+            page.screenshot(path=str(tmp_path / "phone.png"))
+        finally:
+            browser.close()
+    assert seen["scrollWidth"] <= seen["width"] == 390
+    assert set(seen["charts"]) == PROVINCE_CHARTS
+    assert all(size >= 9 for size in seen["charts"].values()), seen["charts"]
+    assert all(0 <= left and right <= 390 for left, right in seen["chartBoxes"])
+    assert len(seen["nav"]) == 7 and all(0 <= left and right <= 390 for _, left, right in seen["nav"]), seen[
+        "nav"
+    ]

@@ -534,15 +534,18 @@ def test_masterplan_template_structure(tmp_path: Path) -> None:
             f"Identitas!$B${labels.index('periode_mulai') + 1}",
             f"Identitas!$B${labels.index('periode_selesai') + 1}",
         )
-    # printing: landscape, one page wide, title and header rows on every page
-    assert (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (
-        "landscape",
-        1,
-        0,
-    )
-    assert ws.print_title_rows == "$1:$2"
-    assert wb["Petunjuk"].page_setup.orientation == "landscape"
-    assert wb["Petunjuk"].sheet_properties.pageSetUpPr.fitToPage is True
+    # printing: landscape, title and header rows on every page; the wide Program sheet at
+    # 80 % across pages with its code and name repeated, Petunjuk one page wide, text >= 8 pt
+    assert (ws.page_setup.orientation, ws.page_setup.scale) == ("landscape", 80)
+    assert (ws.print_title_rows, ws.print_title_cols) == ("$1:$2", "$A:$B")
+    petunjuk = wb["Petunjuk"]
+    assert petunjuk.page_setup.orientation == "landscape"
+    assert 80 <= petunjuk.page_setup.scale <= 100 and petunjuk.print_title_cols is None
+    for sheet in wb.worksheets:
+        if sheet.sheet_state == "hidden":
+            continue
+        smallest = min(c.font.sz or 11 for row in sheet.iter_rows() for c in row if c.value is not None)
+        assert smallest * sheet.page_setup.scale / 100 >= 8, sheet.title
 
 
 def test_evaluation_template_structure(tmp_path: Path) -> None:
@@ -868,3 +871,52 @@ def test_prefilled_evaluation_template_validates_without_reference(tmp_path: Pat
     assert not [r for r in rules if r[0] == "REFERENCE"], rules
     assert not [r for r in rules if r[0] == "EXTRA"], rules  # the reading aids are the template's own
     assert (code, item["status"]) == (0, "accepted"), rules
+
+
+def test_template_guides_every_column_group_and_spelling(tmp_path: Path, monkeypatch) -> None:
+    """Petunjuk explains anggaran_<tahun>, the milestones and the CONTOH row; every accepted
+    dimension spelling has an element list (no #REF! after "Masyarakat"); tahun_evaluasi goes
+    up to the current year; wrapped help texts get row heights (LibreOffice keeps defaults)."""
+    from smartprov.authoring.template import element_list_name
+
+    monkeypatch.setenv("SMARTPROV_TODAY", "2026-03-01")
+    wb = openpyxl.load_workbook(write_template("32.73", "MASTERPLAN", tmp_path / "mp.xlsx"))
+    text = " ".join(
+        c for row in wb["Petunjuk"].iter_rows(values_only=True) for c in row if isinstance(c, str)
+    )
+    for needle in ("anggaran_<tahun>", "anggaran_<year>", "CONTOH", "tanggal_penetapan", "tahap_bimtek"):
+        assert needle in text, needle
+    names = {name.lower(): dn.attr_text for name, dn in wb.defined_names.items()}
+    for alias, canonical in contract.taxonomy().dimension_aliases.items():
+        name = "elemen_" + alias.strip().replace(" ", "_")
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name):
+            assert names.get(name.lower()) == names[element_list_name(canonical).lower()], alias
+    assert names["elemen_masyarakat"] == names["elemen_smart_society"]
+    petunjuk = wb["Petunjuk"]
+    long_rows = [
+        r
+        for r in range(1, petunjuk.max_row + 1)
+        if isinstance(petunjuk.cell(r, 2).value, str) and len(petunjuk.cell(r, 2).value) > 150
+    ]
+    assert long_rows and all((petunjuk.row_dimensions[r].height or 0) >= 30 for r in long_rows)
+    ev = openpyxl.load_workbook(write_template("32.73", "EVALUASI", tmp_path / "ev.xlsx"))
+    year_rows = {r[0].value: r[0].row for r in ev["Identitas"].iter_rows() if r[0].value}
+    cell = f"B{year_rows['tahun_evaluasi']}"
+    rule = next(dv for dv in ev["Identitas"].data_validations.dataValidation if cell in str(dv.sqref))
+    assert (rule.formula1, rule.formula2) == (str(contract.MIN_YEAR), "2026")
+
+
+@pytest.mark.parametrize("kind", [MASTERPLAN, EVALUASI])
+def test_templates_print_readable_without_text_over_text(tmp_path: Path, kind: str) -> None:
+    """The template as LibreOffice prints it: help texts wrap inside their rows (no line over
+    another), no word under 8 pt, and the Petunjuk fits one page wide (its English column
+    is on the same page as the Indonesian)."""
+    from printing import MIN_BOX_FOR_8PT, overlapping, to_pdf, words
+
+    pdf = to_pdf(write_template("32.73", kind, tmp_path / f"{kind.lower()}.xlsx"), tmp_path / "pdf")
+    found = words(pdf)
+    assert not overlapping(found), overlapping(found)[:5]
+    small = [w for w in found if w.height < MIN_BOX_FOR_8PT]
+    assert not small, small[:5]
+    first_page = {w.text for w in found if w.page == 1}
+    assert {"Langkah", "Steps"} <= first_page

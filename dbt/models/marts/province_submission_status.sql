@@ -9,8 +9,10 @@
 --   not_applicable   EVALUASI of a regency without an accepted masterplan (it cannot send one)
 --   rejected         only rejected files of this regency (an unreadable file of the folder
 --                    counts here on the MASTERPLAN row: see unreadable_files)
---   misfiled         only files in this folder that claim another regency (REGION_MISMATCH):
---                    named by misfiled_folder and misfiled_claimed_region_code
+--   misfiled         only files in this folder that claim another regency (REGION_MISMATCH)
+-- A misfiled file is never the folder's own rejection: it counts in submissions_misfiled
+-- (never submissions_rejected), and misfiled_folder / misfiled_claimed_region_code name the
+-- latest one whenever the folder has one, whatever the status.
 --   missing          nothing received
 -- Files are attributed to their sender (the landing folder).
 with regencies as (
@@ -126,6 +128,21 @@ deciding as (
     from received
 ),
 
+latest_misfiled as (
+    select
+        region_code,
+        kind,
+        period,
+        folder_region_code,
+        stated_region_code,
+        row_number() over (
+            partition by region_code, kind, period
+            order by received_at desc, submission_id desc
+        )                                             as recency_rank
+    from received
+    where is_misfiled
+),
+
 joined as (
     select
         expected.*,
@@ -142,8 +159,8 @@ joined as (
         per_period.last_received_at,
         deciding.submission_id                        as deciding_submission_id,
         deciding.is_misfiled                          as deciding_is_misfiled,
-        deciding.folder_region_code                   as deciding_folder,
-        deciding.stated_region_code                   as deciding_claimed_region_code,
+        latest_misfiled.folder_region_code            as misfiled_folder,
+        latest_misfiled.stated_region_code            as misfiled_claimed_region_code,
         deciding.error_count,
         deciding.warning_count,
         as_of.as_of_date
@@ -160,6 +177,11 @@ joined as (
        and deciding.kind = expected.kind
        and deciding.period = expected.period
        and deciding.decision_rank = 1
+    left join latest_misfiled
+        on latest_misfiled.region_code = expected.region_code
+       and latest_misfiled.kind = expected.kind
+       and latest_misfiled.period = expected.period
+       and latest_misfiled.recency_rank = 1
     left join unreadable
         on unreadable.region_code = expected.region_code
 ),
@@ -207,10 +229,8 @@ select
     cast(classified.submissions_rejected as integer)  as submissions_rejected,
     cast(classified.submissions_misfiled as integer)  as submissions_misfiled,
     cast(classified.unreadable_files as integer)      as unreadable_files,
-    case when classified.status = 'misfiled' then classified.deciding_folder end
-                                                      as misfiled_folder,
-    case when classified.status = 'misfiled' then classified.deciding_claimed_region_code end
-                                                      as misfiled_claimed_region_code,
+    classified.misfiled_folder,
+    classified.misfiled_claimed_region_code,
     classified.last_received_at,
     classified.deciding_submission_id,
     cast(classified.error_count as integer)           as errors,

@@ -2,6 +2,8 @@
 -- province, how many more regencies need an accepted masterplan, and for each regency
 -- without one (one row each) what stands in the way: its latest rejected file, that file's
 -- first error in words (Indonesian and English), how many errors it had, and whom to contact.
+-- A misfiled file in the folder (its kode_wilayah claims another regency) is neither the
+-- regency's rejection nor its contact: it is named by misfiled_claimed_region_code only.
 -- Regencies are ranked by how close they are (fewest errors first; never-submitted last).
 -- A province that already has every regency covered has no rows here.
 with coverage as (
@@ -28,8 +30,24 @@ targets as (
 ),
 
 submissions as (
-    select * from {{ ref('stg_audit__submissions') }}
+    select
+        *,
+        coalesce(folder_region_code <> stated_region_code, false) as is_misfiled
+    from {{ ref('stg_audit__submissions') }}
     where region_code is not null
+),
+
+latest_misfiled as (
+    select
+        region_code,
+        stated_region_code,
+        row_number() over (
+            partition by region_code
+            order by submitted_at desc, submission_id desc
+        )                                             as recency_rank
+    from submissions
+    where is_misfiled
+      and (kind = 'MASTERPLAN' or kind is null)
 ),
 
 latest_rejected as (
@@ -42,6 +60,7 @@ latest_rejected as (
         )                                             as recency_rank
     from submissions
     where not is_accepted
+      and not is_misfiled
       and (kind = 'MASTERPLAN' or kind is null)
 ),
 
@@ -66,7 +85,7 @@ contacts as (
         row_number() over (partition by region_code order by submitted_at desc, submission_id desc) as recency_rank
     from submissions
     where contact_email is not null
-      and not coalesce(folder_region_code <> stated_region_code, false)
+      and not is_misfiled
 ),
 
 missing as (
@@ -85,7 +104,8 @@ missing as (
         first_errors.column_name                      as first_error_column,
         first_errors.message                          as first_error_message,
         first_errors.message_en                       as first_error_message_en,
-        contacts.contact_email
+        contacts.contact_email,
+        latest_misfiled.stated_region_code            as misfiled_claimed_region_code
     from coverage
     left join latest_rejected
         on latest_rejected.region_code = coverage.region_code
@@ -96,6 +116,9 @@ missing as (
     left join contacts
         on contacts.region_code = coverage.region_code
        and contacts.recency_rank = 1
+    left join latest_misfiled
+        on latest_misfiled.region_code = coverage.region_code
+       and latest_misfiled.recency_rank = 1
     where not coverage.has_masterplan
 )
 
@@ -133,7 +156,8 @@ select
     missing.first_error_column,
     missing.first_error_message,
     missing.first_error_message_en,
-    missing.contact_email
+    missing.contact_email,
+    missing.misfiled_claimed_region_code
 from missing
 inner join targets
     on targets.province_code = missing.province_code

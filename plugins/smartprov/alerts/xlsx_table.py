@@ -41,6 +41,7 @@ class Table:
     wrap_from: int | None = None  # 0-based column from which text wraps (long messages)
     autofilter: bool = True
     row_count: int | None = None  # for the autofilter's range; counted when None
+    landscape: bool = True  # printed on A4, one page wide, the header row on every page
     _columns: list[str] = field(default_factory=list, repr=False)
 
 
@@ -70,10 +71,42 @@ def _cell(ref: str, value: Any, style: int) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(text)}</t></is></c>'
 
 
-def _sheet_rows(table: Table, out) -> int:
+# Printing one A4 landscape page wide with text at 8 pt or more leaves about 170 width units
+# (11 pt text shrunk to ~75 %); wrapped columns give way first, never under _MIN_WRAPPED.
+_PRINT_WIDTH_UNITS = 170.0
+_MIN_WRAPPED = 18.0
+_LINE_POINTS = 15.0
+
+
+def print_widths(table: Table) -> list[float]:
+    """The column widths written: the caller's, with the wrapped (message) columns narrowed
+    so that the sheet fits one printed page wide at a readable size."""
+    widths = [float(w) for w in table.widths]
+    wrap_from = len(widths) if table.wrap_from is None else table.wrap_from
+    wrapped = range(min(wrap_from, len(widths)), len(widths))
+    excess = sum(widths) - _PRINT_WIDTH_UNITS
+    room = sum(max(widths[i] - _MIN_WRAPPED, 0.0) for i in wrapped)
+    if excess > 0 and room > 0:
+        give = min(1.0, excess / room)
+        for i in wrapped:
+            widths[i] -= max(widths[i] - _MIN_WRAPPED, 0.0) * give
+            widths[i] = round(widths[i], 1)
+    return widths
+
+
+def _lines(text: str, width: float) -> int:
+    per_line = max(1, int(width * 1.1) - 1)  # a little under what Excel and LibreOffice fit
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def _sheet_rows(table: Table, out, widths: Sequence[float] = ()) -> int:
     letters = [column_letter(i) for i in range(len(table.header))]
     header = "".join(_cell(f"{letters[i]}1", v, HEADER) for i, v in enumerate(table.header))
-    out.write(f'<row r="1">{header}</row>'.encode())
+    header_lines = max(
+        (_lines(str(v), widths[i]) for i, v in enumerate(table.header) if i < len(widths) and v), default=1
+    )
+    height = f' ht="{header_lines * _LINE_POINTS:g}" customHeight="1"' if header_lines > 1 else ""
+    out.write(f'<row r="1"{height}>{header}</row>'.encode())
     wrap_from = len(letters) if table.wrap_from is None else table.wrap_from
     n = 1
     for n, row in enumerate(table.rows, start=2):
@@ -81,31 +114,57 @@ def _sheet_rows(table: Table, out) -> int:
             _cell(f"{letters[i]}{n}", v, WRAP if i >= wrap_from and isinstance(v, str) else PLAIN)
             for i, v in enumerate(row[: len(letters)])
         )
-        out.write(f'<row r="{n}">{cells}</row>'.encode())
+        # A wrapped cell's row gets its height: LibreOffice keeps the default height on
+        # opening a file, so a second line would print over the next row.
+        lines = max(
+            (
+                _lines(v, widths[i])
+                for i, v in enumerate(row[: len(letters)])
+                if i >= wrap_from and isinstance(v, str) and i < len(widths)
+            ),
+            default=1,
+        )
+        height = f' ht="{lines * _LINE_POINTS:g}" customHeight="1"' if lines > 1 else ""
+        out.write(f'<row r="{n}"{height}>{cells}</row>'.encode())
     return n
 
 
 def _write_sheet(archive: zipfile.ZipFile, path: str, table: Table) -> int:
     last_col = column_letter(max(len(table.header), 1) - 1)
+    widths = print_widths(table)
     cols = "".join(
-        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(table.widths, start=1)
+        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
     )
     info = zipfile.ZipInfo(path, _ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     with archive.open(info, "w", force_zip64=True) as out:
         out.write(
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN_NS}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}<sheetData>'.encode()
         )
-        last_row = _sheet_rows(table, out)
+        last_row = _sheet_rows(table, out, widths)
         out.write(b"</sheetData>")
         if table.autofilter:
             out.write(f'<autoFilter ref="A1:{last_col}{last_row}"/>'.encode())
+        out.write(_print_setup(table).encode())
         out.write(b"</worksheet>")
     table._columns = [last_col, str(last_row)]
     return last_row
+
+
+def _print_setup(table: Table) -> str:
+    """A4, one page wide and as many pages long as needed, narrow margins (in the schema's
+    order: printOptions, pageMargins, pageSetup); the header row repeats through the
+    workbook's Print_Titles name."""
+    orientation = "landscape" if table.landscape else "portrait"
+    return (
+        '<printOptions horizontalCentered="0"/>'
+        '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
+        f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+    )
 
 
 _STYLES = (
@@ -116,9 +175,12 @@ _STYLES = (
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1">'
+    '<alignment vertical="top"/></xf></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
     '<alignment vertical="top" wrapText="1"/></xf></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
@@ -165,19 +227,24 @@ def workbook_bytes(tables: Sequence[Table]) -> bytes:
             _write_sheet(archive, f"xl/worksheets/sheet{i}.xml", table)
             names.append(table)
         sheet_list = "".join(
-            f'<sheet name={quoteattr(t.name)} sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(names, start=1)
+            f'<sheet name={quoteattr(t.name)} sheetId="{i}" r:id="rId{i}"/>'
+            for i, t in enumerate(names, start=1)
         )
+        # Excel wants the names sorted: _FilterDatabase before Print_Titles.
         defined = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{_text(_sheet_ref(t.name))}!$A$1:${t._columns[0]}${t._columns[1]}</definedName>"
             for i, t in enumerate(names)
             if t.autofilter
+        ) + "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{_text(_sheet_ref(t.name))}!$1:$1</definedName>'
+            for i, t in enumerate(names)
         )
         put(
             "xl/workbook.xml",
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>{sheet_list}</sheets>'
-            f'{f"<definedNames>{defined}</definedNames>" if defined else ""}</workbook>',
+            f"{f'<definedNames>{defined}</definedNames>' if defined else ''}</workbook>",
         )
         rels = "".join(
             f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'

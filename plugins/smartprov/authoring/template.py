@@ -19,12 +19,14 @@ produce realistic filled-in submissions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from smartprov import settings
 from smartprov.authoring.xlsx_writer import (
     Cell,
     SheetSpec,
@@ -240,6 +242,9 @@ COLUMN_WIDTHS: dict[str, float] = {
     "bukti": 44,
     "aspek": 22,
     "nilai": 10,
+    # read-only reference beside a prefilled Realisasi: the program's name in full
+    "referensi_nama_program": 44,
+    "referensi_dimensi": 20,
 }
 
 SHEET_TITLES: dict[str, str] = {
@@ -309,6 +314,12 @@ def identity_labels(kind: str, version: str = contract.TEMPLATE_VERSION) -> list
     return [f.label for f in _identity_fields(kind, version)]
 
 
+def _plain_guidance(label: str, label_id: str) -> tuple[str, str]:
+    """A field's guidance without its own "Opsional:" / "Optional:" (the caller says which)."""
+    gid, gen = IDENTITY_GUIDANCE.get(label, (label_id, ""))
+    return gid.removeprefix("Opsional: "), gen.removeprefix("Optional: ")
+
+
 def _identity_fields(kind: str, version: str) -> list[contract.IdentityField]:
     return [
         f for f in contract.identity_fields(version, kind) if kind in f.required_for or not f.required_for
@@ -317,7 +328,7 @@ def _identity_fields(kind: str, version: str) -> list[contract.IdentityField]:
 
 def default_period(today: dt.date | None = None) -> tuple[int, int]:
     """A ten-year masterplan period from next year: what a new masterplan usually covers."""
-    year = (today or dt.date.today()).year + 1
+    year = (today or settings.today()).year + 1
     return year, min(year + 9, contract.MAX_YEAR)
 
 
@@ -346,6 +357,7 @@ def lists_sheet() -> tuple[SheetSpec, dict[str, str]]:
         key: list_source(LISTS_SHEET, col, 2, len(values))
         for col, (key, (_, values)) in enumerate(zip(keys, columns, strict=True), 1)
     }
+    refs.update(alias_element_lists(refs))
     widths = {col: 28.0 for col in range(1, len(columns) + 1)}
     sheet = SheetSpec(LISTS_SHEET, rows=rows, widths=widths, hidden=True, defined_names=list_names(refs))
     return sheet, refs
@@ -354,6 +366,26 @@ def lists_sheet() -> tuple[SheetSpec, dict[str, str]]:
 def element_list_name(dimension: str) -> str:
     """The defined name of a dimension's element list: `elemen_Smart_Governance`."""
     return "elemen_" + "".join(ch if ch.isalnum() else "_" for ch in dimension)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def alias_element_lists(refs: Mapping[str, str]) -> dict[str, str]:
+    """One more name per accepted spelling of a dimension ("Masyarakat", "smart society"):
+    the `elemen` list is INDIRECT("elemen_" & the cell with spaces as "_"), so every spelling
+    the validator accepts gets its canonical dimension's list instead of #REF!. Excel names
+    are case-insensitive; spellings that cannot be a name (a "-" or "/") are left out."""
+    taken = {key.lower() for key in refs}
+    out: dict[str, str] = {}
+    for alias, canonical in sorted(contract.taxonomy().dimension_aliases.items()):
+        name = "elemen_" + alias.strip().replace(" ", "_")
+        target = refs.get(element_list_name(canonical))
+        if target is None or name.lower() in taken or not _NAME.fullmatch(name):
+            continue
+        taken.add(name.lower())
+        out[name] = target
+    return out
 
 
 def list_names(refs: Mapping[str, str]) -> dict[str, str]:
@@ -530,6 +562,8 @@ def data_sheet(
         validations=data_validations(sheet, all_names, refs, period_cells=period_cells),
         row_heights={TITLE_ROW: 24, HEADER_ROW: 30},
         print_title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
+        # the program's code (and name) on every page across of a wide sheet
+        print_title_columns="A:B" if all_names[:2] == ["kode_program", "nama_program"] else "A:A",
     )
     return spec
 
@@ -574,18 +608,20 @@ def identity_sheet(
             value = Cell(value, "prefilled" if f.label in fixed else "input", number_format=fmt)
         row: list[Any] = [Cell(f.label, "label") if guidance else f.label, value]
         if guidance:
-            gid, gen = IDENTITY_GUIDANCE.get(f.label, (f.label_id, ""))
+            gid, gen = _plain_guidance(f.label, f.label_id)
             wajib = "Wajib" if kind in f.required_for else "Opsional"
             required = "required" if kind in f.required_for else "optional"
             row.append(Cell(f"{wajib}. {gid} / {required.capitalize()}. {gen}", "guidance"))
             cell = f"B{row_index}"
             if f.type == "year":
+                # an evaluation reports a year that has happened: up to the current year
+                last = settings.today().year if f.label == "tahun_evaluasi" else contract.MAX_YEAR
                 validations.append(
                     Validation(
                         cell,
                         "whole",
                         str(contract.MIN_YEAR),
-                        str(contract.MAX_YEAR),
+                        str(last),
                         operator="between",
                         error_style="warning",
                         error="Isi tahun, mis. 2024. / Enter a year.",
@@ -596,7 +632,7 @@ def identity_sheet(
             elif f.label == "tahap_bimtek":
                 validations.append(Validation(cell, "list", '"' + ",".join(contract.BIMTEK_STAGES) + '"'))
         rows.append(row)
-    widths = {1: 22.0, 2: 34.0, 3: 80.0} if guidance else {1: 22.0, 2: 34.0}
+    widths = {1: 27.0, 2: 34.0, 3: 76.0} if guidance else {1: 27.0, 2: 34.0}
     return SheetSpec(IDENTITY_SHEET, rows=rows, widths=widths, validations=validations)
 
 
@@ -637,6 +673,11 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
             "Pilih dimensi dan elemen dari daftar. Setiap dimensi sebaiknya memiliki program dan tepat satu quick win.",
             "Tahun mulai dan selesai program harus berada di dalam periode masterplan.",
             "Anggaran dalam rupiah: 1500000000, Rp 1.500.000.000, 1,5 M (miliar) atau 750 jt (juta).",
+            "Kolom anggaran_<tahun> (mis. anggaran_2025), satu per tahun periode: anggaran program pada tahun "
+            "itu (opsional). Isi hanya tahun pelaksanaan program; bila diisi, anggaran_rp boleh dikosongkan "
+            "(dihitung dari jumlahnya). Tanpa kolom ini rencana per tahun tidak dapat dihitung.",
+            "Tonggak di lembar Identitas (opsional): tanggal_penetapan, dasar_hukum (mis. Perbup No. 45 Tahun "
+            "2022), tahap_bimtek (I, II, III, IV atau Selesai) dan tanggal_nota_kesepakatan.",
         ]
         steps_en += [
             "Sheet Program: one row per innovation program, with a unique kode_program (at most 20 characters).",
@@ -644,6 +685,11 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
             "quick win.",
             "Program start and end years must lie within the masterplan period.",
             "Budgets in rupiah: 1500000000, Rp 1.500.000.000, 1,5 M (billion) or 750 jt (million).",
+            "Columns anggaran_<year> (e.g. anggaran_2025), one per year of the period: the program's planned "
+            "rupiah for that year (optional). Fill only the program's own years; anggaran_rp may then be left "
+            "empty (it is their sum). Without them no per-year plan can be computed.",
+            "Milestones in sheet Identitas (optional): tanggal_penetapan, dasar_hukum (e.g. Perbup No. 45 "
+            "Tahun 2022), tahap_bimtek (I, II, III, IV or Selesai) and tanggal_nota_kesepakatan.",
         ]
     else:
         steps_id += [
@@ -660,6 +706,14 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
             "Sheet Indeks (optional): copy the scores of the ministry's result letter once received.",
         ]
     steps_id.append(
+        "Baris abu-abu di bawah judul kolom yang kodenya CONTOH adalah contoh: tidak dibaca, boleh "
+        "dibiarkan atau dihapus. Mulai isi di baris berikutnya."
+    )
+    steps_en.append(
+        "The grey row under the headers whose key says CONTOH is an example: it is not read; keep it or "
+        "delete it. Start filling in the row below it."
+    )
+    steps_id.append(
         f"Simpan sebagai Excel Workbook (.xlsx) tanpa kata sandi dan unggah ke folder {region.code}/. "
         "Umpan balik dikirim ke email_kontak."
     )
@@ -668,20 +722,44 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
         "Feedback goes to email_kontak."
     )
     for i, (sid, sen) in enumerate(zip(steps_id, steps_en, strict=True), 1):
-        rows.append([i, Cell(sid, "wrap"), Cell(sen, "wrap")])
+        rows.append([Cell(i, "wrap"), Cell(sid, "wrap"), Cell(sen, "wrap")])
     rows += [[], [Cell("Kolom per lembar / Columns per sheet", "heading")]]
     rows.append(
         [Cell(h, "table_header") for h in ("Lembar / Sheet", "Kolom / Column", "Keterangan", "Description")]
     )
+    for f in _identity_fields(kind, contract.TEMPLATE_VERSION):
+        gid, gen = _plain_guidance(f.label, f.label_id)
+        wajib, required = ("wajib", "required") if kind in f.required_for else ("opsional", "optional")
+        rows.append(
+            [
+                Cell(IDENTITY_SHEET, "wrap"),
+                Cell(f.label, "wrap"),
+                Cell(f"({wajib}) {gid}", "wrap"),
+                Cell(f"({required}) {gen}", "wrap"),
+            ]
+        )
     for sheet in sheets:
+        if sheet.name == "Program" and kind == contract.MASTERPLAN:
+            rows.append(
+                [
+                    Cell(sheet.name, "wrap"),
+                    Cell("anggaran_<tahun>", "wrap"),
+                    Cell(
+                        "(opsional) " + YEAR_BUDGET_NOTE.split("\n\n")[0].replace("{year}", "<tahun>"), "wrap"
+                    ),
+                    Cell(
+                        "(optional) " + YEAR_BUDGET_NOTE.split("\n\n")[1].replace("{year}", "<year>"), "wrap"
+                    ),
+                ]
+            )
         for col in sheet.columns:
             detail_id, detail_en = COLUMN_HELP.get(sheet.name, {}).get(col.name, ("", ""))
             wajib = "wajib" if col.required else "opsional"
             required = "required" if col.required else "optional"
             rows.append(
                 [
-                    sheet.name,
-                    col.name,
+                    Cell(sheet.name, "wrap"),
+                    Cell(col.name, "wrap"),
                     Cell(f"{col.label_id} ({wajib}). {detail_id}", "wrap"),
                     Cell(f"({required}) {detail_en}", "wrap"),
                 ]
@@ -691,7 +769,7 @@ def instructions_sheet(kind: str, region: Region) -> SheetSpec:
         rows.append([Cell("Dimensi / Dimension", "table_header"), Cell("Elemen / Elements", "table_header")])
         for dim, elements in contract.taxonomy().elements_by_dimension.items():
             rows.append([dim, "; ".join(elements)])
-    widths = {1: 24.0, 2: 70.0, 3: 70.0, 4: 50.0}
+    widths = {1: 18.0, 2: 56.0, 3: 56.0, 4: 36.0}  # one A4 page wide at 80 % or more
     return SheetSpec(INSTRUCTIONS_SHEET, rows=rows, widths=widths, tab_color="1F4E78")
 
 
@@ -754,31 +832,63 @@ def template_sheets(
 REFERENCE_COLUMNS = contract.REFERENCE_COLUMNS["Realisasi"]  # (name, dimension) beside each code
 
 
+PROGRAMS_MART = "marts.masterplan_programs_current"  # what the analysts' snapshot holds
+
+
 def current_programs(warehouse_url: str, region_code: str) -> list[dict[str, Any]] | None:
     """Programs of the regency's current accepted masterplan in the warehouse (sheet order), or
-    None when it has none. "Current" is the validator's ordering (latest document date, then arrival)."""
-    from smartprov.warehouse.connection import Warehouse
+    None when it has none. "Current" is the validator's ordering (latest document date, then
+    arrival). Reads the ledger where there is one (the loader's warehouse), else the mart
+    `masterplan_programs_current` (the analysts' snapshot holds marts only)."""
+    return _current_masterplan(warehouse_url, region_code)[0]
 
-    with Warehouse(warehouse_url) as wh:
+
+def current_contact(warehouse_url: str, region_code: str) -> str | None:
+    """email_kontak of the regency's current accepted masterplan, or None."""
+    return _current_masterplan(warehouse_url, region_code)[1]
+
+
+def _current_masterplan(
+    warehouse_url: str, region_code: str
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    from smartprov.warehouse.connection import Warehouse, WarehouseUnavailable
+
+    keys = ("program_code", "program_name", "dimension", "year_start", "year_end")
+    try:
+        warehouse = Warehouse(warehouse_url, read_only=True)  # reading only: never the writer's lock
+    except WarehouseUnavailable as err:
+        raise ValueError(str(err)) from err
+    with warehouse as wh:
         if not wh.table_exists("audit.submissions"):
-            return None
+            if not wh.table_exists(PROGRAMS_MART):
+                raise ValueError(
+                    f"{warehouse_url} holds neither the ledger nor {PROGRAMS_MART}: use the warehouse "
+                    "(SMARTPROV_WAREHOUSE_URL) or an analysts' snapshot published by this version"
+                )
+            rows = wh.fetchall(
+                f"""SELECT {", ".join(keys)}, contact_email FROM {PROGRAMS_MART}
+                    WHERE region_code = ? ORDER BY source_row, program_code""",
+                (region_code,),
+            )
+            if not rows:
+                return None, None
+            return [dict(zip(keys, r[:-1], strict=True)) for r in rows], rows[0][-1]
         found = wh.fetchall(
             """
-            SELECT submission_id FROM audit.submissions
+            SELECT submission_id, email_kontak FROM audit.submissions
             WHERE region_code = ? AND kind = 'MASTERPLAN' AND status = 'accepted'
             ORDER BY document_date DESC, received_at DESC, submission_id DESC
             LIMIT 1""",
             (region_code,),
         )
         if not found:
-            return None
+            return None, None
         rows = wh.fetchall(
-            """SELECT program_code, program_name, dimension, year_start, year_end
+            f"""SELECT {", ".join(keys)}
                FROM raw.masterplan_programs WHERE submission_id = ? ORDER BY source_row""",
             (found[0][0],),
         )
-    keys = ("program_code", "program_name", "dimension", "year_start", "year_end")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [dict(zip(keys, r, strict=True)) for r in rows], found[0][1]
 
 
 def evaluation_prefill(
@@ -787,7 +897,7 @@ def evaluation_prefill(
     """Identity values and rows of a prefilled EVALUASI template: Realisasi lists the current
     masterplan's programs running in `year` (all of them without a year), with their names and
     dimensions beside them for reading; Kesiapan lists the standard indicators of each pillar."""
-    programs = current_programs(warehouse_url, region_code)
+    programs, contact = _current_masterplan(warehouse_url, region_code)
     if programs is None:
         raise ValueError(
             f"no accepted masterplan of {region_code} in the warehouse: an evaluation needs one first"
@@ -803,7 +913,9 @@ def evaluation_prefill(
         for pillar, indicators in contract.READINESS_INDICATORS.items()
         for indicator in indicators
     ]
-    identity = {"tahun_evaluasi": year} if year is not None else {}
+    identity: dict[str, Any] = {"tahun_evaluasi": year} if year is not None else {}
+    if contact:
+        identity["email_kontak"] = contact
     return identity, {"Realisasi": realisasi, "Kesiapan": kesiapan}
 
 

@@ -108,17 +108,70 @@ class SheetSpec:
     tab_color: str | None = None
     row_heights: dict[int, float] = field(default_factory=dict)
     print_title_rows: str | None = None  # rows repeated on every printed page, e.g. "1:2"
+    print_title_columns: str | None = None  # columns repeated on pages across, e.g. "A:B"
     defined_names: dict[str, str] = field(default_factory=dict)  # workbook names this sheet holds
     landscape: bool = True  # printed landscape, one page wide
 
 
-def print_setup(ws: Any, *, landscape: bool = True, title_rows: str | None = None) -> None:
-    """As wide as one A4 page (as many pages down as needed), header rows on every page."""
+# Wrapped styles and the points one line of them takes (11 pt text, 9 pt guidance).
+_WRAPPED_LINE_POINTS = {"wrap": 15.0, "table_header": 15.0, "header": 15.0, "guidance": 12.5}
+_DEFAULT_WIDTH = 8.43
+
+
+def wrapped_row_heights(spec: SheetSpec) -> dict[int, float]:
+    """Row heights (points) that fit each row's wrapped text. LibreOffice keeps a row at its
+    default height on opening a file, so long help texts without one overlap the next row:
+    every row with wrapped text gets its height written, estimated from the column widths
+    (about 0.9 characters of 11 pt text per width unit, 1.1 of 9 pt text)."""
+    heights: dict[int, float] = {}
+    for row_no, row in enumerate(spec.rows, 1):
+        best = 0.0
+        for col_no, value in enumerate(row, 1):
+            if not isinstance(value, Cell) or value.style not in _WRAPPED_LINE_POINTS or value.value is None:
+                continue
+            width = spec.widths.get(col_no, _DEFAULT_WIDTH)
+            # conservative: LibreOffice fits fewer characters a line than Excel
+            per_line = max(1, int(width * (1.1 if value.style == "guidance" else 0.9)) - 1)
+            lines = sum(max(1, -(-len(part) // per_line)) for part in str(value.value).split("\n"))
+            best = max(best, lines * _WRAPPED_LINE_POINTS[value.style] + 3.0)
+        if best > 18.0:
+            heights[row_no] = round(best, 1)
+    return heights
+
+
+# A4 landscape with 0.4" side margins: 784 pt of width (portrait: 523), less 5 % because
+# LibreOffice lays columns out a little wider than Excel. Below 80 % the 10-11 pt text of a
+# template would print under 8 pt: wider sheets go across pages instead.
+PRINTABLE_WIDTH_PT = {True: (11.69 - 0.8) * 72 * 0.95, False: (8.27 - 0.8) * 72 * 0.95}
+MIN_PRINT_SCALE = 0.8
+
+
+def width_points(width: float) -> float:
+    """Points a column of Excel `width` (characters of the default font) takes."""
+    return int(width * 7 + 5) * 0.75
+
+
+def print_setup(
+    ws: Any,
+    *,
+    landscape: bool = True,
+    title_rows: str | None = None,
+    widths: Sequence[float] = (),
+    title_columns: str | None = None,
+) -> None:
+    """A4, header rows on every page, and a print scale that keeps text at 8 pt or more:
+    100 % when the columns (`widths`) fit, shrunk to one page wide when that stays at 80 % or
+    more, else 80 % across pages with `title_columns` (e.g. "A:B") on each. A fixed scale, not
+    "fit to page": LibreOffice's wider fallback font would otherwise shrink the text further."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    total = sum(width_points(w) for w in widths)
+    natural = PRINTABLE_WIDTH_PT[landscape] / total if total else 1.0
+    ws.page_setup.scale = int(max(MIN_PRINT_SCALE, min(1.0, natural)) * 100)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    if natural < MIN_PRINT_SCALE and title_columns:
+        ws.print_title_cols = title_columns
     if title_rows:
         ws.print_title_rows = title_rows
 
@@ -242,12 +295,19 @@ def build_workbook(
             ws.sheet_properties.tabColor = spec.tab_color
         for col, width in spec.widths.items():
             ws.column_dimensions[get_column_letter(col)].width = width
-        for row, height in spec.row_heights.items():
+        for row, height in {**wrapped_row_heights(spec), **spec.row_heights}.items():
             ws.row_dimensions[row].height = height
         if spec.freeze:
             ws.freeze_panes = spec.freeze
         if not spec.hidden:
-            print_setup(ws, landscape=spec.landscape, title_rows=spec.print_title_rows)
+            used = max((len(r) for r in spec.rows), default=0)
+            print_setup(
+                ws,
+                landscape=spec.landscape,
+                title_rows=spec.print_title_rows,
+                widths=[spec.widths.get(c, _DEFAULT_WIDTH) for c in range(1, max(used, *spec.widths, 1) + 1)],
+                title_columns=spec.print_title_columns,
+            )
         for v in spec.validations:
             dv = DataValidation(
                 type=v.type,

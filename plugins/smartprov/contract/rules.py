@@ -129,8 +129,10 @@ _RULES: tuple[Rule, ...] = (
         ),
         messages={
             "UNKNOWN_REGION": (
-                "Kode wilayah '{value}' tidak dikenal sebagai kode kabupaten/kota Kemendagri.",
-                "Region code '{value}' is not a known Kemendagri regency code.",
+                "Kode wilayah '{value}' tidak dikenal sebagai kode kabupaten/kota Kemendagri. Isi kode Kemendagri "
+                "kabupaten/kota Anda, mis. 32.04.",
+                "Region code '{value}' is not a known Kemendagri regency code. Fill in your regency's Kemendagri "
+                "code, e.g. 32.04.",
             ),
             "UNKNOWN_REGION_FOLDER": (
                 "Berkas berada di luar folder kabupaten/kota yang dikenal ('{value}'). Unggah ke folder "
@@ -153,9 +155,11 @@ _RULES: tuple[Rule, ...] = (
         messages={
             "REGION_MISMATCH": (
                 "kode_wilayah '{value}' berbeda dengan folder pengirim '{expected}'. Kabupaten/kota hanya dapat "
-                "mengirim dokumennya sendiri.",
+                "mengirim dokumennya sendiri: perbaiki kode_wilayah, atau bila berkas ini milik {value}, "
+                "kirimkan dari folder {value}/.",
                 "kode_wilayah '{value}' differs from the sender's folder '{expected}'. A regency can only "
-                "submit its own documents.",
+                "submit its own documents: correct kode_wilayah, or if the file is {value}'s, send it from "
+                "folder {value}/.",
             ),
         },
         advice=(
@@ -184,8 +188,8 @@ _RULES: tuple[Rule, ...] = (
         checks=(Check(READER, "MISSING_SHEET", "a required sheet of the kind is absent"),),
         messages={
             "MISSING_SHEET": (
-                "Lembar '{sheet}' wajib ada tetapi tidak ditemukan.",
-                "Required sheet '{sheet}' was not found.",
+                "Lembar '{sheet}' wajib ada tetapi tidak ditemukan. Gunakan template terbaru dan jangan mengganti nama lembar.",
+                "Required sheet '{sheet}' was not found. Use the current template and do not rename its sheets.",
             ),
         },
         advice=(
@@ -200,9 +204,9 @@ _RULES: tuple[Rule, ...] = (
         messages={
             "MISSING_COLUMN": (
                 "Kolom wajib '{column}' tidak ditemukan di lembar '{sheet}' (baris judul dicari di 10 baris "
-                "pertama).",
+                "pertama). Kembalikan judul kolom seperti di template.",
                 "Required column '{column}' was not found in sheet '{sheet}' (the header row is searched in "
-                "the first 10 rows).",
+                "the first 10 rows). Restore the column header as in the template.",
             ),
         },
         advice=(
@@ -271,8 +275,8 @@ _RULES: tuple[Rule, ...] = (
         ),
         messages={
             "TYPE": (
-                "Nilai '{value}' pada '{column}' tidak dapat dibaca sebagai {expected_id}.",
-                "Value '{value}' in '{column}' cannot be read as {expected_en}.",
+                "Nilai '{value}' pada '{column}' tidak dapat dibaca sebagai {expected_id}. Tulis ulang dalam bentuk itu.",
+                "Value '{value}' in '{column}' cannot be read as {expected_en}. Write it again in that form.",
             ),
         },
         advice=(
@@ -301,12 +305,14 @@ _RULES: tuple[Rule, ...] = (
         ),
         messages={
             "RANGE": (
-                "Nilai '{value}' pada '{column}' di luar rentang yang diizinkan ({expected}).",
-                "Value '{value}' in '{column}' is outside the allowed range ({expected}).",
+                "Nilai '{value}' pada '{column}' di luar rentang yang diizinkan ({expected}). Isi nilai di dalam "
+                "rentang itu.",
+                "Value '{value}' in '{column}' is outside the allowed range ({expected}). Enter a value within that "
+                "range.",
             ),
             "RANGE_LENGTH": (
-                "Nilai pada '{column}' terlalu panjang ({length} karakter; maksimum {expected}).",
-                "The value in '{column}' is too long ({length} characters; at most {expected}).",
+                "Nilai pada '{column}' terlalu panjang ({length} karakter; maksimum {expected}). Persingkat teksnya.",
+                "The value in '{column}' is too long ({length} characters; at most {expected}). Shorten the text.",
             ),
             "RANGE_YEAR_BUDGET_OUTSIDE": (
                 "Program '{code}': anggaran Rp {value} pada '{column}' berada di luar tahun pelaksanaan program "
@@ -517,9 +523,9 @@ _RULES: tuple[Rule, ...] = (
         messages={
             "COVERAGE_DIMENSION": (
                 "Dimensi '{dimension}' belum memiliki program. Setiap dimensi diharapkan memiliki minimal "
-                "satu program.",
+                "satu program: tambahkan program untuk dimensi ini.",
                 "Dimension '{dimension}' has no program. Every dimension is expected to have at least one "
-                "program.",
+                "program: add one for this dimension.",
             ),
             "COVERAGE_REALISATION": (
                 "{count} program masterplan yang berjalan pada tahun {year} belum memiliki baris di lembar "
@@ -544,20 +550,20 @@ _RULES: tuple[Rule, ...] = (
         ),
         messages={
             "EXTRA_SHEET": (
-                "Lembar '{sheet}' tidak dikenal dan diabaikan.",
-                "Sheet '{sheet}' is not part of the template and was ignored.",
+                "Lembar '{sheet}' tidak dikenal dan diabaikan; tidak perlu diperbaiki.",
+                "Sheet '{sheet}' is not part of the template and was ignored; nothing to fix.",
             ),
             "EXTRA_COLUMN": (
-                "Kolom '{column}' di lembar '{sheet}' tidak dikenal dan diabaikan.",
-                "Column '{column}' in sheet '{sheet}' is not part of the template and was ignored.",
+                "Kolom '{column}' di lembar '{sheet}' tidak dikenal dan diabaikan; tidak perlu diperbaiki.",
+                "Column '{column}' in sheet '{sheet}' is not part of the template and was ignored; nothing to fix.",
             ),
             "EXTRA_TOTAL_ROW": (
-                "Baris total ('{value}') dilewati.",
-                "A total row ('{value}') was skipped.",
+                "Baris total ('{value}') dilewati; tidak perlu diperbaiki.",
+                "A total row ('{value}') was skipped; nothing to fix.",
             ),
             "EXTRA_BUDGET_YEAR": (
-                "Kolom '{column}' (tahun {year}) di luar periode masterplan {start}–{end} dan diabaikan.",
-                "Column '{column}' (year {year}) is outside the masterplan period {start}–{end} and was ignored.",
+                "Kolom '{column}' (tahun {year}) di luar periode masterplan {start}–{end} dan diabaikan; hapus kolomnya atau perbaiki periode.",
+                "Column '{column}' (year {year}) is outside the masterplan period {start}–{end} and was ignored; remove the column or correct the period.",
             ),
         },
         advice=(

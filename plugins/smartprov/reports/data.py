@@ -22,6 +22,17 @@ from smartprov.reports.labels import KIND_ORDER, PILLAR_ORDER
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD_PCT = 80.0
+WIB_OFFSET = dt.timedelta(hours=7)  # Asia/Jakarta: UTC+7 all year (no daylight saving)
+
+
+def wib(moment: Any) -> Any:
+    """A mart or run time (naive UTC, or aware) as people here read it: naive WIB. Other
+    values (dates, text, None) pass through."""
+    if not isinstance(moment, dt.datetime):
+        return moment
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment + WIB_OFFSET
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from smartprov.contract.spreadsheet import neutralise
-from smartprov.reports.data import ReportData, coverage_by_province, headline, py
+from smartprov.reports.data import ReportData, coverage_by_province, headline, py, wib
 from smartprov.reports.labels import BOOL_LABELS, STATUS_LABELS, column_kind, column_label
 
 FMT_IDR = '"Rp" #,##0'
@@ -54,7 +54,7 @@ SUMMARY_TITLE = "Ringkasan"
 _HEADER_FILL = {"pattern": 1, "bg_color": "#1F4E79"}
 _HEADER_FONT = {"bold": True, "font_color": "#FFFFFF"}
 _TECH_FILL = {"pattern": 1, "bg_color": "#DDEBF7"}
-_TECH_FONT = {"italic": True, "font_size": 9, "font_color": "#44546A"}
+_TECH_FONT = {"italic": True, "font_size": 10, "font_color": "#44546A"}  # the smallest text
 _HEADER_ALIGN = {"text_wrap": True, "valign": "vcenter"}
 _HEADER_BORDER = {"bottom": 1, "bottom_color": "#1F4E79"}  # 1: thin
 _TITLE_FONT = {"bold": True, "font_size": 14, "font_color": "#1F4E79"}
@@ -65,6 +65,27 @@ _BAD_FONT = {"bold": True, "font_color": "#C62828"}
 _NOTE_FONT = {"italic": True, "font_color": "#C62828"}
 
 _A4 = 9  # Excel's paper-size code
+# Printing: A4 landscape with 0.4" side margins leaves 10.89" = 784 pt of width, of which 95 %
+# is used (LibreOffice lays columns out a little wider than Excel). The smallest
+# text is 10 pt, so a sheet shrunk below 80 % would print under 8 pt: such a sheet prints at
+# 80 % across several pages instead, its key columns repeated on each.
+PRINTABLE_WIDTH_PT = (11.69 - 2 * 0.4) * 72 * 0.95
+MIN_PRINT_SCALE = 0.8
+
+
+def _key_columns(columns: list[str]) -> tuple[int, int] | None:
+    """The columns that name a row, repeated on every page across: the regency's code and
+    name where the sheet has them, else the province's."""
+    for group in (("region_code", "region_name"), ("province_code", "province_name")):
+        found = [columns.index(c) for c in group if c in columns]
+        if found and max(found) - min(found) == len(found) - 1:
+            return min(found), max(found)
+    return None
+
+
+def width_points(width: float) -> float:
+    """Points a column of Excel `width` (characters of the default font) takes."""
+    return (int(width * 7 + 5)) * 0.75
 
 
 def write_excel(data: ReportData, path: Path) -> Path:
@@ -87,7 +108,9 @@ def write_excel(data: ReportData, path: Path) -> Path:
                 _missing_sheet(ws, styles, mart.spec.title_id, mart.spec.title_en, mart.problem or "")
             else:
                 notes = data.column_notes.get(mart.spec.name, {})
-                _mart_sheet(ws, styles, mart.frame, notes, mart.spec.name)
+                _mart_sheet(
+                    ws, styles, mart.frame, notes, mart.spec.name, one_province=data.province is not None
+                )
     return path
 
 
@@ -227,8 +250,8 @@ def _convert(kind: str, column: str, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             return value.date()
         return value if isinstance(value, dt.date) else _text(str(value))
-    if kind == "datetime":
-        return value if isinstance(value, dt.date) else _text(str(value))
+    if kind == "datetime":  # marts keep UTC; people read WIB (the header says so)
+        return wib(value) if isinstance(value, dt.date) else _text(str(value))
     if isinstance(value, bool):
         return BOOL_LABELS[value]
     if column == "status" and isinstance(value, str):
@@ -240,9 +263,23 @@ def _convert(kind: str, column: str, value: Any) -> Any:
     return neutralise(str(value))
 
 
+def _header_lines(header: str, width: float) -> int:
+    """Lines a bold header takes when wrapped at word boundaries in a column of `width`."""
+    room, lines, used = max(int(width) - 1, 1), 1, 0
+    for word in header.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= room:
+            used = need
+        else:
+            lines, used = lines + 1, len(word)
+    return lines
+
+
 def _width(header: str, values: list[Any], kind: str) -> float:
+    # The Indonesian header wraps (at most three lines); the technical name above it may be
+    # cut on screen (its note repeats it) and is not printed.
     longest = max((len(w) for w in header.split()), default=8)
-    longest = max(longest, min(len(header), 18))
+    longest = max(longest, -(-len(header) // 3))
     for v in values[:300]:
         if v is None:
             continue
@@ -261,12 +298,30 @@ def _width(header: str, values: list[Any], kind: str) -> float:
 
 
 # -- mart sheets ----------------------------------------------------------------------------
-def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
-    """Landscape A4, as wide as one page (as many pages down as needed), no gridlines, and
-    `title_rows` ("1:2", 1-based as Excel writes it) repeated at the top of every page."""
+def print_setup(
+    ws: Worksheet,
+    title_rows: str | None = None,
+    widths: list[float] | None = None,
+    key_columns: tuple[int, int] | None = None,
+) -> None:
+    """Landscape A4, no gridlines, `title_rows` ("1:2", 1-based as Excel writes it) repeated
+    at the top of every page, and a print scale that keeps the smallest text at 8 pt or more.
+
+    `widths` (the sheet's column widths) decide the scale: a sheet that fits prints at 100 %;
+    one up to 1/MIN_PRINT_SCALE too wide prints shrunk to exactly one page wide; a wider one
+    prints at MIN_PRINT_SCALE over as many pages across as it needs, its `key_columns`
+    (first, last; 0-based) repeated on each. A fixed scale rather than "fit to page": a
+    spreadsheet program with a wider fallback font (LibreOffice without Calibri) would
+    otherwise shrink the text further to fit; with a scale it spills onto a page instead."""
     ws.set_landscape()
     ws.set_paper(_A4)
-    ws.fit_to_pages(1, 0)  # also sets the sheet's fitToPage flag
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    total = sum(width_points(w) for w in widths or ())
+    natural = PRINTABLE_WIDTH_PT / total if total else 1.0
+    scale = max(MIN_PRINT_SCALE, min(1.0, natural))
+    ws.set_print_scale(int(scale * 100))
+    if natural < MIN_PRINT_SCALE and key_columns:
+        ws.repeat_columns(*key_columns)
     ws.hide_gridlines(1)  # 1: not printed, still shown on screen
     if title_rows:
         first, last = (int(n) for n in title_rows.split(":"))
@@ -274,27 +329,49 @@ def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
 
 
 def _mart_sheet(
-    ws: Worksheet, styles: _Styles, frame, notes: dict[str, str], mart: str | None = None
+    ws: Worksheet,
+    styles: _Styles,
+    frame,
+    notes: dict[str, str],
+    mart: str | None = None,
+    *,
+    one_province: bool = False,
 ) -> None:
     columns = [str(c) for c in frame.columns]
     raw = {c: [py(v) for v in frame[c].tolist()] for c in columns}
     kinds = {c: _column_format(c, raw[c]) for c in columns}
     converted = {c: [_convert(kinds[c][0], c, v) for v in raw[c]] for c in columns}
 
-    for i, c in enumerate(columns):
-        ws.set_column(i, i, _width(column_label(c, mart), converted[c], kinds[c][0]))
+    def header_of(c: str) -> str:
+        label = column_label(c, mart)
+        return f"{label} (WIB)" if kinds[c][0] == "datetime" else label
+
+    widths = [_width(header_of(c), converted[c], kinds[c][0]) for c in columns]
+    # Hidden (shown again with Unhide), so neither on screen nor on paper do they take room:
+    # sort helpers, and the province on a one-province report (the same on every row).
+    hidden = {c for c in columns if c.endswith("_order")}
+    if one_province:
+        hidden |= {"province_code", "province_name"} & set(columns)
+    for i, (c, width) in enumerate(zip(columns, widths, strict=True)):
+        ws.set_column(i, i, width, None, {"hidden": True} if c in hidden else None)
     ws.freeze_panes(2, 0)  # "A3": both header rows stay in view
     ws.autofilter(1, 0, len(frame) + 1, max(len(columns), 1) - 1)  # Indonesian headers to last row
     ws.set_zoom(90)
-    print_setup(ws, "1:2")
+    shown = [w for c, w in zip(columns, widths, strict=True) if c not in hidden]
+    print_setup(ws, "2:2", shown, _key_columns(columns))
+    # Printed from the Indonesian header down: the technical names are for the screen.
+    ws.print_area(1, 0, len(frame) + 1, max(len(columns), 1) - 1)
 
     tech = styles(_TECH_FONT, _TECH_FILL)
     header = styles(_HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN, _HEADER_BORDER)
     for col, c in enumerate(columns):
         _write_text(ws, 0, col, c, tech)
     for col, c in enumerate(columns):
-        _write_text(ws, 1, col, _text(column_label(c, mart)), header)
+        _write_text(ws, 1, col, _text(header_of(c)), header)
         ws.write_comment(1, col, _header_comment(c, notes.get(c), kinds[c][0]), _COMMENT_SHAPE)
+    # The wrapped headers' row as tall as the longest one (LibreOffice does not grow it).
+    lines = max((_header_lines(header_of(c), w) for c, w in zip(columns, widths, strict=True)), default=1)
+    ws.set_row(1, 15 * lines + 2)
 
     writers = [_column_writer(ws, styles, kinds[c][1]) for c in columns]
     cols = [converted[c] for c in columns]
@@ -340,6 +417,8 @@ def _header_comment(column: str, note: str | None, kind: str) -> str:
         text += f"\n{note[:400]}"
     if kind == "pct":
         text += "\nDi sini sebagai persen: nilai mart (0-100) / 100. Here as percent: mart value / 100."
+    if kind == "datetime":
+        text += "\nDi sini dalam WIB (UTC+7; mart: UTC). Shown here in WIB (UTC+7; the mart keeps UTC)."
     return text
 
 
@@ -350,14 +429,15 @@ def _missing_sheet(ws: Worksheet, styles: _Styles, title_id: str, title_en: str,
     rows.append([(_text(title_en), styles(_SUBTITLE_FONT))])
     rows.append()
     rows.append([(_text("Data tidak tersedia (no data). " + problem), styles(_NOTE_FONT))])
-    print_setup(ws)
+    print_setup(ws, widths=[100])
 
 
 # -- summary sheet --------------------------------------------------------------------------
 def _summary_sheet(wb: xlsxwriter.Workbook, styles: _Styles, data: ReportData) -> None:
     ws = wb.add_worksheet(SUMMARY_TITLE)
-    print_setup(ws)
-    for col, width in enumerate((44, 30, 16, 18, 16, 22)):
+    summary_widths = [44, 30, 16, 18, 16, 22]
+    print_setup(ws, widths=summary_widths)
+    for col, width in enumerate(summary_widths):
         ws.set_column(col, col, width)
     rows = _Rows(ws, styles)
     h = headline(data)
@@ -381,7 +461,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, styles: _Styles, data: ReportData) -
     rows.append()
     row("Cakupan laporan", "scope", data.scope_id)
     row("ID run", "run id", data.run_id or "-")
-    row("Dibuat", "generated, UTC", data.generated_at, FMT_DATETIME)
+    row("Dibuat (WIB)", "generated, WIB", wib(data.generated_at), FMT_DATETIME)
     rows.append()
     rows.append([("Angka utama (headline figures)", title)])
     row("Jumlah kabupaten/kota", "regencies", h.regencies, FMT_INT)

@@ -26,6 +26,7 @@ from smartprov.reports.data import (
     numeric,
     py,
     truthy,
+    wib,
     year_column,
 )
 from smartprov.reports.labels import (
@@ -92,8 +93,8 @@ def fmt_datetime(v: Any) -> str:
     v = py(v)
     if v is None:
         return "-"
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, dt.datetime):  # marts keep UTC; people read WIB
+        return wib(v).strftime("%Y-%m-%d %H:%M WIB")
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
@@ -403,14 +404,15 @@ def _gap(data: ReportData) -> str:
     if needed <= 0:
         return '<p class="note" data-gap="0">Ambang sudah terpenuhi. <span class="en">The threshold is met.</span></p>'
     order = numeric(f, "closeness_rank").fillna(1e9)
-    work = f.assign(_order=order).sort_values("_order", kind="stable")
-    has_file = work["has_rejected_file"].map(truthy) if "has_rejected_file" in work.columns else False
-    shown = work[has_file].head(max(needed, 5))
+    # Every regency without a masterplan, closest first: those with a rejected file of their
+    # own, then the others (nothing of their own yet, e.g. only a misfiled file).
+    shown = f.assign(_order=order).sort_values("_order", kind="stable")
     intro = (
         f'<p class="note" data-gap="{needed}">Kurang {fmt_int(needed)} kabupaten/kota untuk mencapai ambang. '
-        "Yang paling dekat (berkas masterplan ditolak dengan kesalahan paling sedikit): "
-        f'<span class="en">{fmt_int(needed)} more regencies needed; closest first (rejected masterplans '
-        "with the fewest errors):</span></p>"
+        f"Semua {fmt_int(len(shown))} kabupaten/kota tanpa masterplan, yang paling dekat dahulu (berkas "
+        "masterplan ditolak dengan kesalahan paling sedikit): "
+        f'<span class="en">{fmt_int(needed)} more regencies needed. All {fmt_int(len(shown))} regencies '
+        "without a masterplan, closest first (rejected masterplans with the fewest errors):</span></p>"
     )
     if shown.empty:
         return intro
@@ -427,7 +429,7 @@ def _gap(data: ReportData) -> str:
                 _str(r.get("region_name")),
                 _str(r.get("region_code")),
                 fmt_int(num_or_none(r.get("latest_rejected_errors"))),
-                _str(r.get("first_error_message")),
+                _gap_reason(r),
                 _str(r.get("contact_email")),
             )
             for r in shown.to_dict("records")
@@ -436,6 +438,19 @@ def _gap(data: ReportData) -> str:
         caption="Yang dapat menutup kekurangan (regencies that would close the gap)",
         fold_after=20,
     )
+
+
+def _gap_reason(r: dict[str, Any]) -> str:
+    """The first error of the regency's own rejected file, else why there is none."""
+    if truthy(r.get("has_rejected_file")):
+        return _str(r.get("first_error_message"))
+    claimed = _str(r.get("misfiled_claimed_region_code"))
+    if claimed:
+        return (
+            f"Belum ada berkas sendiri; berkas di foldernya mengaku wilayah {claimed} (salah folder) "
+            f"(no file of its own; the file in its folder claims {claimed}: misfiled)"
+        )
+    return "Belum mengirim masterplan (no masterplan sent yet)"
 
 
 def _dimensions(data: ReportData) -> str:
@@ -534,6 +549,13 @@ def _progress(data: ReportData) -> str:
             "budget_planned": numeric(f, "budget_planned_idr"),
             "budget_realized": numeric(f, "budget_realized_idr"),
             "budget_realized_planned": numeric(f, "budget_realized_planned_idr"),
+            "region": f["region_code"].map(_str) if "region_code" in f.columns else "",
+            "has_evaluation": f["has_evaluation"].map(truthy) if "has_evaluation" in f.columns else False,
+            "with_year_budget": (
+                numeric(f, "programs_with_year_budget")
+                if "programs_with_year_budget" in f.columns
+                else numeric(f, "budget_planned_idr").notna().astype(float)
+            ),
         }
     )
     # Means over reported programs: each regency-dimension mean weighs by its reported rows.
@@ -601,12 +623,22 @@ def _progress(data: ReportData) -> str:
         g = work[work["year"] == y]
         n = g["weight"].sum()
         avg = g["weighted"].sum() / n if n > 0 else None
-        planned = g["budget_planned"].sum() if g["budget_planned"].notna().any() else None
+        # The ratio's population: the regencies that reported on the year (an accepted
+        # evaluation); the plan of those that did not is not in its denominator.
+        with_plan = g[g["planned"] > 0]
+        regencies_planned = set(with_plan["region"])
+        reporters = set(g.loc[g["has_evaluation"], "region"])
+        regencies_reporting = len(reporters & regencies_planned) if regencies_planned else len(reporters)
+        # no money per year (template version 1): marked, never counted as a zero plan
+        per_region_budgeted = with_plan.groupby("region")["with_year_budget"].sum()
+        without_year_money = int((per_region_budgeted.fillna(0) <= 0).sum())
+        reported = g[g["has_evaluation"]]
+        planned = reported["budget_planned"].sum() if reported["budget_planned"].notna().any() else None
         realized = g["budget_realized"].sum() if g["budget_realized"].notna().any() else None
         realized_planned = (
             g["budget_realized_planned"].sum() if g["budget_realized_planned"].notna().any() else None
         )
-        # the ratio of the two columns beside it, over the programs with a plan for the year
+        # the ratio of the two columns beside it, over the reporting regencies' planned programs
         ratio = (
             100.0 * realized_planned / planned
             if realized_planned is not None and planned is not None and planned > 0
@@ -624,7 +656,9 @@ def _progress(data: ReportData) -> str:
                 fmt_rp(planned),
                 fmt_rp(realized_planned),
                 fmt_pct(ratio),
+                f"{fmt_int(regencies_reporting)} dari {fmt_int(len(regencies_planned))} kabupaten/kota melapor",
                 fmt_rp(realized),
+                fmt_int(without_year_money),
             )
         )
     out.append(
@@ -637,22 +671,35 @@ def _progress(data: ReportData) -> str:
                 ("Tertunda", "Delayed"),
                 ("Dibatalkan", "Cancelled"),
                 ("Rata-rata progres program", "Mean program progress"),
-                ("Anggaran rencana tahun itu*", "The year's planned budget*"),
+                (
+                    "Anggaran rencana tahun itu, kab/kota yang melapor*",
+                    "The year's plan of the reporting regencies*",
+                ),
                 ("Realisasi program beranggaran*", "Realised by programs with a plan*"),
                 ("Rasio realisasi*", "Realization ratio*"),
+                ("Populasi rasio", "Ratio's population (regencies reporting)"),
                 ("Realisasi total", "Realised, all programs"),
+                (
+                    "Kab/kota tanpa anggaran per tahun (versi 1)",
+                    "Regencies without money per year (version 1)",
+                ),
             ],
             rows,
-            numeric_cols=range(1, 11),
+            numeric_cols=(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12),
             caption="Tabel per tahun (per year)",
         )
     )
     out.append(
-        '<p class="note small">* Anggaran per tahun (anggaran_&lt;tahun&gt;, template versi 2); rasio = '
-        "realisasi program yang punya anggaran tahun itu ÷ anggaran tahun itu. Masterplan versi 1 tidak "
-        'memiliki anggaran per tahun dan tidak dihitung. <span class="en">* Money per year (template '
-        "version 2); ratio = realised by the programs that have a plan for the year ÷ that plan. "
-        "Version-1 masterplans have no money per year and are left out of it.</span></p>"
+        '<p class="note small">* Anggaran per tahun (anggaran_&lt;tahun&gt;, template versi 2) dari '
+        "kabupaten/kota yang mengirim evaluasi tahun itu (diterima); rasio = realisasi program yang punya "
+        "anggaran tahun itu ÷ anggaran tahun itu, atas kabupaten/kota yang melapor saja (kolom Populasi "
+        "rasio: n dari m kabupaten/kota dengan program tahun itu). Masterplan versi 1 tidak memiliki "
+        "anggaran per tahun: tidak dihitung, dan jumlahnya ditandai di kolom terakhir. "
+        '<span class="en">* Money per year (template version 2) of the regencies that sent an accepted '
+        "evaluation for the year; ratio = realised by the programs that have a plan for the year ÷ that "
+        "plan, over the reporting regencies only (Ratio's population: n of m regencies with programs that "
+        "year). Version-1 masterplans have no money per year: left out, and counted in the last "
+        "column.</span></p>"
     )
     out.append(_quick_wins(data))
     out.append(_funding(data))
@@ -1158,13 +1205,17 @@ th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertic
 th{background:#eef3f8;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.num{white-space:nowrap}
-nav a{color:#fff;margin-right:14px;font-size:.85rem}
+nav{display:flex;flex-wrap:wrap;gap:4px 14px;margin-top:8px}
+nav a{color:#fff;font-size:.85rem;white-space:nowrap}
+.chart{max-width:100%;overflow-x:auto;overflow-y:hidden}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:10px 20px 30px}
 h3{margin:18px 0 0;font-size:1rem;color:var(--brand)}
 footer .run{display:block;margin-top:4px}
 @media (max-width:640px){
 header{padding:14px 14px}header h1{font-size:1.25rem}main{padding:10px 8px 30px}
 section{padding:12px 10px}svg{width:100%}
+.chart svg{min-width:calc(var(--chart-w) * .9)}
+nav a{padding:4px 0}
 .tablewrap{max-height:none;overflow:visible}
 table,thead,tbody,tr,td{display:block;width:100%}
 thead{position:absolute;left:-9999px;top:-9999px}
@@ -1193,7 +1244,7 @@ SECTIONS: tuple[Callable[[ReportData], str], ...] = (
 def render_html(data: ReportData) -> str:
     title = f"Laporan Smart Province — {data.scope_id}"
     meta = (
-        f"Dibuat (generated) {data.generated_at:%Y-%m-%d %H:%M} UTC · "
+        f"Dibuat (WIB) {wib(data.generated_at):%Y-%m-%d %H:%M} WIB · "
         f"Ambang Smart Province (threshold) {fmt_pct(data.threshold_pct, 0)}"
     )
     nav = "".join(

@@ -20,7 +20,7 @@ COLUMN_LABELS: dict[str, str] = {
     "period_end": "Akhir Periode",
     "document_date": "Tanggal Dokumen",
     "programs": "Jumlah Program",
-    "quick_wins": "Quick Win",
+    "quick_wins": "Jumlah Quick Win",
     "programs_without_budget": "Program Tanpa Anggaran",
     "budget_total_idr": "Total Anggaran (Rp)",
     "last_submitted_at": "Terakhir Dikirim",
@@ -129,6 +129,8 @@ MART_COLUMN_LABELS: dict[tuple[str, str], str] = {
     ("province_implementation_progress", "avg_progress_pct"): "Rata-rata Progres Program",
     ("province_scorecard", "avg_progress_pct"): "Rata-rata Progres Kab/Kota",
     ("province_implementation_progress", "budget_planned_idr"): "Anggaran Rencana Tahun Ini (Rp)",
+    # a count in the portfolio, the agencies' names ('; '-separated) among the quick wins
+    ("province_quick_wins", "agencies"): "OPD Pelaksana",
 }
 
 # Values shown in Indonesian (the mart keeps the English codes).

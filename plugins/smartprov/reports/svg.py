@@ -49,7 +49,10 @@ def _quarter_max(value: float) -> float:
 
 
 def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> list[str]:
+    # The chart box: on a phone the chart keeps at least 90 % of its drawn width (so its
+    # smallest, 10-unit text stays >= 9 px) and the box scrolls sideways, not the page.
     return [
+        f'<div class="chart" style="--chart-w:{width}px">',
         f'<svg data-chart="{_e(chart_id)}" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-labelledby="{_e(chart_id)}-t {_e(chart_id)}-d" '
         f'preserveAspectRatio="xMinYMin meet" style="max-width:{width}px;{FONT}">',
@@ -164,6 +167,7 @@ def grouped_bars(
             f'fill="{THRESHOLD}">{_e(threshold_label)}</text>'
         )
     out.append("</svg>")
+    out.append("</div>")
     return "\n".join(out)
 
 
@@ -251,4 +255,5 @@ def horizontal_bars(
             f"{_e(threshold_label)}</text>"
         )
     out.append("</svg>")
+    out.append("</div>")
     return "\n".join(out)

@@ -215,6 +215,9 @@ def check_masterplan(identity: dict[str, Any], programs: pd.DataFrame | None) ->
     dimensions = contract.taxonomy().dimensions
     count: dict[str, int] = dict.fromkeys(dimensions, 0)
     quick: dict[str, list[str]] = {d: [] for d in dimensions}
+    # Rows whose dimension could not be read may be the missing program or quick win of any
+    # dimension: no knock-on warning from a value already reported as an error.
+    unplaced = unplaced_quick = 0
     if "dimensi" in programs.columns:
         codes = (
             programs["kode_program"].tolist()
@@ -224,12 +227,15 @@ def check_masterplan(identity: dict[str, Any], programs: pd.DataFrame | None) ->
         flags = quick_wins.tolist() if quick_wins is not None else [False] * len(programs)
         for dim, code, is_quick in zip(programs["dimensi"].tolist(), codes, flags, strict=True):
             if _missing(dim) or dim not in count:
+                # already an error of its own (REQUIRED / ENUM): its dimension is unknown
+                unplaced += 1
+                unplaced_quick += bool(is_quick)
                 continue
             count[dim] += 1
             if is_quick:
                 quick[dim].append("?" if _missing(code) else str(code).strip())
     for dim in dimensions:
-        if count[dim] == 0:
+        if count[dim] == 0 and not unplaced:
             out.append(
                 _finding(
                     "COVERAGE", "COVERAGE_DIMENSION", sheet=PROGRAM_SHEET, column="dimensi", dimension=dim
@@ -240,7 +246,7 @@ def check_masterplan(identity: dict[str, Any], programs: pd.DataFrame | None) ->
         # any quick win already has a REQUIRED error.
         for dim in dimensions:
             n = len(quick[dim])
-            if count[dim] and n != 1:
+            if count[dim] and (n > 1 or (n == 0 and not unplaced_quick)):
                 listed = ", ".join(quick[dim])
                 out.append(
                     _finding(
@@ -362,7 +368,9 @@ def check_evaluation(
                         "planned": _rupiah(planned),
                     }
                     if not _missing(year_planned):
-                        overrun = _finding("CONSISTENCY", "CONSISTENCY_BUDGET_OVERRUN_YEAR", year=year, **where)
+                        overrun = _finding(
+                            "CONSISTENCY", "CONSISTENCY_BUDGET_OVERRUN_YEAR", year=year, **where
+                        )
                     else:
                         overrun = _finding("CONSISTENCY", "CONSISTENCY_BUDGET_OVERRUN", **where)
                     out.append(overrun)
