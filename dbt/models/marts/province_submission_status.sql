@@ -116,7 +116,7 @@ per_period as (
 -- misfiled one.
 deciding as (
     select
-        received.*,
+        *,
         row_number() over (
             partition by region_code, kind, period
             order by
@@ -152,7 +152,7 @@ joined as (
         coalesce(per_period.submissions_rejected, 0)  as submissions_rejected,
         coalesce(per_period.submissions_misfiled, 0)  as submissions_misfiled,
         case when expected.kind = 'MASTERPLAN' then coalesce(unreadable.unreadable_files, 0) else 0 end
-                                                      as unreadable_files,
+            as unreadable_files,
         per_period.first_accepted_date,
         per_period.first_accepted_at,
         per_period.last_submitted_at,
@@ -170,28 +170,28 @@ joined as (
         on masterplans.region_code = expected.region_code
     left join per_period
         on per_period.region_code = expected.region_code
-       and per_period.kind = expected.kind
-       and per_period.period = expected.period
+        and per_period.kind = expected.kind
+        and per_period.period = expected.period
     left join deciding
         on deciding.region_code = expected.region_code
-       and deciding.kind = expected.kind
-       and deciding.period = expected.period
-       and deciding.decision_rank = 1
+        and deciding.kind = expected.kind
+        and deciding.period = expected.period
+        and deciding.decision_rank = 1
     left join latest_misfiled
         on latest_misfiled.region_code = expected.region_code
-       and latest_misfiled.kind = expected.kind
-       and latest_misfiled.period = expected.period
-       and latest_misfiled.recency_rank = 1
+        and latest_misfiled.kind = expected.kind
+        and latest_misfiled.period = expected.period
+        and latest_misfiled.recency_rank = 1
     left join unreadable
         on unreadable.region_code = expected.region_code
 ),
 
 classified as (
     select
-        joined.*,
+        *,
         case
-            when submissions_accepted > 0 then
-                case when first_accepted_date <= due_date then 'on_time' else 'late' end
+            when submissions_accepted > 0
+                then case when first_accepted_date <= due_date then 'on_time' else 'late' end
             when kind = 'EVALUASI' and not has_masterplan then 'not_applicable'
             when submissions_rejected > 0 then 'rejected'
             when submissions_misfiled > 0 then 'misfiled'
@@ -212,14 +212,14 @@ select
     classified.due_date,
     classified.status,
     classified.status not in ('on_time', 'late', 'not_applicable')
-        and classified.due_date < classified.as_of_date as is_overdue,
+    and classified.due_date < classified.as_of_date as is_overdue,
     -- late: days between the due date and the upload; overdue: days since the due date
     cast(case
         when classified.status = 'on_time' then 0
         when classified.status = 'late'
             then {{ dbt.datediff('classified.due_date', 'classified.first_accepted_date', 'day') }}
         when classified.status in ('missing', 'rejected', 'misfiled')
-             and classified.due_date < classified.as_of_date
+            and classified.due_date < classified.as_of_date
             then {{ dbt.datediff('classified.due_date', 'classified.as_of_date', 'day') }}
     end as integer)                                   as days_late,
     -- the accepted submission's upload time when there is one, else the latest upload

@@ -25,7 +25,7 @@ targets as (
         regencies_total,
         regencies_with_masterplan,
         cast(ceil({{ var('smart_province_threshold_pct') }} * regencies_total / 100.0) as integer)
-                                                      as regencies_required
+            as regencies_required
     from provinces
 ),
 
@@ -47,21 +47,21 @@ latest_misfiled as (
         )                                             as recency_rank
     from submissions
     where is_misfiled
-      and (kind = 'MASTERPLAN' or kind is null)
+        and (kind = 'MASTERPLAN' or kind is null)
 ),
 
 latest_rejected as (
     -- the folder's latest rejected file that is (or may be) a masterplan
     select
-        submissions.*,
+        *,
         row_number() over (
             partition by region_code
             order by submitted_at desc, submission_id desc
         )                                             as recency_rank
     from submissions
     where not is_accepted
-      and not is_misfiled
-      and (kind = 'MASTERPLAN' or kind is null)
+        and not is_misfiled
+        and (kind = 'MASTERPLAN' or kind is null)
 ),
 
 first_errors as (
@@ -85,7 +85,7 @@ contacts as (
         row_number() over (partition by region_code order by submitted_at desc, submission_id desc) as recency_rank
     from submissions
     where contact_email is not null
-      and not is_misfiled
+        and not is_misfiled
 ),
 
 missing as (
@@ -109,16 +109,16 @@ missing as (
     from coverage
     left join latest_rejected
         on latest_rejected.region_code = coverage.region_code
-       and latest_rejected.recency_rank = 1
+        and latest_rejected.recency_rank = 1
     left join first_errors
         on first_errors.submission_id = latest_rejected.submission_id
-       and first_errors.error_rank = 1
+        and first_errors.error_rank = 1
     left join contacts
         on contacts.region_code = coverage.region_code
-       and contacts.recency_rank = 1
+        and contacts.recency_rank = 1
     left join latest_misfiled
         on latest_misfiled.region_code = coverage.region_code
-       and latest_misfiled.recency_rank = 1
+        and latest_misfiled.recency_rank = 1
     where not coverage.has_masterplan
 )
 
@@ -128,7 +128,7 @@ select
     cast(targets.regencies_total as integer)          as regencies_total,
     cast(targets.regencies_with_masterplan as integer) as regencies_with_masterplan,
     {{ smartprov.percentage('targets.regencies_with_masterplan', 'targets.regencies_total') }}
-                                                      as masterplan_coverage_pct,
+        as masterplan_coverage_pct,
     cast({{ var('smart_province_threshold_pct') }} as decimal(9, 2)) as threshold_pct,
     targets.regencies_required,
     cast(case
