@@ -68,7 +68,7 @@ def publish(dbt: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def notify(report_ref: dict[str, Any]) -> dict[str, Any]:
-    return steps.notify(report_ref, warehouse_url(), raise_on_error=True)
+    return steps.notify(report_ref, warehouse_url())
 
 
 def marts_changed(summary: dict[str, Any], dbt: dict[str, Any] | None) -> str | None:
