@@ -29,6 +29,12 @@ DIGEST_TO = ["datin@diskominfo.jabarprov.example"]
 PROVINCE_CC = ["smartcity@diskominfo.jabarprov.example"]
 FAILURE_TO = ["oncall@diskominfo.jabarprov.example"]
 SENDER = "smartprov@diskominfo.jabarprov.example"
+PUBLIC = "https://smartprov.jabarprov.example"
+
+
+def day(n: int) -> dt.datetime:
+    """08:00 WIB on February n, 2026 (naive UTC, the outbox's clock): one digest a day."""
+    return dt.datetime(2026, 2, n, 1, 0)
 
 
 @pytest.fixture
@@ -92,6 +98,8 @@ def make_config(**overrides) -> AlertConfig:
             "provinces": {"32": {"feedback_cc": PROVINCE_CC}},
             # The tests' regencies live under the reserved .example domain (RFC 2606).
             "feedback": {"allowed_domains": ["example", "go.id"]},
+            "links": {"public_base_url": PUBLIC},
+            "delivery": {"retry_minutes": 0},  # every sender retries at once (backoff: test_outbox)
         }
     )
     for k, v in overrides.items():
@@ -455,6 +463,8 @@ def test_feedback_and_digest(smtp, wh):
     msg = dg["msg"]
     assert dg["rcpt_tos"] == DIGEST_TO and msg["Cc"] is None
     assert msg["From"] == SENDER
+    assert msg["Reply-To"] == DIGEST_TO[0]  # the province's Diskominfo, not the robot
+    assert fb["msg"]["Reply-To"] == DIGEST_TO[0]
     assert "Ringkasan" in msg["Subject"] and "1 ditolak" in msg["Subject"] and "1 rejected" in msg["Subject"]
     assert (
         msg.get_body(preferencelist=("plain",)) is not None
@@ -463,13 +473,21 @@ def test_feedback_and_digest(smtp, wh):
     body = parts(msg)
     for part in ("text", "html"):
         content = body[part]
-        assert content.index("Ringkasan run") < content.index("Summary of run"), part  # Indonesian first
-        assert report["report_path"] in content and report["data_docs"] in content
+        assert content.index("Ringkasan harian") < content.index("Daily summary"), part  # Indonesian first
+        assert "var/reports" not in content  # links are URLs, never a worker's file paths
+        folder = Path(report["report_path"]).parent.name  # the run's folder as written
+        assert f"{PUBLIC}/reports/{folder}/report.json" in content
+        assert f"{PUBLIC}/reports/{folder}/data_docs/index.html" in content
+        assert f"{PUBLIC}/status/32.04" in content  # the rejected regency's status page
+        assert "WIB" in content and "2026-02-15 01:02:03 WIB" in content
+        # action items first: rejected, then pipeline errors, then warnings, then the accepted count
+        assert content.index("DITOLAK") < content.index("dbt build failed") < content.index("Kota Bandung (32.73)")
+        assert content.index("Kota Bandung (32.73)") < content.index("Kabupaten Bogor (32.01)")
         assert "Kabupaten Bandung (32.04)" in content
         assert "ENUM" in content and "REQUIRED" in content  # main findings
         assert "dbt build failed" in content  # pipeline errors
         assert "Kota Bandung (32.73)" in content  # warnings
-        assert "Kabupaten Bogor (32.01)" in content  # accepted without findings, listed for information
+        assert "Kabupaten Bogor (32.01)" in content  # accepted without findings, counted per regency
         assert "32.04/copy.xlsx" not in content  # duplicates are not reported
     assert "terkirim ke diskominfo@bandungkab.example" in body["text"]
     assert "sent to diskominfo@bandungkab.example" in body["text"]
@@ -487,11 +505,11 @@ def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
     again = notify_run(report, wh, cfg, today=TODAY)  # a rerun of the same run
     assert again["sent"] == [] and smtp.take() == []
     reasons = {(s["what"].split(":")[0], s["reason"]) for s in again["skipped"]}
-    assert ("feedback", "already sent") in reasons and ("digest", "already sent") in reasons
+    assert ("feedback", "already sent") in reasons and ("digest", "already sent today") in reasons
 
     # a later run in which the same submissions appear again (e.g. reprocessed): nothing new to say
     later = make_report(run_id="scheduled__2026-02-16T00:00:00+00:00")
-    result = notify_run(later, wh, cfg, today=TODAY)
+    result = notify_run(later, wh, cfg, today=TODAY, now=day(16))
     assert smtp.take() == []
     assert {s["reason"] for s in result["skipped"] if s["what"] == "digest"} == {
         "nothing to report",
@@ -510,7 +528,7 @@ def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
     third = make_report(
         run_id="scheduled__2026-02-17T00:00:00+00:00", submissions=[*later["submissions"], new]
     )
-    notify_run(third, wh, cfg, today=TODAY)
+    notify_run(third, wh, cfg, today=TODAY, now=day(17))
     messages = smtp.take()
     assert len(messages) == 2
     assert len(by_to(messages, "kominfo@sukabumikab.example")) == 1
@@ -519,12 +537,12 @@ def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
     assert "Kabupaten Sukabumi (32.02)" in text and "Kabupaten Bandung (32.04)" not in text
 
     rows = wh.fetchall(
-        "SELECT notification_key, channel, run_id FROM audit.notifications ORDER BY notification_key"
+        "SELECT message_key, channel, sent_at IS NOT NULL, attempts FROM audit.outbox ORDER BY message_key"
     )
     keys = [r[0] for r in rows]
-    assert len(keys) == len(set(keys))
+    assert all(sent and attempts == 1 for _, _, sent, attempts in rows)  # each sent once, first try
     assert "feedback:email:diskominfo@bandungkab.example:aaaa1111bbbb2222" in keys
-    assert f"digest:email:{report['run_id']}" in keys
+    assert "digest:email:32:2026-02-17" in keys
 
 
 def test_nothing_to_report_unless_always(smtp, wh):
@@ -711,13 +729,16 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, t
     ]
     insert_submissions(wh, rows)
     wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)
-    for day in (1, 2):
-        report = make_report(run_id=f"scheduled__2026-02-1{day}", submissions=[])
-        result = notify_run(report, wh, cfg, today=TODAY)
+    for n in (11, 12):
+        report = make_report(run_id=f"scheduled__2026-02-{n}", submissions=[])
+        result = notify_run(report, wh, cfg, today=TODAY, now=day(n))
         [dg] = smtp.take()
         assert [o["region_code"] for o in result["overdue"]] == ["32.75"]
         text = parts(dg["msg"])["text"]
         assert "Kota Bekasi (32.75)" in text and "Evaluasi 2025" in text and "2026-01-31" in text
+        # the overdue list alone never makes a second digest the same day
+        notify_run(make_report(run_id=f"manual__2026-02-{n}", submissions=[]), wh, cfg, today=TODAY, now=day(n))
+        assert smtp.take() == []
     insert_submissions(
         wh,
         [
@@ -732,7 +753,7 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, t
     )
     wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)  # the next run rebuilds the marts
     try:
-        notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY)
+        notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY, now=day(13))
         assert smtp.take() == []
     finally:
         wh.close()
@@ -749,7 +770,9 @@ def test_webhook_generic_and_slack(smtp, webhook, wh):
     body = req["json"]
     assert body["source"] == "smartprov" and body["event"] == "digest" and body["run_id"] == report["run_id"]
     assert body["counts"]["rejected"] == 1 and body["rejected"][0]["region_code"] == "32.04"
-    assert body["report"] == report["report_path"] and body["data_docs"] == report["data_docs"]
+    folder = Path(report["report_path"]).parent.name
+    assert body["report"] == f"{PUBLIC}/reports/{folder}/report.json"
+    assert body["data_docs"] == f"{PUBLIC}/reports/{folder}/data_docs/index.html"
     assert "DITOLAK/REJECTED Kabupaten Bandung" in body["text"]
     smtp.take()
 
@@ -758,7 +781,7 @@ def test_webhook_generic_and_slack(smtp, webhook, wh):
 
     hooks = webhook("slack", uri=True)
     report2 = make_report(run_id="manual__slack", errors=["landing zone unreachable: <!channel> timeout"])
-    notify_run(report2, wh, cfg, today=TODAY)
+    notify_run(report2, wh, cfg, today=TODAY, now=day(16))  # the next day's digest
     [req] = hooks.take()
     body = req["json"]
     assert req["path"] == "/services/T000/B000/XXXX"
@@ -782,7 +805,11 @@ def test_failed_delivery_is_not_recorded_and_is_retried(smtp, webhook, wh, monke
         ("digest", "email"),
         ("digest", "webhook"),
     }
-    assert wh.fetchall("SELECT count(*) FROM audit.notifications")[0][0] == 0
+    # all three wait in the outbox, none marked sent, each with its error and next attempt
+    rows = wh.fetchall("SELECT kind, sent_at, attempts, last_error, next_attempt_at FROM audit.outbox")
+    assert sorted(r[0] for r in rows) == ["digest", "digest", "feedback", "feedback"]
+    assert all(r[1] is None and r[2] == 1 and r[3] and r[4] is not None for r in rows)
+    assert result["outbox"]["waiting"] == 4
     hooks.take()
     with pytest.raises(AlertDeliveryError, match="not delivered"):
         notify_run(report, wh, cfg, today=TODAY, raise_on_error=True)
@@ -947,7 +974,9 @@ def test_ledger_and_deadlines_on_postgres(smtp, monkeypatch, tmp_path):
             assert "32.04" not in overdue and "32.73" not in overdue and "32.01" in overdue
             again = notify_run(report, wh, cfg, today=TODAY)
             assert again["sent"] == [] and smtp.take() == []
-            assert wh.fetchall("SELECT count(*) FROM audit.notifications")[0][0] == 2 + 1 + 3
+            # two feedback mails and the digest, each sent once; the digest's three items
+            assert wh.fetchall("SELECT count(*) FROM audit.outbox WHERE sent_at IS NOT NULL")[0][0] == 2 + 1
+            assert wh.fetchall("SELECT count(*) FROM audit.outbox_items")[0][0] == 2 + 3
         finally:
             wh.close()
 

@@ -160,9 +160,8 @@ class Outbox:
                 return False
             self.wh.execute(
                 f"""INSERT INTO {TABLE} (message_key, kind, channel, recipients, cc, reply_to, subject,
-                        body_text, body_html, attachments, payload, run_id, created_at, attempts,
-                        next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)""",
+                        body_text, body_html, attachments, payload, run_id, created_at, attempts)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)""",
                 (
                     message.key,
                     message.kind,
@@ -176,7 +175,6 @@ class Outbox:
                     json.dumps(attachments),
                     json.dumps(message.payload, ensure_ascii=False, default=str),
                     message.run_id,
-                    now,
                     now,
                 ),
             )
