@@ -541,8 +541,9 @@ def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
     )
     keys = [r[0] for r in rows]
     assert all(sent and attempts == 1 for _, _, sent, attempts in rows)  # each sent once, first try
-    assert "feedback:email:diskominfo@bandungkab.example:aaaa1111bbbb2222" in keys
     assert "digest:email:32:2026-02-17" in keys
+    items = {r[0] for r in wh.fetchall("SELECT item_key FROM audit.outbox_items")}
+    assert "feedback:email:diskominfo@bandungkab.example:aaaa1111bbbb2222" in items
 
 
 def test_nothing_to_report_unless_always(smtp, wh):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 from smartprov.alerts.config import AlertConfig, Deadline, domain_allowed, is_email
@@ -235,16 +236,18 @@ def _feedback_message(subs, report, to, cc, config: AlertConfig):
     import hashlib
 
     from smartprov.alerts.feedback import build_feedback, build_feedback_bundle
-    from smartprov.alerts.ledger import Message, feedback_key
+    from smartprov.alerts.ledger import Message
 
     sids = [str(s.get("submission_id")) for s in subs]
     if len(subs) == 1:
         email = build_feedback(subs[0], report, to=to, cc=cc, max_in_body=config.max_findings_in_body)
-        key = feedback_key(EMAIL, to[0], sids[0])
     else:
         email = build_feedback_bundle(subs, report, to=to, cc=cc, max_in_body=config.max_findings_in_body)
-        digest = hashlib.sha256(",".join(sorted(sids)).encode()).hexdigest()[:16]
-        key = f"feedback-bundle:{EMAIL}:{to[0].lower()}:{digest}"
+    # The items (one per file) keep a file's findings from being mailed twice; the message's
+    # own key is unique, so that a file forgotten on purpose (reprocess --notify-again) is
+    # mailed again.
+    files = hashlib.sha256(",".join(sorted(sids)).encode()).hexdigest()[:12]
+    key = f"feedback-mail:{EMAIL}:{to[0].lower()}:{files}:{uuid.uuid4().hex[:8]}"
     return Message(
         key=key,
         kind="feedback",

@@ -144,7 +144,7 @@ class Outbox:
 
     def enqueue(self, message: Message, items: Iterable[str] = (), *, now: dt.datetime | None = None) -> bool:
         """Store a message and the items it covers, in one transaction; False (and nothing
-        stored) when a message with this key exists."""
+        stored) when a message with this key, or any of the items, is there already."""
         now = now or utcnow()
         attachments = [
             {
@@ -155,35 +155,45 @@ class Outbox:
             }
             for a in message.attachments
         ]
-        with self.wh.transaction():
-            if self.wh.fetchall(f"SELECT 1 FROM {TABLE} WHERE message_key = ?", (message.key,)):
+        items = list(dict.fromkeys(items))
+        try:
+            with self.wh.transaction():
+                return self._insert(message, items, attachments, now)
+        except Exception as exc:  # a concurrent sender stored the same message or item first
+            if any(word in str(exc).lower() for word in ("duplicate", "unique", "constraint")):
                 return False
+            raise
+
+    def _insert(self, message: Message, items: list[str], attachments: list[dict], now: dt.datetime) -> bool:
+        if self.wh.fetchall(f"SELECT 1 FROM {TABLE} WHERE message_key = ?", (message.key,)):
+            return False
+        if items and self.known(items):
+            return False
+        self.wh.execute(
+            f"""INSERT INTO {TABLE} (message_key, kind, channel, recipients, cc, reply_to, subject,
+                    body_text, body_html, attachments, payload, run_id, created_at, attempts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)""",
+            (
+                message.key,
+                message.kind,
+                message.channel,
+                ", ".join(message.to),
+                ", ".join(message.cc),
+                message.reply_to,
+                message.subject[:1000],
+                message.text,
+                message.html,
+                json.dumps(attachments),
+                json.dumps(message.payload, ensure_ascii=False, default=str),
+                message.run_id,
+                now,
+            ),
+        )
+        for item in items:
             self.wh.execute(
-                f"""INSERT INTO {TABLE} (message_key, kind, channel, recipients, cc, reply_to, subject,
-                        body_text, body_html, attachments, payload, run_id, created_at, attempts)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)""",
-                (
-                    message.key,
-                    message.kind,
-                    message.channel,
-                    ", ".join(message.to),
-                    ", ".join(message.cc),
-                    message.reply_to,
-                    message.subject[:1000],
-                    message.text,
-                    message.html,
-                    json.dumps(attachments),
-                    json.dumps(message.payload, ensure_ascii=False, default=str),
-                    message.run_id,
-                    now,
-                ),
+                f"INSERT INTO {ITEMS} (item_key, message_key, recorded_at) VALUES (?, ?, ?)",
+                (item, message.key, now),
             )
-            for item in dict.fromkeys(items):
-                self.wh.execute(
-                    f"INSERT INTO {ITEMS} (item_key, message_key, recorded_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (item_key) DO NOTHING",
-                    (item, message.key, now),
-                )
         return True
 
     # -- delivering ------------------------------------------------------------------
