@@ -13,6 +13,7 @@ from smartprov.authoring.sample import write_sample_landing
 from smartprov.run import steps
 
 DIGEST_TO = "datin@diskominfo.example.go.id"
+PUBLIC = "http://portal.example.go.id:8080"
 CC = "smartcity@diskominfo.example.go.id"
 
 
@@ -23,6 +24,7 @@ def alerting(smtp_server, monkeypatch, tmp_path):
     monkeypatch.setenv("SMARTPROV_ALERTS_FROM", "smartprov@diskominfo.example.go.id")
     monkeypatch.setenv("SMARTPROV_ALERTS_DIGEST_TO", DIGEST_TO)
     monkeypatch.setenv("SMARTPROV_ALERTS_FEEDBACK_CC", CC)
+    monkeypatch.setenv("SMARTPROV_PUBLIC_BASE_URL", PUBLIC)
     monkeypatch.delenv("SMARTPROV_ALERTS_CONFIG", raising=False)
     smtp_server.take()
     yield smtp_server
@@ -42,14 +44,16 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
     assert len(digests) == 1
     digest = digests[0]["msg"]
     assert digest.get_body(("plain",)) is not None and digest.get_body(("html",)) is not None
-    assert report["report_path"] in digest.get_body(("plain",)).get_content()
+    digest_text = digest.get_body(("plain",)).get_content()
+    assert report["report_path"] not in digest_text  # a URL, not the worker's path
+    assert f"{PUBLIC}/reports/{report['run_id']}/report.json" in digest_text
 
     to_notify = [
         s for s in report["submissions"] if s["findings"] and s["email_kontak"] and s["status"] != "duplicate"
     ]
     assert any(s["status"] == "rejected" for s in to_notify)
     feedback = [m for m in messages if DIGEST_TO not in m["rcpt_tos"]]
-    assert len(feedback) == len(to_notify)
+    assert len(feedback) == len({s["email_kontak"] for s in to_notify})  # one mail per regency contact
     for sub in to_notify:
         (m,) = [m for m in feedback if sub["submission_id"] in m["msg"].get_body(("plain",)).get_content()]
         assert m["msg"]["To"] == sub["email_kontak"]

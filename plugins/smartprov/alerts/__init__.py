@@ -202,15 +202,15 @@ def _queue_feedback(report, own, owed, outbox, config: AlertConfig, result) -> d
         what = f"feedback:{sid}"
         state, target = _feedback_target(sub, report, config)
         if target is None:
+            status[sid] = {k: v for k, v in state.items() if k != "reason"}
             if sid in mine:  # earlier runs reported their own skips
-                status[sid] = {k: v for k, v in state.items() if k != "reason"}
                 result["skipped"].append({"what": what, "channel": EMAIL, "reason": state["reason"]})
             continue
         to, cc = target
         key = feedback_key(EMAIL, to[0], sid)
         if key in outbox.known([key]):
+            status[sid] = {"state": "already"}
             if sid in mine:
-                status[sid] = {"state": "already"}
                 result["skipped"].append({"what": what, "channel": EMAIL, "reason": "already sent", "key": key})
             continue
         status[sid] = state
