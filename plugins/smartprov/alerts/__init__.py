@@ -335,21 +335,23 @@ class AlertConfigError(ValueError):
     """Alerts are switched on but cannot be delivered (no sender, no recipient)."""
 
 
-def _connection_sender(conn_id: str) -> str | None:
-    """The `from_email` extra of a Connection given in the environment (no database at parse time)."""
-    import json
+def connection_sender(conn_id: str) -> tuple[str | None, bool]:
+    """(the `from_email` extra of the SMTP Connection, whether that answer is certain), read
+    through `smartprov.connections` (both of Airflow's forms: URI and JSON) without
+    importing Airflow. Not certain when the Connection may live where only Airflow looks
+    (the metadata database, a secrets backend): then it is resolved when a mail is sent."""
     import os
 
-    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
-    if not raw or not raw.lstrip().startswith("{"):
-        return None
-    try:
-        extra = json.loads(raw).get("extra") or {}
-        if isinstance(extra, str):
-            extra = json.loads(extra)
-    except ValueError:
-        return None
-    return extra.get("from_email") or None
+    from smartprov import connections
+
+    raw = os.environ.get(connections.ENV_PREFIX + conn_id.upper())
+    if raw and raw.strip():
+        try:
+            conn = connections.parse(raw, conn_id)
+        except (ValueError, TypeError):
+            return None, False
+        return (conn.extra_dejson.get("from_email") or None), True
+    return None, not connections.secrets_backend_configured()
 
 
 def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failure") -> list[Any]:
@@ -360,9 +362,10 @@ def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failur
     when enabled explicitly, absent when disabled.
 
     Called while a DAG file is parsed: when e-mail alerts are on but there is no sender
-    (`SMARTPROV_ALERTS_FROM` / `from_email`, or the `from_email` extra of an
-    `AIRFLOW_CONN_SMTP_DEFAULT`-style Connection) or no recipient (`failures.to` /
-    `digest.to`), it raises AlertConfigError, which Airflow shows as the DAG's import error.
+    (`SMARTPROV_ALERTS_FROM` / `from_email`, or the `from_email` extra of the SMTP
+    Connection in either of Airflow's forms, `smtp://…?from_email=…` or JSON) or no recipient
+    (`failures.to` / `digest.to`), it raises AlertConfigError, which Airflow shows as the
+    DAG's import error. A Connection kept where only Airflow looks is checked when sending.
     """
     config = config or AlertConfig.load()
     if not config.enabled:
@@ -372,11 +375,11 @@ def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failur
     out: list[Any] = []
     to = config.failure_recipients()
     if config.email_enabled:
-        sender = config.from_email or _connection_sender(config.smtp_conn_id)
+        sender, certain = (config.from_email, True) if config.from_email else connection_sender(config.smtp_conn_id)
         missing = [
             what
             for what, value in (
-                ("sender (SMARTPROV_ALERTS_FROM or from_email in the alerts config)", sender),
+                ("sender (SMARTPROV_ALERTS_FROM or from_email in the alerts config)", sender or not certain),
                 ("recipient (SMARTPROV_ALERTS_FAILURE_TO or SMARTPROV_ALERTS_DIGEST_TO)", to),
             )
             if not value
