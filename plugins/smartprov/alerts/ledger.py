@@ -379,8 +379,8 @@ def outbox_summary(warehouse) -> dict[str, Any]:
         "waiting": int(waiting or 0),
         "failing": int(failing or 0),
         "sent": int(sent or 0),
-        "oldest": oldest,
-        "next_attempt": next_at,
+        "oldest": oldest.isoformat() if oldest else None,
+        "next_attempt": next_at.isoformat() if next_at else None,
         "last_error": last[0][0] if last else None,
     }
 

@@ -249,7 +249,7 @@ def _alerts_brief(alerts: dict[str, Any]) -> dict[str, Any]:
         "sent": [{"what": s["what"], "channel": s["channel"], "to": s.get("to")} for s in alerts["sent"]],
         "skipped": len(alerts["skipped"]),
         "errors": alerts["errors"],
-        "outbox_waiting": (alerts.get("outbox") or {}).get("waiting", 0),
+        "outbox": alerts.get("outbox"),  # what waits undelivered (smartprov.alerts.ledger)
     }
 
 
