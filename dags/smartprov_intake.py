@@ -8,8 +8,11 @@ digest: `smartprov_nightly` does those at 01:00 WIB (its digest lists what intak
 A run with nothing new finishes in seconds without importing the validator.
 
 **Time limits.** 10 minutes per try, 15 per run; one run at a time.
-**When it fails.** Same as the nightly: the failure recipients get a mail naming the
-task; the next run picks up whatever is still new (files are keyed by SHA-256).
+**When it fails.** Same as the nightly: one incident mail naming the task, none per run
+while the cause persists, one "pulih / recovered" mail when it succeeds again. A landing
+zone that cannot be reached does not fail the run every 5 minutes: the run is skipped and
+the incident stays open until the landing zone answers. The next run picks up whatever is
+still new (files are keyed by SHA-256); mail that the relay refused waits in the outbox.
 Owner: the provincial Diskominfo data team.
 """
 
@@ -20,7 +23,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from smartprov.alerts import failure_notifiers
+from smartprov.alerts import failure_notifiers, recovery_notifiers
 
 
 @dag(
@@ -39,8 +42,10 @@ from smartprov.alerts import failure_notifiers
         "execution_timeout": timedelta(minutes=10),
         "on_failure_callback": failure_notifiers(),
         "on_retry_callback": failure_notifiers(event="retry"),
+        "on_success_callback": recovery_notifiers(),
     },
     on_failure_callback=failure_notifiers(),
+    on_success_callback=recovery_notifiers(),
 )
 def smartprov_intake():
     @task(doc_md="Validates and loads only new workbooks, then mails their senders the feedback.")

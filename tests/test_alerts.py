@@ -823,25 +823,24 @@ def test_failed_delivery_is_not_recorded_and_is_retried(smtp, webhook, wh, monke
     assert len(smtp.take()) == 3 and len(hooks.take()) == 1
 
 
-def test_failure_notifiers_send_email_and_webhook(smtp, webhook):
+def test_failure_notifiers_mail_once_per_incident_and_once_on_recovery(smtp, webhook, monkeypatch, tmp_path):
     from types import SimpleNamespace
 
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-    from airflow.sdk import BaseNotifier
 
+    from smartprov.alerts import recovery_notifiers
+
+    monkeypatch.setenv("SMARTPROV_WAREHOUSE_URL", f"duckdb:///{tmp_path / 'w.duckdb'}")  # the incident store
     hooks = webhook("generic")
     notifiers = failure_notifiers(make_config(webhook_enabled=None))
-    assert [type(n).__name__ for n in notifiers] == ["SmartprovSmtpNotifier", "WebhookNotifier"]
-    mail, chat = notifiers
-    assert isinstance(mail, SmtpNotifier) and isinstance(chat, BaseNotifier)
+    assert [type(n).__name__ for n in notifiers] == ["SmartprovSmtpNotifier"]  # it posts to the webhook too
+    (mail,) = notifiers
+    assert isinstance(mail, SmtpNotifier)
     assert mail.smtp_conn_id == "smtp_default" and mail.from_email == SENDER and mail.to == FAILURE_TO
 
-    ti = SimpleNamespace(
-        dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-15", try_number=3
-    )
-    context = {"ti": ti, "run_id": ti.run_id, "exception": RuntimeError("warehouse unreachable")}
+    ti = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-15", try_number=3)
+    context = {"ti": ti, "run_id": ti.run_id, "exception": RuntimeError("warehouse unreachable at port 5432")}
     mail.notify(context)
-    chat.notify(context)
     [m] = smtp.take()
     assert m["rcpt_tos"] == FAILURE_TO and m["msg"]["From"] == SENDER
     assert "GAGAL" in m["msg"]["Subject"] and "smartprov_nightly.load" in m["msg"]["Subject"]
@@ -851,19 +850,58 @@ def test_failure_notifiers_send_email_and_webhook(smtp, webhook):
     assert req["json"]["event"] == "pipeline_failure" and req["json"]["task_id"] == "load"
     assert "warehouse unreachable" in req["json"]["error"]
 
-    # called the way Airflow calls callbacks, twice on one object: each alert tells its own failure
-    dag_run = SimpleNamespace(dag_id="smartprov_nightly", run_id="manual__1")
-    mail({"dag_run": dag_run, "reason": "task_failure"})
+    # The same cause again (another run, another port number): one incident, no mail.
+    again = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-16", try_number=1)
+    mail.notify({"ti": again, "run_id": again.run_id, "exception": RuntimeError("warehouse unreachable at port 6543")})
+    # The DAG run's own failure callback, called twice on one object: its task's incident said it all.
+    mail({"dag_run": SimpleNamespace(dag_id="smartprov_nightly", run_id="manual__1"), "reason": "task_failure"})
+    assert smtp.take() == [] and hooks.take() == []
+    # Another DAG's run: its own incident, its own mail.
     mail({"dag_run": SimpleNamespace(dag_id="smartprov_marts", run_id="manual__2"), "reason": "task_failure"})
     subjects = [x["msg"]["Subject"] for x in smtp.take()]
-    assert len(subjects) == 2 and "smartprov_nightly" in subjects[0] and "smartprov_marts" in subjects[1]
+    assert len(subjects) == 1 and "smartprov_marts" in subjects[0]
+    hooks.take()
+
+    # The task succeeds: one "pulih / recovered" mail; the next success sends nothing.
+    (recovered,) = recovery_notifiers(make_config())
+    done = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-17", try_number=1)
+    recovered.notify({"ti": done, "run_id": done.run_id})
+    [r] = smtp.take()
+    assert "PULIH" in r["msg"]["Subject"] and "RECOVERED" in r["msg"]["Subject"] and r["rcpt_tos"] == FAILURE_TO
+    assert "2 kali" in parts(r["msg"])["text"]  # failing twice before it recovered
+    [req] = hooks.take()
+    assert req["json"]["event"] == "pipeline_recovered"
+    recovered.notify({"ti": done, "run_id": done.run_id})
+    assert smtp.take() == [] and hooks.take() == []
+
+
+def test_an_open_incident_is_reminded_at_most_every_reminder_hours(tmp_path):
+    import datetime as dt
+
+    from smartprov.alerts import incidents
+
+    cfg = make_config(reminder_hours=6)
+    t0 = dt.datetime(2026, 2, 15, 1, 0)
+    facts = {"dag_id": "smartprov_intake", "task_id": "intake", "error": "FileNotFoundError: Landing zone not found"}
+    with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as wh:
+        wh.ensure_schema()
+        decisions = [incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(minutes=5 * n))[0] for n in range(80)]
+        # 80 failures over 6 h 35 min: opened once, reminded once (after 6 h), quiet otherwise
+        assert decisions.count("open") == 1 and decisions.count("reminder") == 1
+        assert decisions.index("reminder") == 72
+        other = dict(facts, error="PermissionError: Landing zone not readable")
+        assert incidents.record_failure(wh, other, cfg, now=t0)[0] == "open"  # another cause: another incident
+        assert len(incidents.open_incidents(wh)) == 2
+        closed = incidents.record_success(wh, "smartprov_intake", "intake", now=t0 + dt.timedelta(hours=7))
+        assert len(closed) == 2 and incidents.open_incidents(wh) == []
+        assert incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(hours=8))[0] == "open"  # a new one
 
 
 def test_failure_notifiers_without_webhook_connection(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_SMARTPROV_WEBHOOK", raising=False)
-    [mail, chat] = failure_notifiers(make_config(webhook_enabled=None))
+    [chat] = failure_notifiers(make_config(webhook_enabled=None, email_enabled=False))
     chat.notify({"dag_id": "d", "run_id": "r"})  # auto: a missing Connection is skipped quietly
-    required = failure_notifiers(make_config(webhook_enabled=True))[-1]
+    required = failure_notifiers(make_config(webhook_enabled=True, email_enabled=False))[-1]
     from smartprov.alerts.channels import ConnectionMissing
 
     with pytest.raises(ConnectionMissing):
@@ -876,6 +914,7 @@ def test_failure_notifiers_without_webhook_connection(monkeypatch):
 
     with pytest.raises(AlertConfigError, match="no recipient"):
         failure_notifiers(make_config(failure_to=[], digest_to=[], webhook_enabled=None))
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
     with pytest.raises(AlertConfigError, match="no sender"):
         failure_notifiers(make_config(from_email=None))
     assert [

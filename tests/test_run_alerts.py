@@ -105,13 +105,14 @@ def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(aler
     assert "sudah dikirim sebelumnya" in digest_text
 
 
-def test_task_failure_alerts_name_the_task_carry_the_error_and_announce_the_retry(alerting):
-    """on_retry_callback mails at the first failure ("retrying in N min"), on_failure_callback
-    at the last; both name the task, carry the exception and link the task's log."""
+def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_try(alerting):
+    """on_retry_callback opens the incident with one mail: the task, the exception, the next
+    try's time as Airflow computes it (WIB), the log link in both languages; the last try's
+    failure with the same cause mails nobody; the task's success mails "recovered" once."""
     import datetime as dt
     from types import SimpleNamespace
 
-    from smartprov.alerts import failure_notifiers
+    from smartprov.alerts import failure_notifiers, incidents, recovery_notifiers
 
     task = SimpleNamespace(
         retries=3,
@@ -123,16 +124,39 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_announce_the_retr
     ti = SimpleNamespace(
         dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r1", try_number=2, task=task, log_url=log_url
     )
-    context = {"ti": ti, "task": task, "run_id": "r1", "exception": OSError("landing zone unreachable")}
-    for event, expected in (("retry", "retrying in 4 min"), ("failure", "FAILED: smartprov_nightly.validate_and_load")):
-        (mailer,) = [n for n in failure_notifiers(event=event) if type(n).__name__ == "SmartprovSmtpNotifier"]
-        mailer.notify(context)
-        (msg,) = alerting.take()
-        assert msg["rcpt_tos"] == [DIGEST_TO]  # failures go to the digest recipients by default
-        assert expected in msg["msg"]["Subject"]
-        text = msg["msg"].get_body(("plain",)).get_content()
-        assert "validate_and_load" in text and "OSError: landing zone unreachable" in text
-        assert log_url in text and "2 / 4" in text and "WIB" in text
+    logical = dt.datetime(2026, 2, 15, 18, 0, tzinfo=dt.UTC)
+    context = {"ti": ti, "task": task, "run_id": "r1", "logical_date": logical,
+               "exception": OSError("landing zone unreachable")}  # fmt: skip
+    before = dt.datetime.now(dt.UTC)
+    (mailer,) = [n for n in failure_notifiers(event="retry") if type(n).__name__ == "SmartprovSmtpNotifier"]
+    mailer.notify(context)
+    (msg,) = alerting.take()
+    assert msg["rcpt_tos"] == [DIGEST_TO]  # failures go to the digest recipients by default
+    subject = msg["msg"]["Subject"]
+    assert "GAGAL, dicoba lagi pukul" in subject and "FAILED, next try at" in subject
+    text = msg["msg"].get_body(("plain",)).get_content()
+    assert "validate_and_load" in text and "OSError: landing zone unreachable" in text
+    indonesian, english = text.split("--- English ---")
+    assert log_url in indonesian and log_url in english and "2 / 4" in text
+    # Airflow's next_retry_datetime: 2 min x 2^(2-1) = 4 min, plus a jitter of up to as much again
+    next_try = dt.datetime.strptime(subject.split("next try at ")[1][:19], "%Y-%m-%d %H:%M:%S")
+    next_try = next_try.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    assert before + dt.timedelta(minutes=4) - dt.timedelta(seconds=1) <= next_try
+    assert next_try <= dt.datetime.now(dt.UTC) + dt.timedelta(minutes=8)
+    expected = incidents.next_try_at(context, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert (expected - dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).total_seconds() == 240 + int(
+        __import__("hashlib").sha1(f"smartprov_nightly#validate_and_load#{logical}#2".encode()).hexdigest(), 16
+    ) % 240
+
+    ti.try_number = 4
+    (final,) = [n for n in failure_notifiers(event="failure") if type(n).__name__ == "SmartprovSmtpNotifier"]
+    final.notify(context)  # the last try, the same cause: the incident is open, nobody is mailed
+    assert alerting.take() == []
+
+    (recovery,) = recovery_notifiers()
+    recovery.notify({"ti": SimpleNamespace(dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r2")})
+    (msg,) = alerting.take()
+    assert "PULIH / RECOVERED: smartprov_nightly.validate_and_load" in msg["msg"]["Subject"]
 
 
 def test_cli_intake_mails_the_regencies_once_and_no_digest(alerting, tmp_path, monkeypatch):

@@ -1,10 +1,14 @@
-"""Alerts after a run: regency feedback, the province digest, and pipeline-failure notifiers.
+"""Alerts: regency feedback, the daily province digest, pipeline-failure incidents.
 
-- `notify_run(report, warehouse, config)`: after every run, e-mail each rejected or warned
-  submission's `email_kontak` (plus the province's CC list) its findings with an .xlsx, then
-  send the province digest by e-mail and to the chat webhook. `audit.notifications` keeps
-  what was sent, so that a rerun or a later run never sends the same thing twice.
-- `failure_notifiers(config)`: Airflow notifiers for `on_failure_callback`.
+- `notify_run(report, warehouse, config, sender=...)`: compose what a run (and any earlier
+  run) still owes into the outbox (`audit.outbox`): one feedback mail per regency contact
+  for its rejected or warned files (findings in an .xlsx each), the day's digest once a day;
+  then deliver what is due. A message is marked sent only once its channel accepted it; what
+  is refused waits for the next sender (smartprov.alerts.ledger).
+- `deliver_outbox(warehouse)`: `smartprov notify`.
+- `failure_notifiers(config)` / `recovery_notifiers(config)`: Airflow notifiers for
+  `on_failure_callback` / `on_retry_callback` and `on_success_callback`: one mail per
+  incident, one when it recovers (smartprov.alerts.incidents).
 
 This module stays light (no pandas, no Airflow at import time): DAG files import it while
 they are parsed. See docs/alerts.md.
@@ -20,7 +24,16 @@ from typing import Any
 
 from smartprov.alerts.config import AlertConfig, Deadline, domain_allowed, is_email
 
-__all__ = ["AlertConfig", "AlertConfigError", "AlertDeliveryError", "Deadline", "failure_notifiers", "notify_run"]
+__all__ = [
+    "AlertConfig",
+    "AlertConfigError",
+    "AlertDeliveryError",
+    "Deadline",
+    "deliver_outbox",
+    "failure_notifiers",
+    "notify_run",
+    "recovery_notifiers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -406,6 +419,17 @@ def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failur
                 + "; set them (docs/alerts.md) or set SMARTPROV_ALERTS_EMAIL_ENABLED=false"
             )
         out.append(SmartprovSmtpNotifier(to=to, smtp_conn_id=config.smtp_conn_id, from_email=sender, event=event))
-    if config.webhook_enabled is not False:
+    elif config.webhook_enabled is not False:  # with e-mail on, the incident posts to the webhook too
         out.append(WebhookNotifier(config.webhook_conn_id, required=config.webhook_enabled is True, event=event))
     return out
+
+
+def recovery_notifiers(config: AlertConfig | None = None) -> list[Any]:
+    """Notifiers for `on_success_callback`: an open incident of that task closes with one
+    "pulih / recovered" mail (smartprov.alerts.incidents)."""
+    config = config or AlertConfig.load()
+    if not config.enabled:
+        return []
+    from smartprov.alerts.notifiers import RecoveryNotifier
+
+    return [RecoveryNotifier(to=config.failure_recipients(), from_email=config.from_email)]
