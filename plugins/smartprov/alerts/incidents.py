@@ -234,7 +234,7 @@ def _queue(wh, config: AlertConfig, key: str, kind: str, subject: str, text: str
                     reply_to=config.reply_address(), payload={"what": kind, **data})  # fmt: skip
         )
     if config.webhook_enabled is not False:
-        from smartprov.alerts import channels
+        import smartprov.alerts.channels as channels
 
         if config.webhook_enabled or channels.connection_defined(config.webhook_conn_id):
             event = {"failure": "pipeline_failure", "reminder": "pipeline_failure", "recovery": "pipeline_recovered"}

@@ -229,7 +229,7 @@ class Outbox:
         """Send every waiting message that is due. After a channel-wide failure (the relay
         unreachable, no sender) the rest of that channel's messages are not tried in this
         pass: each gets the same error and its next attempt."""
-        from smartprov.alerts import channels
+        import smartprov.alerts.channels as channels
 
         now = now or utcnow()
         self.requeue_after_relay_change(now)

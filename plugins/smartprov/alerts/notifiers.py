@@ -83,11 +83,12 @@ class SmartprovSmtpNotifier(_NoTemplating, SmtpNotifier):
     def notify(self, context: dict[str, Any]) -> None:
         import dataclasses
 
-        from smartprov.alerts import AlertConfig, incidents
+        from smartprov.alerts.config import AlertConfig
+        from smartprov.alerts.incidents import failure_event
 
         config = AlertConfig.load()
         config = dataclasses.replace(config, failure_to=_addresses(self.to), from_email=self.from_email)
-        outcome = incidents.failure_event(context, config, event=self.event)
+        outcome = failure_event(context, config, event=self.event)
         if outcome["mail"] != "direct":
             log.info("failure of %s: incident mail %s", outcome.get("incident", {}).get("incident_key"), outcome["mail"])
             return
@@ -152,14 +153,15 @@ class RecoveryNotifier(_NoTemplating, BaseNotifier):
     def notify(self, context: dict[str, Any]) -> None:
         import dataclasses
 
-        from smartprov.alerts import AlertConfig, incidents
+        from smartprov.alerts.config import AlertConfig
+        from smartprov.alerts.incidents import success_event
 
         config = AlertConfig.load()
         config = dataclasses.replace(
             config, failure_to=self.to or config.failure_to, from_email=self.from_email or config.from_email
         )
         try:
-            closed = incidents.success_event(context, config)
+            closed = success_event(context, config)
         except Exception as exc:  # a success never fails because its callback could not look
             log.warning("open incidents not checked: %s", exc)
             return
