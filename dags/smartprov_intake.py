@@ -18,6 +18,7 @@ Owner: the provincial Diskominfo data team.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -26,9 +27,15 @@ from airflow.sdk import dag, task
 from smartprov.alerts import failure_notifiers, recovery_notifiers
 
 
+def _schedule(value: str) -> str | timedelta:
+    """SMARTPROV_INTAKE_SCHEDULE: a cron expression (default every 5 minutes) or "<N>s"."""
+    value = value.strip()
+    return timedelta(seconds=int(value[:-1])) if value.endswith("s") and value[:-1].isdigit() else value
+
+
 @dag(
     dag_id="smartprov_intake",
-    schedule="*/5 * * * *",
+    schedule=_schedule(os.environ.get("SMARTPROV_INTAKE_SCHEDULE") or "*/5 * * * *"),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,
