@@ -85,7 +85,9 @@ def intake(run_id: str) -> dict[str, Any]:
         if isinstance(exc, WarehouseUnavailable):  # pragma: no cover - not an OSError today
             raise
         _landing_incident(exc)
-        raise AirflowSkipException(f"landing zone unreachable, incident open (one mail): {exc}") from exc
+        raise AirflowSkipException(
+            f"landing zone unreachable, run skipped; the incident stays open until it answers: {exc}"
+        ) from exc
 
 
 def _landing_incident(exc: Exception) -> None:
