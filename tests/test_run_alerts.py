@@ -110,6 +110,7 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_tr
     try's time as Airflow computes it (WIB), the log link in both languages; the last try's
     failure with the same cause mails nobody; the task's success mails "recovered" once."""
     import datetime as dt
+    import hashlib
     from types import SimpleNamespace
 
     from smartprov.alerts import failure_notifiers, incidents, recovery_notifiers
@@ -144,9 +145,8 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_tr
     assert before + dt.timedelta(minutes=4) - dt.timedelta(seconds=1) <= next_try
     assert next_try <= dt.datetime.now(dt.UTC) + dt.timedelta(minutes=8)
     expected = incidents.next_try_at(context, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    assert (expected - dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).total_seconds() == 240 + int(
-        __import__("hashlib").sha1(f"smartprov_nightly#validate_and_load#{logical}#2".encode()).hexdigest(), 16
-    ) % 240
+    jitter = int(hashlib.sha1(f"smartprov_nightly#validate_and_load#{logical}#2".encode()).hexdigest(), 16) % 240
+    assert (expected - dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).total_seconds() == 240 + jitter
 
     ti.try_number = 4
     (final,) = [n for n in failure_notifiers(event="failure") if type(n).__name__ == "SmartprovSmtpNotifier"]

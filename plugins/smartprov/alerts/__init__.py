@@ -224,6 +224,7 @@ def _queue_feedback(report, own, owed, outbox, config: AlertConfig, result) -> d
     status: dict[str, dict[str, Any]] = {}
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[dict[str, Any], str]]] = {}
     mine = {str(s.get("submission_id")) for s in own}
+    candidates: list[tuple[dict[str, Any], str, dict[str, Any], str]] = []
     for sub in [*own, *owed]:
         if not needs_feedback(sub, config.feedback_on_warnings):
             continue
@@ -235,15 +236,20 @@ def _queue_feedback(report, own, owed, outbox, config: AlertConfig, result) -> d
             if sid in mine:  # earlier runs reported their own skips
                 result["skipped"].append({"what": what, "channel": EMAIL, "reason": state["reason"]})
             continue
-        to, cc = target
-        key = feedback_key(EMAIL, to[0], sid)
-        if key in outbox.known([key]):
+        candidates.append((sub, sid, state, feedback_key(EMAIL, target[0][0], sid)))
+    told = outbox.known(key for *_, key in candidates)  # one look for them all
+    for sub, sid, state, key in candidates:
+        if key in told:
             status[sid] = {"state": "already"}
             if sid in mine:
-                result["skipped"].append({"what": what, "channel": EMAIL, "reason": "already sent", "key": key})
+                result["skipped"].append(
+                    {"what": f"feedback:{sid}", "channel": EMAIL, "reason": "already sent", "key": key}
+                )
             continue
         status[sid] = state
-        groups.setdefault((tuple(a.lower() for a in to), tuple(a.lower() for a in cc)), []).append((sub, key))
+        groups.setdefault((tuple(a.lower() for a in state["to"]), tuple(a.lower() for a in state["cc"])), []).append(
+            (sub, key)
+        )
     for group in groups.values():
         subs = [sub for sub, _ in group]
         _, (to, cc) = _feedback_target(subs[0], report, config)
