@@ -72,10 +72,25 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
     assert [m for m in alerting.take() if DIGEST_TO not in m["rcpt_tos"]] == []
 
 
-def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(alerting, tmp_path):
+def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(alerting, tmp_path, monkeypatch):
     """The short-interval path: only new files, the regencies' feedback at once, no digest;
-    the nightly run then sends the digest (listing them) and no feedback a second time."""
+    the nightly run then sends the day's digest (listing them, its counts those of the
+    intake's files) and no feedback a second time. Every link of the digest that points at
+    the reports opens over HTTP (a web server over the reports folder at the public address)."""
+    import re
+    import urllib.request
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
     from smartprov.run import steps
+
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "var"))
+    )
+    Thread(target=server.serve_forever, daemon=True).start()
+    public = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("SMARTPROV_PUBLIC_BASE_URL", public)
 
     landing = tmp_path / "landing"
     write_sample_landing(landing, province="34", seed=3)
@@ -103,6 +118,19 @@ def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(aler
     for sub in rejected:  # listed by the nightly digest, with the feedback already sent
         assert sub["path"] in digest_text, sub["path"]
     assert "sudah dikirim sebelumnya" in digest_text
+    accepted = [s for s in loaded if s["status"] == "accepted"]
+    assert digest["counts"]["accepted"] == len(accepted) and digest["counts"]["new"] == len(loaded)
+    try:
+        links = set(re.findall(r"https?://[^\s<>\"]+", digest_text))
+        intake_docs = f"{public}/reports/{first['run_id']}/data_docs/{first['run_id']}/index.html"
+        assert intake_docs in links  # the Data Docs intake wrote are linked
+        for link in sorted(x for x in links if x.startswith(f"{public}/reports/")):
+            with urllib.request.urlopen(link, timeout=10) as resp:  # noqa: S310 - loopback
+                assert resp.status == 200, link
+        assert all(x.startswith(public) for x in links)  # URLs under the public address, never paths
+        assert str(tmp_path) not in digest_text
+    finally:
+        server.shutdown()
 
 
 def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_try(alerting):
