@@ -102,10 +102,25 @@ def notify_run(
         outbox = Outbox(warehouse, relay=smtp_relay(config.smtp_conn_id) if config.email_enabled else None)
         today = today or config.today()
         own = [s for s in report.get("submissions") or [] if s.get("status") != "duplicate"]
-        owed = owed_submissions(warehouse, exclude={str(s.get("submission_id")) for s in own})
+        mine = {str(s.get("submission_id")) for s in own}
+        # Runs whose feedback was never composed (a run killed after its load, mail off):
+        # only those runs' saved results are read, so a sender stays cheap.
+        runs = saved_runs(warehouse, since=_utc(now) - dt.timedelta(days=OWED_DAYS))
+        marks = {run_id: composed_key(run_id) for run_id, _ in runs}
+        done = outbox.known(marks.values())
+        untold = [run_id for run_id, _ in runs if marks[run_id] not in done]
+        owed = owed_submissions(warehouse, untold, exclude=mine)
+        due = digest_due(sender, config, now)
+        if due:  # the digest lists everything since the last one, whoever processed it
+            since = outbox.last_created("digest") or _utc(now) - dt.timedelta(days=OWED_DAYS)
+            listed_runs = [r for r, written in runs if written >= since - dt.timedelta(days=1) and r not in untold]
+            owed += owed_submissions(warehouse, listed_runs, exclude=mine | {str(s.get("submission_id")) for s in owed})
+        errors_before = len(result["errors"])
         feedback_status = _queue_feedback(report, own, owed, outbox, config, result)
+        if config.email_enabled and config.feedback_enabled and len(result["errors"]) == errors_before:
+            outbox.mark([composed_key(r) for r in untold] + ([composed_key(report["run_id"])] if report.get("run_id") else []))
 
-        if digest_due(sender, config, now):
+        if due:
             provinces = dl.scope_provinces(report, warehouse, config)
             overdue = dl.overdue_regencies(warehouse, provinces, today, report)
             result["overdue"] = [o.as_dict() for o in overdue]
@@ -159,29 +174,49 @@ def digest_due(sender: str, config: AlertConfig, now: dt.datetime | None = None)
 
 
 OWED_DAYS = 14  # how far back a sender looks for submissions whose mails were never composed
+ARTIFACTS = "audit.run_artifacts"  # each run's saved results (smartprov.run.steps)
 
 
-def owed_submissions(warehouse: Any, *, exclude: set[str], days: int = OWED_DAYS) -> list[dict[str, Any]]:
-    """Submissions that runs of the last `days` days saved (audit.run_artifacts): a run killed
-    after its load, an intake whose mails went nowhere, are still told about by the next sender
-    (the outbox's items say what was composed already)."""
-    import json
+def composed_key(run_id: str) -> str:
+    """The outbox item that says a run's feedback was composed."""
+    return f"run-composed:{run_id}"
 
-    table = "audit.run_artifacts"
-    if not warehouse.table_exists(table):
+
+def _utc(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def saved_runs(warehouse: Any, *, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """(run id, when its results were saved) of the runs since `since` (audit.run_artifacts)."""
+    if not warehouse.table_exists(ARTIFACTS):
         return []
-    since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
-    rows = warehouse.fetchall(
-        f"SELECT run_id, body FROM {table} WHERE name = 'submissions' AND written_at >= ?"
+    return warehouse.fetchall(
+        f"SELECT run_id, written_at FROM {ARTIFACTS} WHERE name = 'submissions' AND written_at >= ?"
         " ORDER BY written_at, run_id",
         (since,),
     )
+
+
+def owed_submissions(warehouse: Any, run_ids: list[str], *, exclude: set[str]) -> list[dict[str, Any]]:
+    """The non-duplicate submissions these runs saved (audit.run_artifacts), each with the run
+    that processed it (`_run_id`): a run killed after its load, an intake whose mail went
+    nowhere, are told about by the next sender (the outbox's items say what was composed)."""
+    import json
+
     out: dict[str, dict[str, Any]] = {}
-    for run_id, body in rows:
-        for sub in json.loads(body):
-            sid = str(sub.get("submission_id"))
-            if sub.get("status") != "duplicate" and sid not in exclude:
-                out[sid] = {**sub, "_run_id": run_id}
+    for start in range(0, len(run_ids), 200):
+        chunk = run_ids[start : start + 200]
+        marks = ", ".join("?" for _ in chunk)
+        rows = warehouse.fetchall(
+            f"SELECT run_id, body FROM {ARTIFACTS} WHERE name = 'submissions' AND run_id IN ({marks})"
+            " ORDER BY written_at, run_id",
+            chunk,
+        )
+        for run_id, body in rows:
+            for sub in json.loads(body):
+                sid = str(sub.get("submission_id"))
+                if sub.get("status") != "duplicate" and sid not in exclude:
+                    out[sid] = {**sub, "_run_id": run_id}
     return list(out.values())
 
 

@@ -196,6 +196,20 @@ class Outbox:
             )
         return True
 
+    def mark(self, keys: Iterable[str], *, now: dt.datetime | None = None) -> None:
+        """Record items that stand for no message (a run's feedback composed)."""
+        now = now or utcnow()
+        for key in dict.fromkeys(keys):
+            self.wh.execute(
+                f"INSERT INTO {ITEMS} (item_key, message_key, recorded_at) VALUES (?, 'marker', ?)"
+                " ON CONFLICT (item_key) DO NOTHING",
+                (key, now),
+            )
+
+    def last_created(self, kind: str) -> dt.datetime | None:
+        (value,) = self.wh.fetchall(f"SELECT max(created_at) FROM {TABLE} WHERE kind = ?", (kind,))[0]
+        return value
+
     # -- delivering ------------------------------------------------------------------
     def requeue_after_relay_change(self, now: dt.datetime | None = None) -> int:
         """Feedback and digests sent through another relay lately go out again through this one."""
