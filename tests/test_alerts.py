@@ -1016,7 +1016,10 @@ def test_ledger_and_deadlines_on_postgres(smtp, monkeypatch, tmp_path):
             assert again["sent"] == [] and smtp.take() == []
             # two feedback mails and the digest, each sent once; the digest's three items
             assert wh.fetchall("SELECT count(*) FROM audit.outbox WHERE sent_at IS NOT NULL")[0][0] == 2 + 1
-            assert wh.fetchall("SELECT count(*) FROM audit.outbox_items")[0][0] == 2 + 3
+            items = "SELECT count(*) FROM audit.outbox_items WHERE message_key <> 'marker'"
+            assert wh.fetchall(items)[0][0] == 2 + 3
+            marker = "SELECT item_key FROM audit.outbox_items WHERE message_key = 'marker'"
+            assert wh.fetchall(marker) == [(f"run-composed:{report['run_id']}",)]
         finally:
             wh.close()
 
