@@ -51,6 +51,7 @@ WEBHOOK = "webhook"
 RELAYED_CHANNEL = EMAIL
 RESEND_DAYS = 14
 CLAIM_MINUTES = 10  # a sender that died holding a claim releases it after this
+KEEP_BODIES_DAYS = 90  # a sent message's bodies and attachments are dropped after this (its row stays)
 
 
 def feedback_key(channel: str, recipient: str, submission_id: str) -> str:
@@ -259,6 +260,11 @@ class Outbox:
             sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
             params += kinds
         rows = self.wh.fetchall(sql + " ORDER BY created_at, message_key", params)
+        self.wh.execute(
+            f"""UPDATE {TABLE} SET body_text = NULL, body_html = NULL, attachments = NULL
+                WHERE sent_at < ? AND attachments IS NOT NULL""",
+            (now - dt.timedelta(days=KEEP_BODIES_DAYS),),
+        )
         out = Delivery()
         down: dict[str, str] = {}
         for row in rows:
