@@ -271,6 +271,10 @@ class Outbox:
             (key, kind, channel, to, cc, reply_to, subject, text, html, atts, payload, run_id, attempts, _) = row
             info = json.loads(payload or "{}")
             what = info.get("what") or kind
+            if (channel == EMAIL and not config.email_enabled) or (
+                channel == WEBHOOK and config.webhook_enabled is False
+            ):
+                continue  # the channel is off (or has no Connection): the message waits
             if channel in down:
                 self._failed(key, attempts, down[channel], config, now)
                 out.errors.append({"what": what, "channel": channel, "error": down[channel], "key": key})
