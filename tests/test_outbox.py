@@ -224,3 +224,41 @@ def test_retries_back_off_and_notify_now_ignores_the_back_off(relay, tmp_path, m
         config.retry_max_minutes = 15
         assert backoff(5, config).total_seconds() / 60 == 15
         assert deliver_outbox(wh, config, ignore_backoff=True)["sent"] == []
+
+
+@pytest.mark.postgres
+def test_two_senders_at_once_send_each_message_once(relay, tmp_path):
+    """Two senders (say an intake and `smartprov notify`) deliver the same outbox at the same
+    time on PostgreSQL: each message is claimed by one of them and reaches the relay once."""
+    import threading
+
+    from pg import fresh_database
+    from smartprov.alerts import AlertConfig
+    from smartprov.alerts.ledger import EMAIL, Message, Outbox
+
+    config = AlertConfig.load()
+    with fresh_database("smartprov_outbox_") as db:
+        with Warehouse(db.url) as wh:
+            outbox = Outbox(wh)
+            for n in range(40):
+                message = Message(
+                    key=f"test:{n}", kind="feedback", channel=EMAIL, subject=f"message {n}", text="t", html="<p>t</p>",
+                    to=[f"r{n}@example.go.id"],
+                )  # fmt: skip
+                assert outbox.enqueue(message, [f"item:{n}"])
+                assert not outbox.enqueue(Message(**{**message.__dict__, "key": f"again:{n}"}), [f"item:{n}"])
+        relay.start()
+        results = []
+
+        def sender():
+            with Warehouse(db.url) as own:
+                results.append(Outbox(own).deliver(config))
+
+        threads = [threading.Thread(target=sender) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        subjects = sorted(m["msg"]["Subject"] for m in relay.box.take())
+        assert subjects == sorted(f"message {n}" for n in range(40))  # each once
+        assert sum(len(r.sent) for r in results) == 40 and not any(r.errors for r in results)
