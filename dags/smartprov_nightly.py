@@ -15,15 +15,17 @@ next nights (`max_active_runs=1`). Per try: discover 15 min, validate_and_load 6
 build_marts 30 min, report 20 min, notify 20 min, marts_updated 5 min. The whole run:
 4 hours (01:00 to 05:00 WIB, before office hours), retries included.
 
-**When it fails.** Each failed task mails the failure recipients at once (naming the task,
-with the exception and a link to its log), and again if the last retry fails too.
+**When it fails.** A failed task opens an incident: one mail to the failure recipients
+(naming the task, with the exception, the exact time of the next try in WIB and a link to
+its log), no mail per retry while the same cause persists (a reminder every few hours), and
+one "pulih / recovered" mail when the task succeeds again (docs/alerts.md).
 - `discover` / `validate_and_load`: usually the warehouse or the landing zone is
   unreachable; these retry with back-off. A bad workbook never fails the run: it is
   rejected and reported. Loads are one transaction per file, so a rerun is safe.
 - `build_marts`: a dbt model or data test failed; it does not retry. Read the task log
   (it names the failing node), fix the model or the data, then clear the task.
-- `notify`: a mail or webhook channel is down; it retries. `audit.notifications` keeps
-  what was delivered, so a retry never sends anything twice.
+- `notify`: mail that a relay refuses waits in the outbox (`audit.outbox`) and goes out
+  with the next sender (an intake, `smartprov notify`); a retry never sends anything twice.
 - Everything is keyed by file content (SHA-256): clearing and rerunning any task never
   loads a file twice.
 
@@ -37,7 +39,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from smartprov.alerts import failure_notifiers
+from smartprov.alerts import failure_notifiers, recovery_notifiers
 from smartprov.run.assets import BUILD_POOL, MARTS
 
 MINUTES = timedelta(minutes=1)
@@ -61,8 +63,10 @@ MINUTES = timedelta(minutes=1)
         "execution_timeout": timedelta(minutes=20),
         "on_failure_callback": failure_notifiers(),
         "on_retry_callback": failure_notifiers(event="retry"),
+        "on_success_callback": recovery_notifiers(),
     },
     on_failure_callback=failure_notifiers(),
+    on_success_callback=recovery_notifiers(),
 )
 def smartprov_nightly():
     @task(
@@ -115,7 +119,7 @@ def smartprov_nightly():
     @task(
         retries=4,
         retry_delay=timedelta(minutes=5),
-        doc_md="Mails each regency its feedback and the province its digest; a channel that is down retries, nothing is sent twice.",
+        doc_md="Mails each regency its feedback and the province its daily digest through the outbox: refused mail waits there for the next sender, nothing is sent twice.",
     )
     def notify(report_ref: dict) -> dict:
         from smartprov.run import airflow_tasks

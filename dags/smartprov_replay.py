@@ -16,7 +16,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from smartprov.alerts import failure_notifiers
+from smartprov.alerts import failure_notifiers, recovery_notifiers
 from smartprov.run.assets import BUILD_POOL, MARTS
 
 
@@ -38,8 +38,10 @@ from smartprov.run.assets import BUILD_POOL, MARTS
         "execution_timeout": timedelta(minutes=60),
         "on_failure_callback": failure_notifiers(),
         "on_retry_callback": failure_notifiers(event="retry"),
+        "on_success_callback": recovery_notifiers(),
     },
     on_failure_callback=failure_notifiers(),
+    on_success_callback=recovery_notifiers(),
 )
 def smartprov_replay():
     @task(

@@ -1,8 +1,8 @@
-"""E-mail counts as sent only through the relay that took it (audit.notifications.relay).
+"""E-mail counts as sent only through the relay that took it (audit.outbox.relay).
 
 Two real SMTP servers on loopback: a development catcher and "the province's relay". Mail
-the catcher took is sent again, from the earlier run's report, once the SMTP Connection
-points at the relay; then never again. Also: the digest's links to the reports server.
+the catcher took is sent again, from the outbox, once the SMTP Connection points at the
+relay; then never again. Also: the digest's links to the reports server.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from loopback import Mailbox, free_port, smtp_conn_json
 from smartprov.alerts import notify_run
 from smartprov.alerts.digest import links
-from smartprov.alerts.ledger import Ledger
+from smartprov.alerts.ledger import Outbox
 from smartprov.warehouse.connection import Warehouse
 from test_alerts import DIGEST_TO, TODAY, by_to, make_config, make_report
 
@@ -62,8 +62,8 @@ def test_mail_taken_by_the_catcher_is_sent_again_through_the_relay(
     notify_run(first, wh, cfg, today=TODAY)
     caught = catcher.take()
     assert len(caught) == 3  # two regency feedbacks and the digest, all into the catcher
-    rows = wh.fetchall("SELECT DISTINCT relay, report_path FROM audit.notifications WHERE channel = 'email'")
-    assert rows == [(f"127.0.0.1:{catcher.port}", first["report_path"])]
+    rows = wh.fetchall("SELECT DISTINCT relay, run_id FROM audit.outbox WHERE channel = 'email'")
+    assert rows == [(f"127.0.0.1:{catcher.port}", first["run_id"])]
 
     # Same relay, same run again: nothing (the ledger works as before).
     assert notify_run(first, wh, cfg, today=TODAY)["sent"] == [] and catcher.take() == []
@@ -77,8 +77,8 @@ def test_mail_taken_by_the_catcher_is_sent_again_through_the_relay(
     assert sorted(m["msg"]["Subject"] for m in delivered) == sorted(m["msg"]["Subject"] for m in caught)
     assert len(by_to(delivered, "diskominfo@bandungkab.example")) == 1
     assert len(by_to(delivered, DIGEST_TO[0])) == 1
-    assert {s.get("resent_from_run") for s in result["sent"]} == {first["run_id"]}
-    rows = wh.fetchall("SELECT DISTINCT relay FROM audit.notifications WHERE channel = 'email'")
+    assert {s.get("run_id") for s in result["sent"]} == {first["run_id"]}
+    rows = wh.fetchall("SELECT DISTINCT relay FROM audit.outbox WHERE channel = 'email'")
     assert rows == [(f"127.0.0.1:{relay.port}",)]
 
     # Once through the relay, never again.
@@ -105,26 +105,29 @@ def test_a_failed_resend_stays_pending(smtp_server, relay, wh, tmp_path, monkeyp
     assert len(relay.take()) == 3
 
 
-def test_rows_without_a_relay_and_older_tables(wh, tmp_path, monkeypatch, smtp_server):
-    """A warehouse from before relays: the columns are added, its rows count as sent."""
+def test_rows_of_the_older_ledger_count_as_sent(wh, tmp_path, monkeypatch, smtp_server):
+    """A warehouse from before the outbox: what audit.notifications recorded is not sent again."""
     wh.execute("CREATE SCHEMA IF NOT EXISTS audit")
     wh.execute(
         """CREATE TABLE audit.notifications (notification_key VARCHAR(600) PRIMARY KEY,
            channel VARCHAR(32) NOT NULL, recipient VARCHAR(2000), sent_at TIMESTAMP NOT NULL,
            run_id VARCHAR(256))"""
     )
+    report = written_report(tmp_path)
+    rejected = next(s for s in report["submissions"] if s["status"] == "rejected")
+    key = f"feedback:email:{rejected['email_kontak']}:{rejected['submission_id']}"
     wh.execute(
-        "INSERT INTO audit.notifications VALUES ('digest:email:r1', 'email', 'a@b.example', ?, 'r1')",
-        (dt.datetime(2026, 1, 1),),
+        "INSERT INTO audit.notifications VALUES (?, 'email', 'a@b.example', ?, 'r1')",
+        (key, dt.datetime(2026, 1, 1)),
     )
-    ledger = Ledger(wh, relay="smtp.example:587")
-    assert ledger.sent("digest:email:r1")
-    assert ledger.stale_email_runs() == {}
-    ledger.record(["digest:email:r2"], channel="email", recipient="a@b.example", run_id="r2")
-    other = Ledger(wh, relay="mailpit:1025")
-    assert not other.sent("digest:email:r2") and other.sent("digest:email:r1")
-    assert other.stale_email_runs() == {"r2": None}
-    assert Ledger(wh, relay=None).sent("digest:email:r2")  # relay unknown: as before
+    outbox = Outbox(wh, relay="smtp.example:587")
+    assert outbox.known([key]) == {key}
+    smtp_server.take()
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_conn_json(smtp_server.port))
+    notify_run(report, wh, make_config(), today=TODAY)
+    assert by_to(smtp_server.take(), rejected["email_kontak"]) == []  # told before the outbox existed
+    Outbox(wh)  # adopting the old rows again adds nothing
+    assert wh.fetchall("SELECT count(*) FROM audit.outbox_items WHERE message_key = 'legacy'")[0][0] == 1
 
 
 def test_digest_links_point_at_the_reports_server():

@@ -29,6 +29,12 @@ DIGEST_TO = ["datin@diskominfo.jabarprov.example"]
 PROVINCE_CC = ["smartcity@diskominfo.jabarprov.example"]
 FAILURE_TO = ["oncall@diskominfo.jabarprov.example"]
 SENDER = "smartprov@diskominfo.jabarprov.example"
+PUBLIC = "https://smartprov.jabarprov.example"
+
+
+def day(n: int) -> dt.datetime:
+    """08:00 WIB on February n, 2026 (naive UTC, the outbox's clock): one digest a day."""
+    return dt.datetime(2026, 2, n, 1, 0)
 
 
 @pytest.fixture
@@ -92,6 +98,8 @@ def make_config(**overrides) -> AlertConfig:
             "provinces": {"32": {"feedback_cc": PROVINCE_CC}},
             # The tests' regencies live under the reserved .example domain (RFC 2606).
             "feedback": {"allowed_domains": ["example", "go.id"]},
+            "links": {"public_base_url": PUBLIC},
+            "delivery": {"retry_minutes": 0},  # every sender retries at once (backoff: test_outbox)
         }
     )
     for k, v in overrides.items():
@@ -455,6 +463,8 @@ def test_feedback_and_digest(smtp, wh):
     msg = dg["msg"]
     assert dg["rcpt_tos"] == DIGEST_TO and msg["Cc"] is None
     assert msg["From"] == SENDER
+    assert msg["Reply-To"] == DIGEST_TO[0]  # the province's Diskominfo, not the robot
+    assert fb["msg"]["Reply-To"] == DIGEST_TO[0]
     assert "Ringkasan" in msg["Subject"] and "1 ditolak" in msg["Subject"] and "1 rejected" in msg["Subject"]
     assert (
         msg.get_body(preferencelist=("plain",)) is not None
@@ -463,13 +473,21 @@ def test_feedback_and_digest(smtp, wh):
     body = parts(msg)
     for part in ("text", "html"):
         content = body[part]
-        assert content.index("Ringkasan run") < content.index("Summary of run"), part  # Indonesian first
-        assert report["report_path"] in content and report["data_docs"] in content
+        assert content.index("Ringkasan harian") < content.index("Daily summary"), part  # Indonesian first
+        assert "var/reports" not in content  # links are URLs, never a worker's file paths
+        folder = Path(report["report_path"]).parent.name  # the run's folder as written
+        assert f"{PUBLIC}/reports/{folder}/report.json" in content
+        assert f"{PUBLIC}/reports/{folder}/data_docs/index.html" in content
+        assert f"{PUBLIC}/status/32.04" in content  # the rejected regency's status page
+        assert "WIB" in content and "2026-02-15 01:02:03 WIB" in content
+        # action items first: rejected, then pipeline errors, then warnings, then the accepted count
+        assert content.index("DITOLAK") < content.index("dbt build failed") < content.index("Kota Bandung (32.73)")
+        assert content.index("Kota Bandung (32.73)") < content.index("Kabupaten Bogor (32.01)")
         assert "Kabupaten Bandung (32.04)" in content
         assert "ENUM" in content and "REQUIRED" in content  # main findings
         assert "dbt build failed" in content  # pipeline errors
         assert "Kota Bandung (32.73)" in content  # warnings
-        assert "Kabupaten Bogor (32.01)" in content  # accepted without findings, listed for information
+        assert "Kabupaten Bogor (32.01)" in content  # accepted without findings, counted per regency
         assert "32.04/copy.xlsx" not in content  # duplicates are not reported
     assert "terkirim ke diskominfo@bandungkab.example" in body["text"]
     assert "sent to diskominfo@bandungkab.example" in body["text"]
@@ -487,11 +505,11 @@ def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
     again = notify_run(report, wh, cfg, today=TODAY)  # a rerun of the same run
     assert again["sent"] == [] and smtp.take() == []
     reasons = {(s["what"].split(":")[0], s["reason"]) for s in again["skipped"]}
-    assert ("feedback", "already sent") in reasons and ("digest", "already sent") in reasons
+    assert ("feedback", "already sent") in reasons and ("digest", "already sent today") in reasons
 
     # a later run in which the same submissions appear again (e.g. reprocessed): nothing new to say
     later = make_report(run_id="scheduled__2026-02-16T00:00:00+00:00")
-    result = notify_run(later, wh, cfg, today=TODAY)
+    result = notify_run(later, wh, cfg, today=TODAY, now=day(16))
     assert smtp.take() == []
     assert {s["reason"] for s in result["skipped"] if s["what"] == "digest"} == {
         "nothing to report",
@@ -510,7 +528,7 @@ def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
     third = make_report(
         run_id="scheduled__2026-02-17T00:00:00+00:00", submissions=[*later["submissions"], new]
     )
-    notify_run(third, wh, cfg, today=TODAY)
+    notify_run(third, wh, cfg, today=TODAY, now=day(17))
     messages = smtp.take()
     assert len(messages) == 2
     assert len(by_to(messages, "kominfo@sukabumikab.example")) == 1
@@ -519,12 +537,13 @@ def test_rerun_and_later_run_send_nothing_twice(smtp, wh):
     assert "Kabupaten Sukabumi (32.02)" in text and "Kabupaten Bandung (32.04)" not in text
 
     rows = wh.fetchall(
-        "SELECT notification_key, channel, run_id FROM audit.notifications ORDER BY notification_key"
+        "SELECT message_key, channel, sent_at IS NOT NULL, attempts FROM audit.outbox ORDER BY message_key"
     )
     keys = [r[0] for r in rows]
-    assert len(keys) == len(set(keys))
-    assert "feedback:email:diskominfo@bandungkab.example:aaaa1111bbbb2222" in keys
-    assert f"digest:email:{report['run_id']}" in keys
+    assert all(sent and attempts == 1 for _, _, sent, attempts in rows)  # each sent once, first try
+    assert "digest:email:32:2026-02-17" in keys
+    items = {r[0] for r in wh.fetchall("SELECT item_key FROM audit.outbox_items")}
+    assert "feedback:email:diskominfo@bandungkab.example:aaaa1111bbbb2222" in items
 
 
 def test_nothing_to_report_unless_always(smtp, wh):
@@ -715,13 +734,16 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, t
     ]
     insert_submissions(wh, rows)
     wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)
-    for day in (1, 2):
-        report = make_report(run_id=f"scheduled__2026-02-1{day}", submissions=[])
-        result = notify_run(report, wh, cfg, today=TODAY)
+    for n in (11, 12):
+        report = make_report(run_id=f"scheduled__2026-02-{n}", submissions=[])
+        result = notify_run(report, wh, cfg, today=TODAY, now=day(n))
         [dg] = smtp.take()
         assert [o["region_code"] for o in result["overdue"]] == ["32.75"]
         text = parts(dg["msg"])["text"]
         assert "Kota Bekasi (32.75)" in text and "Evaluasi 2025" in text and "2026-01-31" in text
+        # the overdue list alone never makes a second digest the same day
+        notify_run(make_report(run_id=f"manual__2026-02-{n}", submissions=[]), wh, cfg, today=TODAY, now=day(n))
+        assert smtp.take() == []
     insert_submissions(
         wh,
         [
@@ -736,7 +758,7 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, t
     )
     wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)  # the next run rebuilds the marts
     try:
-        notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY)
+        notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY, now=day(13))
         assert smtp.take() == []
     finally:
         wh.close()
@@ -753,7 +775,9 @@ def test_webhook_generic_and_slack(smtp, webhook, wh):
     body = req["json"]
     assert body["source"] == "smartprov" and body["event"] == "digest" and body["run_id"] == report["run_id"]
     assert body["counts"]["rejected"] == 1 and body["rejected"][0]["region_code"] == "32.04"
-    assert body["report"] == report["report_path"] and body["data_docs"] == report["data_docs"]
+    folder = Path(report["report_path"]).parent.name
+    assert body["report"] == f"{PUBLIC}/reports/{folder}/report.json"
+    assert body["data_docs"] == f"{PUBLIC}/reports/{folder}/data_docs/index.html"
     assert "DITOLAK/REJECTED Kabupaten Bandung" in body["text"]
     smtp.take()
 
@@ -762,7 +786,7 @@ def test_webhook_generic_and_slack(smtp, webhook, wh):
 
     hooks = webhook("slack", uri=True)
     report2 = make_report(run_id="manual__slack", errors=["landing zone unreachable: <!channel> timeout"])
-    notify_run(report2, wh, cfg, today=TODAY)
+    notify_run(report2, wh, cfg, today=TODAY, now=day(16))  # the next day's digest
     [req] = hooks.take()
     body = req["json"]
     assert req["path"] == "/services/T000/B000/XXXX"
@@ -786,7 +810,11 @@ def test_failed_delivery_is_not_recorded_and_is_retried(smtp, webhook, wh, monke
         ("digest", "email"),
         ("digest", "webhook"),
     }
-    assert wh.fetchall("SELECT count(*) FROM audit.notifications")[0][0] == 0
+    # all three wait in the outbox, none marked sent, each with its error and next attempt
+    rows = wh.fetchall("SELECT kind, sent_at, attempts, last_error, next_attempt_at FROM audit.outbox")
+    assert sorted(r[0] for r in rows) == ["digest", "digest", "feedback", "feedback"]
+    assert all(r[1] is None and r[2] == 1 and r[3] and r[4] is not None for r in rows)
+    assert result["outbox"]["waiting"] == 4
     hooks.take()
     with pytest.raises(AlertDeliveryError, match="not delivered"):
         notify_run(report, wh, cfg, today=TODAY, raise_on_error=True)
@@ -799,25 +827,24 @@ def test_failed_delivery_is_not_recorded_and_is_retried(smtp, webhook, wh, monke
     assert len(smtp.take()) == 3 and len(hooks.take()) == 1
 
 
-def test_failure_notifiers_send_email_and_webhook(smtp, webhook):
+def test_failure_notifiers_mail_once_per_incident_and_once_on_recovery(smtp, webhook, monkeypatch, tmp_path):
     from types import SimpleNamespace
 
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-    from airflow.sdk import BaseNotifier
 
+    from smartprov.alerts import recovery_notifiers
+
+    monkeypatch.setenv("SMARTPROV_WAREHOUSE_URL", f"duckdb:///{tmp_path / 'w.duckdb'}")  # the incident store
     hooks = webhook("generic")
     notifiers = failure_notifiers(make_config(webhook_enabled=None))
-    assert [type(n).__name__ for n in notifiers] == ["SmartprovSmtpNotifier", "WebhookNotifier"]
-    mail, chat = notifiers
-    assert isinstance(mail, SmtpNotifier) and isinstance(chat, BaseNotifier)
+    assert [type(n).__name__ for n in notifiers] == ["SmartprovSmtpNotifier"]  # it posts to the webhook too
+    (mail,) = notifiers
+    assert isinstance(mail, SmtpNotifier)
     assert mail.smtp_conn_id == "smtp_default" and mail.from_email == SENDER and mail.to == FAILURE_TO
 
-    ti = SimpleNamespace(
-        dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-15", try_number=3
-    )
-    context = {"ti": ti, "run_id": ti.run_id, "exception": RuntimeError("warehouse unreachable")}
+    ti = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-15", try_number=3)
+    context = {"ti": ti, "run_id": ti.run_id, "exception": RuntimeError("warehouse unreachable at port 5432")}
     mail.notify(context)
-    chat.notify(context)
     [m] = smtp.take()
     assert m["rcpt_tos"] == FAILURE_TO and m["msg"]["From"] == SENDER
     assert "GAGAL" in m["msg"]["Subject"] and "smartprov_nightly.load" in m["msg"]["Subject"]
@@ -827,19 +854,58 @@ def test_failure_notifiers_send_email_and_webhook(smtp, webhook):
     assert req["json"]["event"] == "pipeline_failure" and req["json"]["task_id"] == "load"
     assert "warehouse unreachable" in req["json"]["error"]
 
-    # called the way Airflow calls callbacks, twice on one object: each alert tells its own failure
-    dag_run = SimpleNamespace(dag_id="smartprov_nightly", run_id="manual__1")
-    mail({"dag_run": dag_run, "reason": "task_failure"})
+    # The same cause again (another run, another port number): one incident, no mail.
+    again = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-16", try_number=1)
+    mail.notify({"ti": again, "run_id": again.run_id, "exception": RuntimeError("warehouse unreachable at port 6543")})
+    # The DAG run's own failure callback, called twice on one object: its task's incident said it all.
+    mail({"dag_run": SimpleNamespace(dag_id="smartprov_nightly", run_id="manual__1"), "reason": "task_failure"})
+    assert smtp.take() == [] and hooks.take() == []
+    # Another DAG's run: its own incident, its own mail.
     mail({"dag_run": SimpleNamespace(dag_id="smartprov_marts", run_id="manual__2"), "reason": "task_failure"})
     subjects = [x["msg"]["Subject"] for x in smtp.take()]
-    assert len(subjects) == 2 and "smartprov_nightly" in subjects[0] and "smartprov_marts" in subjects[1]
+    assert len(subjects) == 1 and "smartprov_marts" in subjects[0]
+    hooks.take()
+
+    # The task succeeds: one "pulih / recovered" mail; the next success sends nothing.
+    (recovered,) = recovery_notifiers(make_config())
+    done = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-17", try_number=1)
+    recovered.notify({"ti": done, "run_id": done.run_id})
+    [r] = smtp.take()
+    assert "PULIH" in r["msg"]["Subject"] and "RECOVERED" in r["msg"]["Subject"] and r["rcpt_tos"] == FAILURE_TO
+    assert "2 kali" in parts(r["msg"])["text"]  # failing twice before it recovered
+    [req] = hooks.take()
+    assert req["json"]["event"] == "pipeline_recovered"
+    recovered.notify({"ti": done, "run_id": done.run_id})
+    assert smtp.take() == [] and hooks.take() == []
+
+
+def test_an_open_incident_is_reminded_at_most_every_reminder_hours(tmp_path):
+    import datetime as dt
+
+    from smartprov.alerts import incidents
+
+    cfg = make_config(reminder_hours=6)
+    t0 = dt.datetime(2026, 2, 15, 1, 0)
+    facts = {"dag_id": "smartprov_intake", "task_id": "intake", "error": "FileNotFoundError: Landing zone not found"}
+    with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as wh:
+        wh.ensure_schema()
+        decisions = [incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(minutes=5 * n))[0] for n in range(80)]
+        # 80 failures over 6 h 35 min: opened once, reminded once (after 6 h), quiet otherwise
+        assert decisions.count("open") == 1 and decisions.count("reminder") == 1
+        assert decisions.index("reminder") == 72
+        other = dict(facts, error="PermissionError: Landing zone not readable")
+        assert incidents.record_failure(wh, other, cfg, now=t0)[0] == "open"  # another cause: another incident
+        assert len(incidents.open_incidents(wh)) == 2
+        closed = incidents.record_success(wh, "smartprov_intake", "intake", now=t0 + dt.timedelta(hours=7))
+        assert len(closed) == 2 and incidents.open_incidents(wh) == []
+        assert incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(hours=8))[0] == "open"  # a new one
 
 
 def test_failure_notifiers_without_webhook_connection(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_SMARTPROV_WEBHOOK", raising=False)
-    [mail, chat] = failure_notifiers(make_config(webhook_enabled=None))
+    [chat] = failure_notifiers(make_config(webhook_enabled=None, email_enabled=False))
     chat.notify({"dag_id": "d", "run_id": "r"})  # auto: a missing Connection is skipped quietly
-    required = failure_notifiers(make_config(webhook_enabled=True))[-1]
+    required = failure_notifiers(make_config(webhook_enabled=True, email_enabled=False))[-1]
     from smartprov.alerts.channels import ConnectionMissing
 
     with pytest.raises(ConnectionMissing):
@@ -852,6 +918,7 @@ def test_failure_notifiers_without_webhook_connection(monkeypatch):
 
     with pytest.raises(AlertConfigError, match="no recipient"):
         failure_notifiers(make_config(failure_to=[], digest_to=[], webhook_enabled=None))
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
     with pytest.raises(AlertConfigError, match="no sender"):
         failure_notifiers(make_config(from_email=None))
     assert [
@@ -951,7 +1018,12 @@ def test_ledger_and_deadlines_on_postgres(smtp, monkeypatch, tmp_path):
             assert "32.04" not in overdue and "32.73" not in overdue and "32.01" in overdue
             again = notify_run(report, wh, cfg, today=TODAY)
             assert again["sent"] == [] and smtp.take() == []
-            assert wh.fetchall("SELECT count(*) FROM audit.notifications")[0][0] == 2 + 1 + 3
+            # two feedback mails and the digest, each sent once; the digest's three items
+            assert wh.fetchall("SELECT count(*) FROM audit.outbox WHERE sent_at IS NOT NULL")[0][0] == 2 + 1
+            items = "SELECT count(*) FROM audit.outbox_items WHERE message_key <> 'marker'"
+            assert wh.fetchall(items)[0][0] == 2 + 3
+            marker = "SELECT item_key FROM audit.outbox_items WHERE message_key = 'marker'"
+            assert wh.fetchall(marker) == [(f"run-composed:{report['run_id']}",)]
         finally:
             wh.close()
 

@@ -116,6 +116,37 @@ def test_missing_sender_is_an_import_error(tmp_path):
     assert all("no sender" in e and "SMARTPROV_ALERTS_FROM" in e for e in result["errors"])
 
 
+@pytest.mark.parametrize(
+    "smtp_conn",
+    [
+        "smtp://127.0.0.1:2525?disable_tls=true&from_email=smartprov%40example.go.id",
+        json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": 2525,
+                    "extra": {"disable_tls": True, "from_email": "smartprov@example.go.id"}}),
+    ],
+    ids=["uri", "json"],
+)
+def test_the_sender_may_come_from_the_smtp_connection_in_either_form(tmp_path, smtp_conn):
+    """Airflow's URI form and its JSON form both give the sender (issue 21: the URI form was refused)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTPROV_ALERTS_")}
+    env.update(
+        SMARTPROV_ALERTS_FAILURE_TO="oncall@diskominfo.example.go.id",
+        SMARTPROV_CONFIG_DIR=str(tmp_path),
+        AIRFLOW_CONN_SMTP_DEFAULT=smtp_conn,
+    )
+    code = (
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+        "senders = sorted({n.from_email for d in bag.dags.values() for t in d.tasks for n in t.on_failure_callback"
+        " if type(n).__name__ == 'SmartprovSmtpNotifier'})\n"
+        "import json; print('RESULT=' + json.dumps({'ids': sorted(bag.dag_ids), 'errors': list(bag.import_errors.values()),"
+        " 'senders': senders}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    result = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("RESULT=")).removeprefix("RESULT="))
+    assert result["errors"] == [] and set(result["ids"]) == EXPECTED_DAGS
+    assert result["senders"] == ["smartprov@example.go.id"]
+
+
 def test_dag_files_import_no_heavy_libraries():
     """Parsing a DAG file must not import pandas, GX, dbt or DuckDB (they cost seconds)."""
     code = (

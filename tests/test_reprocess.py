@@ -151,10 +151,10 @@ def test_notify_again_forgets_only_that_submissions_messages(small_landing, tmp_
             "digest:email:some-run",
         ):
             wh.execute(
-                "INSERT INTO audit.notifications (notification_key, channel, sent_at) VALUES (?, 'email', now())",
+                "INSERT INTO audit.outbox_items (item_key, message_key, recorded_at) VALUES (?, 'm', now())",
                 (key,),
             )
     forget(url, reason="verdict changed", ids=[first], notify_again=True)
     with Warehouse(url) as wh:
-        keys = {r[0] for r in wh.fetchall("SELECT notification_key FROM audit.notifications")}
+        keys = {r[0] for r in wh.fetchall("SELECT item_key FROM audit.outbox_items")}
     assert keys == {f"feedback:email:a@b.example:{second}", "digest:email:some-run"}

@@ -13,6 +13,7 @@ from smartprov.authoring.sample import write_sample_landing
 from smartprov.run import steps
 
 DIGEST_TO = "datin@diskominfo.example.go.id"
+PUBLIC = "http://portal.example.go.id:8080"
 CC = "smartcity@diskominfo.example.go.id"
 
 
@@ -23,6 +24,7 @@ def alerting(smtp_server, monkeypatch, tmp_path):
     monkeypatch.setenv("SMARTPROV_ALERTS_FROM", "smartprov@diskominfo.example.go.id")
     monkeypatch.setenv("SMARTPROV_ALERTS_DIGEST_TO", DIGEST_TO)
     monkeypatch.setenv("SMARTPROV_ALERTS_FEEDBACK_CC", CC)
+    monkeypatch.setenv("SMARTPROV_PUBLIC_BASE_URL", PUBLIC)
     monkeypatch.delenv("SMARTPROV_ALERTS_CONFIG", raising=False)
     smtp_server.take()
     yield smtp_server
@@ -42,14 +44,16 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
     assert len(digests) == 1
     digest = digests[0]["msg"]
     assert digest.get_body(("plain",)) is not None and digest.get_body(("html",)) is not None
-    assert report["report_path"] in digest.get_body(("plain",)).get_content()
+    digest_text = digest.get_body(("plain",)).get_content()
+    assert report["report_path"] not in digest_text  # a URL, not the worker's path
+    assert f"{PUBLIC}/reports/{report['run_id']}/report.json" in digest_text
 
     to_notify = [
         s for s in report["submissions"] if s["findings"] and s["email_kontak"] and s["status"] != "duplicate"
     ]
     assert any(s["status"] == "rejected" for s in to_notify)
     feedback = [m for m in messages if DIGEST_TO not in m["rcpt_tos"]]
-    assert len(feedback) == len(to_notify)
+    assert len(feedback) == len({s["email_kontak"] for s in to_notify})  # one mail per regency contact
     for sub in to_notify:
         (m,) = [m for m in feedback if sub["submission_id"] in m["msg"].get_body(("plain",)).get_content()]
         assert m["msg"]["To"] == sub["email_kontak"]
@@ -68,10 +72,25 @@ def test_sample_run_sends_one_digest_and_the_regency_feedback(alerting, tmp_path
     assert [m for m in alerting.take() if DIGEST_TO not in m["rcpt_tos"]] == []
 
 
-def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(alerting, tmp_path):
+def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(alerting, tmp_path, monkeypatch):
     """The short-interval path: only new files, the regencies' feedback at once, no digest;
-    the nightly run then sends the digest (listing them) and no feedback a second time."""
+    the nightly run then sends the day's digest (listing them, its counts those of the
+    intake's files) and no feedback a second time. Every link of the digest that points at
+    the reports opens over HTTP (a web server over the reports folder at the public address)."""
+    import re
+    import urllib.request
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
     from smartprov.run import steps
+
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "var"))
+    )
+    Thread(target=server.serve_forever, daemon=True).start()
+    public = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("SMARTPROV_PUBLIC_BASE_URL", public)
 
     landing = tmp_path / "landing"
     write_sample_landing(landing, province="34", seed=3)
@@ -99,15 +118,30 @@ def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(aler
     for sub in rejected:  # listed by the nightly digest, with the feedback already sent
         assert sub["path"] in digest_text, sub["path"]
     assert "sudah dikirim sebelumnya" in digest_text
+    accepted = [s for s in loaded if s["status"] == "accepted"]
+    assert digest["counts"]["accepted"] == len(accepted) and digest["counts"]["new"] == len(loaded)
+    try:
+        links = set(re.findall(r"https?://[^\s<>\"]+", digest_text))
+        intake_docs = f"{public}/reports/{first['run_id']}/data_docs/{first['run_id']}/index.html"
+        assert intake_docs in links  # the Data Docs intake wrote are linked
+        for link in sorted(x for x in links if x.startswith(f"{public}/reports/")):
+            with urllib.request.urlopen(link, timeout=10) as resp:  # noqa: S310 - loopback
+                assert resp.status == 200, link
+        assert all(x.startswith(public) for x in links)  # URLs under the public address, never paths
+        assert str(tmp_path) not in digest_text
+    finally:
+        server.shutdown()
 
 
-def test_task_failure_alerts_name_the_task_carry_the_error_and_announce_the_retry(alerting):
-    """on_retry_callback mails at the first failure ("retrying in N min"), on_failure_callback
-    at the last; both name the task, carry the exception and link the task's log."""
+def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_try(alerting):
+    """on_retry_callback opens the incident with one mail: the task, the exception, the next
+    try's time as Airflow computes it (WIB), the log link in both languages; the last try's
+    failure with the same cause mails nobody; the task's success mails "recovered" once."""
     import datetime as dt
+    import hashlib
     from types import SimpleNamespace
 
-    from smartprov.alerts import failure_notifiers
+    from smartprov.alerts import failure_notifiers, incidents, recovery_notifiers
 
     task = SimpleNamespace(
         retries=3,
@@ -119,16 +153,38 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_announce_the_retr
     ti = SimpleNamespace(
         dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r1", try_number=2, task=task, log_url=log_url
     )
-    context = {"ti": ti, "task": task, "run_id": "r1", "exception": OSError("landing zone unreachable")}
-    for event, expected in (("retry", "retrying in 4 min"), ("failure", "FAILED: smartprov_nightly.validate_and_load")):
-        (mailer,) = [n for n in failure_notifiers(event=event) if type(n).__name__ == "SmartprovSmtpNotifier"]
-        mailer.notify(context)
-        (msg,) = alerting.take()
-        assert msg["rcpt_tos"] == [DIGEST_TO]  # failures go to the digest recipients by default
-        assert expected in msg["msg"]["Subject"]
-        text = msg["msg"].get_body(("plain",)).get_content()
-        assert "validate_and_load" in text and "OSError: landing zone unreachable" in text
-        assert log_url in text and "2 / 4" in text and "WIB" in text
+    logical = dt.datetime(2026, 2, 15, 18, 0, tzinfo=dt.UTC)
+    context = {"ti": ti, "task": task, "run_id": "r1", "logical_date": logical,
+               "exception": OSError("landing zone unreachable")}  # fmt: skip
+    before = dt.datetime.now(dt.UTC)
+    (mailer,) = [n for n in failure_notifiers(event="retry") if type(n).__name__ == "SmartprovSmtpNotifier"]
+    mailer.notify(context)
+    (msg,) = alerting.take()
+    assert msg["rcpt_tos"] == [DIGEST_TO]  # failures go to the digest recipients by default
+    subject = msg["msg"]["Subject"]
+    assert "GAGAL, dicoba lagi pukul" in subject and "FAILED, next try at" in subject
+    text = msg["msg"].get_body(("plain",)).get_content()
+    assert "validate_and_load" in text and "OSError: landing zone unreachable" in text
+    indonesian, english = text.split("--- English ---")
+    assert log_url in indonesian and log_url in english and "2 / 4" in text
+    # Airflow's next_retry_datetime: 2 min x 2^(2-1) = 4 min, plus a jitter of up to as much again
+    next_try = dt.datetime.strptime(subject.split("next try at ")[1][:19], "%Y-%m-%d %H:%M:%S")
+    next_try = next_try.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    assert before + dt.timedelta(minutes=4) - dt.timedelta(seconds=1) <= next_try
+    assert next_try <= dt.datetime.now(dt.UTC) + dt.timedelta(minutes=8)
+    expected = incidents.next_try_at(context, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    jitter = int(hashlib.sha1(f"smartprov_nightly#validate_and_load#{logical}#2".encode()).hexdigest(), 16) % 240
+    assert (expected - dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).total_seconds() == 240 + jitter
+
+    ti.try_number = 4
+    (final,) = [n for n in failure_notifiers(event="failure") if type(n).__name__ == "SmartprovSmtpNotifier"]
+    final.notify(context)  # the last try, the same cause: the incident is open, nobody is mailed
+    assert alerting.take() == []
+
+    (recovery,) = recovery_notifiers()
+    recovery.notify({"ti": SimpleNamespace(dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r2")})
+    (msg,) = alerting.take()
+    assert "PULIH / RECOVERED: smartprov_nightly.validate_and_load" in msg["msg"]["Subject"]
 
 
 def test_cli_intake_mails_the_regencies_once_and_no_digest(alerting, tmp_path, monkeypatch):

@@ -12,8 +12,10 @@ from smartprov import settings
 
 # Exit codes: 0 done; 1 the run finished with pipeline errors (or rejected files for
 # `validate`); 2 bad arguments or input that is not there; 3 the warehouse is busy or
-# unreachable (try again later); 130 interrupted.
+# unreachable (try again later); 4 done, but messages wait undelivered in the alerts'
+# outbox (the mail relay refused or was down: `smartprov notify` retries); 130 interrupted.
 EXIT_USAGE, EXIT_WAREHOUSE = 2, 3
+EXIT_MAIL_WAITING = 4
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--warehouse", default=None)
     _add_wait(m)
     m.set_defaults(func=cmd_summary)
+
+    _add_alert_commands(sub)
     return p
 
 
@@ -274,7 +278,9 @@ def cmd_run(args) -> int:
         print(f"{name}: {path}")
     if args.province:
         print(province_summary(warehouse, args.province))
-    return 1 if report.get("errors") else 0
+    if report.get("errors"):
+        return 1
+    return _outbox_exit(report.get("alerts"))
 
 
 def cmd_intake(args) -> int:
@@ -283,8 +289,8 @@ def cmd_intake(args) -> int:
 
     result = intake(args.landing or settings.landing_url(), args.warehouse or settings.warehouse_url())
     sent = result.get("sent") or []
-    print(f"Intake {result['run_id']}: {result['new']} new file(s), {len(sent)} feedback message(s) sent")
-    return 1 if result.get("errors") else 0
+    print(f"Intake {result['run_id']}: {result['new']} new file(s), {len(sent)} message(s) sent")
+    return _outbox_exit({"outbox": result.get("outbox")} if result.get("outbox") else None)
 
 
 def cmd_publish(args) -> int:
@@ -569,8 +575,72 @@ def cmd_summary(args) -> int:
         for name, path in (report.get("outputs") or {}).items():
             print(f"{name + ':':<10} {path}")
     print(f"Quarantine: {settings.quarantine_dir()}")
+    print(_outbox_status_line(warehouse))
     print(province_summary(warehouse, args.province))
     return 0
+
+
+# -- alerts: the outbox ----------------------------------------------------------------
+def _add_alert_commands(sub) -> None:
+    n = sub.add_parser(
+        "notify",
+        help="send what the alerts' outbox holds: mail refused earlier, and what earlier runs still owe",
+        description="Composes the feedback and digest that earlier runs still owe, then delivers every"
+        f" due message of the outbox (audit.outbox). Exit {EXIT_MAIL_WAITING} when messages still wait.",
+    )
+    n.add_argument("--warehouse", default=None, help="SQLAlchemy-style URL (default $SMARTPROV_WAREHOUSE_URL)")
+    n.add_argument("--now", action="store_true", help="try every waiting message now, ignoring the back-off")
+    _add_wait(n)
+    n.set_defaults(func=cmd_notify)
+    o = sub.add_parser("outbox", help="list the messages waiting undelivered in the alerts' outbox")
+    o.add_argument("--warehouse", default=None)
+    o.set_defaults(func=cmd_outbox)
+
+
+def _outbox_exit(alerts: dict | None) -> int:
+    """EXIT_MAIL_WAITING, with one line on stderr, when messages wait undelivered."""
+    from smartprov.alerts.ledger import waiting_line
+
+    line = waiting_line((alerts or {}).get("outbox") or {"waiting": 0})
+    if line:
+        print(f"smartprov: {line}", file=sys.stderr)
+        return EXIT_MAIL_WAITING
+    return 0
+
+
+def _outbox_status_line(warehouse: str) -> str:
+    from smartprov.alerts.ledger import outbox_summary, waiting_line
+    from smartprov.warehouse.connection import Warehouse
+
+    with Warehouse(warehouse) as wh:
+        summary = outbox_summary(wh)
+    return "Outbox:    " + (waiting_line(summary) or f"nothing waiting ({summary['sent']} message(s) sent)")
+
+
+def cmd_notify(args) -> int:
+    from smartprov.alerts import deliver_outbox
+
+    result = deliver_outbox(args.warehouse or settings.warehouse_url(), ignore_backoff=args.now)
+    print(f"Notify: {len(result['sent'])} message(s) sent, {len(result['errors'])} not delivered")
+    for e in result["errors"]:
+        print(f"  not delivered: {e['what']} via {e['channel']}: {e['error']}", file=sys.stderr)
+    return _outbox_exit(result)
+
+
+def cmd_outbox(args) -> int:
+    from smartprov.alerts.ledger import Outbox, outbox_summary, waiting_line
+    from smartprov.alerts.render import wib
+    from smartprov.warehouse.connection import Warehouse
+
+    with Warehouse(args.warehouse or settings.warehouse_url()) as wh:
+        waiting = Outbox(wh).waiting()
+        summary = outbox_summary(wh)
+    print(waiting_line(summary) or f"Outbox: nothing waiting ({summary['sent']} message(s) sent)")
+    for m in waiting:
+        due = wib(m["next_attempt_at"]) if m["next_attempt_at"] else "now"
+        print(f"- {m['kind']} via {m['channel']} to {m['to'] or '-'}: {m['subject']}")
+        print(f"  since {wib(m['created_at'])}, {m['attempts']} attempt(s), next {due}; {m['last_error'] or ''}")
+    return EXIT_MAIL_WAITING if waiting else 0
 
 
 if __name__ == "__main__":

@@ -84,6 +84,19 @@ class AlertConfig:
     # links shown in the digest; `{run_id}` is replaced. Empty = the report's own paths.
     report_url: str | None = None
     data_docs_url: str | None = None
+    # the portal's public address: every link in a mail is a URL under it (never a path)
+    public_base_url: str | None = None
+    # Reply-To of every mail (default: the first digest recipient, the province's Diskominfo)
+    reply_to: str | None = None
+    # the daily digest: "nightly" (the nightly's notify sends it) or "HH:MM" (WIB): the
+    # first sender after that time each day sends it
+    digest_at: str = "nightly"
+    # the outbox: a refused message is retried after retry_minutes, doubled per attempt,
+    # at most retry_max_minutes (0: at every sender)
+    retry_minutes: float = 5.0
+    retry_max_minutes: float = 360.0
+    # an open incident (the same task failing with the same cause) is reminded at most this often
+    reminder_hours: float = 6.0
     source: str | None = None  # the YAML file read, if any
 
     # -- recipients ------------------------------------------------------------------
@@ -98,6 +111,12 @@ class AlertConfig:
     def feedback_cc_for(self, province_code: str | None) -> list[str]:
         own = self.provinces.get(province_code or "", {}).get("feedback_cc")
         return _unique(list(own) if own is not None else list(self.feedback_cc))
+
+    def reply_address(self, province_codes: list[str] | None = None) -> str | None:
+        if self.reply_to:
+            return self.reply_to
+        recipients = self.digest_recipients(province_codes or []) or self.failure_to
+        return recipients[0] if recipients else None
 
     def failure_recipients(self) -> list[str]:
         if self.failure_to:
@@ -155,6 +174,7 @@ class AlertConfig:
                 "deadlines",
                 "deadline_provinces",
                 "links",
+                "delivery",
             },
         )
         cfg = cls()
@@ -177,7 +197,11 @@ class AlertConfig:
         if webhook.get("conn_id"):
             cfg.webhook_conn_id = str(webhook["conn_id"])
 
-        digest = _section(data, "digest", {"to", "send"})
+        digest = _section(data, "digest", {"to", "send", "at", "reply_to"})
+        if digest.get("at"):
+            cfg.digest_at = _digest_at(digest["at"], "digest.at")
+        if digest.get("reply_to"):
+            cfg.reply_to = _address(digest["reply_to"], "digest.reply_to")
         cfg.digest_to = _addresses(digest.get("to"), "digest.to")
         if "send" in digest:
             cfg.digest_always = _send_mode(digest["send"], "digest.send")
@@ -195,7 +219,14 @@ class AlertConfig:
         if feedback.get("max_findings_in_body") is not None:
             cfg.max_findings_in_body = int(feedback["max_findings_in_body"])
 
-        failures = _section(data, "failures", {"to"})
+        failures = _section(data, "failures", {"to", "reminder_hours"})
+        if failures.get("reminder_hours") is not None:
+            cfg.reminder_hours = _number(failures["reminder_hours"], "failures.reminder_hours")
+        delivery = _section(data, "delivery", {"retry_minutes", "retry_max_minutes"})
+        if delivery.get("retry_minutes") is not None:
+            cfg.retry_minutes = _number(delivery["retry_minutes"], "delivery.retry_minutes")
+        if delivery.get("retry_max_minutes") is not None:
+            cfg.retry_max_minutes = _number(delivery["retry_max_minutes"], "delivery.retry_max_minutes")
         cfg.failure_to = _addresses(failures.get("to"), "failures.to")
 
         provinces = data.get("provinces") or {}
@@ -221,7 +252,9 @@ class AlertConfig:
             )
         cfg.deadline_provinces = [str(p) for p in (data.get("deadline_provinces") or [])]
 
-        links = _section(data, "links", {"report_url", "data_docs_url"})
+        links = _section(data, "links", {"report_url", "data_docs_url", "public_base_url"})
+        if links.get("public_base_url"):
+            cfg.public_base_url = str(links["public_base_url"])
         cfg.report_url = links.get("report_url") or None
         cfg.data_docs_url = links.get("data_docs_url") or None
         return cfg
@@ -261,6 +294,18 @@ class AlertConfig:
             self.report_url = v
         if (v := get("DATA_DOCS_URL")) is not None:
             self.data_docs_url = v
+        if env.get("SMARTPROV_PUBLIC_BASE_URL"):
+            self.public_base_url = env["SMARTPROV_PUBLIC_BASE_URL"]
+        if (v := get("REPLY_TO")) is not None:
+            self.reply_to = _address(v, "SMARTPROV_ALERTS_REPLY_TO")
+        if (v := get("DIGEST_AT")) is not None:
+            self.digest_at = _digest_at(v, "SMARTPROV_ALERTS_DIGEST_AT")
+        if (v := get("RETRY_MINUTES")) is not None:
+            self.retry_minutes = _number(v, "SMARTPROV_ALERTS_RETRY_MINUTES")
+        if (v := get("RETRY_MAX_MINUTES")) is not None:
+            self.retry_max_minutes = _number(v, "SMARTPROV_ALERTS_RETRY_MAX_MINUTES")
+        if (v := get("REMINDER_HOURS")) is not None:
+            self.reminder_hours = _number(v, "SMARTPROV_ALERTS_REMINDER_HOURS")
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -304,6 +349,23 @@ def _send_mode(value: Any, name: str) -> bool:
     if text in ("when_needed", "when-needed", "needed"):
         return False
     raise ValueError(f"{name}: expected 'always' or 'when_needed', got {value!r}")
+
+
+def _number(value: Any, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{name}: expected a number of at least 0, got {value!r}")
+    return number
+
+
+def _digest_at(value: Any, name: str) -> str:
+    text = str(value).strip().lower()
+    if text == "nightly" or re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+        return text
+    raise ValueError(f"{name}: expected 'nightly' or a time HH:MM (WIB), got {value!r}")
 
 
 def _address(value: Any, name: str) -> str:

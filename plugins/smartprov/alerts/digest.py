@@ -1,13 +1,17 @@
-"""The province digest: what the provincial Diskominfo must look at after a run.
+"""The province digest: what the provincial Diskominfo must look at, once a day.
 
-One message per run: new rejections per regency with their main findings, warnings on
-accepted submissions, regencies past a deadline without an accepted submission, pipeline
-errors, and where the run report and Data Docs are. Indonesian first, English second; an
-HTML part and a plain-text part with the same content.
+One message a day covering everything that arrived since the last digest, whichever run
+(intake or nightly) processed it. Action items first: new rejections per regency with their
+main findings, regencies past a deadline without an accepted submission, mails waiting
+undelivered in the outbox, pipeline errors; then warnings on accepted submissions, and the
+accepted files as a count per regency. Every link is a URL under the public base address
+(`SMARTPROV_PUBLIC_BASE_URL`), never a file path; times are WIB. Indonesian first, English
+second; an HTML part and a plain-text part with the same content.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +19,7 @@ from typing import Any
 
 from smartprov.alerts.config import AlertConfig
 from smartprov.alerts.deadlines import Overdue
-from smartprov.alerts.render import esc, html_page, kind_label, link_html
+from smartprov.alerts.render import esc, html_page, kind_label, link_html, wib
 
 MAX_EXAMPLES = 3
 MAX_RULES = 3
@@ -23,12 +27,17 @@ MAX_RULES = 3
 LABELS: dict[str, dict[str, str]] = {
     "id": {
         "lang": "Bahasa Indonesia",
-        "summary": "Ringkasan run {run_id} ({finished}) untuk {scope}: {new} berkas baru, {accepted} diterima,"
-        " {rejected} ditolak, {warned} dengan catatan, {overdue} lewat tenggat, {errors} galat pipeline.",
+        "summary": "Ringkasan harian untuk {scope} ({finished}, run {run_id}): {new} berkas baru sejak ringkasan"
+        " terakhir, {accepted} diterima, {rejected} ditolak, {warned} dengan catatan, {overdue} lewat tenggat,"
+        " {undelivered} surel belum terkirim, {errors} galat pipeline.",
+        "undelivered": "Surel yang BELUM terkirim (menunggu di outbox)",
+        "undelivered_line": "{subject} — ke {to}; {attempts} kali dicoba, galat terakhir: {error}",
+        "status_page": "halaman status",
+        "run_docs": "Data Docs run {run_id}",
         "nothing": "Tidak ada yang perlu ditindaklanjuti pada run ini.",
         "rejected": "Pengiriman baru yang DITOLAK",
         "warned": "Pengiriman DITERIMA dengan catatan (WARNING)",
-        "accepted": "Pengiriman diterima tanpa catatan",
+        "accepted": "Pengiriman diterima tanpa catatan, per wilayah",
         "overdue": "Lewat tenggat tanpa pengiriman yang diterima",
         "failures": "Galat pipeline",
         "links": "Tautan",
@@ -59,12 +68,17 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "lang": "English",
-        "summary": "Summary of run {run_id} ({finished}) for {scope}: {new} new file(s), {accepted} accepted,"
-        " {rejected} rejected, {warned} with warnings, {overdue} overdue, {errors} pipeline error(s).",
+        "summary": "Daily summary for {scope} ({finished}, run {run_id}): {new} new file(s) since the last digest,"
+        " {accepted} accepted, {rejected} rejected, {warned} with warnings, {overdue} overdue,"
+        " {undelivered} mail(s) undelivered, {errors} pipeline error(s).",
+        "undelivered": "Mail NOT delivered yet (waiting in the outbox)",
+        "undelivered_line": "{subject} — to {to}; {attempts} attempt(s), last error: {error}",
+        "status_page": "status page",
+        "run_docs": "Data Docs of run {run_id}",
         "nothing": "Nothing needs attention after this run.",
         "rejected": "New REJECTED submissions",
         "warned": "Submissions ACCEPTED with warnings",
-        "accepted": "Submissions accepted without findings",
+        "accepted": "Submissions accepted without findings, per regency",
         "overdue": "Past the deadline without an accepted submission",
         "failures": "Pipeline errors",
         "links": "Links",
@@ -112,18 +126,47 @@ class Digest:
     @property
     def reportable(self) -> bool:
         c = self.counts
-        return bool(c["rejected"] or c["warned"] or c["overdue"] or c["errors"])
+        return bool(c["rejected"] or c["warned"] or c["overdue"] or c["errors"] or c.get("undelivered"))
 
 
 def has_warnings(sub: dict[str, Any]) -> bool:
     return any(f.get("severity") == "WARNING" for f in sub.get("findings") or [])
 
 
+def run_folder(run_id: str) -> str:
+    """The run's folder name under the reports directory (smartprov.run.pipeline.run_dir_for)."""
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", run_id)
+
+
+def public_url(config: AlertConfig, path: str) -> str | None:
+    """`path` under the public base address, or None when none is configured."""
+    if not config.public_base_url:
+        return None
+    return config.public_base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def status_link(config: AlertConfig, region_code: str | None) -> str | None:
+    return public_url(config, f"status/{region_code}") if region_code else None
+
+
+def run_docs_link(config: AlertConfig, run_id: str) -> str | None:
+    """A run's Data Docs (written to <reports>/<run folder>/data_docs/<run folder>/index.html)."""
+    folder = run_folder(run_id)
+    if config.data_docs_url:
+        return (
+            config.data_docs_url.replace("{run_id}", run_id)
+            .replace("{run_dir}", folder)
+            .replace("{data_docs}", f"data_docs/{folder}/index.html")
+        )
+    return public_url(config, f"reports/{folder}/data_docs/{folder}/index.html")
+
+
 def links(report: dict[str, Any], config: AlertConfig) -> tuple[str | None, str | None]:
-    """The run report's and Data Docs' links. Placeholders in the configured URLs: `{run_id}`;
-    `{run_dir}`, the run's folder under the reports directory (the run id made path-safe, what
-    a web server over that directory serves); `{data_docs}`, the Data Docs index's path inside
-    that folder."""
+    """The run report's and Data Docs' links: URLs, never file paths. Placeholders in the
+    configured URLs: `{run_id}`; `{run_dir}`, the run's folder under the reports directory
+    (the run id made path-safe, what a web server over that directory serves); `{data_docs}`,
+    the Data Docs index's path inside that folder. Without configured URLs, both are under
+    `public_base_url` (`/reports/<run folder>/…`); without either, None (not available)."""
     run_id = str(report.get("run_id") or "")
     report_path = report.get("report_path")
     docs = report.get("data_docs")
@@ -142,8 +185,11 @@ def links(report: dict[str, Any], config: AlertConfig) -> tuple[str | None, str 
             .replace("{data_docs}", docs_rel)
         )
 
-    report_link = fill(config.report_url) if config.report_url else report_path
-    docs_link = fill(config.data_docs_url) if (config.data_docs_url and docs) else docs
+    base = config.public_base_url.rstrip("/") if config.public_base_url else None
+    report_template = config.report_url or (f"{base}/reports/{{run_dir}}/report.json" if base else None)
+    docs_template = config.data_docs_url or (f"{base}/reports/{{run_dir}}/{{data_docs}}" if base else None)
+    report_link = fill(report_template) if (report_template and report_path) else None
+    docs_link = fill(docs_template) if (docs_template and docs) else None
     return report_link, docs_link
 
 
@@ -165,8 +211,12 @@ def build_digest(
     feedback_status: dict[str, dict[str, Any]],
     config: AlertConfig,
     provinces: list[str],
+    undelivered: list[dict[str, Any]] | None = None,
 ) -> Digest:
-    """`items`: this run's non-duplicate submissions not yet listed by an earlier digest."""
+    """`items`: non-duplicate submissions not yet listed by an earlier digest, from any run
+    (each may carry `_run_id`, the run that processed it); `undelivered`: the outbox's
+    waiting messages (smartprov.alerts.ledger.Outbox.waiting)."""
+    undelivered = [u for u in undelivered or [] if u.get("kind") != "digest"]
     rejected = [s for s in items if s.get("status") == "rejected"]
     warned = [s for s in items if s.get("status") == "accepted" and has_warnings(s)]
     clean = [s for s in items if s.get("status") == "accepted" and not has_warnings(s)]
@@ -178,19 +228,27 @@ def build_digest(
         "warned": len(warned),
         "overdue": len(overdue),
         "errors": len(errors),
+        "undelivered": len(undelivered),
     }
     report_link, docs_link = links(report, config)
+    runs = sorted({str(s["_run_id"]) for s in items if s.get("_run_id")} - {str(report.get("run_id"))})
+    run_docs = [(run_id, run_docs_link(config, run_id)) for run_id in runs]
     scope = scope_label(report, provinces)
-    finished = report.get("finished_at") or report.get("started_at") or ""
-    day = str(finished)[:10]
-    reportable = bool(counts["rejected"] or counts["warned"] or counts["overdue"] or counts["errors"])
+    moment = report.get("finished_at") or report.get("started_at")
+    finished = wib(moment)
+    day = finished[:10]
+    reportable = bool(
+        counts["rejected"] or counts["warned"] or counts["overdue"] or counts["errors"] or counts["undelivered"]
+    )
 
     if reportable:
         subject = (
             f"[smartprov] Ringkasan {scope} {day}: {counts['rejected']} ditolak, {counts['warned']} dengan catatan,"
             f" {counts['overdue']} lewat tenggat, {counts['errors']} galat"
-            f" / Digest: {counts['rejected']} rejected, {counts['warned']} warned,"
+            + (f", {counts['undelivered']} surel belum terkirim" if counts["undelivered"] else "")
+            + f" / Digest: {counts['rejected']} rejected, {counts['warned']} warned,"
             f" {counts['overdue']} overdue, {counts['errors']} errors"
+            + (f", {counts['undelivered']} mails undelivered" if counts["undelivered"] else "")
         )
     else:
         subject = (
@@ -209,6 +267,9 @@ def build_digest(
         "report": report,
         "report_link": report_link,
         "docs_link": docs_link,
+        "run_docs": run_docs,
+        "undelivered": undelivered,
+        "config": config,
         "scope": scope,
         "finished": finished,
         "feedback": feedback_status,
@@ -286,7 +347,7 @@ def _feedback_line(sub: dict[str, Any], ctx: dict[str, Any], L: dict[str, str]) 
     if not st:
         return None
     state = st.get("state")
-    if state == "sent":
+    if state in ("sent", "queued"):
         return L["fb_sent"].format(to=", ".join(st.get("to", []) + st.get("cc", [])))
     if state == "already":
         return L["fb_already"]
@@ -303,7 +364,7 @@ def _feedback_line(sub: dict[str, Any], ctx: dict[str, Any], L: dict[str, str]) 
 
 def _summary_line(ctx: dict[str, Any], L: dict[str, str]) -> str:
     return L["summary"].format(
-        run_id=ctx["report"].get("run_id"), finished=ctx["finished"], scope=ctx["scope"], **ctx["counts"]
+        run_id=ctx["report"].get("run_id") or "-", finished=ctx["finished"], scope=ctx["scope"], **ctx["counts"]
     )
 
 
@@ -321,6 +382,38 @@ def _overdue_groups(overdue: list[Overdue]) -> list[tuple[tuple[str, str | None,
     return sorted(groups.items(), key=lambda kv: (kv[0][2], kv[0][0]))
 
 
+def _accepted_per_region(ctx: dict[str, Any], L: dict[str, str]) -> list[tuple[str, int]]:
+    counts = Counter(_region(s, L) for s in ctx["clean"])
+    return sorted(counts.items())
+
+
+def _undelivered_text(u: dict[str, Any], L: dict[str, str]) -> str:
+    return L["undelivered_line"].format(
+        subject=u.get("subject") or u.get("key"),
+        to=u.get("to") or "-",
+        attempts=u.get("attempts") or 0,
+        error=(u.get("last_error") or "-")[:200],
+    )
+
+
+def _submission_lines(sub, severity, ctx, L, lang) -> list[str]:
+    n_err = sum(1 for f in sub.get("findings") or [] if f.get("severity") == "ERROR")
+    n_warn = len(sub.get("findings") or []) - n_err
+    out = [
+        f"- {_region(sub, L)}: {_doc(sub)}, {L['file']} {sub.get('path')} — "
+        + L["errors_warnings"].format(errors=n_err, warnings=n_warn)
+    ]
+    out.append(f"  {L['main']}: {_rule_summary(sub, severity)}")
+    for f in _examples(sub, severity):
+        value = "" if f.get("value") in (None, "") else f" [{L['value']}: {f.get('value')}]"
+        out.append(f"  {L['example']}: {_where(f, L)}{value}: {_message(f, lang)}")
+    if fb := _feedback_line(sub, ctx, L):
+        out.append(f"  {L['feedback']}: {fb}")
+    if link := status_link(ctx["config"], sub.get("region_code")):
+        out.append(f"  {L['status_page']}: {link}")
+    return out
+
+
 def _text(lang: str, ctx: dict[str, Any]) -> str:
     L = LABELS[lang]
     out = [
@@ -329,23 +422,11 @@ def _text(lang: str, ctx: dict[str, Any]) -> str:
     ]
     if not ctx["reportable"]:
         out.append(L["nothing"])
-    for key, subs, severity in (("rejected", ctx["rejected"], "ERROR"), ("warned", ctx["warned"], "WARNING")):
-        if not subs:
-            continue
-        out += ["", f"## {L[key]} ({len(subs)})"]
-        for sub in sorted(subs, key=lambda s: (s.get("region_code") or "~", s.get("path") or "")):
-            n_err = sum(1 for f in sub.get("findings") or [] if f.get("severity") == "ERROR")
-            n_warn = len(sub.get("findings") or []) - n_err
-            out.append(
-                f"- {_region(sub, L)}: {_doc(sub)}, {L['file']} {sub.get('path')} — "
-                + L["errors_warnings"].format(errors=n_err, warnings=n_warn)
-            )
-            out.append(f"  {L['main']}: {_rule_summary(sub, severity)}")
-            for f in _examples(sub, severity):
-                value = "" if f.get("value") in (None, "") else f" [{L['value']}: {f.get('value')}]"
-                out.append(f"  {L['example']}: {_where(f, L)}{value}: {_message(f, lang)}")
-            if fb := _feedback_line(sub, ctx, L):
-                out.append(f"  {L['feedback']}: {fb}")
+    order = lambda s: (s.get("region_code") or "~", s.get("path") or "")  # noqa: E731
+    if ctx["rejected"]:
+        out += ["", f"## {L['rejected']} ({len(ctx['rejected'])})"]
+        for sub in sorted(ctx["rejected"], key=order):
+            out += _submission_lines(sub, "ERROR", ctx, L, lang)
     if ctx["overdue"]:
         out += ["", f"## {L['overdue']} ({len(ctx['overdue'])})"]
         for (kind, period, due), group in _overdue_groups(ctx["overdue"]):
@@ -353,58 +434,63 @@ def _text(lang: str, ctx: dict[str, Any]) -> str:
             out.append(f"- {head}: {len(group)}")
             for o in group:
                 last = _last_submission(o, L, lang)
+                link = status_link(ctx["config"], o.region_code)
                 out.append(
                     f"  - {o.region_name} ({o.region_code}): {L['days'].format(days=o.days_overdue)}; {last}"
+                    + (f" — {link}" if link else "")
                 )
+    if ctx["undelivered"]:
+        out += ["", f"## {L['undelivered']} ({len(ctx['undelivered'])})"]
+        out += [f"- {_undelivered_text(u, L)}" for u in ctx["undelivered"]]
     if ctx["errors"]:
         out += ["", f"## {L['failures']} ({len(ctx['errors'])})"]
         out += [f"- {e}" for e in ctx["errors"]]
+    if ctx["warned"]:
+        out += ["", f"## {L['warned']} ({len(ctx['warned'])})"]
+        for sub in sorted(ctx["warned"], key=order):
+            out += _submission_lines(sub, "WARNING", ctx, L, lang)
     if ctx["clean"]:
         out += ["", f"## {L['accepted']} ({len(ctx['clean'])})"]
-        out += [f"- {_region(s, L)}: {_doc(s)}, {L['file']} {s.get('path')}" for s in ctx["clean"]]
+        out += [f"- {region}: {n}" for region, n in _accepted_per_region(ctx, L)]
     out += [
         "",
         f"## {L['links']}",
         f"- {L['report']}: {ctx['report_link'] or L['not_available']}",
         f"- {L['docs']}: {ctx['docs_link'] or L['not_available']}",
     ]
+    out += [f"- {L['run_docs'].format(run_id=r)}: {link or L['not_available']}" for r, link in ctx["run_docs"]]
     return "\n".join(out)
+
+
+def _submission_html(sub, severity, ctx, L, lang) -> str:
+    n_err = sum(1 for f in sub.get("findings") or [] if f.get("severity") == "ERROR")
+    n_warn = len(sub.get("findings") or []) - n_err
+    item = [
+        f"<li><b>{esc(_region(sub, L))}</b>: {esc(_doc(sub))}, {esc(L['file'])} <code>{esc(sub.get('path'))}</code>"
+        f" — {esc(L['errors_warnings'].format(errors=n_err, warnings=n_warn))}",
+        f"<br>{esc(L['main'])}: {esc(_rule_summary(sub, severity))}<ul>",
+    ]
+    for f in _examples(sub, severity):
+        value = "" if f.get("value") in (None, "") else f" [{esc(L['value'])}: <code>{esc(f.get('value'))}</code>]"
+        item.append(f"<li>{esc(_where(f, L))}{value}: {esc(_message(f, lang))}</li>")
+    item.append("</ul>")
+    if fb := _feedback_line(sub, ctx, L):
+        item.append(f"{esc(L['feedback'])}: {esc(fb)}")
+    if link := status_link(ctx["config"], sub.get("region_code")):
+        item.append(f"<br>{esc(L['status_page'])}: {link_html(link, '')}")
+    item.append("</li>")
+    return "".join(item)
 
 
 def _html(lang: str, ctx: dict[str, Any]) -> str:
     L = LABELS[lang]
-    out = [
-        f'<div lang="{lang}"><h2>{esc(L["lang"])}</h2>',
-        "<p>"
-        + esc(_summary_line(ctx, L))
-        + "</p>",
-    ]
+    out = [f'<div lang="{lang}"><h2>{esc(L["lang"])}</h2>', "<p>" + esc(_summary_line(ctx, L)) + "</p>"]
     if not ctx["reportable"]:
         out.append(f"<p><b>{esc(L['nothing'])}</b></p>")
-    for key, subs, severity in (("rejected", ctx["rejected"], "ERROR"), ("warned", ctx["warned"], "WARNING")):
-        if not subs:
-            continue
-        out.append(f"<h3>{esc(L[key])} ({len(subs)})</h3><ul>")
-        for sub in sorted(subs, key=lambda s: (s.get("region_code") or "~", s.get("path") or "")):
-            n_err = sum(1 for f in sub.get("findings") or [] if f.get("severity") == "ERROR")
-            n_warn = len(sub.get("findings") or []) - n_err
-            item = [
-                f"<li><b>{esc(_region(sub, L))}</b>: {esc(_doc(sub))}, {esc(L['file'])} <code>{esc(sub.get('path'))}</code>"
-                f" — {esc(L['errors_warnings'].format(errors=n_err, warnings=n_warn))}",
-                f"<br>{esc(L['main'])}: {esc(_rule_summary(sub, severity))}<ul>",
-            ]
-            for f in _examples(sub, severity):
-                value = (
-                    ""
-                    if f.get("value") in (None, "")
-                    else f" [{esc(L['value'])}: <code>{esc(f.get('value'))}</code>]"
-                )
-                item.append(f"<li>{esc(_where(f, L))}{value}: {esc(_message(f, lang))}</li>")
-            item.append("</ul>")
-            if fb := _feedback_line(sub, ctx, L):
-                item.append(f"{esc(L['feedback'])}: {esc(fb)}")
-            item.append("</li>")
-            out.append("".join(item))
+    order = lambda s: (s.get("region_code") or "~", s.get("path") or "")  # noqa: E731
+    if ctx["rejected"]:
+        out.append(f"<h3>{esc(L['rejected'])} ({len(ctx['rejected'])})</h3><ul>")
+        out += [_submission_html(sub, "ERROR", ctx, L, lang) for sub in sorted(ctx["rejected"], key=order)]
         out.append("</ul>")
     if ctx["overdue"]:
         out.append(f"<h3>{esc(L['overdue'])} ({len(ctx['overdue'])})</h3>")
@@ -413,26 +499,39 @@ def _html(lang: str, ctx: dict[str, Any]) -> str:
             out.append(f"<p><b>{esc(head)}</b>: {len(group)}</p><ul>")
             for o in group:
                 last = _last_submission(o, L, lang)
+                link = status_link(ctx["config"], o.region_code)
                 out.append(
                     f"<li>{esc(o.region_name)} ({esc(o.region_code)}): "
-                    f"{esc(L['days'].format(days=o.days_overdue))}; {esc(last)}</li>"
+                    f"{esc(L['days'].format(days=o.days_overdue))}; {esc(last)}"
+                    + (f" — {link_html(link, '')}" if link else "")
+                    + "</li>"
                 )
             out.append("</ul>")
+    if ctx["undelivered"]:
+        out.append(f"<h3>{esc(L['undelivered'])} ({len(ctx['undelivered'])})</h3><ul>")
+        out += [f"<li>{esc(_undelivered_text(u, L))}</li>" for u in ctx["undelivered"]]
+        out.append("</ul>")
     if ctx["errors"]:
         out.append(f"<h3>{esc(L['failures'])} ({len(ctx['errors'])})</h3><ul>")
         out += [f"<li><code>{esc(e)}</code></li>" for e in ctx["errors"]]
         out.append("</ul>")
+    if ctx["warned"]:
+        out.append(f"<h3>{esc(L['warned'])} ({len(ctx['warned'])})</h3><ul>")
+        out += [_submission_html(sub, "WARNING", ctx, L, lang) for sub in sorted(ctx["warned"], key=order)]
+        out.append("</ul>")
     if ctx["clean"]:
         out.append(f"<h3>{esc(L['accepted'])} ({len(ctx['clean'])})</h3><ul>")
-        out += [
-            f"<li>{esc(_region(s, L))}: {esc(_doc(s))}, {esc(L['file'])} <code>{esc(s.get('path'))}</code></li>"
-            for s in ctx["clean"]
-        ]
+        out += [f"<li>{esc(region)}: {n}</li>" for region, n in _accepted_per_region(ctx, L)]
         out.append("</ul>")
     out.append(
         f"<h3>{esc(L['links'])}</h3><ul>"
         f"<li>{esc(L['report'])}: {link_html(ctx['report_link'], L['not_available'])}</li>"
-        f"<li>{esc(L['docs'])}: {link_html(ctx['docs_link'], L['not_available'])}</li></ul></div>"
+        f"<li>{esc(L['docs'])}: {link_html(ctx['docs_link'], L['not_available'])}</li>"
+        + "".join(
+            f"<li>{esc(L['run_docs'].format(run_id=r))}: {link_html(link, L['not_available'])}</li>"
+            for r, link in ctx["run_docs"]
+        )
+        + "</ul></div>"
     )
     return "".join(out)
 

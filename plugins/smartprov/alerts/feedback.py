@@ -1,4 +1,4 @@
-"""Regency feedback: one e-mail per rejected or warned submission, to its `email_kontak`.
+"""Regency feedback: one e-mail per regency contact and cycle, covering its rejected or warned files.
 
 It lists every finding (sheet, row, column, the value found, the message, what to do),
 Indonesian first and English second, and attaches the same list as an .xlsx. Every text
@@ -250,4 +250,47 @@ def _footer_text(sub: dict[str, Any], report: dict[str, Any]) -> str:
         f" SHA-256 {sub.get('sha256')}, run {report.get('run_id')}. Pesan otomatis dari smartprov;"
         " balas ke Diskominfo provinsi bila ada pertanyaan. / Automatic message from smartprov;"
         " reply to the provincial Diskominfo with any question."
+    )
+
+
+def build_feedback_bundle(
+    subs: list[dict[str, Any]],
+    report: dict[str, Any],
+    *,
+    to: list[str],
+    cc: list[str],
+    max_in_body: int = 500,
+) -> Email:
+    """One mail for a regency's several new files: each file's section as its own mail would
+    show it, one attachment per file."""
+    parts = [build_feedback(sub, report, to=to, cc=cc, max_in_body=max_in_body) for sub in subs]
+    rejected = sum(1 for s in subs if s.get("status") == "rejected")
+    warned = len(subs) - rejected
+    first = subs[0]
+    who = first.get("region_name") or first.get("region_code") or "kabupaten/kota"
+    subject = " ".join(
+        (
+            f"[Smart City] Umpan balik {who}: {len(subs)} dokumen ({rejected} DITOLAK, {warned} diterima dengan catatan)"
+            f" / Feedback on {len(subs)} documents ({rejected} REJECTED, {warned} accepted with warnings)"
+        ).split()
+    )
+    intro_id = (
+        f"Ada {len(subs)} dokumen baru dari {who} yang perlu Anda perhatikan; setiap dokumen dijelaskan di bawah"
+        " dan temuannya terlampir per berkas."
+    )
+    intro_en = (
+        f"{len(subs)} new documents from {who} need your attention; each is described below and its"
+        " findings are attached, one spreadsheet per file."
+    )
+    text = "\n\n==========\n\n".join([f"{intro_id}\n{intro_en}", *(p.text for p in parts)])
+    bodies = [p.html.split("<body", 1)[1].split(">", 1)[1].rsplit("</body>", 1)[0] for p in parts]
+    body = f"<p>{esc(intro_id)}<br><i lang=\"en\">{esc(intro_en)}</i></p><hr>" + "<hr>".join(bodies)
+    return Email(
+        to=to,
+        cc=cc,
+        subject=subject,
+        text=text,
+        html=html_page(subject, body),
+        attachments=[a for p in parts for a in p.attachments],
+        headers={"X-Smartprov-Submission": ", ".join(str(s.get("submission_id") or "") for s in subs)},
     )

@@ -1,8 +1,10 @@
-"""Airflow notifiers for pipeline failures (`on_failure_callback`): e-mail and webhook.
+"""Airflow notifiers for pipeline failures and recoveries: one mail per incident.
 
-Imports Airflow at module level: reach it through `smartprov.alerts.failure_notifiers()`.
-Task callbacks run in the worker's task process, DAG-run callbacks in the Dag processor;
-both resolve Connections through Airflow's secrets chain.
+Imports Airflow at module level: reach it through `smartprov.alerts.failure_notifiers()` /
+`recovery_notifiers()`. Task callbacks run in the worker's task process, DAG-run callbacks
+in the Dag processor; both resolve Connections through Airflow's secrets chain. The mail
+itself is decided by smartprov.alerts.incidents (open, reminder, quiet, recovered) and goes
+through the outbox.
 """
 
 from __future__ import annotations
@@ -23,145 +25,9 @@ from smartprov.alerts.channels import (
     webhook_payload,
     webhook_target,
 )
-from smartprov.alerts.render import esc, html_page
+from smartprov.alerts.notifiers_facts import failure_facts, failure_message
 
 log = logging.getLogger(__name__)
-
-
-def _get(obj: Any, name: str) -> Any:
-    try:
-        return getattr(obj, name, None)
-    except Exception:  # some TaskInstance properties need a database or an API server
-        return None
-
-
-def _log_link(ti: Any, dag_id: Any, run_id: Any) -> str | None:
-    """The task's log page (or the run's page) under the Airflow base URL the operators set
-    (`AIRFLOW__API__BASE_URL`, e.g. https://airflow.example.go.id)."""
-    url = _get(ti, "log_url")
-    if url:
-        return url
-    if not (dag_id and run_id):
-        return None
-    from urllib.parse import quote
-
-    try:
-        from airflow.configuration import conf
-
-        base = conf.get("api", "base_url", fallback="http://localhost:8080/")
-    except Exception:
-        base = "http://localhost:8080/"
-    return f"{base.rstrip('/')}/dags/{dag_id}/runs/{quote(str(run_id))}"
-
-
-def _retry_minutes(context: dict[str, Any]) -> float | None:
-    """Roughly when the next try starts: retry_delay x backoff^(try-1), capped."""
-    task = context.get("task") or _get(context.get("ti"), "task")
-    delay = _get(task, "retry_delay")
-    if delay is None:
-        return None
-    seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-    backoff = float(_get(task, "retry_exponential_backoff") or 0)
-    tries = int(_get(context.get("ti"), "try_number") or 1)
-    if backoff > 1:
-        seconds *= backoff ** max(0, tries - 1)
-        cap = _get(task, "max_retry_delay")
-        if cap is not None:
-            seconds = min(seconds, cap.total_seconds() if hasattr(cap, "total_seconds") else float(cap))
-    return round(seconds / 60, 1)
-
-
-def failure_facts(context: dict[str, Any], event: str = "failure") -> dict[str, Any]:
-    ti = context.get("ti") or context.get("task_instance")
-    dag = context.get("dag")
-    dag_run = context.get("dag_run")
-    exc = context.get("exception")
-    dag_id = _get(dag, "dag_id") or _get(dag_run, "dag_id") or _get(ti, "dag_id") or context.get("dag_id")
-    run_id = context.get("run_id") or _get(dag_run, "run_id") or _get(ti, "run_id")
-    task = context.get("task") or _get(ti, "task")
-    try_number = _get(ti, "try_number")
-    retries = _get(task, "retries")
-    return {
-        "dag_id": dag_id,
-        "task_id": _get(ti, "task_id") or context.get("task_id"),
-        "run_id": run_id,
-        "try_number": try_number if retries is None else f"{try_number} / {int(retries) + 1}",
-        "state": str(_get(ti, "state") or _get(dag_run, "state") or "failed"),
-        "error": (f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else exc)
-        or context.get("reason"),
-        "log_url": _log_link(ti, dag_id, run_id),
-        "retry_in_minutes": _retry_minutes(context) if event == "retry" else None,
-        "at": _wib_now(),
-    }
-
-
-def _wib_now() -> str:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M:%S WIB")
-
-
-def failure_message(context: dict[str, Any], event: str = "failure") -> tuple[str, str, str, dict[str, Any]]:
-    """(subject, text, html, data) of a failure alert, Indonesian first then English.
-
-    event "retry": the first failures, announced at once ("retrying in N min");
-    event "failure": the final one (no retry left), or the DAG run's."""
-    f = failure_facts(context, event)
-    what = f"{f['dag_id'] or '?'}" + (f".{f['task_id']}" if f["task_id"] else "")
-    if event == "retry":
-        minutes = f["retry_in_minutes"]
-        when_id = f"diulang dalam ~{minutes:g} menit" if minutes is not None else "akan diulang"
-        when_en = f"retrying in {minutes:g} min" if minutes is not None else "will retry"
-        subject = " ".join(
-            f"[smartprov] GAGAL, {when_id} / FAILED, {when_en}: {what} (run {f['run_id'] or '?'})".split()
-        )
-        lead_id, lead_en = f"Tugas smartprov gagal, {when_id}: {what}.", f"A smartprov task failed, {when_en}: {what}."
-        advice_id = "Tidak perlu tindakan bila percobaan berikutnya berhasil; bila gagal lagi, Anda akan menerima surel lagi."
-        advice_en = "No action needed if the next try succeeds; if it fails for good you will get another mail."
-    else:
-        subject = " ".join(f"[smartprov] GAGAL / FAILED: {what} (run {f['run_id'] or '?'})".split())
-        lead_id, lead_en = f"Pipeline smartprov gagal: {what}.", f"The smartprov pipeline failed: {what}."
-        advice_id = "Periksa log tugas, perbaiki penyebabnya, lalu jalankan ulang (hasil run dapat diulang dengan aman)."
-        advice_en = "Check the task log, fix the cause, then rerun (runs are safe to repeat)."
-    rows_id = [
-        ("DAG", f["dag_id"]),
-        ("Tugas", f["task_id"]),
-        ("Run", f["run_id"]),
-        ("Percobaan", f["try_number"]),
-        ("Galat", f["error"]),
-        ("Log", f["log_url"]),
-        ("Waktu", f["at"]),
-    ]
-    rows_en = [("Task", f["task_id"]), ("Try", f["try_number"]), ("Error", f["error"]), ("Time", f["at"])]
-    text = "\n".join(
-        [
-            lead_id,
-            *[f"{k}: {v}" for k, v in rows_id if v not in (None, "")],
-            advice_id,
-            "",
-            "--- English ---",
-            lead_en,
-            *[f"{k}: {v}" for k, v in rows_en if v not in (None, "")],
-            advice_en,
-        ]
-    )
-
-    def table(rows: Iterable[tuple[str, Any]]) -> str:
-        cells = []
-        for k, v in rows:
-            if v in (None, ""):
-                continue
-            shown = f'<a href="{esc(v)}">{esc(v)}</a>' if k == "Log" and str(v).startswith("http") else esc(v)
-            cells.append(f'<tr><th align="left">{esc(k)}</th><td>{shown}</td></tr>')
-        return "<table>" + "".join(cells) + "</table>"
-
-    body = (
-        f'<div lang="id"><h2>{esc(lead_id)}</h2>{table(rows_id)}<p>{esc(advice_id)}</p></div>'
-        f'<hr><div lang="en"><h2>{esc(lead_en)}</h2>{table(rows_en)}<p>{esc(advice_en)}</p></div>'
-    )
-    data = {k: (None if v is None else str(v)) for k, v in f.items()}
-    return subject, text, html_page(subject, body), data
 
 
 def _addresses(value: str | Iterable[str] | None) -> list[str]:
@@ -215,7 +81,18 @@ class SmartprovSmtpNotifier(_NoTemplating, SmtpNotifier):
         )
 
     def notify(self, context: dict[str, Any]) -> None:
-        subject, text, html, _ = failure_message(context, self.event)
+        import dataclasses
+
+        from smartprov.alerts.config import AlertConfig
+        from smartprov.alerts.incidents import failure_event
+
+        config = AlertConfig.load()
+        config = dataclasses.replace(config, failure_to=_addresses(self.to), from_email=self.from_email)
+        outcome = failure_event(context, config, event=self.event)
+        if outcome["mail"] != "direct":
+            log.info("failure of %s: incident mail %s", outcome.get("incident", {}).get("incident_key"), outcome["mail"])
+            return
+        subject, text, html, _ = outcome["message"]
         send_email(
             Email(to=_addresses(self.to), cc=_addresses(self.cc), subject=subject, text=text, html=html),
             smtp_conn_id=self.smtp_conn_id,
@@ -227,7 +104,8 @@ class SmartprovSmtpNotifier(_NoTemplating, SmtpNotifier):
 
 
 class WebhookNotifier(_NoTemplating, BaseNotifier):
-    """POST a failure alert to the chat webhook Connection (generic JSON or Slack-compatible).
+    """POST a failure alert to the chat webhook Connection (generic JSON or Slack-compatible),
+    when e-mail alerts are off (otherwise the incident posts to the webhook through the outbox).
 
     With `required=False` (the default, webhook "auto") a missing Connection is logged and
     skipped; with `required=True` it raises.
@@ -251,11 +129,44 @@ class WebhookNotifier(_NoTemplating, BaseNotifier):
                 raise
             log.info("Webhook connection %r not defined: failure alert not posted", self.conn_id)
             return
-        subject, text, _html, data = failure_message(context, self.event)
+        subject, text, _html, data = failure_message(failure_facts(context, self.event), self.event)
         post_json(
             target,
             webhook_payload(target.format, event="pipeline_retry" if self.event == "retry" else "pipeline_failure", title=subject, text=text, data=data),
         )
+
+    async def async_notify(self, context: dict[str, Any]) -> None:
+        await asyncio.to_thread(self.notify, context)
+
+
+class RecoveryNotifier(_NoTemplating, BaseNotifier):
+    """`on_success_callback`: closes the task's (or DAG run's) open incidents with one
+    "pulih / recovered" mail. Nothing open: nothing sent."""
+
+    template_fields = ()
+
+    def __init__(self, *, to: Iterable[str] = (), from_email: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.to = list(to)
+        self.from_email = from_email
+
+    def notify(self, context: dict[str, Any]) -> None:
+        import dataclasses
+
+        from smartprov.alerts.config import AlertConfig
+        from smartprov.alerts.incidents import success_event
+
+        config = AlertConfig.load()
+        config = dataclasses.replace(
+            config, failure_to=self.to or config.failure_to, from_email=self.from_email or config.from_email
+        )
+        try:
+            closed = success_event(context, config)
+        except Exception as exc:  # a success never fails because its callback could not look
+            log.warning("open incidents not checked: %s", exc)
+            return
+        for incident in closed:
+            log.info("incident %s recovered", incident["incident_key"])
 
     async def async_notify(self, context: dict[str, Any]) -> None:
         await asyncio.to_thread(self.notify, context)

@@ -8,7 +8,6 @@ JSON (XCom); the rest goes through the warehouse, so each task may run on any wo
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from smartprov import settings
@@ -16,20 +15,11 @@ from smartprov.run import steps
 
 
 def warehouse_url() -> str:
-    conn_id = os.environ.get("SMARTPROV_WAREHOUSE_CONN_ID")
-    if not conn_id:
-        return settings.warehouse_url()
-    from airflow.sdk import BaseHook
+    """`SMARTPROV_WAREHOUSE_CONN_ID`'s Connection (through smartprov.connections), else the
+    settings' URL: the one definition the incident store uses too."""
+    from smartprov.alerts.incidents import warehouse_url as url
 
-    conn = BaseHook.get_connection(conn_id)
-    if conn.conn_type in ("duckdb",):
-        return f"duckdb:///{conn.host or conn.schema}"
-    from urllib.parse import quote
-
-    auth = quote(conn.login or "", safe="")
-    if conn.password:
-        auth += ":" + quote(conn.password, safe="")
-    return f"postgresql+psycopg://{auth}@{conn.host}:{conn.port or 5432}/{conn.schema}"
+    return url()
 
 
 def landing_url() -> str:
@@ -68,7 +58,7 @@ def publish(dbt: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def notify(report_ref: dict[str, Any]) -> dict[str, Any]:
-    return steps.notify(report_ref, warehouse_url(), raise_on_error=True)
+    return steps.notify(report_ref, warehouse_url())
 
 
 def marts_changed(summary: dict[str, Any], dbt: dict[str, Any] | None) -> str | None:
@@ -81,8 +71,43 @@ def marts_changed(summary: dict[str, Any], dbt: dict[str, Any] | None) -> str | 
 
 
 def intake(run_id: str) -> dict[str, Any]:
-    # The prefix marks intake runs: the nightly digest lists what they handled.
-    return steps.intake(landing_url(), warehouse_url(), run_id=steps.INTAKE_PREFIX + run_id)
+    """One intake cycle. A landing zone that cannot be reached is an incident, not a failure
+    every 5 minutes: the incident opens (one mail), the run is skipped while it lasts, and
+    the first run that reaches the landing zone again closes it (one "recovered" mail)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from smartprov.warehouse.connection import WarehouseUnavailable
+
+    try:
+        # The prefix marks intake runs: the nightly digest lists what they handled.
+        return steps.intake(landing_url(), warehouse_url(), run_id=steps.INTAKE_PREFIX + run_id)
+    except OSError as exc:
+        if isinstance(exc, WarehouseUnavailable):  # pragma: no cover - not an OSError today
+            raise
+        _landing_incident(exc)
+        raise AirflowSkipException(
+            f"landing zone unreachable, run skipped; the incident stays open until it answers: {exc}"
+        ) from exc
+
+
+def _landing_incident(exc: Exception) -> None:
+    from airflow.sdk import get_current_context
+
+    from smartprov.alerts import AlertConfig, incidents
+
+    context = dict(get_current_context())
+    context["exception"] = exc
+    outcome = incidents.failure_event(context, AlertConfig.load(), event="failure")
+    if outcome["mail"] == "direct":
+        from smartprov.alerts import channels
+
+        config = AlertConfig.load()
+        subject, text, html, _ = outcome["message"]
+        channels.send_email(
+            channels.Email(to=config.failure_recipients(), subject=subject, text=text, html=html),
+            smtp_conn_id=config.smtp_conn_id,
+            from_email=config.from_email,
+        )
 
 
 def replay(region: str | None) -> dict[str, Any]:

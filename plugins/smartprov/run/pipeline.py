@@ -280,17 +280,6 @@ def province_summary(warehouse_url: str, province: str) -> str:
     )
 
 
-def send_alerts(
-    report: dict[str, Any], warehouse_url: str, *, raise_on_error: bool = False
-) -> dict[str, Any]:
-    """Province digest and regency feedback for this run; the report records what went out."""
-    from smartprov.alerts import notify_run
-
-    report["alerts"] = notify_run(report, warehouse_url, raise_on_error=raise_on_error)
-    _write_report(report)
-    return report["alerts"]
-
-
 def _write_report(report: dict[str, Any], copy: str | None = None) -> None:
     text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
     Path(report["report_path"]).write_text(text, encoding="utf-8")

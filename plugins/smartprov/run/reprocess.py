@@ -9,9 +9,9 @@ transaction under the load lock:
 - their ledger row, findings and raw rows are deleted, exactly as a reload replaces them;
 - nothing else: the uploaded files stay in the landing zone, quarantined copies stay in the
   quarantine, `audit.file_arrivals` keeps every sighting, and by default
-  `audit.notifications` keeps what was sent, so the regency is not mailed the same verdict
-  twice (`notify_again` forgets the feedback and digest entries too, for a verdict that
-  changed).
+  the alerts' outbox (`audit.outbox_items`) keeps what was mailed, so the regency is not
+  mailed the same verdict twice (`notify_again` forgets the file's feedback and digest items
+  too, for a verdict that changed).
 
 The next run, nightly or `reprocess`, finds those files unknown again and validates them
 with today's rules; their submission ids (derived from the content) are the same as before.
@@ -138,13 +138,14 @@ def forget(
                         (now, reason[:2000], actor[:256], sid),
                     )
                     _delete_submission(wh, sid)
-                    if notify_again and wh.table_exists("audit.notifications"):
-                        wh.execute(
-                            """DELETE FROM audit.notifications
-                               WHERE (notification_key LIKE 'feedback:%' OR notification_key LIKE 'digest-item:%')
-                                 AND notification_key LIKE ?""",
-                            ("%:" + sid,),
-                        )
+                    if notify_again:  # the outbox's items: this file's feedback and digest listing
+                        for table, column in (("audit.outbox_items", "item_key"), ("audit.notifications", "notification_key")):
+                            wh.execute(
+                                f"""DELETE FROM {table}
+                                    WHERE ({column} LIKE 'feedback:%' OR {column} LIKE 'digest-item:%')
+                                      AND {column} LIKE ?""",
+                                ("%:" + sid,),
+                            )
     return chosen
 
 

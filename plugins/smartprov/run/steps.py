@@ -14,7 +14,6 @@ the regencies' feedback; the province digest and the marts stay with the nightly
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -80,21 +79,6 @@ def load_artifact(warehouse_url: str, run_id: str, name: str) -> Any:
     if not rows:
         raise LookupError(f"run {run_id}: no {name!r} in {ARTIFACTS} (did the earlier task run?)")
     return json.loads(rows[0][0])
-
-
-def _recent_intake_submissions(warehouse_url: str, days: int = 14) -> list[dict[str, Any]]:
-    """Submissions the intake path handled lately: the nightly digest still lists them once."""
-    from smartprov.warehouse.connection import Warehouse
-
-    since = pipeline.utcnow() - dt.timedelta(days=days)
-    with Warehouse(warehouse_url) as wh:
-        _ensure_artifacts(wh)
-        rows = wh.fetchall(
-            f"SELECT body FROM {ARTIFACTS} WHERE name = 'submissions' AND run_id LIKE ? AND written_at >= ?"
-            " ORDER BY written_at",
-            (INTAKE_PREFIX + "%", since),
-        )
-    return [s for (body,) in rows for s in json.loads(body) if s.get("status") != "duplicate"]
 
 
 # -- the steps --------------------------------------------------------------------------
@@ -232,22 +216,18 @@ def publish(dbt: dict[str, Any] | None, warehouse_url: str) -> dict[str, Any]:
     return result
 
 
-def notify(report_ref: dict[str, Any], warehouse_url: str, *, raise_on_error: bool = True) -> dict[str, Any]:
-    """Regency feedback and the province digest; a channel that is down raises (the task retries).
+def notify(report_ref: dict[str, Any], warehouse_url: str, *, raise_on_error: bool = False) -> dict[str, Any]:
+    """Regency feedback and the day's province digest, through the outbox (audit.outbox).
 
-    `audit.notifications` records each message once its channel accepted it, so a retry
-    or a rerun sends only what is still owed."""
+    Every message is stored before it is sent; what the relay refuses waits there for the
+    next sender (an intake, tomorrow's notify, `smartprov notify`), so a relay that is down
+    does not fail the run. What intake loaded (duplicates in this run's report) is found by
+    the outbox's composer from the runs' saved submissions."""
     full = load_artifact(warehouse_url, report_ref["run_id"], "report")
-    own = {s.get("submission_id") for s in full.get("submissions") or [] if s.get("status") != "duplicate"}
-    extra = [s for s in _recent_intake_submissions(warehouse_url) if s.get("submission_id") not in own]
-    # What intake loaded shows here as duplicates: list its own entries instead.
-    extra_ids = {s.get("submission_id") for s in extra}
-    mine = [s for s in full.get("submissions") or [] if s.get("submission_id") not in extra_ids]
-    notified = dict(full, submissions=[*mine, *extra])
     from smartprov.alerts import AlertDeliveryError, notify_run
 
     try:
-        alerts = notify_run(notified, warehouse_url, raise_on_error=raise_on_error)
+        alerts = notify_run(full, warehouse_url, raise_on_error=raise_on_error, sender="nightly")
     except AlertDeliveryError as exc:
         _log_alerts("notify", exc.result)
         raise
@@ -269,6 +249,7 @@ def _alerts_brief(alerts: dict[str, Any]) -> dict[str, Any]:
         "sent": [{"what": s["what"], "channel": s["channel"], "to": s.get("to")} for s in alerts["sent"]],
         "skipped": len(alerts["skipped"]),
         "errors": alerts["errors"],
+        "outbox": alerts.get("outbox"),  # what waits undelivered (smartprov.alerts.ledger)
     }
 
 
@@ -294,6 +275,10 @@ def _log_alerts(step: str, alerts: dict[str, Any]) -> None:
     )
     for e in alerts.get("errors") or []:
         log.warning("%s: not delivered: %s via %s: %s", step, e["what"], e["channel"], e["error"])
+    from smartprov.alerts.ledger import waiting_line
+
+    if line := waiting_line(alerts.get("outbox") or {"waiting": 0}):
+        log.warning("%s: %s", step, line)
 
 
 # -- the CLI face: every step in one process ------------------------------------------
@@ -353,7 +338,9 @@ def intake(landing_url: str, warehouse_url: str, run_id: str | None = None) -> d
     found = discover(landing_url, warehouse_url, run_id)
     if not any(f["status"] == "new" for f in found["files"]):
         log.info("intake: nothing new — %s", wib())
-        return {"run_id": run_id, "new": 0, "sent": []}
+        # What the outbox has due (mail refused earlier) still goes out.
+        alerts = send_feedback_only({"run_id": run_id, "submissions": [], "report_path": None}, warehouse_url)
+        return {"run_id": run_id, "new": 0, **_alerts_brief(alerts)}
     loaded = validate_and_load(found, warehouse_url)
     submissions = load_artifact(warehouse_url, run_id, "submissions")
     alerts = send_feedback_only(
@@ -370,21 +357,11 @@ def intake(landing_url: str, warehouse_url: str, run_id: str | None = None) -> d
 
 
 def send_feedback_only(partial_report: dict[str, Any], warehouse_url: str) -> dict[str, Any]:
-    from smartprov.alerts import AlertConfig, AlertDeliveryError, notify_run
+    """Intake's feedback (and whatever the outbox has due); no digest unless `digest.at`
+    names a time of day that has passed. A relay that is down does not fail intake: the
+    messages wait in the outbox."""
+    from smartprov.alerts import notify_run
 
-    config = AlertConfig.load()
-    # No digest from intake: no digest recipients, no chat webhook.
-    config = dataclasses.replace(
-        config,
-        digest_to=[],
-        digest_always=False,
-        webhook_enabled=False,
-        provinces={code: {**p, "digest_to": []} for code, p in config.provinces.items()},
-    )
-    try:
-        alerts = notify_run(partial_report, warehouse_url, config, raise_on_error=True)
-    except AlertDeliveryError as exc:
-        _log_alerts("intake", exc.result)
-        raise
+    alerts = notify_run(partial_report, warehouse_url, sender="intake")
     _log_alerts("intake", alerts)
     return alerts

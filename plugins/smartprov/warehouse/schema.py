@@ -73,6 +73,43 @@ TABLES: dict[str, str] = {
     run_id           VARCHAR(256),
     relay            VARCHAR(300),
     report_path      VARCHAR(1024)""",
+    # The alerts' outbox (smartprov.alerts.ledger): every message is stored before it is
+    # sent and marked sent once the relay accepted it; items say what a message covered.
+    "audit.outbox": """
+    message_key     VARCHAR(600)  PRIMARY KEY,
+    kind            VARCHAR(32)   NOT NULL,
+    channel         VARCHAR(32)   NOT NULL,
+    recipients      VARCHAR(4000),
+    cc              VARCHAR(4000),
+    reply_to        VARCHAR(500),
+    subject         VARCHAR(1000),
+    body_text       TEXT,
+    body_html       TEXT,
+    attachments     TEXT,
+    payload         TEXT,
+    run_id          VARCHAR(256),
+    created_at      TIMESTAMP     NOT NULL,
+    attempts        INTEGER       NOT NULL,
+    last_error      VARCHAR(2000),
+    next_attempt_at TIMESTAMP,
+    sent_at         TIMESTAMP,
+    relay           VARCHAR(300),
+    claim           VARCHAR(64),
+    claimed_until   TIMESTAMP""",
+    "audit.outbox_items": """
+    item_key        VARCHAR(600)  PRIMARY KEY,
+    message_key     VARCHAR(600)  NOT NULL,
+    recorded_at     TIMESTAMP     NOT NULL""",
+    # Open pipeline-failure incidents (smartprov.alerts.incidents): one mail per incident.
+    "audit.incidents": """
+    incident_key    VARCHAR(600)  PRIMARY KEY,
+    dag_id          VARCHAR(250)  NOT NULL,
+    task_id         VARCHAR(250)  NOT NULL,
+    cause           VARCHAR(2000) NOT NULL,
+    opened_at       TIMESTAMP     NOT NULL,
+    last_mail_at    TIMESTAMP     NOT NULL,
+    failures        INTEGER       NOT NULL,
+    closed_at       TIMESTAMP""",
     "raw.masterplan_programs": PROVENANCE
     + """
     program_code        VARCHAR(20)  NOT NULL,
