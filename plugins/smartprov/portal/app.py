@@ -266,7 +266,8 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
             },
         )
         mailed = _confirm_submission(
-            user_email, region=region, file_name=name, landing_path=path, sent_at=sent_at
+            store, user_email, region=region, file_name=name, landing_path=path, sent_at=sent_at,
+            sha256=result["sha256"],
         )
         return path, mailed
 
@@ -521,12 +522,16 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
             raise Forbidden()
         with store.open() as wh:
             overview = status_data.province_overview(wh, user.province_code)
+            # What waits undelivered first (the operator's action item), then the latest sent.
             outbox = (
                 wh.fetchall(
-                    "SELECT notification_key, channel, recipient, sent_at FROM audit.notifications"
-                    " ORDER BY sent_at DESC LIMIT 50"
+                    """SELECT coalesce(sent_at, created_at), kind, channel, recipients, subject,
+                              sent_at IS NOT NULL, attempts, last_error, next_attempt_at
+                       FROM audit.outbox
+                       ORDER BY CASE WHEN sent_at IS NULL THEN 0 ELSE 1 END, coalesce(sent_at, created_at) DESC
+                       LIMIT 50"""
                 )
-                if wh.table_exists("audit.notifications")
+                if wh.table_exists("audit.outbox")
                 else []
             )
         reports = sorted(

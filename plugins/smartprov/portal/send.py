@@ -57,20 +57,24 @@ def deposit(landing_url: str, region_code: str, file_name: str, data: bytes) -> 
     return relative
 
 
-def _confirm_submission(to: str, *, region: str, file_name: str, landing_path: str, sent_at: str) -> bool:
-    """Mail the sender that the workbook was received, through the alerts' SMTP path.
+def _confirm_submission(
+    store, to: str, *, region: str, file_name: str, landing_path: str, sent_at: str, sha256: str
+) -> bool:
+    """Confirm the send to the officer through the alerts' outbox: the mail is stored in the
+    warehouse first, then delivered; a relay that is down leaves it waiting for the next
+    sender (intake, the nightly, `smartprov notify`), never lost.
 
-    Returns whether a mail went out; a missing SMTP Connection or sender address is not an
-    error of the send (the workbook is in the landing zone either way)."""
-    from smartprov.alerts.channels import ChannelError, Email, send_email
+    Returns whether the relay took it now. A missing SMTP Connection or sender address is not
+    an error of the send (the workbook is in the landing zone either way)."""
     from smartprov.alerts.config import AlertConfig
+    from smartprov.alerts.ledger import EMAIL, Message, Outbox, smtp_relay
 
     try:
         config = AlertConfig.load()
     except (OSError, ValueError) as exc:
         log.warning("no confirmation mail: alerts config unreadable: %s", exc)
         return False
-    if not config.enabled:
+    if not config.enabled or not config.email_enabled:
         return False
     subject = f"[smartprov] Workbook diterima / received: {file_name} ({region})"
     text = (
@@ -82,19 +86,18 @@ def _confirm_submission(to: str, *, region: str, file_name: str, landing_path: s
         "mailed and shown on the Status page.\n"
     )
     html = "<pre>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</pre>"
-    try:
-        send_email(
-            Email(to=[to], subject=subject, text=text, html=html),
-            smtp_conn_id=config.smtp_conn_id,
-            from_email=config.from_email,
-        )
-    except ChannelError as exc:
-        log.warning("no confirmation mail to %s: %s", to, exc)
-        return False
-    except OSError as exc:
-        log.warning("confirmation mail to %s not delivered: %s", to, exc)
-        return False
-    return True
+    key = f"confirmation:{EMAIL}:{to.strip().lower()}:{region}:{landing_path}:{sha256}"
+    message = Message(
+        key=key, kind="confirmation", channel=EMAIL, subject=subject, text=text, html=html, to=[to],
+        reply_to=config.reply_address(), payload={"what": "confirmation", "region": region},
+    )  # fmt: skip
+    with store.open() as wh:
+        outbox = Outbox(wh, relay=smtp_relay(config.smtp_conn_id))
+        outbox.enqueue(message)
+        delivery = outbox.deliver(config, kinds=["confirmation"])
+    for error in delivery.errors:
+        log.warning("confirmation mail to %s waits in the outbox: %s", to, error.get("error"))
+    return any(sent.get("key") == key for sent in delivery.sent)
 
 
 def mail_set_password_link(to: str, link: str) -> bool:
