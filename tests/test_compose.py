@@ -404,11 +404,51 @@ def test_image_matches_pinned_airflow(services, filled_env):
     base = re.search(r"^ARG AIRFLOW_IMAGE=(\S+)", DOCKERFILE.read_text(), re.M)
     assert base and base.group(1) == f"apache/airflow:slim-{version}-python3.11"
     assert filled_env["AIRFLOW_IMAGE"] == base.group(1)
-    build = services["airflow-scheduler"]["build"]
+    build = services["airflow-init"]["build"]
     assert (ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
     assert interpolate(build["args"]["AIRFLOW_IMAGE"], {}) == base.group(1)
     assert "PIP_INDEX_URL" in build["args"]
     assert services["warehouse-init"]["image"] == services["airflow-scheduler"]["image"]
+
+
+def test_the_image_is_built_once(services):
+    """One service builds the smartprov image; every other one only names it (a `build:` on
+    each would build the same image six times)."""
+    image = services["airflow-init"]["image"]
+    users = {name for name, service in services.items() if service.get("image") == image}
+    assert AIRFLOW_SERVICES | {"airflow-init", "warehouse-init", "smartprov-cli"} <= users
+    assert [name for name, service in services.items() if "build" in service] == ["airflow-init"]
+
+
+def test_dockerfile_needs_no_registry_frontend():
+    """`# syntax=` makes BuildKit fetch its frontend from Docker Hub before anything else: a site
+    with only a package mirror could not build."""
+    assert not re.search(r"^#\s*syntax\s*=", DOCKERFILE.read_text(), re.M | re.I)
+
+
+def test_make_secrets_fills_the_landing_key_in_env(tmp_path):
+    """`cp .env.example .env && docker/make-secrets.sh` leaves nothing empty that compose
+    requires: the landing key is generated (what minio-init gives the pipeline's user), and a
+    key already set is kept."""
+    import subprocess
+
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text())
+    run_env = {**os.environ, "SECRETS_DIR": str(tmp_path / "secrets"), "ENV_FILE": str(env_file)}
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")], env=run_env, capture_output=True, check=True
+    )
+    values = dict(
+        line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line and line[0] != "#"
+    )
+    assert len(values["LANDING_SECRET_KEY"]) >= 32
+    compose = yaml.safe_load(COMPOSE.read_text())
+    interpolate_tree(compose, values)  # raises LookupError if compose would refuse
+    before = env_file.read_text()
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")], env=run_env, capture_output=True, check=True
+    )
+    assert env_file.read_text() == before, "a re-run must not rotate the landing key"
 
 
 def test_every_image_has_a_versioned_tag(services, filled_env):

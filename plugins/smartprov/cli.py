@@ -190,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--warehouse", default=None)
     _add_wait(m)
     m.set_defaults(func=cmd_summary)
+
+    # -- doctor (smartprov.run.doctor) -------------------------------------------------------
+    d = sub.add_parser("doctor", help="check this deployment's settings: one line per problem and its fix")
+    d.set_defaults(func=cmd_doctor)
     return p
 
 
@@ -444,6 +448,12 @@ def cmd_summary(args) -> int:
     print(f"Quarantine: {settings.quarantine_dir()}")
     print(province_summary(warehouse, args.province))
     return 0
+
+
+def cmd_doctor(args) -> int:
+    from smartprov.run import doctor
+
+    return doctor.main()
 
 
 if __name__ == "__main__":
