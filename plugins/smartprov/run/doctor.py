@@ -64,6 +64,14 @@ def _pg_connect(url: str):
     return psycopg.connect(pg_roles.libpq_dsn(url), connect_timeout=10, autocommit=True)
 
 
+def _connect_failed(check: str, exc: BaseException, fix: str) -> Finding:
+    text = _first_line(exc)
+    if "permission denied for database" in text:  # the role exists but has no CONNECT there
+        database = text.rsplit("database", 1)[-1].strip(' "')
+        return _failed(check, f"the login may not connect to database {database}", PG_SETUP_FIX)
+    return _failed(check, f"cannot connect: {text}", fix)
+
+
 def _engine(url: str) -> str:
     from smartprov.warehouse.connection import WarehouseUrl
 
@@ -93,9 +101,9 @@ def check_warehouse(url: str | None = None) -> Finding:
             rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (wanted,)).fetchall()
             where = conn.execute("SELECT current_database(), current_user").fetchone()
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the finding
-        return _failed(
+        return _connect_failed(
             name,
-            f"cannot connect: {_first_line(exc)}",
+            exc,
             "check SMARTPROV_WAREHOUSE_URL (host, port, database) and the loader's password (PGPASSFILE)",
         )
     missing = [role for role in wanted if role not in {r[0] for r in rows}]
@@ -135,7 +143,7 @@ def check_loader_rights(url: str | None = None) -> Finding:
                 ).fetchall()
             )
     except Exception as exc:  # noqa: BLE001
-        return _failed(name, f"cannot connect: {_first_line(exc)}", "fix the warehouse check first")
+        return _connect_failed(name, exc, "fix the warehouse check first")
     problems = []
     if lacking:
         problems.append(f"{user} lacks {', '.join(lacking)} on database {database}")
