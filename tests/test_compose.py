@@ -871,3 +871,61 @@ def test_bulk_regency_users_refuse_codes_without_the_dot():
     from smartprov.contract import catalogue as contract
 
     assert all(re.fullmatch(r"\d{2}\.\d{2}", code) for code in contract.regions())
+
+
+# -- what Docker Compose itself makes of the file (when it is installed) --------------------------
+def _compose_cli() -> list[str] | None:
+    import shutil
+    import subprocess
+
+    if not shutil.which("docker"):
+        return None
+    probe = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True)
+    return ["docker", "compose"] if probe.returncode == 0 else None
+
+
+@pytest.fixture(scope="module")
+def compose_config(tmp_path_factory) -> dict:
+    """`docker compose config` of a site set up as production.md says (.env from the example,
+    make-secrets.sh, site.env from the example), every profile on: compose's own reading."""
+    import shutil
+    import subprocess
+
+    cli = _compose_cli()
+    if cli is None:
+        pytest.skip("docker compose is not installed here; make compose-check runs it (docs/production.md)")
+    site = tmp_path_factory.mktemp("site")
+    shutil.copy(COMPOSE, site / "docker-compose.yml")
+    shutil.copy(ENV_EXAMPLE, site / ".env")
+    shutil.copy(SITE_ENV_EXAMPLE, site / "site.env")
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")],
+        env={**os.environ, "SECRETS_DIR": str(site / "secrets"), "ENV_FILE": str(site / ".env")},
+        capture_output=True,
+        check=True,
+    )
+    profiles = [arg for name in ("minio", "dev", "cli", "lineage") for arg in ("--profile", name)]
+    done = subprocess.run(
+        [*cli, "--project-directory", str(site), *profiles, "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=site,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_compose_accepts_a_site_set_up_as_documented(compose_config):
+    services = compose_config["services"]
+    assert set(services) == LONG_RUNNING | ONE_SHOT | ON_DEMAND | LINEAGE
+    built = [name for name, service in services.items() if "build" in service]
+    assert built == ["airflow-init"], "the smartprov image is built once"
+    image = services["airflow-init"]["image"]
+    for name in AIRFLOW_SERVICES | {"warehouse-init", "smartprov-cli"}:
+        assert services[name]["image"] == image, name
+    landing = json.loads(services["airflow-scheduler"]["environment"]["AIRFLOW_CONN_SMARTPROV_LANDING"])
+    assert landing["login"] and len(landing["password"]) >= 32  # filled by make-secrets.sh
+    assert services["airflow-scheduler"]["environment"]["AIRFLOW_CONN_SMTP_DEFAULT"]  # from site.env
+    for name, service in services.items():
+        for secret in service.get("secrets") or []:
+            assert Path(compose_config["secrets"][secret["source"]]["file"]).is_file(), f"{name}: {secret}"
