@@ -18,6 +18,7 @@ from loopback import free_port, s3_landing_server, smtp_conn_json
 from pg import fresh_database, pg_admin_dsn  # noqa: F401 - the fixture, by name
 from smartprov.run import doctor
 from smartprov.warehouse import pg_roles
+from test_backup_restore import pg_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,9 +52,12 @@ def test_loader_rights_after_a_restore_need_pg_setup_again():
         _setup(source)
         loader = source.url_as(pg_roles.LOADER_ROLE)
         assert doctor.check_loader_rights(loader).ok, doctor.check_loader_rights(loader).line()
-        dump = subprocess.run(["pg_dump", "-Fc", "-d", source.dsn], capture_output=True, check=True).stdout
+        with pg_roles._connect(source.dsn) as conn:
+            server_major = conn.info.server_version // 10000
+        pg_dump, pg_restore = pg_tool("pg_dump", server_major), pg_tool("pg_restore", server_major)
+        dump = subprocess.run([pg_dump, "-Fc", "-d", source.dsn], capture_output=True, check=True).stdout
         subprocess.run(
-            ["pg_restore", "--exit-on-error", "--single-transaction", "-d", restored.dsn],
+            [pg_restore, "--exit-on-error", "--single-transaction", "-d", restored.dsn],
             input=dump,
             capture_output=True,
             check=True,
