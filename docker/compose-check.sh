@@ -121,9 +121,9 @@ t=$(now)
 smoke_env=(SMARTPROV_SMOKE_MAIL_API=http://mailpit:8025 SMARTPROV_SMOKE_TIMEOUT="${CHECK_SMOKE_TIMEOUT:-1500}")
 if env "${smoke_env[@]}" make -s -C "$src" smoke COMPOSE="${compose[*]}" >"$CHECK_STATE/smoke.log" 2>&1; then
   note "smoke: PASSED in $(( $(now) - t )) s"
-  sed 's/^/  | /' "$CHECK_STATE/smoke.log" | tee -a "$summary"
+  grep -v -e '^ Container ' -e '^   … ' "$CHECK_STATE/smoke.log" | sed 's/^/  | /' | tee -a "$summary"
 else
-  sed 's/^/  | /' "$CHECK_STATE/smoke.log" | tee -a "$summary"
+  grep -v -e '^ Container ' "$CHECK_STATE/smoke.log" | sed 's/^/  | /' | tee -a "$summary"
   note "smoke: FAILED"; exit 1
 fi
 
