@@ -90,7 +90,7 @@ smoke:
 
 ## make compose-check: the compose stack for real on this (Debian) machine: engine and Compose v2 when
 ## missing, stand-in images, build, up --wait, smoke, down/up with data kept, restore drill, down -v
-## (root or sudo; about 15 minutes; docker/compose-check.sh; not part of `make test`)
+## (root or sudo; about 12 minutes here; docker/compose-check.sh; not part of `make test`)
 compose-check:
 	bash docker/compose-check.sh
 
