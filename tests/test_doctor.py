@@ -122,6 +122,17 @@ def test_landing_bucket_listed_with_the_pipeline_key():
         assert "LANDING_BUCKET" in missing.fix
 
 
+# -- folders ------------------------------------------------------------------------------------
+def test_folders_runs_write_must_be_writable(tmp_path):
+    fine = {"SMARTPROV_VAR_DIR": tmp_path / "var", "SMARTPROV_REPORTS_DIR": tmp_path / "reports" / "new"}
+    assert doctor.check_folders(fine).ok  # made on first use
+    blocked = tmp_path / "a-file"  # a file where the folder should be: nobody can write there
+    blocked.write_text("")
+    found = doctor.check_folders({**fine, "SMARTPROV_REPORTS_DIR": blocked / "reports"})
+    assert not found.ok and f"SMARTPROV_REPORTS_DIR {blocked / 'reports'}" in found.detail
+    assert "airflow-init" in found.fix
+
+
 # -- mail ----------------------------------------------------------------------------------------
 @pytest.fixture
 def alert_env(tmp_path, monkeypatch):

@@ -185,6 +185,34 @@ def check_landing(url: str | None = None) -> Finding:
     return _passed(name, f"{url} listed with connection {landing.conn_id}")
 
 
+# -- this host's folders -------------------------------------------------------------------
+def _writable(folder: Path) -> bool:
+    """The folder, or the nearest existing parent it would be made in, is writable."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
+
+
+def check_folders(folders: dict[str, Path] | None = None) -> Finding:
+    """The folders runs write (var, quarantine, run reports) are writable by this user: a
+    fresh volume owned by root makes every run fail at its first report."""
+    name = "folders"
+    folders = folders or {
+        "SMARTPROV_VAR_DIR": settings.var_dir(),
+        "SMARTPROV_QUARANTINE_DIR": settings.quarantine_dir(),
+        "SMARTPROV_REPORTS_DIR": settings.reports_dir(),
+    }
+    closed = [f"{variable} {folder}" for variable, folder in folders.items() if not _writable(Path(folder))]
+    if closed:
+        return _failed(
+            name,
+            f"not writable by uid {os.getuid()}: {', '.join(closed)}",
+            "give the pipeline's user those folders (compose: `docker compose up -d --force-recreate airflow-init`)",
+        )
+    return _passed(name, ", ".join(str(folder) for folder in folders.values()) + " writable")
+
+
 # -- mail and links -------------------------------------------------------------------------
 def _alert_config():
     from smartprov.alerts import AlertConfig
@@ -320,6 +348,7 @@ CHECKS: tuple[Callable[[], Finding], ...] = (
     check_warehouse,
     check_loader_rights,
     check_landing,
+    check_folders,
     check_smtp,
     check_public_base_url,
     check_deadlines,
