@@ -8,12 +8,13 @@
 #      (AIRFLOW_CONN_*), printing types and hosts only, never secrets;
 #   4. create the one-slot pool of the dbt-building tasks (smartprov.warehouse.dbt_runner.BUILD_POOL);
 #   5. check that failure alerts have a recipient (or e-mail is off);
-#   6. hand the shared volumes to AIRFLOW_UID.
+#   6. hand the shared volumes (logs, auth, var, reports) to AIRFLOW_UID.
 set -euo pipefail
 
 : "${AIRFLOW_UID:=50000}"
 auth_file="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-/opt/airflow/auth/passwords.json}"
-mkdir -p /opt/airflow/logs "$(dirname "$auth_file")" /opt/smartprov/var
+reports_dir="${SMARTPROV_REPORTS_DIR:-/opt/smartprov/reports}"
+mkdir -p /opt/airflow/logs "$(dirname "$auth_file")" /opt/smartprov/var "$reports_dir"
 
 echo "== airflow db migrate"
 airflow db migrate
@@ -79,6 +80,7 @@ print(f"   failures to {', '.join(cfg.failure_recipients()) or '(e-mail off)'}")
 PY
 
 echo "== ownership of shared volumes -> ${AIRFLOW_UID}:0"
-chown -R "${AIRFLOW_UID}:0" /opt/airflow/logs "$(dirname "$auth_file")" /opt/smartprov/var
+# The reports volume too: a fresh named volume is root's, and the tasks write run reports there.
+chown -R "${AIRFLOW_UID}:0" /opt/airflow/logs "$(dirname "$auth_file")" /opt/smartprov/var "$reports_dir"
 chmod 0750 "$(dirname "$auth_file")"
 echo "airflow-init: done"

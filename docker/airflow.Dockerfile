@@ -1,9 +1,11 @@
-# syntax=docker/dockerfile:1
 # The Airflow image for smartprov: the slim official image + the product's pinned requirements
 # (requirements.txt, no test tools) + the smartprov wheel + the project's data (DAGs, dbt
 # project, expectations, config) under /opt/smartprov.
 #
 #   docker compose build          (compose passes AIRFLOW_IMAGE and PIP_INDEX_URL from .env)
+#
+# No `# syntax=` line: BuildKit would fetch that frontend from Docker Hub before anything else,
+# and a site with only a package mirror could not build. The built-in frontend reads this file.
 #
 # The base tag must match the apache-airflow pin in requirements.txt (tests/test_compose.py
 # checks it) and Python 3.11, the version requirements.txt is compiled for. The slim image

@@ -21,4 +21,14 @@ done
   python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' > "$dir/airflow_fernet_key"
   echo "wrote $dir/airflow_fernet_key"
 }
+# The landing zone's pipeline key lives in .env (compose builds it into the Connection's JSON,
+# which no secret file can feed). An empty one is filled here, so `docker compose config` never
+# stops on it: with `--profile minio`, minio-init creates that user with this key; on AWS S3 or
+# another store, replace it with the key of the pipeline's read-only user there.
+env_file="${ENV_FILE:-$(dirname "$0")/../.env}"
+if [ -f "$env_file" ] && grep -qx 'LANDING_SECRET_KEY=' "$env_file"; then
+  key="$(python3 -c 'import secrets; print(secrets.token_urlsafe(30))')"
+  sed -i "s|^LANDING_SECRET_KEY=\$|LANDING_SECRET_KEY=$key|" "$env_file"
+  echo "wrote LANDING_SECRET_KEY in $env_file (MinIO: minio-init creates the user; AWS: put the IAM user's key)"
+fi
 echo "UI login: user \${AIRFLOW_ADMIN_USER:-admin}, password in $dir/airflow_admin_password"

@@ -11,7 +11,12 @@ tasks' environment. Settings (environment):
   on MinIO is read-only, so give one;
 - SMARTPROV_SMOKE_API_URL (default http://airflow-apiserver:8080), AIRFLOW_ADMIN_USER and the
   airflow_admin_password secret: the REST API and its login;
-- SMARTPROV_SMOKE_TIMEOUT: seconds to wait for the run (default 1800).
+- SMARTPROV_SMOKE_TIMEOUT: seconds to wait for the run (default 1800);
+- SMARTPROV_SMOKE_MAIL_API: a mail catcher's API (mailpit's, e.g. http://mailpit:8025), where
+  the run's digest must then be found (development stacks only; production mails the relay).
+
+After the run, the report is fetched through its link (the `reports` server), as a digest's
+reader would open it.
 
 The workbook is a valid masterplan from the sample generator, made unique by a seed from
 the clock, so it is new content. Retract it afterwards with the `smartprov forget` line
@@ -155,7 +160,46 @@ def main() -> int:
             print(f"   the test workbook: {sub['status']} (submission {sub['submission_id']})")
             print(f"   retract it: smartprov forget {sub['submission_id']} --reason 'smoke test'")
     print(f"4. report: {url or path}")
-    return 0 if state == "success" else 1
+    ok = state == "success"
+    if url:
+        ok &= fetched(url)
+    mail_api = os.environ.get("SMARTPROV_SMOKE_MAIL_API")
+    if mail_api:
+        ok &= digest_arrived(mail_api)
+    return 0 if ok else 1
+
+
+def fetched(url: str) -> bool:
+    """The report through the reports server, as a digest's reader opens it."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            report = json.loads(response.read())
+    except (urllib.error.URLError, ValueError) as exc:
+        print(f"5. report link {url}: NOT served ({exc})")
+        return False
+    print(
+        f"5. report link served: run {report.get('run_id', '?')}, {len(report.get('submissions', []))} submission(s)"
+    )
+    return True
+
+
+def digest_arrived(api: str) -> bool:
+    """The digest at the mail catcher (mailpit's API: GET /api/v1/messages)."""
+    with urllib.request.urlopen(api.rstrip("/") + "/api/v1/messages", timeout=30) as response:
+        messages = json.loads(response.read()).get("messages") or []
+    digest_to = {
+        a.strip().lower()
+        for a in (os.environ.get("SMARTPROV_ALERTS_DIGEST_TO") or "").split(",")
+        if a.strip()
+    }
+    digests = [m for m in messages if digest_to & {t["Address"].lower() for t in m.get("To") or []}]
+    if not digests:
+        print(
+            f"6. digest: NOT at the catcher ({len(messages)} message(s), none to {', '.join(sorted(digest_to)) or '?'})"
+        )
+        return False
+    print(f"6. digest at the catcher: {digests[0]['Subject']!r} ({len(messages)} message(s) in all)")
+    return True
 
 
 if __name__ == "__main__":

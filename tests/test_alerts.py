@@ -379,7 +379,11 @@ def test_deadline_table_from_yaml(tmp_path):
 
 def test_the_seed_is_generated_from_the_deadline_table():
     """The marts' deadlines (seed ref_submission_deadlines) and the config never disagree."""
-    seed = PROJECT_ROOT / "dbt" / "seeds" / "ref_submission_deadlines.csv"
+    from smartprov.contract.deadlines import generated_seeds_dir, sync_seed
+
+    sync_seed()
+    seed = generated_seeds_dir() / "ref_submission_deadlines.csv"
+    assert not (PROJECT_ROOT / "dbt" / "seeds" / "ref_submission_deadlines.csv").exists(), "tracked copy"
     assert seed.read_text(encoding="utf-8") == seed_text(
         load_deadlines(PROJECT_ROOT / "config" / "deadlines.yml")
     )

@@ -404,11 +404,51 @@ def test_image_matches_pinned_airflow(services, filled_env):
     base = re.search(r"^ARG AIRFLOW_IMAGE=(\S+)", DOCKERFILE.read_text(), re.M)
     assert base and base.group(1) == f"apache/airflow:slim-{version}-python3.11"
     assert filled_env["AIRFLOW_IMAGE"] == base.group(1)
-    build = services["airflow-scheduler"]["build"]
+    build = services["airflow-init"]["build"]
     assert (ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
     assert interpolate(build["args"]["AIRFLOW_IMAGE"], {}) == base.group(1)
     assert "PIP_INDEX_URL" in build["args"]
     assert services["warehouse-init"]["image"] == services["airflow-scheduler"]["image"]
+
+
+def test_the_image_is_built_once(services):
+    """One service builds the smartprov image; every other one only names it (a `build:` on
+    each would build the same image six times)."""
+    image = services["airflow-init"]["image"]
+    users = {name for name, service in services.items() if service.get("image") == image}
+    assert AIRFLOW_SERVICES | {"airflow-init", "warehouse-init", "smartprov-cli"} <= users
+    assert [name for name, service in services.items() if "build" in service] == ["airflow-init"]
+
+
+def test_dockerfile_needs_no_registry_frontend():
+    """`# syntax=` makes BuildKit fetch its frontend from Docker Hub before anything else: a site
+    with only a package mirror could not build."""
+    assert not re.search(r"^#\s*syntax\s*=", DOCKERFILE.read_text(), re.M | re.I)
+
+
+def test_make_secrets_fills_the_landing_key_in_env(tmp_path):
+    """`cp .env.example .env && docker/make-secrets.sh` leaves nothing empty that compose
+    requires: the landing key is generated (what minio-init gives the pipeline's user), and a
+    key already set is kept."""
+    import subprocess
+
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text())
+    run_env = {**os.environ, "SECRETS_DIR": str(tmp_path / "secrets"), "ENV_FILE": str(env_file)}
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")], env=run_env, capture_output=True, check=True
+    )
+    values = dict(
+        line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line and line[0] != "#"
+    )
+    assert len(values["LANDING_SECRET_KEY"]) >= 32
+    compose = yaml.safe_load(COMPOSE.read_text())
+    interpolate_tree(compose, values)  # raises LookupError if compose would refuse
+    before = env_file.read_text()
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")], env=run_env, capture_output=True, check=True
+    )
+    assert env_file.read_text() == before, "a re-run must not rotate the landing key"
 
 
 def test_every_image_has_a_versioned_tag(services, filled_env):
@@ -831,3 +871,61 @@ def test_bulk_regency_users_refuse_codes_without_the_dot():
     from smartprov.contract import catalogue as contract
 
     assert all(re.fullmatch(r"\d{2}\.\d{2}", code) for code in contract.regions())
+
+
+# -- what Docker Compose itself makes of the file (when it is installed) --------------------------
+def _compose_cli() -> list[str] | None:
+    import shutil
+    import subprocess
+
+    if not shutil.which("docker"):
+        return None
+    probe = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True)
+    return ["docker", "compose"] if probe.returncode == 0 else None
+
+
+@pytest.fixture(scope="module")
+def compose_config(tmp_path_factory) -> dict:
+    """`docker compose config` of a site set up as production.md says (.env from the example,
+    make-secrets.sh, site.env from the example), every profile on: compose's own reading."""
+    import shutil
+    import subprocess
+
+    cli = _compose_cli()
+    if cli is None:
+        pytest.skip("docker compose is not installed here; make compose-check runs it (docs/production.md)")
+    site = tmp_path_factory.mktemp("site")
+    shutil.copy(COMPOSE, site / "docker-compose.yml")
+    shutil.copy(ENV_EXAMPLE, site / ".env")
+    shutil.copy(SITE_ENV_EXAMPLE, site / "site.env")
+    subprocess.run(
+        ["sh", str(ROOT / "docker" / "make-secrets.sh")],
+        env={**os.environ, "SECRETS_DIR": str(site / "secrets"), "ENV_FILE": str(site / ".env")},
+        capture_output=True,
+        check=True,
+    )
+    profiles = [arg for name in ("minio", "dev", "cli", "lineage") for arg in ("--profile", name)]
+    done = subprocess.run(
+        [*cli, "--project-directory", str(site), *profiles, "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=site,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_compose_accepts_a_site_set_up_as_documented(compose_config):
+    services = compose_config["services"]
+    assert set(services) == LONG_RUNNING | ONE_SHOT | ON_DEMAND | LINEAGE
+    built = [name for name, service in services.items() if "build" in service]
+    assert built == ["airflow-init"], "the smartprov image is built once"
+    image = services["airflow-init"]["image"]
+    for name in AIRFLOW_SERVICES | {"warehouse-init", "smartprov-cli"}:
+        assert services[name]["image"] == image, name
+    landing = json.loads(services["airflow-scheduler"]["environment"]["AIRFLOW_CONN_SMARTPROV_LANDING"])
+    assert landing["login"] and len(landing["password"]) >= 32  # filled by make-secrets.sh
+    assert services["airflow-scheduler"]["environment"]["AIRFLOW_CONN_SMTP_DEFAULT"]  # from site.env
+    for name, service in services.items():
+        for secret in service.get("secrets") or []:
+            assert Path(compose_config["secrets"][secret["source"]]["file"]).is_file(), f"{name}: {secret}"

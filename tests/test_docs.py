@@ -541,3 +541,107 @@ def test_the_checks_catch_what_the_issue_found(tmp_path, known_dags):
     assert not (
         cli_problems([good]) + env_problems([good]) + dag_problems(known_dags, [good]) + path_problems([good])
     )
+
+
+# -- the runbook and the production guide --------------------------------------------------------
+RUNBOOK = ROOT / "docs" / "operations.md"
+PRODUCTION = ROOT / "docs" / "production.md"
+_SETTING_PREFIXES = (
+    "SMARTPROV_",
+    "AIRFLOW_",
+    "LANDING_",
+    "MINIO_",
+    "WAREHOUSE_",
+    "REPORTS_",
+    "PIP_",
+    "MAILPIT_",
+    "MARQUEZ_",
+    "OPENLINEAGE_",
+    "POSTGRES_",
+    "SECRETS_",
+    "PG",
+)
+_UPPER_NAME = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b")
+
+
+def _names_the_deployment_knows() -> str:
+    files = [ROOT / "docker-compose.yml", ROOT / ".env.example", ROOT / "site.env.example", ROOT / "Makefile"]
+    files.append(ROOT / "tests" / "pg.py")  # SMARTPROV_TEST_PG_DSN: the checks' own server
+    for folder in ("plugins", "docker", "dags"):
+        files += [
+            p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in (".py", ".sh", ".yml", "")
+        ]
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+
+
+@pytest.mark.parametrize("page", [RUNBOOK, PRODUCTION], ids=lambda p: p.name)
+def test_every_setting_name_in_the_deployment_docs_exists(page):
+    """A name an operator is told to set (`SMARTPROV_LOADER_PASSWORD`, `LANDING_SECRET_KEY`, …)
+    is one the code, compose or the scripts read: production.md once said
+    WAREHOUSE_LOADER_PASSWORD, which nothing reads."""
+    known = _names_the_deployment_knows()
+    names = {
+        name
+        for _, code, _ in code_pieces(page)
+        for name in _UPPER_NAME.findall(code)
+        if name.startswith(_SETTING_PREFIXES)
+    }
+    assert {"SMARTPROV_LOADER_PASSWORD", "LANDING_SECRET_KEY"} & names, "the scan found nothing"
+    # a name made of a prefix the code reads and a site's own part (SMARTPROV_ANALYST_PASSWORD_SITI)
+    unknown = sorted(
+        name
+        for name in names
+        if not re.search(rf"\b{name}\b", known)
+        and not any(f'"{name[: i + 1]}"' in known for i, c in enumerate(name) if c == "_")
+    )
+    assert not unknown, f"{page.name} names settings nothing reads: {unknown}"
+
+
+def test_the_runbook_starts_with_doctor_and_describes_each_check():
+    from smartprov.run import doctor
+
+    text = RUNBOOK.read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert "doctor" in headings[0], f"the runbook's first section is {headings[0]!r}"
+    section = text.split("\n## ", 2)[1]
+    described = {row.split("|")[1].strip() for row in section.splitlines() if row.startswith("| ")}
+    # the names the checks print (read from their findings where that needs no service)
+    names = {
+        doctor.check_public_base_url({doctor.PUBLIC_BASE_URL_ENV: "https://x.example"}).check,
+        doctor.check_timezone("Asia/Jakarta").check,
+        doctor.check_publish(ROOT / "no-such-publish.yml").check,
+        doctor.check_deadlines(ROOT / "config" / "deadlines.yml").check,
+        doctor.check_landing(str(ROOT)).check,
+        doctor.check_folders({"SMARTPROV_VAR_DIR": ROOT / "var"}).check,
+        doctor.check_warehouse("duckdb:///" + str(ROOT / "var" / "doc-check.duckdb")).check,
+        doctor.check_loader_rights("duckdb:///" + str(ROOT / "var" / "doc-check.duckdb")).check,
+        "mail relay",
+    }
+    assert len(names) == len(doctor.CHECKS)
+    assert names <= described, f"runbook table lacks {sorted(names - described)}"
+
+
+def test_the_restore_runs_pg_setup_again():
+    """After pg_restore the loader has no rights on the new database until pg-setup runs."""
+    text = RUNBOOK.read_text(encoding="utf-8")
+    restore = " ".join(text[text.index("**Restore**") : text.index("**The restore drill**")].split())
+    assert restore.index("pg_restore") < restore.index("--force-recreate warehouse-init")
+    assert "doctor" in restore and "permission denied for database" in restore
+    assert "smartprov pg-setup" in restore  # and without Docker
+
+
+def test_deadlines_are_documented_where_they_are():
+    import yaml
+
+    dbt_vars = set(yaml.safe_load((ROOT / "dbt" / "dbt_project.yml").read_text())["vars"])
+    for page in (RUNBOOK, PRODUCTION):
+        text = page.read_text(encoding="utf-8")
+        assert "deadlines` in `config/alerts.yml" not in text, (
+            f"{page.name}: deadlines moved to config/deadlines.yml"
+        )
+        for var in re.findall(r"`(\w+)` dbt var", text):
+            assert var in dbt_vars, f"{page.name}: no dbt var {var}"
+    assert "config/deadlines.yml" in RUNBOOK.read_text(encoding="utf-8")
+    assert not (ROOT / "dbt" / "seeds" / "ref_submission_deadlines.csv").exists(), (
+        "the seed is generated, untracked"
+    )

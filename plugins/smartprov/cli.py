@@ -244,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=cmd_summary)
 
     _add_alert_commands(sub)
+    # -- doctor (smartprov.run.doctor) -------------------------------------------------------
+    d = sub.add_parser("doctor", help="check this deployment's settings: one line per problem and its fix")
+    d.set_defaults(func=cmd_doctor)
     return p
 
 
@@ -641,6 +644,12 @@ def cmd_outbox(args) -> int:
         print(f"- {m['kind']} via {m['channel']} to {m['to'] or '-'}: {m['subject']}")
         print(f"  since {wib(m['created_at'])}, {m['attempts']} attempt(s), next {due}; {m['last_error'] or ''}")
     return EXIT_MAIL_WAITING if waiting else 0
+
+
+def cmd_doctor(args) -> int:
+    from smartprov.run import doctor
+
+    return doctor.main()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ __all__ = ["DEADLINES_FILE", "Deadline", "load_deadlines", "seed_text", "sync_se
 DEADLINES_FILE = "deadlines.yml"
 KINDS = ("MASTERPLAN", "EVALUASI")
 SEED = "ref_submission_deadlines"
+GENERATED_SEEDS = "seeds_generated"  # dbt_project.yml seed-paths; .gitignore
 SEED_COLUMNS = ("kind", "period_type", "due_year_offset", "due_month", "due_day", "due_date", "description")
 
 
@@ -162,10 +163,17 @@ def seed_text(deadlines: dict[str, Deadline] | None = None) -> str:
     return out.getvalue()
 
 
+def generated_seeds_dir() -> Path:
+    """Where the generated seed is written: a git-ignored seed path of the dbt project
+    (dbt_project.yml `seed-paths`), so a run never rewrites a tracked file of the checkout."""
+    return settings.dbt_dir() / GENERATED_SEEDS
+
+
 def sync_seed(seeds_dir: Path | None = None, deadlines: dict[str, Deadline] | None = None) -> bool:
     """Rewrite the seed when it differs from the deadline table; True when it was rewritten."""
-    path = Path(seeds_dir or settings.seeds_dir()) / f"{SEED}.csv"
+    path = Path(seeds_dir or generated_seeds_dir()) / f"{SEED}.csv"
     text = seed_text(deadlines)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     path.write_text(text, encoding="utf-8")

@@ -389,6 +389,8 @@ def invoke(
     from dbt.cli.main import dbtRunner
 
     extra: list[str] = []
+    if args and args[0] in COMPILING_COMMANDS:
+        deadlines.sync_seed()  # generated, not tracked: a fresh checkout has none yet
     if "--vars" not in args:
         if variables is None:
             compiling = bool(args) and args[0] in COMPILING_COMMANDS
