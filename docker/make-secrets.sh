@@ -13,7 +13,7 @@ umask 022
 token() { python3 -c 'import secrets; print(secrets.token_urlsafe(24))'; }
 for name in airflow_db_password airflow_jwt_secret airflow_api_secret_key airflow_admin_password \
             warehouse_admin_password warehouse_loader_password minio_root_password \
-            marquez_db_password; do
+            marquez_db_password portal_secret; do
   [ -s "$dir/$name" ] || { token > "$dir/$name"; echo "wrote $dir/$name"; }
 done
 # Fernet keys are 32 url-safe base64-encoded bytes.

@@ -26,7 +26,7 @@ CODE = ROOT / "plugins" / "smartprov"
 
 SITE_ENV_EXAMPLE = ROOT / "site.env.example"
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
-LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "warehouse", "minio", "mailpit", "reports"}
+LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "warehouse", "minio", "mailpit", "reports", "portal"}
 ONE_SHOT = {"airflow-init", "warehouse-init", "minio-init"}
 ON_DEMAND = {"smartprov-cli"}  # behind a profile: neither long-running nor part of `up`
 LINEAGE = {"marquez-db", "marquez", "marquez-web"}  # the `lineage` profile (docs/lineage.md)
@@ -50,6 +50,8 @@ NOT_IN_COMPOSE: dict[str, str] = {
     "SMARTPROV_TODAY": "pins settings.today() for tests and replays; production follows the clock",
     "SMARTPROV_LOADER_PASSWORD": "docker/warehouse-init.sh exports it from the warehouse_loader_password secret",
     "SMARTPROV_AS_OF_DATE": "not a setting: the dbt runner sets it to settings.today() while dbt runs",
+    "SMARTPROV_PORTAL_SECRET": "compose gives the portal its key as a file, SMARTPROV_PORTAL_SECRET_FILE",
+    "SMARTPROV_PORTAL_URL": "defaults to SMARTPROV_PUBLIC_BASE_URL (site.env), the address the digest's links use",
 }
 
 # The only credential .env carries: compose builds it into the landing Connection's JSON, which

@@ -84,3 +84,17 @@ def test_feedback_workbook_pdf_is_one_page_wide_readable_and_without_text_over_t
     assert min(w.height for w in found) >= MIN_BOX_FOR_8PT
     assert not overlapping(found), overlapping(found)[:5]
     assert {"Missing", "Perbaiki"} <= {w.text for w in found}
+
+
+def test_feedback_headers_say_each_column_once():
+    """An English-only column is headed once ("Message (English)"), never doubled as
+    "Message / Message (English)"; a bilingual header names the Indonesian first."""
+    sub = {"path": "32.04/a.xlsx", "sha256": "a" * 64, "findings": _findings(1), "status": "rejected"}
+    wb = load_workbook(io.BytesIO(findings_xlsx(sub, {"run_id": "r1"})), read_only=True)
+    header = next(wb["Temuan"].iter_rows(values_only=True))
+    wb.close()
+    assert "Message (English)" in header and "What to do (English)" in header
+    assert header[7] == "Pesan / Message (Indonesian)"
+    for title in header:
+        first, _, second = str(title).partition(" / ")
+        assert not second or not second.startswith(first), title

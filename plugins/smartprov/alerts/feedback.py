@@ -27,9 +27,9 @@ SHEET_COLUMNS = (
     ("Kolom", "Column"),
     ("Nilai ditemukan", "Value found"),
     ("Pesan", "Message (Indonesian)"),
-    ("Message", "Message (English)"),
+    ("Message (English)", "Message (English)"),  # an English column needs no Indonesian twin
     ("Yang harus dilakukan", "What to do (Indonesian)"),
-    ("What to do", "What to do (English)"),
+    ("What to do (English)", "What to do (English)"),
 )
 
 

@@ -66,10 +66,18 @@ class PortalConfig:
     @classmethod
     def from_env(cls) -> PortalConfig:
         secret = os.environ.get("SMARTPROV_PORTAL_SECRET")
+        secret_file = os.environ.get("SMARTPROV_PORTAL_SECRET_FILE")
+        if not secret and secret_file:  # compose: the portal_secret secret, never in the environment
+            secret = Path(secret_file).read_text(encoding="utf-8").strip() or None
+        public_url = (
+            os.environ.get("SMARTPROV_PORTAL_URL")
+            or os.environ.get("SMARTPROV_PUBLIC_BASE_URL")  # the address the digest's links use
+            or "http://127.0.0.1:8600"
+        )
         return cls(
             warehouse_url=settings.warehouse_url(),
             landing_url=settings.landing_url(),
-            public_url=os.environ.get("SMARTPROV_PORTAL_URL", "http://127.0.0.1:8600").rstrip("/"),
+            public_url=public_url.rstrip("/"),
             secret=secret.encode() if secret else secrets.token_bytes(32),
             secure_cookies=os.environ.get("SMARTPROV_PORTAL_SECURE_COOKIES", "").lower()
             in ("1", "true", "yes"),
