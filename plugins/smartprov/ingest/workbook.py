@@ -29,6 +29,7 @@ reads `xl/styles.xml` and streams the sheet part itself.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -125,6 +126,16 @@ def _short(exc: BaseException, limit: int = 100) -> str:
 # -- Header and sheet-name matching --------------------------------------------------------
 def normalize_header(text: Any) -> str:
     """Lower-case, without spaces, underscores or punctuation: 'Kode Program*' -> 'kodeprogram'."""
+    if isinstance(text, str) and len(text) > 200:  # a long text is no label: not kept in the cache
+        return _normalized_header.__wrapped__(text)
+    try:
+        return _normalized_header(text)
+    except TypeError:  # unhashable: not a cell value calamine gives, but still text to fold
+        return _normalized_header.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # header search folds the same labels file after file
+def _normalized_header(text: Any) -> str:
     if text is None:
         return ""
     if isinstance(text, float) and text.is_integer():
