@@ -52,6 +52,8 @@ GOALS = {  # issue 16; the DAG parse goal is older
     "tenx_memory_mb": 1024.0,
     "dag_cli_ratio": 1.5,
     "dag_parse_seconds": 0.3,
+    "parse_floor_ratio": 2.0,  # issue 26
+    "intake_seconds": 10.0,
 }
 
 
@@ -599,6 +601,64 @@ def province_codes(national: Path) -> tuple[str, list[str]]:
         by_province.setdefault(c.split(".")[0], []).append(c)
     province = "32" if "32" in by_province else max(by_province, key=lambda k: len(by_province[k]))
     return province, by_province[province]
+
+
+def phase_parse(national: Path, out: Path, env: dict[str, str], repeats: int = 3) -> dict[str, Any]:
+    """The parse phase (every file read in a reader child, as a run does) against the floor,
+    interleaved in one process (`bench/parse_phase.py`), on the generator's corpus and on one
+    made the way people make them (`bench/messy.py`)."""
+    from bench.messy import describe, messy_landing
+
+    corpora = {"generator": national, "messy": messy_landing(national, out)}
+    result: dict[str, Any] = {"load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    for name, landing in corpora.items():
+        print(f"parse: {name} corpus ...", flush=True)
+        m = measure([PYTHON, "-m", "bench.parse_phase", str(landing), "--repeats", str(repeats)], env)
+        if m["exit_code"]:
+            raise RuntimeError(m["stderr"][-3000:])
+        figures = last_json(m["stdout"])
+        figures["peak_tree_pss_mb"] = m.get("peak_tree_pss_mb")
+        if name == "messy":
+            figures.update(describe(landing))
+        result[name] = figures
+        print(f"parse: {name}: {figures['parse_ratio_to_floor']}x the floor", flush=True)
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return result
+
+
+def phase_intake(national: Path, out: Path, env: dict[str, str], files: int = 3) -> dict[str, Any]:
+    """One new workbook through `smartprov intake` (a fresh process: interpreter start and
+    imports included) on a warehouse that holds a province's files already; `files` times,
+    each a different regency's new masterplan."""
+    work = out / "intake"
+    if work.exists():
+        shutil.rmtree(work)
+    _, codes = province_codes(national)
+    landing = subset_landing(national, work / "landing", codes)
+    env = dict(env, SMARTPROV_VAR_DIR=str(work / "var"))
+    warehouse = f"duckdb:///{work / 'wh.duckdb'}"
+    cmd = [SMARTPROV, "intake", "--landing", str(landing), "--warehouse", warehouse]
+    first = measure(cmd, env)
+    if first["exit_code"]:
+        raise RuntimeError(f"intake: first load failed:\n{first['stderr'][-3000:]}")
+    others = sorted(p for p in national.iterdir() if p.is_dir() and p.name not in set(codes))
+    walls = []
+    for regency in others[:files]:
+        new = sorted(regency.glob("*.xlsx"))[-1]
+        target = landing / regency.name / new.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(new, target)
+        m = measure(cmd, env)
+        if m["exit_code"]:
+            raise RuntimeError(f"intake failed:\n{m['stderr'][-3000:]}")
+        walls.append(m["wall_seconds"])
+        print(f"intake: one new workbook {m['wall_seconds']} s", flush=True)
+    return {
+        "province_workbooks": count_workbooks(landing) - len(walls),
+        "first_load_wall_seconds": first["wall_seconds"],
+        "one_file_wall_seconds": walls,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def phase_province(national: Path, out: Path, env: dict[str, str], with_s3: bool) -> dict[str, Any]:
@@ -1190,6 +1250,40 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "s",
             )
         )
+    parse = results.get("parse")
+    if parse:
+        for key, label in (
+            ("generator", "the generator's corpus"),
+            ("messy", "workbooks made as people make them"),
+        ):
+            p = parse.get(key)
+            if not p:
+                continue
+            rows.append(
+                (
+                    f"Parse phase, {label} ({p['files']} workbooks, every file in a reader child, "
+                    f"{p['workers']} at once), against the floor taken interleaved in the same process",
+                    "≤ 2× the bare calamine read",
+                    f"{p['parse_ratio_to_floor']}× (best {_fmt(min(p['parse_seconds']))} s vs floor "
+                    f"{_fmt(min(p['floor_seconds']))} s; in one process without isolation "
+                    f"{p['in_process_ratio_to_floor']}×)",
+                    p["parse_ratio_to_floor"] <= GOALS["parse_floor_ratio"],
+                    "",
+                )
+            )
+    intake = results.get("intake")
+    if intake:
+        walls = intake["one_file_wall_seconds"]
+        rows.append(
+            (
+                "One new workbook through `smartprov intake` (process start included), on a warehouse "
+                f"holding a province's {intake['province_workbooks']} workbooks",
+                "≤ 10 s",
+                " / ".join(_fmt(w) for w in walls) + " s",
+                max(walls) <= GOALS["intake_seconds"],
+                "",
+            )
+        )
     return [{"measure": m, "goal": g, "measured": v, "met": ok, "unit": u} for m, g, v, ok, u in rows]
 
 
@@ -1456,6 +1550,8 @@ PARTS = (
     "postgres",
     "feedback",
     "snapshot",
+    "parse",
+    "intake",
 )
 SMALL_PARTS = ("national", "naive", "dagparse", "province", "s3", "feedback")
 RESULT_KEYS = {  # where each part's figures live in results.json
@@ -1472,6 +1568,8 @@ RESULT_KEYS = {  # where each part's figures live in results.json
     "postgres": ("postgres",),
     "feedback": ("feedback_workbook",),
     "snapshot": ("snapshot",),
+    "parse": ("parse",),
+    "intake": ("intake",),
 }
 # Ratios are taken within one invocation: these parts compare with the national run.
 NEEDS = {
@@ -1660,6 +1758,12 @@ def main(argv: list[str] | None = None) -> int:
     if "snapshot" in parts:  # the national run's warehouse, published for analysts
         results["snapshot"] = phase_snapshot(out)
         done("snapshot")
+    if "parse" in parts:
+        results["parse"] = phase_parse(national, out, env)
+        done("parse")
+    if "intake" in parts:
+        results["intake"] = phase_intake(national, out, env)
+        done("intake")
     save(final=True)
     print(f"wrote {args.results} and {args.markdown}")
     for g in results["goals"]:

@@ -289,6 +289,18 @@ def second_cell_ref(*, glued: bool) -> bytes:
     return raw_xlsx({"Data": xml})
 
 
+def second_cell_ref_beside_text(cell: str) -> bytes:
+    """A cell tag hiding a second r far away (`cell`, e.g. `<c r="A2" x="a>b" r='XFD1048576'>`)
+    in a sheet whose texts hold '=' ("Selesai = 100"), as real instruction sheets do: the '='
+    of the text must not let the hidden r through the quick scan."""
+    xml = (
+        f'{XML_DECL}<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>Selesai = 100, Belum Dimulai = 0</t></is></c></row>'
+        f'<row r="2">{cell}<v>2</v></c></row></sheetData></worksheet>'
+    )
+    return raw_xlsx({"Data": xml})
+
+
 def wide_sheet(columns: int = 16_384, rows: int = 200) -> bytes:
     """Few cells, but a grid of rows x columns (3.3 million cells): too large."""
     last = f"{col_letter(columns - 1)}{rows}"

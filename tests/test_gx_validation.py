@@ -682,3 +682,20 @@ def test_data_docs_are_written_for_the_run(tmp_path):
 def test_suite_json_is_what_the_runner_holds(runner):
     on_disk = json.loads((settings.expectations_dir() / "program.json").read_text(encoding="utf-8"))
     assert runner.specs["program"] == on_disk
+
+
+def test_gx_is_imported_without_the_modules_of_an_expectation_we_never_use():
+    """altair and scipy.stats (half of GX's import) stand in until first used; then they work."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from smartprov.validation.gx import _import_gx\n"
+        "gx = _import_gx()\n"
+        "print(gx.ExpectationSuite.__name__, 'altair.vegalite' in sys.modules, 'scipy.stats._stats_py' in sys.modules)\n"
+        "from scipy import stats\n"
+        "print(round(float(stats.entropy([0.5, 0.5], [0.5, 0.5])), 3), 'scipy.stats._stats_py' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["ExpectationSuite False False", "0.0 True"]

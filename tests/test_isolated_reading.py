@@ -140,3 +140,39 @@ def test_a_reader_that_hangs_without_using_cpu_is_ended_by_the_wall_clock(fresh_
     finally:
         child.kill()
     assert failed.value.why == "timeout"
+
+
+def _pids_reading(monkeypatch) -> list[int]:
+    """The pid of the child that answered each request, in order."""
+    pids: list[int] = []
+    ask = isolated._Child.ask
+
+    def recording(self, request, timeout):
+        sub = ask(self, request, timeout)
+        pids.append(self.proc.pid)
+        return sub
+
+    monkeypatch.setattr(isolated._Child, "ask", recording)
+    return pids
+
+
+def test_one_child_reads_many_files_and_is_retired_after_its_quota(fresh_children, monkeypatch):
+    monkeypatch.setenv("SMARTPROV_READ_CHILD_FILES", "2")
+    pids = _pids_reading(monkeypatch)
+    data = masterplan().to_bytes()
+    subs = [_read(data, f"b{i}.xlsx") for i in range(5)]
+    assert all(s.kind == "MASTERPLAN" and not s.has_errors for s in subs)
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]  # two files each, then a new reader
+    assert not any(c.proc.pid in pids[:4] for c in isolated._idle)  # the retired ones ended
+
+
+def test_a_child_grown_past_its_resident_limit_is_retired(fresh_children, monkeypatch):
+    data = masterplan().to_bytes()
+    pids = _pids_reading(monkeypatch)
+    _read(data, "a.xlsx")
+    _read(data, "b.xlsx")
+    assert pids[0] == pids[1]  # under the default limit: the same reader
+    monkeypatch.setenv("SMARTPROV_READ_CHILD_RSS_MB", "1")  # any interpreter holds more
+    _read(data, "c.xlsx")
+    _read(data, "d.xlsx")
+    assert pids[2] == pids[1] and pids[3] != pids[2]

@@ -68,6 +68,27 @@ HOSTILE = [
         "sheet 'Data' XML is corrupt",
     ),
     (
+        "second-cell-ref-beside-text-quoted",
+        lambda: hostile.second_cell_ref_beside_text('<c r="A2" r=\'XFD1048576\'>'),
+        "FILE_UNREADABLE",
+        "XML lembar 'Data' rusak",
+        "sheet 'Data' XML is corrupt",
+    ),
+    (
+        "second-cell-ref-beside-text-gt",
+        lambda: hostile.second_cell_ref_beside_text('<c r="A2" x="a>b" r=\'XFD1048576\'>'),
+        "FILE_UNREADABLE",
+        "XML lembar 'Data' rusak",
+        "sheet 'Data' XML is corrupt",
+    ),
+    (
+        "second-cell-ref-beside-text-spaced",
+        lambda: hostile.second_cell_ref_beside_text('<c r="A2" r="XFD1048576" >'),
+        "FILE_UNREADABLE",
+        "XML lembar 'Data' rusak",
+        "sheet 'Data' XML is corrupt",
+    ),
+    (
         "shared-string-bomb",
         hostile.shared_string_bomb,
         "FILE_TOO_LARGE",
@@ -453,6 +474,24 @@ def test_unusual_but_harmless_sheets_are_accepted():
 
 
 # -- Speed ------------------------------------------------------------------------------------
+
+def test_plain_cells_beside_text_with_equals_take_the_quick_scan(monkeypatch):
+    """Instruction texts and data validation messages hold '=' ("Selesai = 100"): with every
+    cell tag plain, the sheet needs no exact XML pass (it cost a third of the parse phase)."""
+    import smartprov.ingest.workbook as workbook
+
+    def exact_pass(*_args):
+        raise AssertionError("exact pass taken")
+
+    monkeypatch.setattr(workbook, "_exact_sheet_scan", exact_pass)
+    xml = hostile.sheet_xml([["Status", "Nilai"], ["Selesai = 100", 1.0]]).replace(
+        "</sheetData>",
+        '</sheetData><dataValidations count="1"><dataValidation type="whole" operator="between" '
+        'error="Isi 0-100; Selesai = 100" sqref="B2:B9"><formula1>0</formula1><formula2>100</formula2>'
+        "</dataValidation></dataValidations>",
+    )
+    assert open_workbook(hostile.raw_xlsx({"Data": xml})).rows("Data") == [["Status", "Nilai"], ["Selesai = 100", 1.0]]
+
 
 def test_a_large_declared_dimension_alone_is_not_refused():
     """Excel declares formatted-but-empty rows in <dimension>: only real cells count."""

@@ -29,6 +29,7 @@ reads `xl/styles.xml` and streams the sheet part itself.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -125,6 +126,16 @@ def _short(exc: BaseException, limit: int = 100) -> str:
 # -- Header and sheet-name matching --------------------------------------------------------
 def normalize_header(text: Any) -> str:
     """Lower-case, without spaces, underscores or punctuation: 'Kode Program*' -> 'kodeprogram'."""
+    if isinstance(text, str) and len(text) > 200:  # a long text is no label: not kept in the cache
+        return _normalized_header.__wrapped__(text)
+    try:
+        return _normalized_header(text)
+    except TypeError:  # unhashable: not a cell value calamine gives, but still text to fold
+        return _normalized_header.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # header search folds the same labels file after file
+def _normalized_header(text: Any) -> str:
     if text is None:
         return ""
     if isinstance(text, float) and text.is_integer():
@@ -773,6 +784,11 @@ _WHOLE_R_ATTR = re.compile(rb'[\s"]r="')
 _ROW_CANON = b'<row r="'
 _T_SHARED = b' t="s"'
 _S_VALUE = re.compile(rb' t="s"[^<>]*><v>([0-9]{1,10})</v>')
+# A cell tag as writers write it, every character known: no second r, no other attribute, no
+# value that could hold a '>' can hide in it. A segment whose every "<c " starts one of these
+# (or that has no cell at all: a theme, comments) needs no attribute-spelling checks, which
+# an '=' in an instruction text or a data validation message would otherwise fail.
+_PLAIN_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")?/?>')
 _TEXT_ESTIMATE_BYTES = 1 << 20
 
 
@@ -907,11 +923,16 @@ def _scan_sheet(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
         shared = seg.count(_T_SHARED)
         if (
             seg.count(_C_OPEN) != canonical
-            or seg.count(b"=") != seg.count(b'="')  # every attribute written a="..."
             or seg.count(_T_SHARED[1:]) != shared  # every t="s" after a plain space
             or _C_OTHER_OPEN.search(seg)
             or _PREFIXED_CELL.search(seg)
-            or len(_WHOLE_R_ATTR.findall(seg)) != canonical + seg.count(_ROW_CANON)
+            or (
+                len(_PLAIN_CELL.findall(seg)) != canonical
+                and (
+                    seg.count(b"=") != seg.count(b'="')  # every attribute written a="..."
+                    or len(_WHOLE_R_ATTR.findall(seg)) != canonical + seg.count(_ROW_CANON)
+                )
+            )
         ):
             exact_needed = True
             continue
