@@ -76,7 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=27)
     parser.add_argument("--warehouse", default=None, help="default: a scratch DuckDB file")
     args = parser.parse_args(argv)
+    print(json.dumps(measure(rounds=args.rounds, clients=args.clients, warehouse=args.warehouse), indent=2))
+    return 0
 
+
+def measure(*, rounds: int = 2, clients: int = 27, warehouse: str | None = None) -> dict:
+    """The check's latency on the sample landing zone with the server warm (each workbook
+    `rounds` times, one at a time), then `clients` regencies checking at once; the server's
+    peak memory (its reader children included)."""
     import httpx
 
     from smartprov.authoring.sample import write_sample_landing
@@ -89,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["SMARTPROV_VAR_DIR"] = str(root / "var")
     sample = root / "sample"
     write_sample_landing(sample, province="32", seed=0)
-    warehouse = args.warehouse or f"duckdb:///{root / 'warehouse.duckdb'}"
+    warehouse = warehouse or f"duckdb:///{root / 'warehouse.duckdb'}"
     run_once(str(sample), warehouse, build=False, notify=False)
     store = PortalStore(warehouse)
     files = sorted(sample.rglob("*.xlsx"))
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with httpx.Client() as client:
             check(client, files[0])  # warm: the first check imports GX in the server
-            sequential = [check(client, path) for _ in range(args.rounds) for path in files]
+            sequential = [check(client, path) for _ in range(rounds) for path in files]
 
         peak = [0]
         done = threading.Event()
@@ -144,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
         sampler = threading.Thread(target=sample_memory, daemon=True)
         sampler.start()
-        regions = sorted(tokens)[: args.clients]
+        regions = sorted(tokens)[:clients]
 
         def one_client(region: str) -> list[tuple[float, int]]:
             with httpx.Client() as client:
@@ -182,8 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_mib": round(peak[0] / 1024, 1),
         },
     }
-    print(json.dumps(summary, indent=2))
-    return 0
+    return summary
 
 
 if __name__ == "__main__":

@@ -1284,6 +1284,29 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "",
             )
         )
+    portal = results.get("portal")
+    if portal:
+        seq, con = portal["sequential"], portal["concurrent"]
+        rows.append(
+            (
+                f"Portal check (`POST /api/v1/check`) of each of the {portal['workbooks']} sample workbooks, "
+                f"server warm, one at a time ({seq['checks']} checks, {seq['errors']} errors)",
+                "median ≤ 1 s, p95 ≤ 2 s",
+                f"median {_fmt(seq['median_s'])} s, p95 {_fmt(seq['p95_s'])} s",
+                seq["errors"] == 0 and seq["median_s"] <= 1.0 and seq["p95_s"] <= 2.0,
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"Portal, {con['clients']} regencies checking at once ({con['checks']} checks)",
+                "no error; memory stated",
+                f"{con['errors']} errors; median {_fmt(con['median_s'])} s, p95 {_fmt(con['p95_s'])} s, "
+                f"wall {_fmt(con['wall_s'])} s; peak {_fmt(con['peak_rss_mib'])} MiB (server and its readers)",
+                con["errors"] == 0,
+                "",
+            )
+        )
     return [{"measure": m, "goal": g, "measured": v, "met": ok, "unit": u} for m, g, v, ok, u in rows]
 
 
@@ -1552,6 +1575,7 @@ PARTS = (
     "snapshot",
     "parse",
     "intake",
+    "portal",
 )
 SMALL_PARTS = ("national", "naive", "dagparse", "province", "s3", "feedback")
 RESULT_KEYS = {  # where each part's figures live in results.json
@@ -1570,6 +1594,7 @@ RESULT_KEYS = {  # where each part's figures live in results.json
     "snapshot": ("snapshot",),
     "parse": ("parse",),
     "intake": ("intake",),
+    "portal": ("portal",),
 }
 # Ratios are taken within one invocation: these parts compare with the national run.
 NEEDS = {
@@ -1764,6 +1789,11 @@ def main(argv: list[str] | None = None) -> int:
     if "intake" in parts:
         results["intake"] = phase_intake(national, out, env)
         done("intake")
+    if "portal" in parts:  # the regency portal's check (bench/portal_latency.py), server warm
+        from bench.portal_latency import measure as portal_latency
+
+        results["portal"] = portal_latency(rounds=1 if args.small else 2)
+        done("portal")
     save(final=True)
     print(f"wrote {args.results} and {args.markdown}")
     for g in results["goals"]:
