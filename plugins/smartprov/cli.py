@@ -256,8 +256,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from smartprov.run.pipeline import province_summary
-    from smartprov.run.steps import run_once
+    from smartprov.run.steps import province_summary, run_once
 
     landing = args.landing or settings.landing_url()
     warehouse = args.warehouse or settings.warehouse_url()
@@ -550,7 +549,7 @@ def cmd_pg_setup(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from smartprov.run.pipeline import latest_report, province_summary
+    from smartprov.run.steps import latest_report, province_summary
     from smartprov.warehouse.connection import WarehouseUrl
     from smartprov.warehouse.snapshot import snapshot_url
 

@@ -19,38 +19,17 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import os
 import re
 from typing import Any
 
 from smartprov.alerts.config import AlertConfig
+from smartprov.connections import warehouse_url
 
 log = logging.getLogger(__name__)
 
 TABLE = "audit.incidents"
 RUN_TASK = "(dag run)"  # the DAG run's own failure callback, no task
 INCIDENT_KINDS = ("failure", "reminder", "recovery")
-
-
-def warehouse_url() -> str:
-    """The warehouse the tasks use: the Connection `SMARTPROV_WAREHOUSE_CONN_ID` when set
-    (read through smartprov.connections), else the settings' URL."""
-    from smartprov import settings
-
-    conn_id = os.environ.get("SMARTPROV_WAREHOUSE_CONN_ID")
-    if not conn_id:
-        return settings.warehouse_url()
-    from urllib.parse import quote
-
-    from smartprov import connections
-
-    conn = connections.get_connection(conn_id)
-    if conn.conn_type in ("duckdb",):
-        return f"duckdb:///{conn.host or conn.schema}"
-    auth = quote(conn.login or "", safe="")
-    if conn.password:
-        auth += ":" + quote(conn.password, safe="")
-    return f"postgresql+psycopg://{auth}@{conn.host}:{conn.port or 5432}/{conn.schema}"
 
 
 def cause_of(error: str | None) -> str:
