@@ -92,16 +92,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def local_now() -> dt.datetime:
-    """Now in the province's time zone (aware): for schedules people set in WIB."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(timezone()))
-
-
-def wib(moment: dt.datetime | str | None = None) -> str:
-    """A time as people here read it: '2026-11-29 08:05:12 WIB' (now when None). Naive
-    times (and ISO text without an offset) are UTC, as the warehouse keeps them."""
+def local(moment: dt.datetime | str | None = None) -> dt.datetime:
+    """A moment (now when None) in the province's time zone, aware. Naive times (and ISO
+    text without an offset) are UTC, as the warehouse and the ledgers keep them."""
     from zoneinfo import ZoneInfo
 
     if moment is None:
@@ -110,7 +103,12 @@ def wib(moment: dt.datetime | str | None = None) -> str:
         moment = dt.datetime.fromisoformat(moment)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(timezone())).strftime("%Y-%m-%d %H:%M:%S WIB")
+    return moment.astimezone(ZoneInfo(timezone()))
+
+
+def wib(moment: dt.datetime | str | None = None) -> str:
+    """A time as people here read it: '2026-11-29 08:05:12 WIB' (now when None)."""
+    return local(moment).strftime("%Y-%m-%d %H:%M:%S WIB")
 
 
 def quiet_tools() -> None:

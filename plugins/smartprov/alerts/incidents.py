@@ -24,6 +24,7 @@ from typing import Any
 
 from smartprov.alerts.config import AlertConfig
 from smartprov.connections import warehouse_url
+from smartprov.settings import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def record_failure(
 ) -> tuple[str, dict[str, Any]]:
     """Open the incident or count the failure in the open one; returns (what to mail:
     "open" | "reminder" | "quiet", the incident)."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utcnow()
     dag_id = str(facts.get("dag_id") or "?")
     task_id = str(facts.get("task_id") or RUN_TASK)
     if task_id == RUN_TASK:
@@ -123,7 +124,7 @@ def record_failure(
 
 def record_success(wh, dag_id: str, task_id: str | None, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Close the open incidents of this task (or, for the DAG run, of the run itself)."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utcnow()
     task_id = task_id or RUN_TASK
     rows = wh.fetchall(
         f"""SELECT incident_key, cause, opened_at, failures FROM {TABLE}

@@ -17,16 +17,15 @@ import json
 import os
 import shutil
 import tempfile
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from smartprov import settings
 from smartprov.contract import catalogue
 from smartprov.publish.config import Dataset, PublishConfig
 
-TIMEZONE = zoneinfo.ZoneInfo("Asia/Jakarta")
 BPS_SEED = "ref_regency_bps_codes"
 # Column order of the long format (the measure goes between the names and `satuan`).
 REGION_COLUMNS = (
@@ -173,7 +172,7 @@ def metadata(cfg: PublishConfig, ds: Dataset, rows: list[dict], created: str, up
 def write_bundle(
     wh, cfg: PublishConfig, ds: Dataset, out_dir: Path, *, today: dt.date | None = None
 ) -> Bundle:
-    today = today or dt.datetime.now(TIMEZONE).date()
+    today = today or settings.today()
     rows = long_rows(wh, cfg, ds, today)
     final = Path(out_dir) / ds.name
     created = ds.created or _previous_created(final) or today.isoformat()
