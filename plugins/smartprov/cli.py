@@ -380,20 +380,23 @@ def cmd_replay(args) -> int:
     return 0
 
 
+def _selection(args) -> dict:
+    """The submissions `forget` and `reprocess` act on, and why, as their options name them."""
+    return {
+        "reason": args.reason,
+        "ids": args.submissions,
+        "region": args.region,
+        "kind": args.kind,
+        "period": args.period,
+        "notify_again": args.notify_again,
+    }
+
+
 def cmd_forget(args) -> int:
     from smartprov.run.reprocess import NothingToForget, forget
 
     try:
-        chosen = forget(
-            args.warehouse or settings.warehouse_url(),
-            reason=args.reason,
-            ids=args.submissions,
-            region=args.region,
-            kind=args.kind,
-            period=args.period,
-            notify_again=args.notify_again,
-            dry_run=args.dry_run,
-        )
+        chosen = forget(args.warehouse or settings.warehouse_url(), **_selection(args), dry_run=args.dry_run)
     except (NothingToForget, ValueError) as exc:
         print(f"smartprov forget: {exc}", file=sys.stderr)
         return 2
@@ -411,12 +414,7 @@ def cmd_reprocess(args) -> int:
         report = reprocess(
             args.landing or settings.landing_url(),
             args.warehouse or settings.warehouse_url(),
-            reason=args.reason,
-            ids=args.submissions,
-            region=args.region,
-            kind=args.kind,
-            period=args.period,
-            notify_again=args.notify_again,
+            **_selection(args),
             build=not args.no_dbt,
             notify=not args.no_alerts,
         )

@@ -84,16 +84,6 @@ def finding(
     )
 
 
-def unprocessable(what_id: str, what_en: str, exc: BaseException, *, with_message: bool = False) -> Finding:
-    """FILE_UNPROCESSABLE: a step could not process a file that was read (validation could not
-    run on it, the warehouse refused its content). Named by the step and the error's type;
-    `with_message` adds the error's text (the warehouse's words name the offending value)."""
-    kind = type(exc).__name__
-    if with_message:
-        kind += ": " + " ".join(str(exc).split())[:160]
-    return finding("FILE_UNREADABLE", "FILE_UNPROCESSABLE", detail=f"{what_id} ({kind}) / {what_en} ({kind})")
-
-
 def display_value(value: Any, limit: int = 120) -> str:
     text = printable_name(str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -259,7 +259,7 @@ def validate_isolated(subs: list, validator, stored_programs: Callable[[str], An
         return
     except Exception:  # noqa: BLE001 - find the file that breaks validation; the others go on
         log.exception("batch validation failed: validating file by file")
-    from smartprov.contract.findings import unprocessable
+    from smartprov.ingest.parse import unprocessable
     from smartprov.validation.batch import masterplan_programs_frame
 
     for sub in subs:

@@ -281,7 +281,7 @@ def save_or_reject(
 
 
 def load_failure_finding(exc: BaseException) -> Finding:
-    from smartprov.contract.findings import unprocessable
+    from smartprov.ingest.parse import unprocessable
 
     return unprocessable(
         "gudang data menolak isinya", "the warehouse refused its content", exc, with_message=True
