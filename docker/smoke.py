@@ -108,7 +108,7 @@ class Api:
 
 
 def report_link(run_id: str) -> tuple[Path, str | None]:
-    from smartprov.run.pipeline import run_dir_for
+    from smartprov.run.steps import run_dir_for
 
     run_dir = run_dir_for(run_id)
     template = os.environ.get("SMARTPROV_ALERTS_REPORT_URL")

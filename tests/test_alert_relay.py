@@ -148,6 +148,6 @@ def test_digest_links_point_at_the_reports_server():
         "https://reports.example/scheduled__2026-02-15T19_00_00+00_00/report.json",
         "https://reports.example/scheduled__2026-02-15T19_00_00+00_00/data_docs/local_site/index.html",
     )
-    from smartprov.run.pipeline import run_dir_for
+    from smartprov.run.steps import run_dir_for
 
     assert run_dir_for(run_id).name == "scheduled__2026-02-15T19_00_00+00_00"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from loopback import free_port, smtp_conn_json  # the servers themselves are fixtures (conftest)
-from smartprov.alerts import AlertConfig, AlertDeliveryError, Deadline, failure_notifiers, notify_run
+from smartprov.alerts import AlertConfig, AlertDeliveryError, failure_notifiers, notify_run
 from smartprov.alerts.deadlines import overdue_regencies
 from smartprov.contract import catalogue as contract
 from smartprov.contract.deadlines import load_deadlines, seed_text
@@ -387,19 +387,6 @@ def test_the_seed_is_generated_from_the_deadline_table():
     assert seed.read_text(encoding="utf-8") == seed_text(
         load_deadlines(PROJECT_ROOT / "config" / "deadlines.yml")
     )
-
-
-def test_deadline_periods():
-    ev = Deadline("EVALUASI", month=1, day=31, year_offset=1)
-    assert ev.overdue_periods(dt.date(2026, 1, 31)) == [
-        ("2024", dt.date(2025, 1, 31))
-    ]  # due day itself is allowed
-    assert ev.overdue_periods(dt.date(2026, 2, 1)) == [("2025", dt.date(2026, 1, 31))]
-    since = Deadline("EVALUASI", month=1, day=31, year_offset=1, first_year=2023)
-    assert [p for p, _ in since.overdue_periods(dt.date(2026, 2, 1))] == ["2023", "2024", "2025"]
-    mp = Deadline("MASTERPLAN", date=dt.date(2026, 6, 30))
-    assert mp.overdue_periods(dt.date(2026, 6, 30)) == []
-    assert mp.overdue_periods(dt.date(2026, 7, 1)) == [(None, dt.date(2026, 6, 30))]
 
 
 def test_feedback_and_digest(smtp, wh):

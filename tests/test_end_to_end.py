@@ -20,7 +20,7 @@ import pytest
 
 from pg import fresh_database
 from smartprov.authoring.sample import sample_expectations, sample_summary, write_sample_landing
-from smartprov.run import pipeline, steps
+from smartprov.run import steps
 from smartprov.warehouse.connection import Warehouse
 
 PROVINCE = "32"
@@ -153,7 +153,7 @@ def test_coverage_mart_has_every_regency_of_the_province(duck_run):
     assert len(rows) == summary.regencies == 27
     assert sum(1 for r in rows if r[1]) == summary.with_masterplan == 21
     assert all(r[2] >= 30 and r[3] >= 1 for r in rows if r[1])
-    line = pipeline.province_summary(duck_run["url"], PROVINCE)
+    line = steps.province_summary(duck_run["url"], PROVINCE)
     assert line.startswith("Jawa Barat: 27 regencies, 21 with an accepted masterplan")
     # the sample's `kab-bandung/` folder names no regency: counted apart, not lost
     assert line.endswith("(1 more from folders that name no regency).")
@@ -242,9 +242,9 @@ def test_postgres_gives_the_same_marts_as_duckdb(duck_run, landing, tmp_path, mo
 
 LOAD_SCRIPT = """
 import sys
-from smartprov.run import pipeline
-discovery = pipeline.discover(sys.argv[1], sys.argv[2], sys.argv[3])
-print(pipeline.validate_and_load(discovery, sys.argv[2]))
+from smartprov.run import steps
+discovery = steps.discover(sys.argv[1], sys.argv[2], sys.argv[3])
+print(steps.validate_and_load(discovery, sys.argv[2]))
 """
 
 

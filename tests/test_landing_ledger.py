@@ -17,7 +17,7 @@ import pytest
 
 from smartprov.ingest.landing import LandingFile, LandingFileChanged, LocalLanding
 from smartprov.ingest.parse import parse_submission
-from smartprov.run import pipeline, steps
+from smartprov.run import steps
 from smartprov.run.load_path import validate_isolated
 from smartprov.validation.batch import BatchValidator
 from smartprov.warehouse.connection import Warehouse
@@ -83,11 +83,11 @@ def test_files_that_vanish_or_change_during_a_run_are_taken_the_next_night(tmp_p
     gone.write_bytes(VALID)
     other = masterplan("32.04", "Kabupaten Bandung").to_bytes()
     changed.write_bytes(other)
-    discovery = pipeline.discover(str(root), duckdb_url, "run-1")
+    discovery = steps.discover(str(root), duckdb_url, "run-1")
     gone.unlink()
     replacement = masterplan("32.04", "Kabupaten Bandung", email="baru@bandung.go.id").to_bytes()
     changed.write_bytes(replacement)
-    summary = pipeline.validate_and_load(discovery, duckdb_url)
+    summary = steps.validate_and_load(discovery, duckdb_url)
     assert summary["skipped"] == ["32.04/berubah.xlsx", "32.73/hilang.xlsx"]
     assert summary["accepted"] == summary["rejected"] == 0
     with Warehouse(duckdb_url) as wh:

@@ -110,7 +110,7 @@ def test_unchanged_objects_reuse_their_hash_and_changed_ones_are_hashed(s3, tmp_
 
 def test_a_rerun_over_object_storage_downloads_nothing(s3, tmp_path, monkeypatch):
     """The pipeline's discovery step: the second night finds every object known, unread."""
-    from smartprov.run import pipeline
+    from smartprov.run import steps as pipeline
 
     monkeypatch.setenv("SMARTPROV_VAR_DIR", str(tmp_path / "var"))
     _fill(s3, "pipeline")

@@ -17,7 +17,7 @@ import duckdb
 
 from smartprov.authoring.sample import write_sample_landing
 from smartprov.ingest.landing import LocalLanding
-from smartprov.run import pipeline, steps
+from smartprov.run import steps
 from smartprov.run.load_path import landing_entries, load_entries
 from smartprov.validation.batch import BatchValidator
 from smartprov.warehouse.connection import Warehouse
@@ -130,7 +130,7 @@ def test_a_second_copy_in_a_later_chunk_is_a_duplicate(tmp_path, var_dir, duckdb
         wh.ensure_schema()
         with wh.load_lock():
             loaded = load_entries(
-                landing, [*entries, dict(first)], wh, run_id="copy", received_at=pipeline.utcnow(),
+                landing, [*entries, dict(first)], wh, run_id="copy", received_at=steps.utcnow(),
                 validator=BatchValidator(),
             )  # fmt: skip
         stored = wh.fetchall("SELECT path, status FROM audit.submissions ORDER BY path")

@@ -8,8 +8,9 @@ import multiprocessing
 import pytest
 
 from smartprov.authoring.sample import write_sample_landing
+from smartprov.ingest.isolated import read_entries
 from smartprov.ingest.landing import open_landing, sha256_of
-from smartprov.run import pipeline
+from smartprov.run.steps import parse_workers
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +27,16 @@ def _entries(landing: str) -> list[dict]:
     return [{"path": f.path, "size": f.size, "sha256": sha256_of(root, f), "status": "new"} for f in files]
 
 
+def parse_files(landing_url: str, entries: list[dict]) -> list:
+    """The night's reading: each file in a supervised child, `parse_workers()` at a time, in
+    input order; a file that vanished or changed since it was listed is left out."""
+    landing = open_landing(landing_url)
+    return [sub for _, sub in read_entries(landing, entries, parse_workers()) if sub is not None]
+
+
 def _parse_in_daemon(landing: str, queue) -> None:
     try:
-        parsed = pipeline.parse_files(landing, _entries(landing))
+        parsed = parse_files(landing, _entries(landing))
         queue.put(("ok", [s.path for s in parsed]))
     except BaseException as exc:  # reported to the parent, which asserts on it
         queue.put(("error", repr(exc)))
@@ -49,9 +57,9 @@ def test_a_celery_prefork_task_parses_in_isolated_children(landing):
 def test_parallel_and_in_process_parsing_agree(landing, monkeypatch):
     entries = _entries(landing)
     monkeypatch.setenv("SMARTPROV_WORKERS", "2")
-    parallel = pipeline.parse_files(landing, entries)
+    parallel = parse_files(landing, entries)
     monkeypatch.setenv("SMARTPROV_WORKERS", "1")
-    serial = pipeline.parse_files(landing, entries)
+    serial = parse_files(landing, entries)
     assert [(s.path, s.kind, s.region_code, s.rows) for s in parallel] == [
         (s.path, s.kind, s.region_code, s.rows) for s in serial
     ]

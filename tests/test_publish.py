@@ -23,7 +23,7 @@ from dbt_fixture import create_fixture
 from smartprov import settings
 from smartprov.publish import PublishConfigError, PublishError, config, publish_all
 from smartprov.publish.bundle import METADATA_KEYS
-from smartprov.run.publish_step import publish_marts
+from smartprov.run.steps import publish as publish_marts
 from smartprov.warehouse.connection import Warehouse
 
 EXAMPLE = settings.config_dir() / "publish.example.yml"

@@ -259,8 +259,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from smartprov.run.pipeline import province_summary
-    from smartprov.run.steps import run_once
+    from smartprov.run.steps import province_summary, run_once
 
     landing = args.landing or settings.landing_url()
     warehouse = args.warehouse or settings.warehouse_url()
@@ -384,20 +383,23 @@ def cmd_replay(args) -> int:
     return 0
 
 
+def _selection(args) -> dict:
+    """The submissions `forget` and `reprocess` act on, and why, as their options name them."""
+    return {
+        "reason": args.reason,
+        "ids": args.submissions,
+        "region": args.region,
+        "kind": args.kind,
+        "period": args.period,
+        "notify_again": args.notify_again,
+    }
+
+
 def cmd_forget(args) -> int:
     from smartprov.run.reprocess import NothingToForget, forget
 
     try:
-        chosen = forget(
-            args.warehouse or settings.warehouse_url(),
-            reason=args.reason,
-            ids=args.submissions,
-            region=args.region,
-            kind=args.kind,
-            period=args.period,
-            notify_again=args.notify_again,
-            dry_run=args.dry_run,
-        )
+        chosen = forget(args.warehouse or settings.warehouse_url(), **_selection(args), dry_run=args.dry_run)
     except (NothingToForget, ValueError) as exc:
         print(f"smartprov forget: {exc}", file=sys.stderr)
         return 2
@@ -415,12 +417,7 @@ def cmd_reprocess(args) -> int:
         report = reprocess(
             args.landing or settings.landing_url(),
             args.warehouse or settings.warehouse_url(),
-            reason=args.reason,
-            ids=args.submissions,
-            region=args.region,
-            kind=args.kind,
-            period=args.period,
-            notify_again=args.notify_again,
+            **_selection(args),
             build=not args.no_dbt,
             notify=not args.no_alerts,
         )
@@ -553,7 +550,7 @@ def cmd_pg_setup(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from smartprov.run.pipeline import latest_report, province_summary
+    from smartprov.run.steps import latest_report, province_summary
     from smartprov.warehouse.connection import WarehouseUrl
     from smartprov.warehouse.snapshot import snapshot_url
 

@@ -47,6 +47,7 @@ __all__ = [
     "from_json",
     "from_uri",
     "get_connection",
+    "warehouse_url",
 ]
 
 
@@ -268,3 +269,22 @@ def connection_defined(conn_id: str) -> bool:
     except ConnectionNotFound:
         return False
     return True
+
+
+def warehouse_url() -> str:
+    """The warehouse the tasks use: the Connection `SMARTPROV_WAREHOUSE_CONN_ID` when set,
+    else the settings' URL (what the CLI reads)."""
+    from urllib.parse import quote
+
+    from smartprov import settings
+
+    conn_id = os.environ.get("SMARTPROV_WAREHOUSE_CONN_ID")
+    if not conn_id:
+        return settings.warehouse_url()
+    conn = get_connection(conn_id)
+    if conn.conn_type in ("duckdb",):
+        return f"duckdb:///{conn.host or conn.schema}"
+    auth = quote(conn.login or "", safe="")
+    if conn.password:
+        auth += ":" + quote(conn.password, safe="")
+    return f"postgresql+psycopg://{auth}@{conn.host}:{conn.port or 5432}/{conn.schema}"

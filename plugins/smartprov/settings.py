@@ -87,6 +87,30 @@ def today(zone: str | None = None) -> dt.date:
     return dt.datetime.now(ZoneInfo(zone or timezone())).date()
 
 
+def utcnow() -> dt.datetime:
+    """Now as the warehouse and the ledgers store it: naive UTC, whole seconds."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def local(moment: dt.datetime | str | None = None) -> dt.datetime:
+    """A moment (now when None) in the province's time zone, aware. Naive times (and ISO
+    text without an offset) are UTC, as the warehouse and the ledgers keep them."""
+    from zoneinfo import ZoneInfo
+
+    if moment is None:
+        moment = dt.datetime.now(dt.UTC)
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(timezone()))
+
+
+def wib(moment: dt.datetime | str | None = None) -> str:
+    """A time as people here read it: '2026-11-29 08:05:12 WIB' (now when None)."""
+    return local(moment).strftime("%Y-%m-%d %H:%M:%S WIB")
+
+
 def quiet_tools() -> None:
     """Keep third-party tools offline and quiet (no telemetry, no progress bars)."""
     for key, value in {

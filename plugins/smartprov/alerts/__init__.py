@@ -22,6 +22,7 @@ import logging
 import uuid
 from typing import Any
 
+from smartprov import settings
 from smartprov.alerts.config import AlertConfig, Deadline, domain_allowed, is_email
 
 __all__ = [
@@ -166,11 +167,7 @@ def digest_due(sender: str, config: AlertConfig, now: dt.datetime | None = None)
     """Whether this sender composes the day's digest (it is sent once a day in any case)."""
     if config.digest_at == "nightly":
         return sender == "nightly"
-    from zoneinfo import ZoneInfo
-
-    moment = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(tzinfo=dt.UTC)
-    local = moment.astimezone(ZoneInfo(config.timezone))
-    return local.strftime("%H:%M") >= config.digest_at
+    return settings.local(now).strftime("%H:%M") >= config.digest_at
 
 
 OWED_DAYS = 14  # how far back a sender looks for submissions whose mails were never composed
@@ -183,7 +180,7 @@ def composed_key(run_id: str) -> str:
 
 
 def _utc(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return now or settings.utcnow()
 
 
 def saved_runs(warehouse: Any, *, since: dt.datetime) -> list[tuple[str, dt.datetime]]:

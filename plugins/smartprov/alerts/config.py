@@ -59,7 +59,6 @@ def _domains(value: Any, name: str) -> list[str]:
 class AlertConfig:
     enabled: bool = True
     from_email: str | None = None
-    timezone: str = field(default_factory=settings.timezone)
     # channels
     email_enabled: bool = True
     smtp_conn_id: str = "smtp_default"
@@ -127,8 +126,8 @@ class AlertConfig:
         return _unique(out)
 
     def today(self) -> dt.date:
-        """The package's one clock (`settings.today`), in this configuration's time zone."""
-        return settings.today(self.timezone)
+        """The package's one clock (`settings.today`)."""
+        return settings.today()
 
     # -- loading ---------------------------------------------------------------------
     @classmethod
@@ -165,7 +164,6 @@ class AlertConfig:
             {
                 "enabled",
                 "from_email",
-                "timezone",
                 "channels",
                 "digest",
                 "feedback",
@@ -182,8 +180,6 @@ class AlertConfig:
             cfg.enabled = _bool(data["enabled"], "enabled")
         if data.get("from_email"):
             cfg.from_email = _address(data["from_email"], "from_email")
-        if data.get("timezone"):
-            cfg.timezone = str(data["timezone"])
 
         channels = _section(data, "channels", {"email", "webhook"})
         email = _section(channels, "email", {"enabled", "smtp_conn_id"}, prefix="channels.")
@@ -268,8 +264,6 @@ class AlertConfig:
             self.enabled = _bool(v, "SMARTPROV_ALERTS_ENABLED")
         if (v := get("FROM")) is not None:
             self.from_email = _address(v, "SMARTPROV_ALERTS_FROM")
-        if (v := get("TIMEZONE")) is not None:
-            self.timezone = v
         if (v := get("EMAIL_ENABLED")) is not None:
             self.email_enabled = _bool(v, "SMARTPROV_ALERTS_EMAIL_ENABLED")
         if (v := get("SMTP_CONN_ID")) is not None:

@@ -134,7 +134,7 @@ def has_warnings(sub: dict[str, Any]) -> bool:
 
 
 def run_folder(run_id: str) -> str:
-    """The run's folder name under the reports directory (smartprov.run.pipeline.run_dir_for)."""
+    """The run's folder name under the reports directory (smartprov.run.steps.run_dir_for)."""
     return re.sub(r"[^A-Za-z0-9_.+-]+", "_", run_id)
 
 

@@ -19,38 +19,18 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import os
 import re
 from typing import Any
 
 from smartprov.alerts.config import AlertConfig
+from smartprov.connections import warehouse_url
+from smartprov.settings import utcnow
 
 log = logging.getLogger(__name__)
 
 TABLE = "audit.incidents"
 RUN_TASK = "(dag run)"  # the DAG run's own failure callback, no task
 INCIDENT_KINDS = ("failure", "reminder", "recovery")
-
-
-def warehouse_url() -> str:
-    """The warehouse the tasks use: the Connection `SMARTPROV_WAREHOUSE_CONN_ID` when set
-    (read through smartprov.connections), else the settings' URL."""
-    from smartprov import settings
-
-    conn_id = os.environ.get("SMARTPROV_WAREHOUSE_CONN_ID")
-    if not conn_id:
-        return settings.warehouse_url()
-    from urllib.parse import quote
-
-    from smartprov import connections
-
-    conn = connections.get_connection(conn_id)
-    if conn.conn_type in ("duckdb",):
-        return f"duckdb:///{conn.host or conn.schema}"
-    auth = quote(conn.login or "", safe="")
-    if conn.password:
-        auth += ":" + quote(conn.password, safe="")
-    return f"postgresql+psycopg://{auth}@{conn.host}:{conn.port or 5432}/{conn.schema}"
 
 
 def cause_of(error: str | None) -> str:
@@ -108,7 +88,7 @@ def record_failure(
 ) -> tuple[str, dict[str, Any]]:
     """Open the incident or count the failure in the open one; returns (what to mail:
     "open" | "reminder" | "quiet", the incident)."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utcnow()
     dag_id = str(facts.get("dag_id") or "?")
     task_id = str(facts.get("task_id") or RUN_TASK)
     if task_id == RUN_TASK:
@@ -144,7 +124,7 @@ def record_failure(
 
 def record_success(wh, dag_id: str, task_id: str | None, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Close the open incidents of this task (or, for the DAG run, of the run itself)."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utcnow()
     task_id = task_id or RUN_TASK
     rows = wh.fetchall(
         f"""SELECT incident_key, cause, opened_at, failures FROM {TABLE}

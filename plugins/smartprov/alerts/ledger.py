@@ -41,6 +41,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from smartprov.settings import utcnow
+
 log = logging.getLogger(__name__)
 
 TABLE = "audit.outbox"
@@ -77,10 +79,6 @@ def smtp_relay(smtp_conn_id: str) -> str | None:
     if not conn.host:
         return None
     return f"{conn.host.strip().lower()}:{conn.port or ''}"
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass

@@ -44,14 +44,7 @@ def html_page(title: str, body: str) -> str:
 
 
 def wib(moment=None) -> str:
-    """A time as people here read it: '2026-11-29 08:05:12 WIB'. Naive times are UTC."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
+    """A time as people here read it: '2026-11-29 08:05:12 WIB' (`settings.wib`)."""
+    from smartprov import settings
 
-    if moment is None:
-        moment = dt.datetime.now(dt.UTC)
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M:%S WIB")
+    return settings.wib(moment)

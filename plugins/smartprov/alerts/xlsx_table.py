@@ -40,7 +40,6 @@ class Table:
     widths: Sequence[float] = ()
     wrap_from: int | None = None  # 0-based column from which text wraps (long messages)
     autofilter: bool = True
-    row_count: int | None = None  # for the autofilter's range; counted when None
     landscape: bool = True  # printed on A4, one page wide, the header row on every page
     _columns: list[str] = field(default_factory=list, repr=False)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from smartprov import settings
 from smartprov.authoring.template import identity_sheet, template_sheets
 from smartprov.authoring.xlsx_writer import Cell, SheetSpec, workbook_bytes
 from smartprov.contract import catalogue as contract
@@ -908,7 +909,7 @@ def _milestones(mp: Masterplan) -> dict[str, Any]:
         if r.random() < 0.7
         else None,
     }
-    earliest, latest = dt.date.fromisoformat(contract.EARLIEST_DATE), dt.date.today()
+    earliest, latest = dt.date.fromisoformat(contract.EARLIEST_DATE), settings.today()
     return {k: None if isinstance(v, dt.date) and not earliest <= v <= latest else v for k, v in out.items()}
 
 
@@ -1500,7 +1501,7 @@ def write_sample_landing(out: Path, province: str = "32", seed: int = 0) -> list
         path = out / planned.expected.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(planned.build())
-        if planned.uploaded is not None and planned.uploaded < dt.datetime.now(dt.UTC).replace(tzinfo=None):
+        if planned.uploaded is not None and planned.uploaded < settings.utcnow():
             # the landing file's modification time is its upload time (contract section 6)
             stamp = planned.uploaded.replace(tzinfo=dt.UTC).timestamp()
             os.utime(path, (stamp, stamp))

@@ -873,16 +873,10 @@ def _current_masterplan(
             if not rows:
                 return None, None
             return [dict(zip(keys, r[:-1], strict=True)) for r in rows], rows[0][-1]
-        found = wh.fetchall(
-            """
-            SELECT submission_id, email_kontak FROM audit.submissions
-            WHERE region_code = ? AND kind = 'MASTERPLAN' AND status = 'accepted'
-            ORDER BY document_date DESC, received_at DESC, submission_id DESC
-            LIMIT 1""",
-            (region_code,),
-        )
-        if not found:
+        current = wh.current_masterplans(region_code).get(region_code)
+        if current is None:
             return None, None
+        found = [current]
         rows = wh.fetchall(
             f"""SELECT {", ".join(keys)}
                FROM raw.masterplan_programs WHERE submission_id = ? ORDER BY source_row""",

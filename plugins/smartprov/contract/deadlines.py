@@ -60,17 +60,6 @@ class Deadline:
             day = 28
         return dt.date(year, self.month, day)
 
-    def overdue_periods(self, today: dt.date) -> list[tuple[str | None, dt.date]]:
-        """(period, due date) pairs whose deadline is before `today` (the due day itself is allowed)."""
-        if not self.yearly:
-            assert self.date is not None
-            return [(self.period, self.date)] if today > self.date else []
-        latest = today.year - self.year_offset
-        while self.due_date(latest) >= today:
-            latest -= 1
-        first = latest if self.first_year is None else self.first_year
-        return [(str(y), self.due_date(y)) for y in range(first, latest + 1)]
-
     @classmethod
     def parse(cls, kind: str, spec: Any) -> Deadline:
         kind = str(kind).upper()

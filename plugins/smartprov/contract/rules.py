@@ -70,7 +70,7 @@ _RULES: tuple[Rule, ...] = (
                 READER,
                 "FILE_UNREADABLE",
                 "not an .xlsx/.xlsm file, not a workbook, encrypted, or broken (ingest.workbook, "
-                "ingest.parse); a reader that crashed on the file (run.pipeline)",
+                "ingest.parse); a reader that crashed on the file (ingest.isolated)",
             ),
             Check(
                 READER,
@@ -106,7 +106,7 @@ _RULES: tuple[Rule, ...] = (
             Check(
                 READER,
                 "FILE_TOO_LARGE",
-                "file size before reading (run.pipeline); unpacked size and sheet rows (ingest.workbook)",
+                "file size before reading (ingest.isolated); unpacked size and sheet rows (ingest.workbook)",
             ),
         ),
         messages={

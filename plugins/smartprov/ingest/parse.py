@@ -98,6 +98,17 @@ def submission_id_for(sha256: str, folder: str | None = None) -> str:
     return hashlib.sha256(f"{folder or ''}\0{sha256}".encode()).hexdigest()[:16]
 
 
+def unprocessable(what_id: str, what_en: str, exc: BaseException, *, with_message: bool = False) -> Finding:
+    """FILE_UNPROCESSABLE, the one builder: a later step could not process a file that was
+    read (validation could not run on it, the warehouse refused its content). Named by the
+    step and the error's type; `with_message` adds the error's words (the warehouse's name
+    the offending value)."""
+    kind = type(exc).__name__
+    if with_message:
+        kind += ": " + " ".join(str(exc).split())[:160]
+    return finding("FILE_UNREADABLE", "FILE_UNPROCESSABLE", detail=f"{what_id} ({kind}) / {what_en} ({kind})")
+
+
 def parse_submission(path: str, data: bytes, sha256: str, folder: str | None) -> ParsedSubmission:
     sub = ParsedSubmission(
         path=path, sha256=sha256, size=len(data), folder=folder, submission_id=submission_id_for(sha256, folder)

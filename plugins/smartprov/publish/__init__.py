@@ -1,7 +1,7 @@
 """Open-data publishing (Satu Data Indonesia / Open Data Jabar): a bundle per configured mart.
 
 Layer: above warehouse and reports, below run. `publish_all` is what both the CLI
-(`smartprov publish`) and the nightly step (`smartprov.run.publish_step`) call.
+(`smartprov publish`) and the nightly step (`smartprov.run.steps.publish`) call.
 """
 
 from __future__ import annotations

@@ -17,16 +17,15 @@ import json
 import os
 import shutil
 import tempfile
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from smartprov import settings
 from smartprov.contract import catalogue
 from smartprov.publish.config import Dataset, PublishConfig
 
-TIMEZONE = zoneinfo.ZoneInfo("Asia/Jakarta")
 BPS_SEED = "ref_regency_bps_codes"
 # Column order of the long format (the measure goes between the names and `satuan`).
 REGION_COLUMNS = (
@@ -173,7 +172,7 @@ def metadata(cfg: PublishConfig, ds: Dataset, rows: list[dict], created: str, up
 def write_bundle(
     wh, cfg: PublishConfig, ds: Dataset, out_dir: Path, *, today: dt.date | None = None
 ) -> Bundle:
-    today = today or dt.datetime.now(TIMEZONE).date()
+    today = today or settings.today()
     rows = long_rows(wh, cfg, ds, today)
     final = Path(out_dir) / ds.name
     created = ds.created or _previous_created(final) or today.isoformat()
@@ -238,26 +237,25 @@ def _write_csv(path: Path, ds: Dataset, rows: list[dict]) -> None:
 
 
 def _write_xlsx(path: Path, ds: Dataset, rows: list[dict], meta: dict[str, str]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """Metadata and Dataset sheets, with XlsxWriter like the province's reports: text stays
+    text (never a formula or a link), numbers stay numbers."""
+    import xlsxwriter
 
-    wb = Workbook()
-    info = wb.active
-    info.title = "Metadata"
-    info.append(["Metadata", "Nilai"])
-    for key, value in meta.items():
-        info.append([key, value])
-    info.column_dimensions["A"].width = 28
-    info.column_dimensions["B"].width = 80
-    data = wb.create_sheet("Dataset")
-    data.append(columns(ds))
-    for r in rows:
-        data.append([_cell(r[c]) for c in columns(ds)])
-    for sheet in (info, data):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-    wb.save(path)
+    options = {"constant_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
+    with xlsxwriter.Workbook(str(path), options) as wb:
+        bold = wb.add_format({"bold": True})
+        info = wb.add_worksheet("Metadata")
+        info.set_column(0, 0, 28)
+        info.set_column(1, 1, 80)
+        info.write_row(0, 0, ["Metadata", "Nilai"], bold)
+        for i, (key, value) in enumerate(meta.items(), start=1):
+            info.write_row(i, 0, [key, value])
+        data = wb.add_worksheet("Dataset")
+        data.write_row(0, 0, columns(ds), bold)
+        for i, r in enumerate(rows, start=1):
+            data.write_row(i, 0, [_cell(r[c]) for c in columns(ds)])
+        for sheet in (info, data):
+            sheet.freeze_panes(1, 0)
 
 
 def _cell(value: Any) -> Any:

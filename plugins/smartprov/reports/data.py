@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
+from smartprov import settings
 from smartprov.reports.labels import KIND_ORDER, PILLAR_ORDER
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD_PCT = 80.0
-WIB_OFFSET = dt.timedelta(hours=7)  # Asia/Jakarta: UTC+7 all year (no daylight saving)
 
 
 def wib(moment: Any) -> Any:
@@ -30,9 +30,7 @@ def wib(moment: Any) -> Any:
     values (dates, text, None) pass through."""
     if not isinstance(moment, dt.datetime):
         return moment
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment + WIB_OFFSET
+    return settings.local(moment).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -165,7 +163,7 @@ def load_report_data(
         province=province,
         province_name=None,
         run_id=run_id,
-        generated_at=generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+        generated_at=generated_at or settings.utcnow(),
         threshold_pct=threshold_pct if threshold_pct is not None else project_threshold_pct(),
         column_notes=mart_column_notes(),
     )

@@ -1,4 +1,4 @@
-"""What the DAGs' tasks call: the steps of run/steps.py with settings resolved the Airflow way.
+"""The DAGs' thin adapters: each task runs a step of run/steps.py with settings resolved the Airflow way.
 
 Credentials come from Airflow Connections when their ids are set
 (`SMARTPROV_WAREHOUSE_CONN_ID`), else from the same environment the CLI reads. Errors a
@@ -11,15 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from smartprov import settings
+from smartprov.connections import warehouse_url
 from smartprov.run import steps
-
-
-def warehouse_url() -> str:
-    """`SMARTPROV_WAREHOUSE_CONN_ID`'s Connection (through smartprov.connections), else the
-    settings' URL: the one definition the incident store uses too."""
-    from smartprov.alerts.incidents import warehouse_url as url
-
-    return url()
 
 
 def landing_url() -> str:

@@ -132,15 +132,13 @@ def declare(inputs: list[tuple[str, str]], outputs: list[tuple[str, str]]) -> bo
     return True
 
 
-def record_load(discovery: dict[str, Any], summary: dict[str, Any], warehouse_url: str) -> dict[str, Any]:
-    """Declare validate_and_load's lineage (under Airflow only); returns `summary` unchanged."""
+def record_load(discovery: dict[str, Any], results: list[dict[str, Any]], warehouse_url: str) -> None:
+    """Declare validate_and_load's lineage (under Airflow only) from the run's results."""
     if under_airflow():
         try:
-            results = json.loads((Path(summary["run_dir"]) / "submissions.json").read_text(encoding="utf-8"))
             declare(**load_lineage(discovery, results, warehouse_url))
         except Exception:  # lineage is a by-product: never fail the load for it
             log.warning("could not declare the load's lineage", exc_info=True)
-    return summary
 
 
 def record_dbt(dbt: dict[str, Any], warehouse_url: str) -> dict[str, Any]:

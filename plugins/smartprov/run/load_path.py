@@ -259,6 +259,7 @@ def validate_isolated(subs: list, validator, stored_programs: Callable[[str], An
         return
     except Exception:  # noqa: BLE001 - find the file that breaks validation; the others go on
         log.exception("batch validation failed: validating file by file")
+    from smartprov.ingest.parse import unprocessable
     from smartprov.validation.batch import masterplan_programs_frame
 
     for sub in subs:
@@ -276,21 +277,10 @@ def validate_isolated(subs: list, validator, stored_programs: Callable[[str], An
         except Exception as exc:  # noqa: BLE001
             log.exception("validation failed for %s", sub.path)
             sub.findings, sub.cap = list(snapshot[id(sub)][0]), snapshot[id(sub)][1].copy()
-            sub.add(_failure_finding("validasi tidak dapat dijalankan", "validation could not run", exc))
+            sub.add(unprocessable("validasi tidak dapat dijalankan", "validation could not run", exc))
             continue
         if sub.kind == MASTERPLAN and sub.readable and not sub.has_errors:
             accepted_masterplans[sub.region_code] = sub
-
-
-def _failure_finding(what_id: str, what_en: str, exc: BaseException):
-    from smartprov.contract.findings import finding
-
-    kind = type(exc).__name__
-    return finding(
-        "FILE_UNREADABLE",
-        "FILE_UNPROCESSABLE",
-        detail=f"{what_id} ({kind}) / {what_en} ({kind})",
-    )
 
 
 class _Writer:

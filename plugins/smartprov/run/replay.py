@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from smartprov import settings
-from smartprov.run.pipeline import build_marts, new_run_id, parse_workers, utcnow
-from smartprov.warehouse.connection import Warehouse
+from smartprov.run.steps import REPLAY_PREFIX, build_marts, loading, new_run_id, parse_workers
+from smartprov.settings import utcnow
 
 
 def replay_entries(region: str | None = None) -> list[dict[str, Any]]:
@@ -41,34 +41,32 @@ def replay_quarantine(warehouse_url: str, *, region: str | None = None, build: b
     from smartprov.run.load_path import load_entries
     from smartprov.validation.batch import BatchValidator
 
-    run_id = "replay__" + new_run_id().removeprefix("manual__")
+    run_id = new_run_id(REPLAY_PREFIX)
     received_at = utcnow()
     entries = replay_entries(region)
-    with Warehouse(warehouse_url) as wh:
-        wh.ensure_schema()
-        with wh.load_lock():
-            # A replay keeps the file's first arrival (supersession orders by arrival) and its
-            # upload time; files accepted since are left alone.
-            ledger = {
-                sid: (status, received, uploaded)
-                for sid, status, received, uploaded in wh.fetchall(
-                    "SELECT submission_id, status, received_at, uploaded_at FROM audit.submissions"
-                )
-            }
-            todo = []
-            for entry in entries:
-                folder = entry["path"].split("/", 1)[0] if "/" in entry["path"] else None
-                status, _, uploaded = ledger.get(submission_id_for(entry["sha256"], folder), ("", None, None))
-                if status == "accepted":
-                    continue
-                todo.append(entry | {"uploaded_at": uploaded})
-            kept = {sid: received for sid, (_, received, _) in ledger.items() if received is not None}
-            loaded = load_entries(
-                LocalLanding(settings.quarantine_dir()), todo, wh, run_id=run_id,
-                received_at=received_at, validator=BatchValidator(), workers=parse_workers(),
-                skip_known=False, kept_times=kept,
-            )  # fmt: skip
+    with loading(warehouse_url) as wh:
+        # A replay keeps the file's first arrival (supersession orders by arrival) and its
+        # upload time; files accepted since are left alone.
+        ledger = {
+            sid: (status, received, uploaded)
+            for sid, status, received, uploaded in wh.fetchall(
+                "SELECT submission_id, status, received_at, uploaded_at FROM audit.submissions"
+            )
+        }
+        todo = []
+        for entry in entries:
+            folder = entry["path"].split("/", 1)[0] if "/" in entry["path"] else None
+            status, _, uploaded = ledger.get(submission_id_for(entry["sha256"], folder), ("", None, None))
+            if status == "accepted":
+                continue
+            todo.append(entry | {"uploaded_at": uploaded})
+        kept = {sid: received for sid, (_, received, _) in ledger.items() if received is not None}
+        loaded = load_entries(
+            LocalLanding(settings.quarantine_dir()), todo, wh, run_id=run_id,
+            received_at=received_at, validator=BatchValidator(), workers=parse_workers(),
+            skip_known=False, kept_times=kept,
+        )  # fmt: skip
     results = [{"path": e["path"], "sha256": e["sha256"], "status": e["status"]} for e in loaded.entries]
     accepted = sum(r["status"] == "accepted" for r in results)
-    dbt = build_marts(warehouse_url) if build and accepted else None
+    dbt = build_marts(None, warehouse_url) if build and accepted else None
     return {"run_id": run_id, "files": results, "accepted": accepted, "dbt": dbt}

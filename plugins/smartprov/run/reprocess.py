@@ -19,11 +19,11 @@ with today's rules; their submission ids (derived from the content) are the same
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 from collections.abc import Sequence
 from typing import Any
 
+from smartprov.settings import utcnow
 from smartprov.warehouse.connection import Warehouse
 
 HISTORY = "audit.forgotten_submissions"
@@ -128,7 +128,7 @@ def forget(
             _ensure_history(wh)
             history = _columns(wh, HISTORY)
             ledger = [c for c in _columns(wh, "audit.submissions") if c in history]
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+            now = utcnow()
             with wh.transaction():
                 for sub in chosen:
                     sid = sub["submission_id"]

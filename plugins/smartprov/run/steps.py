@@ -2,11 +2,15 @@
 
     discover -> validate_and_load -> build_marts -> report -> publish -> notify
 
-Each step takes and returns small JSON-able dicts (Airflow passes them as XCom). What is
-large or must outlive the task (the run's per-submission results, the run report) is kept
-in the warehouse (`audit.run_artifacts`), never in a worker-local file that the next task,
-maybe on another host, would need: any task can run on any worker. Each step logs one line
-saying what happened, with times in Asia/Jakarta (WIB).
+Each step takes and returns small JSON-able dicts (Airflow passes them as XCom; the DAG's
+thin adapters are `run.airflow_tasks`). What is large or must outlive the task (the run's
+per-submission results, the run report) is kept in the warehouse (`audit.run_artifacts`),
+never in a worker-local file that the next task, maybe on another host, would need: any
+task can run on any worker. `validate_and_load` reads, validates and writes through the one
+load path (`run.load_path`), which replay shares. Each step is safe to rerun: submissions
+are keyed by their SHA-256 and sender folder, loads are one transaction per submission, and
+what a step saves replaces what its earlier try saved. Each step logs one line saying what
+happened, with times in WIB (`settings.wib`).
 
 `intake` (the short-interval path) reuses discover and validate_and_load, then sends only
 the regencies' feedback; the province digest and the marts stay with the nightly run.
@@ -18,32 +22,56 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from smartprov.run import pipeline
-from smartprov.warehouse.connection import held_open
+from smartprov import settings
+from smartprov.contract import catalogue as contract
+from smartprov.ingest.landing import open_landing
+from smartprov.run import lineage
+from smartprov.settings import utcnow, wib
+from smartprov.warehouse.connection import Warehouse, WarehouseUrl, held_open
 
 log = logging.getLogger("smartprov.run")
 
 STEPS = ("discover", "validate_and_load", "build_marts", "report", "publish", "notify")
-WIB = ZoneInfo("Asia/Jakarta")
 ARTIFACTS = "audit.run_artifacts"
+MANUAL_PREFIX = "manual__"
 INTAKE_PREFIX = "intake__"
+REPLAY_PREFIX = "replay__"
 
 
-def wib(moment: dt.datetime | str | None = None) -> str:
-    """A time as people here read it: '2026-11-29 08:05:12 WIB'. Naive times are UTC."""
-    if moment is None:
-        moment = dt.datetime.now(dt.UTC)
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
+def new_run_id(prefix: str = MANUAL_PREFIX, now: dt.datetime | None = None) -> str:
+    """A run id for a run no scheduler named: its kind and its start (UTC)."""
+    return prefix + (now or utcnow()).strftime("%Y%m%dT%H%M%S")
+
+
+def run_dir_for(run_id: str) -> Path:
+    """This host's folder for the run's report and Data Docs."""
+    safe = re.sub(r"[^A-Za-z0-9_.+-]+", "_", run_id)
+    return settings.reports_dir() / safe
+
+
+def parse_workers() -> int:
+    """Files read at once (each in its own child process): SMARTPROV_WORKERS, else every core.
+    The children are plain subprocesses, so this holds inside daemonic processes (a Celery
+    prefork worker's task) too."""
+    return max(1, int(os.environ.get("SMARTPROV_WORKERS") or os.cpu_count() or 1))
+
+
+@contextmanager
+def loading(warehouse_url: str) -> Iterator[Warehouse]:
+    """The warehouse, its schema current and its load lock held: what every load (the
+    nightly's, intake's, replay's) writes through."""
+    with Warehouse(warehouse_url) as wh:
+        wh.ensure_schema()
+        with wh.load_lock():
+            yield wh
 
 
 # -- run artifacts: what one task leaves for the next, in the warehouse ------------------
@@ -56,8 +84,6 @@ def _ensure_artifacts(wh) -> None:
 
 
 def save_artifact(warehouse_url: str, run_id: str, name: str, value: Any) -> None:
-    from smartprov.warehouse.connection import Warehouse
-
     body = json.dumps(value, ensure_ascii=False, default=str)
     with Warehouse(warehouse_url) as wh:
         wh.ensure_schema()
@@ -66,13 +92,11 @@ def save_artifact(warehouse_url: str, run_id: str, name: str, value: Any) -> Non
             wh.execute(f"DELETE FROM {ARTIFACTS} WHERE run_id = ? AND name = ?", (run_id, name))
             wh.execute(
                 f"INSERT INTO {ARTIFACTS} (run_id, name, body, written_at) VALUES (?, ?, ?, ?)",
-                (run_id, name, body, pipeline.utcnow()),
+                (run_id, name, body, utcnow()),
             )
 
 
 def load_artifact(warehouse_url: str, run_id: str, name: str) -> Any:
-    from smartprov.warehouse.connection import Warehouse
-
     with Warehouse(warehouse_url) as wh:
         _ensure_artifacts(wh)
         rows = wh.fetchall(f"SELECT body FROM {ARTIFACTS} WHERE run_id = ? AND name = ?", (run_id, name))
@@ -81,54 +105,141 @@ def load_artifact(warehouse_url: str, run_id: str, name: str) -> Any:
     return json.loads(rows[0][0])
 
 
-# -- the steps --------------------------------------------------------------------------
+# -- step 1: discover ---------------------------------------------------------------------
 def discover(landing_url: str, warehouse_url: str, run_id: str) -> dict[str, Any]:
+    """List the landing zone and tell new submissions from those already seen: a submission
+    is the file's content (SHA-256) from its sender (folder). An entry that cannot be hashed
+    now (it vanished, or is being replaced) is left for the next run."""
+    from smartprov.run.load_path import landing_entries
+    from smartprov.warehouse.loader import known_submission_keys, upgrade_ledger
+
     clock = time.perf_counter()
-    discovery = pipeline.discover(landing_url, warehouse_url, run_id)
-    discovery["seconds"] = round(time.perf_counter() - clock, 2)
-    files = discovery["files"]
-    new = sum(f["status"] == "new" for f in files)
+    landing = open_landing(landing_url)
+    files = landing.list_files()
+    with Warehouse(warehouse_url) as wh:
+        wh.ensure_schema()
+        with wh.load_lock():
+            upgrade_ledger(wh)
+        known = known_submission_keys(wh)
+    seen_now: set[tuple[str, str | None]] = set()
+    entries = landing_entries(landing, files)
+    for entry in entries:
+        path = entry["path"]
+        key = (entry["sha256"], path.split("/", 1)[0] if "/" in path else None)
+        entry["status"] = "duplicate" if key in known or key in seen_now else "new"
+        seen_now.add(key)
+    new = sum(e["status"] == "new" for e in entries)
     log.info(
         "discover: %d files in %s, %d new, %d duplicate (already loaded) — %s",
-        len(files),
-        landing_url,
-        new,
-        len(files) - new,
-        wib(),
+        len(entries), landing_url, new, len(entries) - new, wib(),
+    )  # fmt: skip
+    return {
+        "run_id": run_id,
+        "started_at": utcnow().isoformat(),
+        "landing": landing_url,
+        "files": entries,
+        "seconds": round(time.perf_counter() - clock, 2),
+    }
+
+
+# -- step 2: validate and load --------------------------------------------------------------
+def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: dt.date | None = None) -> dict:
+    """Validate every new file and load those that pass; masterplans before evaluations
+    (see smartprov.run.load_path: one file's failure is that file's rejection). The run's
+    per-submission results are saved in the warehouse (`submissions`), for the report, the
+    alerts and a killed run's recovery."""
+    from smartprov.run.load_path import load_entries
+
+    settings.quiet_tools()
+    run_id = discovery["run_id"]
+    run_dir = run_dir_for(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    received_at = utcnow()
+    new = [e for e in discovery["files"] if e["status"] == "new"]
+    landing = open_landing(discovery["landing"])
+    validator = None
+    if new:  # a night with nothing new imports neither pandas nor Great Expectations
+        from smartprov.validation.batch import BatchValidator
+
+        validator = BatchValidator(today=today, run_name=run_dir.name)
+    with loading(warehouse_url) as wh:
+        loaded = load_entries(
+            landing, new, wh, run_id=run_id, received_at=received_at,
+            validator=validator, workers=parse_workers(),
+        )  # fmt: skip
+        skipped = set(loaded.skipped)
+        arrivals = {
+            (e["sha256"], e["path"]) for e in discovery["files"] if e["path"] not in skipped
+        } - wh.known_arrivals()
+        wh.record_arrivals(sorted(arrivals), run_id, received_at)
+    timings = {"discover_seconds": discovery.get("seconds"), **loaded.timings}
+    results = loaded.entries
+
+    clock = time.perf_counter()
+    data_docs = validator.write_data_docs(run_dir / "data_docs") if validator else None  # data_docs/<run>/
+    timings["data_docs_seconds"] = round(time.perf_counter() - clock, 2)
+    processed = {r["path"] for r in results}
+    results.extend(
+        _duplicate_entry(e)
+        for e in discovery["files"]
+        if e["path"] not in processed and e["path"] not in skipped
     )
-    return discovery
-
-
-def validate_and_load(
-    discovery: dict[str, Any], warehouse_url: str, *, today: dt.date | None = None
-) -> dict[str, Any]:
-    summary = pipeline.validate_and_load(discovery, warehouse_url, today=today)
-    run_dir = Path(summary["run_dir"])
-    submissions = json.loads((run_dir / "submissions.json").read_text(encoding="utf-8"))
-    save_artifact(warehouse_url, summary["run_id"], "submissions", submissions)
-    summary["timings"] = {"discover_seconds": discovery.get("seconds"), **summary["timings"]}
-    warned = sum(1 for s in submissions if s["status"] == "accepted" and s.get("findings"))
-    summary["warned"] = warned
-    masterplans = sum(1 for s in submissions if s["status"] == "accepted" and s.get("kind") == "MASTERPLAN")
-    summary["accepted_masterplans"] = masterplans
+    results.sort(key=lambda r: r["path"])
+    save_artifact(warehouse_url, run_id, "submissions", results)
+    accepted = [r for r in results if r["status"] == "accepted"]
+    summary = {
+        "run_id": run_id,
+        "run_dir": str(run_dir),
+        "data_docs": data_docs,
+        "accepted": len(accepted),
+        "rejected": sum(r["status"] == "rejected" for r in results),
+        "duplicate": sum(r["status"] == "duplicate" for r in results),
+        "skipped": sorted(skipped),  # vanished or changed since listed: taken by the next run
+        "warned": sum(1 for r in accepted if r.get("findings")),
+        "accepted_masterplans": sum(1 for r in accepted if r.get("kind") == contract.MASTERPLAN),
+        "timings": timings,
+    }
+    summary["changed"] = summary["accepted"] + summary["rejected"] > 0
     log.info(
         "validate_and_load: %d accepted (%d with warnings), %d rejected and quarantined, %d duplicate — %s",
-        summary["accepted"],
-        warned,
-        summary["rejected"],
-        summary["duplicate"],
-        wib(),
-    )
+        summary["accepted"], summary["warned"], summary["rejected"], summary["duplicate"], wib(),
+    )  # fmt: skip
+    lineage.record_load(discovery, results, warehouse_url)
     return summary
 
 
-def build_marts(summary: dict[str, Any], warehouse_url: str) -> dict[str, Any]:
+def _duplicate_entry(entry: dict) -> dict[str, Any]:
+    from smartprov.ingest.parse import submission_id_for
+
+    folder = entry["path"].split("/", 1)[0] if "/" in entry["path"] else None
+    region = contract.regions().get(folder or "")
+    return {
+        "path": entry["path"],
+        "sha256": entry["sha256"],
+        "submission_id": submission_id_for(entry["sha256"], folder),
+        "region_code": region.code if region else None,
+        "region_name": region.name if region else None,
+        "kind": None,
+        "period": None,
+        "status": "duplicate",
+        "email_kontak": None,
+        "uploaded_at": entry.get("uploaded_at"),
+        "quarantine_path": None,
+        "findings": [],
+    }
+
+
+# -- step 3: build the marts ------------------------------------------------------------------
+def build_marts(summary: dict[str, Any] | None, warehouse_url: str) -> dict[str, Any]:
+    """Build the dbt project when its inputs changed (or its marts are missing)."""
+    from smartprov.warehouse import dbt_runner
+
     # dbt leaves two multiprocessing semaphores for the resource tracker to reclaim at exit;
     # its "leaked semaphore objects" warning would be the only stderr (ERROR) line of a
     # good run. The tracker is a child process started by dbt: it reads this variable.
     os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     clock = time.perf_counter()
-    dbt = pipeline.build_marts(warehouse_url)
+    dbt = lineage.record_dbt(dbt_runner.build_if_needed(warehouse_url), warehouse_url)
     dbt["check_seconds"] = round(time.perf_counter() - clock, 2)
     if dbt.get("built"):
         dbt["models"] = _built_nodes(warehouse_url)
@@ -147,7 +258,6 @@ def build_marts(summary: dict[str, Any], warehouse_url: str) -> dict[str, Any]:
 
 def _built_nodes(warehouse_url: str) -> list[dict[str, str]]:
     """What the last `dbt build` ran, from its run_results.json (this process just wrote it)."""
-    from smartprov.warehouse.connection import WarehouseUrl
     from smartprov.warehouse.dbt_runner import dbt_paths
 
     target, _ = dbt_paths(WarehouseUrl.parse(warehouse_url).engine)
@@ -166,56 +276,202 @@ def _built_nodes(warehouse_url: str) -> list[dict[str, str]]:
     return [n for n in nodes if n["kind"] in ("model", "seed", "snapshot")] or nodes
 
 
+# -- step 4: the run report and the analysts' outputs ----------------------------------------
 def report(
     discovery: dict[str, Any], summary: dict[str, Any], dbt: dict[str, Any] | None, warehouse_url: str
 ) -> dict[str, Any]:
-    """Write the run report and the analysts' outputs; keep the report in the warehouse."""
-    # This worker's own folder for the run: `summary["run_dir"]` names the loading worker's.
-    run_dir = pipeline.run_dir_for(summary["run_id"])
-    summary = dict(summary, run_dir=str(run_dir))
-    if not (run_dir / "submissions.json").exists():  # this task runs on another worker
-        run_dir.mkdir(parents=True, exist_ok=True)
-        submissions = load_artifact(warehouse_url, summary["run_id"], "submissions")
-        (run_dir / "submissions.json").write_text(
-            json.dumps(submissions, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-        )
-    full = pipeline.finish_run(
-        summary, warehouse_url, landing_url=discovery["landing"], started_at=discovery["started_at"], dbt=dbt
-    )
+    """Write the run report and the analysts' outputs; keep the report in the warehouse.
+    The run's submissions come from the warehouse, where validate_and_load saved them: this
+    task may run on another worker than the load did."""
+    run_id = summary["run_id"]
+    run_dir = run_dir_for(run_id)  # this worker's own folder for the run
+    run_dir.mkdir(parents=True, exist_ok=True)
+    rebuilt = bool(dbt and dbt.get("built"))
+    clock = time.perf_counter()
+    outputs = write_outputs(warehouse_url, rebuilt=rebuilt, run_id=run_id)
+    timings = dict(summary.get("timings") or {})
     if dbt is not None and "check_seconds" in dbt:
-        full["timings"]["dbt_seconds"] = dbt["check_seconds"]  # the fingerprint check included
-    full["finished_at_wib"] = wib(full["finished_at"])
-    pipeline._write_report(full)
-    save_artifact(warehouse_url, full["run_id"], "report", full)
+        timings["dbt_seconds"] = dbt["check_seconds"]  # the fingerprint check included
+    timings["outputs_seconds"] = round(time.perf_counter() - clock, 2)
+    finished_at = utcnow().isoformat()
+    full = {
+        "run_id": run_id,
+        "started_at": discovery["started_at"],
+        "finished_at": finished_at,
+        "warehouse": WarehouseUrl.parse(warehouse_url).display(),
+        "landing": discovery["landing"],
+        "report_path": str(run_dir / "report.json"),
+        "data_docs": summary.get("data_docs"),
+        "dbt": dbt,
+        "counts": {k: summary[k] for k in ("accepted", "rejected", "duplicate")},
+        "skipped": summary.get("skipped", []),  # vanished or changed during the run: the next run takes them
+        "province": report_province(warehouse_url),
+        "outputs": outputs,
+        "submissions": load_artifact(warehouse_url, run_id, "submissions"),
+        "errors": [],
+        "timings": timings,  # seconds per phase: discover, parse, validate, load, data_docs, dbt, outputs
+        "finished_at_wib": wib(finished_at),
+    }
+    _store_report(full, warehouse_url)
     log.info(
         "report: %s; outputs %s — %s",
         full["report_path"],
-        ", ".join(f"{k}={v}" for k, v in (full.get("outputs") or {}).items()) or "none",
+        ", ".join(f"{k}={v}" for k, v in (outputs or {}).items()) or "none",
         wib(),
     )
     return {
-        "run_id": full["run_id"],
+        "run_id": run_id,
         "report_path": full["report_path"],
         "counts": full["counts"],
-        "outputs": full.get("outputs"),
-        "rebuilt": bool(dbt and dbt.get("built")),
+        "outputs": outputs,
+        "rebuilt": rebuilt,
     }
 
 
-def publish(dbt: dict[str, Any] | None, warehouse_url: str) -> dict[str, Any]:
-    """Open-data bundles of the configured marts (off without config/publish.yml)."""
-    from smartprov.run.publish_step import publish_marts
+def report_province(warehouse_url: str) -> str | None:
+    """The province the reports are for: $SMARTPROV_PROVINCE, else the only province that has
+    sent anything; None (a national report) when several have."""
+    if os.environ.get("SMARTPROV_PROVINCE"):
+        return os.environ["SMARTPROV_PROVINCE"]
+    with Warehouse(warehouse_url) as wh:
+        wh.ensure_schema()
+        codes = {r[0] for r in wh.fetchall("SELECT DISTINCT region_code FROM audit.submissions")}
+    found = {c.split(".")[0] for c in codes if c and c in contract.regions()}
+    return found.pop() if len(found) == 1 else None
 
-    result = publish_marts(dbt, warehouse_url=warehouse_url)
+
+def write_outputs(warehouse_url: str, *, rebuilt: bool, run_id: str) -> dict[str, str]:
+    """The analysts' Excel workbook and HTML report, rewritten whenever the marts were rebuilt."""
+    out_dir = settings.reports_dir() / "province"
+    existing = {"excel": sorted(out_dir.glob("*.xlsx")), "html": sorted(out_dir.glob("*.html"))}
+    if not rebuilt and all(existing.values()):
+        return {k: str(v[-1]) for k, v in existing.items()}
+    with Warehouse(warehouse_url) as wh:
+        if not wh.table_exists("marts.province_masterplan_coverage"):
+            return {}
+    from smartprov.reports import write_reports
+
+    return write_reports(warehouse_url, out_dir, province=report_province(warehouse_url), run_id=run_id)
+
+
+def latest_report() -> dict[str, Any] | None:
+    """The newest run report under the reports folder, if any."""
+    reports = sorted(settings.reports_dir().glob("*/report.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(reports[-1].read_text(encoding="utf-8")) if reports else None
+
+
+def province_summary(warehouse_url: str, province: str) -> str:
+    """One line an operator reads after a run, from the marts analysts read (the snapshot on
+    DuckDB: it never waits for, nor blocks, a run)."""
+    from smartprov.warehouse.snapshot import open_for_analysts
+
+    name = contract.provinces().get(province, province)
+    with open_for_analysts(warehouse_url) as wh:
+        if not wh.table_exists("marts.province_masterplan_coverage"):
+            return f"{name}: the marts have not been built yet."
+        (total, with_mp, programs, quick_wins) = wh.fetchall(
+            """SELECT count(*), sum(CASE WHEN has_masterplan THEN 1 ELSE 0 END),
+                      coalesce(sum(programs), 0), coalesce(sum(quick_wins), 0)
+               FROM marts.province_masterplan_coverage WHERE province_code = ?""",
+            (province,),
+        )[0]
+        counts = dict(
+            wh.fetchall(
+                """SELECT status, count(*) FROM marts.submission_history
+                   WHERE province_code = ? GROUP BY status""",
+                (province,),
+            )
+        )
+        # A folder that names no regency cannot be placed in any province; say so, or the
+        # province's counts look short of the run's.
+        (unplaced,) = wh.fetchall(
+            "SELECT count(*) FROM marts.submission_history WHERE province_code IS NULL"
+        )[0]
+    unplaced_note = f" ({unplaced} more from folders that name no regency)" if unplaced else ""
+    return (
+        f"{name}: {total} regencies, {with_mp or 0} with an accepted masterplan, "
+        f"{programs} programs, {quick_wins} quick wins; submissions accepted {counts.get('accepted', 0)}, "
+        f"rejected {counts.get('rejected', 0)}{unplaced_note}."
+    )
+
+
+def _write_report(report: dict[str, Any], copy: str | None = None) -> None:
+    text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    Path(report["report_path"]).write_text(text, encoding="utf-8")
+    if copy:
+        Path(copy).parent.mkdir(parents=True, exist_ok=True)
+        Path(copy).write_text(text, encoding="utf-8")
+
+
+def _store_report(full: dict[str, Any], warehouse_url: str) -> None:
+    """The report in the warehouse (what later tasks read) and, where this host has the run's
+    folder, as report.json beside its Data Docs."""
+    path = Path(full["report_path"])
+    if path.parent.is_dir():
+        _write_report(full)
+    save_artifact(warehouse_url, full["run_id"], "report", full)
+
+
+# -- step 5: publish ----------------------------------------------------------------------------
+def publish(
+    dbt: dict[str, Any] | None,
+    warehouse_url: str | None = None,
+    *,
+    config_path: str | None = None,
+    out_dir: str | None = None,
+) -> dict[str, Any]:
+    """Open-data bundles of the configured marts, after the marts (off without
+    config/publish.yml). JSON-able in and out:
+
+        {"enabled": False, "reason": "..."}                       # no config/publish.yml
+        {"enabled": True, "skipped": True, "reason": "..."}       # marts unchanged, bundles exist
+        {"enabled": True, "out_dir": ..., "bundles": [...], "ckan": {...}?}
+
+    Bundles are rewritten when the marts were rebuilt, or when a configured bundle is missing;
+    a run that changed nothing leaves yesterday's bundles as they are."""
+    from smartprov import publish as bundles
+
+    cfg = bundles.load(config_path)
+    target = Path(out_dir) if out_dir else bundles.default_out_dir()
+    rebuilt = bool(dbt and dbt.get("built"))
+    if cfg is None or not cfg.enabled:
+        result = {"enabled": False, "reason": f"no datasets configured ({bundles.config.config_path()})"}
+    elif (
+        dbt is not None
+        and not rebuilt
+        and all((target / d.name / "datapackage.json").is_file() for d in cfg.datasets)
+    ):
+        result = {"enabled": True, "skipped": True, "reason": "marts unchanged", "out_dir": str(target)}
+    else:
+        url = warehouse_url or settings.warehouse_url()
+        result = {
+            "enabled": True,
+            "skipped": False,
+            **bundles.publish_all(url, cfg, target, push=cfg.ckan is not None),
+        }
+        lineage.declare(
+            inputs=sorted({lineage.table_dataset(url, f"marts.{d.mart}") for d in cfg.datasets}),
+            outputs=[
+                ("file", str(Path(b[kind]).resolve())) for b in result["bundles"] for kind in ("csv", "xlsx")
+            ],
+        )
     if not result.get("enabled"):
         log.info("publish: off (%s) — %s", result.get("reason"), wib())
     elif result.get("skipped"):
-        log.info("publish: skipped, %s; bundles in %s — %s", result.get("reason"), result.get("out_dir"), wib())
+        log.info(
+            "publish: skipped, %s; bundles in %s — %s", result.get("reason"), result.get("out_dir"), wib()
+        )
     else:
-        log.info("publish: %d bundle(s) written to %s — %s", len(result.get("bundles") or []), result.get("out_dir"), wib())
+        log.info(
+            "publish: %d bundle(s) written to %s — %s",
+            len(result.get("bundles") or []),
+            result.get("out_dir"),
+            wib(),
+        )
     return result
 
 
+# -- step 6: notify -----------------------------------------------------------------------------
 def notify(report_ref: dict[str, Any], warehouse_url: str, *, raise_on_error: bool = False) -> dict[str, Any]:
     """Regency feedback and the day's province digest, through the outbox (audit.outbox).
 
@@ -237,11 +493,7 @@ def notify(report_ref: dict[str, Any], warehouse_url: str, *, raise_on_error: bo
     return _alerts_brief(alerts)
 
 
-def _store_report(full: dict[str, Any], warehouse_url: str) -> None:
-    path = Path(full["report_path"])
-    if path.parent.is_dir():
-        pipeline._write_report(full)
-    save_artifact(warehouse_url, full["run_id"], "report", full)
+_notify_step = notify  # run_once's `notify` flag shadows the step's name
 
 
 def _alerts_brief(alerts: dict[str, Any]) -> dict[str, Any]:
@@ -282,36 +534,6 @@ def _log_alerts(step: str, alerts: dict[str, Any]) -> None:
 
 
 # -- the CLI face: every step in one process ------------------------------------------
-def run_all(
-    landing_url: str,
-    warehouse_url: str,
-    *,
-    run_id: str | None = None,
-    report_copy: str | None = None,
-    build: bool = True,
-    notify_: bool = True,
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    run_id = run_id or pipeline.new_run_id()
-    with held_open(warehouse_url):  # one open of an embedded warehouse for the whole run
-        found = discover(landing_url, warehouse_url, run_id)
-        loaded = validate_and_load(found, warehouse_url, today=today)
-        dbt = build_marts(loaded, warehouse_url) if build else None
-        ref = report(found, loaded, dbt, warehouse_url)
-        if build:
-            publish(dbt, warehouse_url)
-        if notify_:
-            clock = time.perf_counter()
-            notify(ref, warehouse_url, raise_on_error=False)
-            full = load_artifact(warehouse_url, run_id, "report")
-            full["timings"]["alerts_seconds"] = round(time.perf_counter() - clock, 2)
-            _store_report(full, warehouse_url)
-        full = load_artifact(warehouse_url, run_id, "report")
-    if report_copy:
-        pipeline._write_report(full, report_copy)
-    return full
-
-
 def run_once(
     landing_url: str,
     warehouse_url: str,
@@ -322,10 +544,26 @@ def run_once(
     notify: bool = True,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """One nightly run without a scheduler: the CLI's `smartprov run`."""
-    return run_all(
-        landing_url, warehouse_url, run_id=run_id, report_copy=report_copy, build=build, notify_=notify, today=today
-    )
+    """One nightly run without a scheduler (the CLI's `smartprov run`): the DAG's steps, in
+    order, in this process."""
+    run_id = run_id or new_run_id()
+    with held_open(warehouse_url):  # one open of an embedded warehouse for the whole run
+        found = discover(landing_url, warehouse_url, run_id)
+        loaded = validate_and_load(found, warehouse_url, today=today)
+        dbt = build_marts(loaded, warehouse_url) if build else None
+        ref = report(found, loaded, dbt, warehouse_url)
+        if build:
+            publish(dbt, warehouse_url)
+        if notify:
+            clock = time.perf_counter()
+            _notify_step(ref, warehouse_url, raise_on_error=False)
+            full = load_artifact(warehouse_url, run_id, "report")
+            full["timings"]["alerts_seconds"] = round(time.perf_counter() - clock, 2)
+            _store_report(full, warehouse_url)
+        full = load_artifact(warehouse_url, run_id, "report")
+    if report_copy:
+        _write_report(full, report_copy)
+    return full
 
 
 # -- intake: new files every few minutes, regency feedback within the hour ------------
@@ -334,7 +572,7 @@ def intake(landing_url: str, warehouse_url: str, run_id: str | None = None) -> d
 
     No mart rebuild and no province digest: the nightly run does those (and its digest
     lists what intake handled since the last digest)."""
-    run_id = run_id or INTAKE_PREFIX + pipeline.new_run_id().removeprefix("manual__")
+    run_id = run_id or new_run_id(INTAKE_PREFIX)
     found = discover(landing_url, warehouse_url, run_id)
     if not any(f["status"] == "new" for f in found["files"]):
         log.info("intake: nothing new — %s", wib())

@@ -39,6 +39,19 @@ ENV_LOCK_WAIT = "SMARTPROV_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 300.0
 
 
+def current_masterplan_sql(region_code: str | None = None) -> str:
+    """(region_code, submission_id, email_kontak) of each regency's current accepted
+    masterplan in the ledger (one `?` parameter, the region, when `region_code` is given)."""
+    one = " AND region_code = ?" if region_code else ""
+    return f"""SELECT region_code, submission_id, email_kontak FROM (
+        SELECT region_code, submission_id, email_kontak, row_number() OVER (
+            PARTITION BY region_code
+            ORDER BY document_date DESC, received_at DESC, submission_id DESC) AS n
+        FROM audit.submissions
+        WHERE kind = 'MASTERPLAN' AND status = 'accepted' AND region_code IS NOT NULL{one}) ranked
+    WHERE n = 1"""
+
+
 class WarehouseUnavailable(RuntimeError):
     """An expected condition that stops a run: the message is one line, for people."""
 
@@ -470,20 +483,25 @@ class Warehouse:
         )
         return {r[0] for r in rows}
 
+    def current_masterplans(self, region_code: str | None = None) -> dict[str, tuple[str, str | None]]:
+        """region -> (submission id, email_kontak) of each regency's current accepted masterplan
+        (of one regency when `region_code` is given), from the ledger, so that a load sees the
+        masterplans written earlier in the same run. "Current" = latest tanggal_dokumen, then
+        latest arrival: the ordering of the dbt model int_masterplans_current."""
+        return {
+            region: (sid, contact)
+            for region, sid, contact in self.fetchall(
+                current_masterplan_sql(region_code), (region_code,) if region_code else ()
+            )
+        }
+
     def current_masterplan_codes(self) -> dict[str, list[str]]:
         """Program codes of every regency's current accepted masterplan (region -> codes), in
-        one query: the ordering of `current_masterplan_programs`."""
+        one query."""
         rows = self.fetchall(
-            """
-            WITH ranked AS (
-                SELECT region_code, submission_id, row_number() OVER (
-                    PARTITION BY region_code
-                    ORDER BY document_date DESC, received_at DESC, submission_id DESC) AS n
-                FROM audit.submissions
-                WHERE kind = 'MASTERPLAN' AND status = 'accepted' AND region_code IS NOT NULL)
-            SELECT r.region_code, p.program_code
-            FROM ranked r JOIN raw.masterplan_programs p ON p.submission_id = r.submission_id
-            WHERE r.n = 1"""
+            f"""SELECT c.region_code, p.program_code
+                FROM ({current_masterplan_sql()}) c
+                JOIN raw.masterplan_programs p ON p.submission_id = c.submission_id"""
         )
         out: dict[str, list[str]] = {}
         for region, code in rows:
@@ -502,21 +520,12 @@ class Warehouse:
             self.insert_rows("audit.file_arrivals", rows)
 
     def current_masterplan_programs(self, region_code: str):
-        """Programs of the regency's current accepted masterplan, or None when it has none.
-
-        "Current" = latest tanggal_dokumen, then latest arrival: the same ordering as the
-        dbt model int_masterplans_current.
-        """
-        rows = self.fetchall(
-            """
-            SELECT submission_id FROM audit.submissions
-            WHERE region_code = ? AND kind = 'MASTERPLAN' AND status = 'accepted'
-            ORDER BY document_date DESC, received_at DESC, submission_id DESC
-            LIMIT 1""",
-            (region_code,),
-        )
-        if not rows:
+        """Programs of the regency's current accepted masterplan (`current_masterplans`), or
+        None when it has none."""
+        current = self.current_masterplans(region_code).get(region_code)
+        if current is None:
             return None
+        rows = [current]
         programs = self.query_df(
             """SELECT program_code, year_start, year_end, budget_idr
                FROM raw.masterplan_programs WHERE submission_id = ?""",

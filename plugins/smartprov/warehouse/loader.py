@@ -281,14 +281,10 @@ def save_or_reject(
 
 
 def load_failure_finding(exc: BaseException) -> Finding:
-    from smartprov.contract.findings import finding
+    from smartprov.ingest.parse import unprocessable
 
-    kind = type(exc).__name__
-    text = " ".join(str(exc).split())[:160]
-    return finding(
-        "FILE_UNREADABLE",
-        "FILE_UNPROCESSABLE",
-        detail=f"gudang data menolak isinya ({kind}: {text}) / the warehouse refused its content ({kind}: {text})",
+    return unprocessable(
+        "gudang data menolak isinya", "the warehouse refused its content", exc, with_message=True
     )
 
 
