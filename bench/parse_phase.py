@@ -94,7 +94,7 @@ def main(argv: list[str]) -> int:
         return 0
 
     from bench.child import floor
-    from smartprov.run.pipeline import parse_workers
+    from smartprov.run.steps import parse_workers
 
     workers = args.workers or parse_workers()
     entries = entries_of(args.landing)
