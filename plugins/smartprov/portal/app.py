@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from smartprov import settings
 from smartprov.contract import catalogue as contract
 from smartprov.portal import status as status_data
-from smartprov.portal.store import PortalStore, User, utcnow
+from smartprov.portal.store import PortalStore, User
 from smartprov.portal.texts import LANGS, translator
 
 log = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
         from smartprov.portal.send import _confirm_submission, deposit
 
         path = deposit(config.landing_url, region, name, data)
-        sent_at = status_data.as_wib(utcnow())
+        sent_at = status_data.as_wib(settings.utcnow())
         store.audit(
             "send",
             "sent",
@@ -426,7 +426,7 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
             "status": result.get("status"),
             "findings": result.get("findings") or [],
         }
-        body = findings_xlsx(sub, {"run_id": "portal", "finished_at": status_data.as_wib(utcnow())})
+        body = findings_xlsx(sub, {"run_id": "portal", "finished_at": status_data.as_wib(settings.utcnow())})
         return Response(
             body,
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -14,15 +14,15 @@ import logging
 import os
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from smartprov import settings
 
 log = logging.getLogger(__name__)
 
 
 def landing_name(file_name: str, moment: dt.datetime | None = None) -> str:
     """`<YYYYmmdd-HHMMSS>_<safe original name>`: the upload time in WIB, then the sender's name."""
-    moment = moment or dt.datetime.now(dt.UTC)
-    stamp = moment.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y%m%d-%H%M%S")
+    stamp = settings.local(moment).strftime("%Y%m%d-%H%M%S")
     base = Path(file_name.replace("\\", "/")).name or "workbook.xlsx"
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip("._") or "workbook.xlsx"
     if not safe.lower().endswith((".xlsx", ".xlsm")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from smartprov import settings
 from smartprov.contract import catalogue as contract
 
 STATUS_MART = "marts.province_submission_status"
@@ -134,16 +135,10 @@ def pending_sends(sent: list[dict[str, Any]], received: set[str]) -> list[dict[s
     return waiting
 
 
-def as_wib(moment: dt.datetime | None) -> str:
-    """A stored (naive UTC) time as people here read it."""
+def as_wib(moment: dt.datetime | str | None) -> str:
+    """A stored (naive UTC) time as people here read it, to the minute, with its zone."""
     if moment is None:
         return ""
-    from zoneinfo import ZoneInfo
-
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
-    if not isinstance(moment, dt.datetime):
+    if not isinstance(moment, dt.datetime | str):
         return str(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M WIB")
+    return settings.local(moment).strftime("%Y-%m-%d %H:%M WIB")

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from smartprov.settings import utcnow
+
 SCHEMA = "portal"
 TABLES: dict[str, str] = {
     "portal.users": """
@@ -65,8 +67,6 @@ SESSION_HOURS = 8
 SET_PASSWORD_HOURS = 72
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def digest(secret: str) -> str:
