@@ -22,8 +22,9 @@ for key in ("SMARTPROV_WAREHOUSE_URL", "SMARTPROV_LANDING_URL", "SMARTPROV_WAREH
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Loopback SMTP and webhook servers (tests/loopback.py) as fixtures for every test module.
-pytest_plugins = ["loopback"]
+# Loopback SMTP and webhook servers (tests/loopback.py) as fixtures for every test module, and
+# the one nightly DAG run that tests only read (tests/nightly_run.py).
+pytest_plugins = ["loopback", "nightly_run"]
 
 
 # The DAG files refuse to import while e-mail alerts are on without a sender and a recipient
