@@ -27,6 +27,40 @@ REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["loopback", "nightly_run"]
 
 
+# `make test` runs the suite on pytest-xdist workers, each test module whole on one worker
+# (pyproject: --dist loadfile --no-loadscope-reorder), in the order collected. The modules
+# that take minutes go first, slowest first, so that no worker is left starting one of them
+# when the other has run out of work. Each worker is its own process: its own session home
+# above (AIRFLOW_HOME, var/), its own throw-away PostgreSQL databases (tests/pg.py).
+SLOWEST_MODULES = (
+    "test_incident_scheduler.py",
+    "test_scheduler.py",
+    "test_done_when_hostile_landing.py",
+    "test_two_faces.py",
+    "test_hostile_run.py",
+    "test_dbt_marts.py",
+    "test_lineage.py",  # runs the shared nightly DAG run (tests/nightly_run.py) early
+    "test_build_lock.py",
+    "test_end_to_end.py",
+    "test_no_secret_on_disk.py",
+    "test_build_pool.py",
+    "test_messy_corpus.py",
+    "test_publish.py",
+    "test_data_docs.py",
+    "test_portal_browser.py",
+    "test_dbt_nightly.py",
+    "test_reports.py",
+    "test_alerts.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: the files' own (alphabetical) order
+    rank = {name: place for place, name in enumerate(SLOWEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: in-module order kept
+
+
 # The DAG files refuse to import while e-mail alerts are on without a sender and a recipient
 # (smartprov.alerts.AlertConfigError): a test that parses them gives them a site's settings.
 DAG_ALERT_ENV = {
