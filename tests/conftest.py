@@ -22,6 +22,17 @@ for key in ("SMARTPROV_WAREHOUSE_URL", "SMARTPROV_LANDING_URL", "SMARTPROV_WAREH
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Each test process builds a private copy of the dbt project: a build first rewrites the
+# project's generated seed (seeds_generated/, from the deadline table of the config it runs
+# with), tests run with deadline tables of their own, and xdist workers build at the same time.
+_DBT_COPY = _SESSION_HOME / "dbt"
+shutil.copytree(
+    REPO / "dbt",
+    _DBT_COPY,
+    ignore=shutil.ignore_patterns("target*", "logs", "dbt_packages", "seeds_generated", ".user.yml"),
+)
+os.environ["SMARTPROV_DBT_DIR"] = str(_DBT_COPY)
+
 # Loopback SMTP and webhook servers (tests/loopback.py) as fixtures for every test module, and
 # the one nightly DAG run that tests only read (tests/nightly_run.py).
 pytest_plugins = ["loopback", "nightly_run"]
