@@ -70,7 +70,9 @@ def _run_the_dag(folder: Path) -> NightlyRun:
     )
     airflow = str(BIN / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-    run = subprocess.run([airflow, "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        [airflow, "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True
+    )
     return NightlyRun(folder, run.returncode, run.stdout[-4000:] + run.stderr[-4000:])
 
 
