@@ -55,8 +55,10 @@ run: venv
 	@smartprov summary --province $(PROVINCE)
 
 ## make test: the whole suite (unit, contract, dbt on DuckDB and PostgreSQL, S3, SMTP, DAG)
+## on PYTEST_WORKERS pytest-xdist workers (default 2; PYTEST_WORKERS=0 runs it in one process)
+PYTEST_WORKERS ?= 2
 test: venv
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## make airflow: Airflow standalone on http://127.0.0.1:8080 with the project's DAGs
 ## (e-mail alerts stay off unless SMARTPROV_ALERTS_EMAIL_ENABLED=true and a sender and recipients are set: docs/alerts.md)

@@ -22,8 +22,59 @@ for key in ("SMARTPROV_WAREHOUSE_URL", "SMARTPROV_LANDING_URL", "SMARTPROV_WAREH
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Loopback SMTP and webhook servers (tests/loopback.py) as fixtures for every test module.
-pytest_plugins = ["loopback"]
+# Each test process builds a private copy of the dbt project: a build first rewrites the
+# project's generated seed (seeds_generated/, from the deadline table of the config it runs
+# with), tests run with deadline tables of their own, and xdist workers build at the same time.
+_DBT_COPY = _SESSION_HOME / "dbt"
+shutil.copytree(
+    REPO / "dbt",
+    _DBT_COPY,
+    ignore=shutil.ignore_patterns("target*", "logs", "dbt_packages", "seeds_generated", ".user.yml"),
+)
+os.environ["SMARTPROV_DBT_DIR"] = str(_DBT_COPY)
+
+# Loopback SMTP and webhook servers (tests/loopback.py) as fixtures for every test module, and
+# the one nightly DAG run that tests only read (tests/nightly_run.py).
+pytest_plugins = ["loopback", "nightly_run"]
+
+
+# `make test` runs the suite on pytest-xdist workers, each test module whole on one worker
+# (pyproject: --dist loadfile --no-loadscope-reorder), in the order collected. The modules
+# that take minutes go first, slowest first, so that no worker is left starting one of them
+# when the other has run out of work. Each worker is its own process: its own session home
+# above (AIRFLOW_HOME, var/), its own throw-away PostgreSQL databases (tests/pg.py).
+SLOWEST_MODULES = (  # measured: --durations over a whole run, serial and on two workers
+    "test_bench.py",
+    "test_incident_scheduler.py",
+    "test_two_faces.py",
+    "test_done_when_hostile_landing.py",
+    "test_scheduler.py",
+    "test_end_to_end.py",
+    "test_dbt_nightly.py",
+    "test_portal.py",
+    "test_alerts.py",
+    "test_lineage.py",  # runs the shared nightly DAG run (tests/nightly_run.py) early
+    "test_dbt_marts.py",
+    "test_publish.py",
+    "test_data_docs.py",
+    "test_outbox.py",
+    "test_snapshot_and_wait.py",
+    "test_build_pool.py",
+    "test_no_secret_on_disk.py",
+    "test_build_lock.py",
+    "test_portal_browser.py",
+    "test_backup_restore.py",
+    "test_reports.py",
+    "test_dbt_freshness.py",
+    "test_feedback_workbook.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: the files' own (alphabetical) order
+    rank = {name: place for place, name in enumerate(SLOWEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: in-module order kept
 
 
 # The DAG files refuse to import while e-mail alerts are on without a sender and a recipient

@@ -165,30 +165,11 @@ def test_dag_files_import_no_heavy_libraries():
 
 @pytest.mark.airflow
 @pytest.mark.slow
-def test_nightly_dag_runs_with_airflow_dags_test(tmp_path):
-    """`airflow dags test` on a small landing zone: the same path `make run` takes."""
-    from smartprov.authoring.sample import write_sample_landing
-
-    landing = tmp_path / "landing"
-    write_sample_landing(landing, province="34", seed=3)
-    env = dict(os.environ)
-    env.update(
-        AIRFLOW_HOME=str(tmp_path / "airflow"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        SMARTPROV_VAR_DIR=str(tmp_path / "var"),
-        SMARTPROV_LANDING_URL=str(landing),
-        SMARTPROV_ALERTS_EMAIL_ENABLED="false",
-        PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
-    )
-    airflow = str(Path(sys.executable).parent / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-    run = subprocess.run(
-        [airflow, "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    reports = sorted((tmp_path / "var" / "reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime)
+def test_nightly_dag_runs_with_airflow_dags_test(nightly_run):
+    """`airflow dags test` on a small landing zone: the same path `make run` takes
+    (the run is shared with the tests that read it: tests/nightly_run.py)."""
+    assert nightly_run.returncode == 0, nightly_run.output
+    reports = sorted((nightly_run.var / "reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime)
     assert reports, "the DAG run wrote no report"
     report = json.loads(reports[-1].read_text())
     assert report["counts"]["accepted"] > 0 and report["counts"]["rejected"] > 0

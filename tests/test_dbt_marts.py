@@ -59,12 +59,14 @@ def _dbt(command: list[str], target: str, work: Path) -> tuple[Any, float]:
     """Run one dbt command in-process; fail the test with dbt's failures if it fails."""
     from dbt.cli.main import dbtRunner
 
+    from smartprov import settings
+
     args = [
         *command,
         "--project-dir",
-        str(DBT_DIR),
+        str(settings.dbt_dir()),  # the test process's copy (tests/conftest.py)
         "--profiles-dir",
-        str(DBT_DIR),
+        str(settings.dbt_dir()),
         "--target",
         target,
         "--target-path",
@@ -88,6 +90,9 @@ def _dbt(command: list[str], target: str, work: Path) -> tuple[Any, float]:
 
 
 def _seed_and_build(target: str, work: Path) -> dict[str, Any]:
+    from smartprov.contract.deadlines import sync_seed
+
+    sync_seed()  # the deadline seed is generated (from config/deadlines.yml), as a run does first
     _, seed_s = _dbt(["seed", "--full-refresh"], target, work)
     build, build_s = _dbt(["build", "--exclude-resource-type", "seed"], target, work)
     statuses = {r.node.unique_id: str(r.status) for r in build.result.results}

@@ -4,7 +4,6 @@ raw tables and marts; under the plain CLI nothing of Airflow is touched."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,34 +63,10 @@ def datasets(event: dict, side: str) -> set[tuple[str, str]]:
 
 @pytest.mark.airflow
 @pytest.mark.slow
-def test_dag_run_lineage_connects_landing_files_raw_tables_and_marts(tmp_path):
-    from smartprov.authoring.sample import write_sample_landing
-
-    landing = tmp_path / "landing"
-    write_sample_landing(landing, province="34", seed=3)
-    events_file = tmp_path / "openlineage.jsonl"
-    env = dict(os.environ)
-    env.update(
-        AIRFLOW_HOME=str(tmp_path / "airflow"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        SMARTPROV_VAR_DIR=str(tmp_path / "var"),
-        SMARTPROV_LANDING_URL=str(landing),
-        SMARTPROV_ALERTS_EMAIL_ENABLED="false",
-        # the provider is configured by environment alone (docs/lineage.md)
-        AIRFLOW__OPENLINEAGE__TRANSPORT=json.dumps(
-            {"type": "file", "log_file_path": str(events_file), "append": True}
-        ),
-        AIRFLOW__OPENLINEAGE__NAMESPACE="smartprov",
-        PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
-    )
-    airflow = str(Path(sys.executable).parent / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-    run = subprocess.run(
-        [airflow, "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+def test_dag_run_lineage_connects_landing_files_raw_tables_and_marts(nightly_run):
+    """The shared nightly run (tests/nightly_run.py) had OpenLineage's file transport on."""
+    assert nightly_run.returncode == 0, nightly_run.output
+    landing, events_file, var = nightly_run.landing, nightly_run.events_file, nightly_run.var
     assert events_file.is_file(), "the file transport wrote no events"
     events = events_by_task(events_file)
     for task in ("discover", "validate_and_load", "build_marts", "report", "publish", "notify"):
@@ -102,7 +77,7 @@ def test_dag_run_lineage_connects_landing_files_raw_tables_and_marts(tmp_path):
     load = events["smartprov_nightly.validate_and_load"][-1]
     files = {("file", str(p.resolve())) for p in landing.rglob("*") if p.is_file()}
     assert datasets(load, "inputs") == files  # every workbook of the landing zone was new
-    warehouse = f"duckdb://{(tmp_path / 'var' / 'warehouse.duckdb').resolve()}"
+    warehouse = f"duckdb://{(var / 'warehouse.duckdb').resolve()}"
     loaded = datasets(load, "outputs")
     assert {n.split(".", 1)[1] for ns, n in loaded if ns == warehouse} >= {
         "audit.submissions",
@@ -118,7 +93,7 @@ def test_dag_run_lineage_connects_landing_files_raw_tables_and_marts(tmp_path):
     built = datasets(build, "outputs")
     raw_loaded = {d for d in loaded if ".raw." in d[1]}
     assert raw_loaded <= read, "dbt's sources are the very tables the load wrote"
-    manifest = json.loads((tmp_path / "var" / "dbt" / "target-duckdb" / "manifest.json").read_text())
+    manifest = json.loads((var / "dbt" / "target-duckdb" / "manifest.json").read_text())
     marts = {
         n["name"]
         for n in manifest["nodes"].values()
