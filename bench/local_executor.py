@@ -37,22 +37,31 @@ def main(argv=None) -> int:
         SMARTPROV_ALERTS_EMAIL_ENABLED="false",
         SMARTPROV_LANDING_URL=str(landing),
     )
-    dag_env = dict(env, SMARTPROV_VAR_DIR=str(home / "dag-var"),
-                   SMARTPROV_WAREHOUSE_URL=f"duckdb:///{home / 'dag-wh.duckdb'}")
+    dag_env = dict(
+        env,
+        SMARTPROV_VAR_DIR=str(home / "dag-var"),
+        SMARTPROV_WAREHOUSE_URL=f"duckdb:///{home / 'dag-wh.duckdb'}",
+    )
     airflow = str(BIN / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=dag_env, check=True, capture_output=True)
-    subprocess.run([airflow, "pools", "set", "smartprov_build", "1", "dbt"], env=dag_env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [airflow, "pools", "set", "smartprov_build", "1", "dbt"], env=dag_env, check=True, capture_output=True
+    )
     log = open(home / "standalone.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([airflow, "standalone"], env=dag_env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [airflow, "standalone"], env=dag_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         token = None
         for _ in range(200):
             try:
-                pw = json.loads((home / "airflow" / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
-                token = api_call(base, "POST", "/auth/token", {"username": "admin", "password": pw})["access_token"]
+                pw = json.loads(
+                    (home / "airflow" / "simple_auth_manager_passwords.json.generated").read_text()
+                )["admin"]
+                token = api_call(base, "POST", "/auth/token", {"username": "admin", "password": pw})[
+                    "access_token"
+                ]
                 api_call(base, "GET", "/api/v2/dags/smartprov_nightly", token=token)
                 break
             except (OSError, urllib.error.URLError, KeyError, ValueError):
@@ -77,8 +86,19 @@ def main(argv=None) -> int:
         stop_tree(proc.pid)
     cli_env = dict(env, SMARTPROV_VAR_DIR=str(home / "cli-var"))
     clock = time.perf_counter()
-    done = subprocess.run([str(BIN / "smartprov"), "run", "--landing", str(landing), "--warehouse",
-                           f"duckdb:///{home / 'cli-wh.duckdb'}"], env=cli_env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(BIN / "smartprov"),
+            "run",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            f"duckdb:///{home / 'cli-wh.duckdb'}",
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     cli_seconds = round(time.perf_counter() - clock, 1)
     result = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

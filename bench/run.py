@@ -192,7 +192,12 @@ def base_env(out: Path) -> dict[str, str]:
     env = dict(os.environ)
     # An installed system has its bytecode cached (pip and the image compile it); a shell that
     # forbids writing it would make every measured process compile the project again.
-    keys = ("SMARTPROV_WAREHOUSE_URL", "SMARTPROV_LANDING_URL", "SMARTPROV_WAREHOUSE_CONN_ID", "PYTHONDONTWRITEBYTECODE")
+    keys = (
+        "SMARTPROV_WAREHOUSE_URL",
+        "SMARTPROV_LANDING_URL",
+        "SMARTPROV_WAREHOUSE_CONN_ID",
+        "PYTHONDONTWRITEBYTECODE",
+    )
     for key in keys:
         env.pop(key, None)
     import compileall
@@ -555,7 +560,9 @@ def phase_national(national: Path, out: Path, env: dict[str, str], runs: int) ->
     return {"floor": floor, "duckdb": first}
 
 
-def deployed_night(name: str, landing: Path | str, out: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+def deployed_night(
+    name: str, landing: Path | str, out: Path, work: Path, env: dict[str, str]
+) -> dict[str, Any]:
     """The night of a deployed system on which every file of `landing` arrives: the system ran
     the night before (nothing had landed; the marts, dbt's partial-parse state and the docs were
     built then, on yesterday's date), and tonight is a new day, as every night after the first."""
@@ -914,9 +921,16 @@ def phase_feedback_workbook(sizes: tuple[int, ...] = (1_000, 10_000, 50_000)) ->
     points = []
     for n in sizes:
         findings = [
-            {"severity": "ERROR", "rule": "VALUE_REQUIRED", "sheet": "Program", "row": i + 2,
-             "column": "anggaran_rp", "value": f"=HYPERLINK(\"x\") {i}", "message": f"Nilai kosong baris {i}",
-             "message_en": f"Missing value in row {i}"}
+            {
+                "severity": "ERROR",
+                "rule": "VALUE_REQUIRED",
+                "sheet": "Program",
+                "row": i + 2,
+                "column": "anggaran_rp",
+                "value": f'=HYPERLINK("x") {i}',
+                "message": f"Nilai kosong baris {i}",
+                "message_en": f"Missing value in row {i}",
+            }
             for i in range(n)
         ]
         runs = []
@@ -924,8 +938,14 @@ def phase_feedback_workbook(sizes: tuple[int, ...] = (1_000, 10_000, 50_000)) ->
             clock = time.perf_counter()
             data = findings_xlsx({"findings": findings, "path": "32.04/a.xlsx"}, {"run_id": "bench"})
             runs.append(time.perf_counter() - clock)
-        points.append({"findings": n, "seconds_median": round(statistics.median(runs), 2),
-                       "seconds_all": [round(x, 2) for x in runs], "bytes": len(data)})
+        points.append(
+            {
+                "findings": n,
+                "seconds_median": round(statistics.median(runs), 2),
+                "seconds_all": [round(x, 2) for x in runs],
+                "bytes": len(data),
+            }
+        )
         print(f"feedback workbook: {n} findings {points[-1]['seconds_median']} s", flush=True)
     return {"points": points, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
@@ -946,8 +966,12 @@ def phase_snapshot(out: Path, repeats: int = 3) -> dict[str, Any]:
         wh = work / "wh.duckdb"
         shutil.copyfile(source, wh)
         with duckdb.connect(str(wh), read_only=True) as con:
-            marts = [r[0] for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
+            marts = [
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+                ).fetchall()
+            ]
             rows = {m: con.execute(f"SELECT count(*) FROM marts.{m}").fetchone()[0] for m in marts}
         biggest = max(rows, key=rows.get)
 
@@ -967,7 +991,9 @@ def phase_snapshot(out: Path, repeats: int = 3) -> dict[str, Any]:
             with duckdb.connect(str(views)) as con:
                 con.execute("CREATE SCHEMA marts")
                 for m in marts:
-                    con.execute(f"CREATE VIEW marts.{m} AS SELECT * FROM read_parquet('{folder / (m + '.parquet')}')")
+                    con.execute(
+                        f"CREATE VIEW marts.{m} AS SELECT * FROM read_parquet('{folder / (m + '.parquet')}')"
+                    )
             final = work / "parquet" / "views.duckdb"
             os.replace(views, final)
             seconds = time.perf_counter() - clock
@@ -984,17 +1010,23 @@ def phase_snapshot(out: Path, repeats: int = 3) -> dict[str, Any]:
                     runs.append(time.perf_counter() - clock)
             return statistics.median(runs)
 
-        results: dict[str, Any] = {"marts": len(marts), "rows": sum(rows.values()), "biggest": biggest,
-                                   "warehouse_mb": round(wh.stat().st_size / 2**20, 1)}
+        results: dict[str, Any] = {
+            "marts": len(marts),
+            "rows": sum(rows.values()),
+            "biggest": biggest,
+            "warehouse_mb": round(wh.stat().st_size / 2**20, 1),
+        }
         for name, fn in (("duckdb_file", lambda g: duckdb_file()), ("parquet_views", parquet_views)):
             timings, size, path = [], 0, None
             for g in range(repeats):
                 seconds, size, path = fn(g)
                 timings.append(seconds)
-            results[name] = {"publish_seconds_median": round(statistics.median(timings), 2),
-                             "publish_seconds_all": [round(x, 2) for x in timings],
-                             "mb": round(size / 2**20, 2),
-                             "read_all_marts_seconds": round(read_seconds(path), 2)}
+            results[name] = {
+                "publish_seconds_median": round(statistics.median(timings), 2),
+                "publish_seconds_all": [round(x, 2) for x in timings],
+                "mb": round(size / 2**20, 2),
+                "read_all_marts_seconds": round(read_seconds(path), 2),
+            }
             print(f"snapshot {name}: {results[name]}", flush=True)
         results["load_average"] = [round(x, 2) for x in os.getloadavg()]
         return results
@@ -1516,22 +1548,43 @@ def _markdown_cases(results: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     fw = results.get("feedback_workbook")
     if fw:
-        lines += ["", "### Feedback workbook (findings attached to regency feedback)", "",
-                  "| findings | seconds (median of 3) | size |", "|---|---|---|"]
+        lines += [
+            "",
+            "### Feedback workbook (findings attached to regency feedback)",
+            "",
+            "| findings | seconds (median of 3) | size |",
+            "|---|---|---|",
+        ]
         for p in fw["points"]:
             lines.append(f"| {p['findings']:,} | {_fmt(p['seconds_median'])} | {p['bytes'] / 2**20:.1f} MB |")
-        lines += ["", f"Load average while measured: {fw['load_average']} (`python -m bench.run --only feedback`)."]
+        lines += [
+            "",
+            f"Load average while measured: {fw['load_average']} (`python -m bench.run --only feedback`).",
+        ]
     sn = results.get("snapshot")
     if sn and not sn.get("skipped"):
-        lines += ["", "### Analysts' snapshot of the national DuckDB warehouse", "",
-                  f"{sn['marts']} marts, {sn['rows']:,} rows (warehouse file {sn['warehouse_mb']} MB).", "",
-                  "| way | publish (median of 3) | size | an analyst reads every mart |", "|---|---|---|---|"]
-        for key, label in (("duckdb_file", "second DuckDB file, swapped by rename (chosen)"),
-                           ("parquet_views", "Parquet files + DuckDB view file")):
+        lines += [
+            "",
+            "### Analysts' snapshot of the national DuckDB warehouse",
+            "",
+            f"{sn['marts']} marts, {sn['rows']:,} rows (warehouse file {sn['warehouse_mb']} MB).",
+            "",
+            "| way | publish (median of 3) | size | an analyst reads every mart |",
+            "|---|---|---|---|",
+        ]
+        for key, label in (
+            ("duckdb_file", "second DuckDB file, swapped by rename (chosen)"),
+            ("parquet_views", "Parquet files + DuckDB view file"),
+        ):
             r = sn[key]
-            lines.append(f"| {label} | {_fmt(r['publish_seconds_median'])} s | {r['mb']} MB | "
-                         f"{_fmt(r['read_all_marts_seconds'])} s |")
-        lines += ["", f"Load average while measured: {sn['load_average']} (`python -m bench.run --only snapshot`)."]
+            lines.append(
+                f"| {label} | {_fmt(r['publish_seconds_median'])} s | {r['mb']} MB | "
+                f"{_fmt(r['read_all_marts_seconds'])} s |"
+            )
+        lines += [
+            "",
+            f"Load average while measured: {sn['load_average']} (`python -m bench.run --only snapshot`).",
+        ]
     return lines
 
 
@@ -1778,7 +1831,9 @@ def main(argv: list[str] | None = None) -> int:
         results["postgres"] = phase_postgres(national, out, env, args.pg_dsn)
         done("postgres")
     if "feedback" in parts:
-        results["feedback_workbook"] = phase_feedback_workbook((1_000,) if args.small else (1_000, 10_000, 50_000))
+        results["feedback_workbook"] = phase_feedback_workbook(
+            (1_000,) if args.small else (1_000, 10_000, 50_000)
+        )
         done("feedback")
     if "snapshot" in parts:  # the national run's warehouse, published for analysts
         results["snapshot"] = phase_snapshot(out)

@@ -591,9 +591,7 @@ def far_cell_behind_target(spelling: str) -> bytes:
     """A benign sheet where the normalised target points, and the far cell (XFD1048576: 549 GB
     of dense grid, an abort) in the entry the reader takes for the target as written."""
     target, read_by_calamine = TARGET_SPELLINGS[spelling]
-    return _package(
-        target, [("xl/worksheets/sheet1.xml", BENIGN_SHEET), (read_by_calamine, _far_sheet())]
-    )
+    return _package(target, [("xl/worksheets/sheet1.xml", BENIGN_SHEET), (read_by_calamine, _far_sheet())])
 
 
 def far_cell_backslash_twin() -> bytes:
@@ -649,7 +647,9 @@ def as_xlsm(xlsx: bytes) -> bytes:
                 f'<Relationship Id="rIdVba" Type="{VBA_REL_TYPE}" Target="vbaProject.bin"/></Relationships>'.encode(),
             )
         entries.append((info.filename, data))
-    vba = _cfb([("VBA", 1, b""), ("dir", 2, b"\x01" * 600), ("PROJECT", 2, b'ID="{0}"\r\nName="VBAProject"\r\n')])
+    vba = _cfb(
+        [("VBA", 1, b""), ("dir", 2, b"\x01" * 600), ("PROJECT", 2, b'ID="{0}"\r\nName="VBAProject"\r\n')]
+    )
     entries.append(("xl/vbaProject.bin", vba))
     return zip_parts(entries)
 

@@ -472,7 +472,11 @@ def test_feedback_and_digest(smtp, wh):
         assert f"{PUBLIC}/status/32.04" in content  # the rejected regency's status page
         assert "WIB" in content and "2026-02-15 01:02:03 WIB" in content
         # action items first: rejected, then pipeline errors, then warnings, then the accepted count
-        assert content.index("DITOLAK") < content.index("dbt build failed") < content.index("Kota Bandung (32.73)")
+        assert (
+            content.index("DITOLAK")
+            < content.index("dbt build failed")
+            < content.index("Kota Bandung (32.73)")
+        )
         assert content.index("Kota Bandung (32.73)") < content.index("Kabupaten Bogor (32.01)")
         assert "Kabupaten Bandung (32.04)" in content
         assert "ENUM" in content and "REQUIRED" in content  # main findings
@@ -586,12 +590,30 @@ def test_feedback_only_to_allowed_domains_others_named_in_digest(smtp, wh):
     cfg = make_config(feedback_allowed_domains=AlertConfig.from_dict({}).feedback_allowed_domains)
     assert cfg.feedback_allowed_domains == ["go.id"]
     subs = [
-        submission("3333000033330000", "32.04", "Kabupaten Bandung", "rejected", REJECTED_FINDINGS,
-                   email_kontak="diskominfo@bandungkab.go.id"),
-        submission("4444000044440000", "32.73", "Kota Bandung", "rejected", REJECTED_FINDINGS,
-                   email_kontak="someone@gmail.com"),
-        submission("5555000055550000", "32.01", "Kabupaten Bogor", "rejected", REJECTED_FINDINGS,
-                   email_kontak="x@evilgo.id"),
+        submission(
+            "3333000033330000",
+            "32.04",
+            "Kabupaten Bandung",
+            "rejected",
+            REJECTED_FINDINGS,
+            email_kontak="diskominfo@bandungkab.go.id",
+        ),
+        submission(
+            "4444000044440000",
+            "32.73",
+            "Kota Bandung",
+            "rejected",
+            REJECTED_FINDINGS,
+            email_kontak="someone@gmail.com",
+        ),
+        submission(
+            "5555000055550000",
+            "32.01",
+            "Kabupaten Bogor",
+            "rejected",
+            REJECTED_FINDINGS,
+            email_kontak="x@evilgo.id",
+        ),
     ]
     result = notify_run(make_report(submissions=subs), wh, cfg, today=TODAY)
     messages = smtp.take()
@@ -612,10 +634,13 @@ def test_feedback_only_to_allowed_domains_others_named_in_digest(smtp, wh):
 
     assert domain_allowed("a@BandungKab.Go.Id", ["go.id"]) and domain_allowed("a@go.id", ["go.id"])
     assert not domain_allowed("a@go.id.evil.com", ["go.id"]) and domain_allowed("a@b.com", ["*"])
-    env_cfg = AlertConfig.load(path=None, env={"SMARTPROV_ALERTS_FEEDBACK_ALLOWED_DOMAINS": "go.id, @jabarprov.go.id"})
+    env_cfg = AlertConfig.load(
+        path=None, env={"SMARTPROV_ALERTS_FEEDBACK_ALLOWED_DOMAINS": "go.id, @jabarprov.go.id"}
+    )
     assert env_cfg.feedback_allowed_domains == ["go.id", "jabarprov.go.id"]
     with pytest.raises(ValueError, match="allowed_domains"):
         AlertConfig.from_dict({"feedback": {"allowed_domains": ["not a domain"]}})
+
 
 def test_deadlines_from_warehouse(tmp_path):
     """The alerts take deadlines from the warehouse (the status mart, built from the one table
@@ -733,7 +758,9 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, t
         text = parts(dg["msg"])["text"]
         assert "Kota Bekasi (32.75)" in text and "Evaluasi 2025" in text and "2026-01-31" in text
         # the overdue list alone never makes a second digest the same day
-        notify_run(make_report(run_id=f"manual__2026-02-{n}", submissions=[]), wh, cfg, today=TODAY, now=day(n))
+        notify_run(
+            make_report(run_id=f"manual__2026-02-{n}", submissions=[]), wh, cfg, today=TODAY, now=day(n)
+        )
         assert smtp.take() == []
     insert_submissions(
         wh,
@@ -749,7 +776,9 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, t
     )
     wh = build_status_mart(wh, TODAY, monkeypatch, tmp_path)  # the next run rebuilds the marts
     try:
-        notify_run(make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY, now=day(13))
+        notify_run(
+            make_report(run_id="scheduled__2026-02-13", submissions=[]), wh, cfg, today=TODAY, now=day(13)
+        )
         assert smtp.take() == []
     finally:
         wh.close()
@@ -833,7 +862,9 @@ def test_failure_notifiers_mail_once_per_incident_and_once_on_recovery(smtp, web
     assert isinstance(mail, SmtpNotifier)
     assert mail.smtp_conn_id == "smtp_default" and mail.from_email == SENDER and mail.to == FAILURE_TO
 
-    ti = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-15", try_number=3)
+    ti = SimpleNamespace(
+        dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-15", try_number=3
+    )
     context = {"ti": ti, "run_id": ti.run_id, "exception": RuntimeError("warehouse unreachable at port 5432")}
     mail.notify(context)
     [m] = smtp.take()
@@ -846,10 +877,16 @@ def test_failure_notifiers_mail_once_per_incident_and_once_on_recovery(smtp, web
     assert "warehouse unreachable" in req["json"]["error"]
 
     # The same cause again (another run, another port number): one incident, no mail.
-    again = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-16", try_number=1)
-    mail.notify({"ti": again, "run_id": again.run_id, "exception": RuntimeError("warehouse unreachable at port 6543")})
+    again = SimpleNamespace(
+        dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-16", try_number=1
+    )
+    mail.notify(
+        {"ti": again, "run_id": again.run_id, "exception": RuntimeError("warehouse unreachable at port 6543")}
+    )
     # The DAG run's own failure callback, called twice on one object: its task's incident said it all.
-    mail({"dag_run": SimpleNamespace(dag_id="smartprov_nightly", run_id="manual__1"), "reason": "task_failure"})
+    mail(
+        {"dag_run": SimpleNamespace(dag_id="smartprov_nightly", run_id="manual__1"), "reason": "task_failure"}
+    )
     assert smtp.take() == [] and hooks.take() == []
     # Another DAG's run: its own incident, its own mail.
     mail({"dag_run": SimpleNamespace(dag_id="smartprov_marts", run_id="manual__2"), "reason": "task_failure"})
@@ -859,10 +896,14 @@ def test_failure_notifiers_mail_once_per_incident_and_once_on_recovery(smtp, web
 
     # The task succeeds: one "pulih / recovered" mail; the next success sends nothing.
     (recovered,) = recovery_notifiers(make_config())
-    done = SimpleNamespace(dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-17", try_number=1)
+    done = SimpleNamespace(
+        dag_id="smartprov_nightly", task_id="load", run_id="scheduled__2026-02-17", try_number=1
+    )
     recovered.notify({"ti": done, "run_id": done.run_id})
     [r] = smtp.take()
-    assert "PULIH" in r["msg"]["Subject"] and "RECOVERED" in r["msg"]["Subject"] and r["rcpt_tos"] == FAILURE_TO
+    assert (
+        "PULIH" in r["msg"]["Subject"] and "RECOVERED" in r["msg"]["Subject"] and r["rcpt_tos"] == FAILURE_TO
+    )
     assert "2 kali" in parts(r["msg"])["text"]  # failing twice before it recovered
     [req] = hooks.take()
     assert req["json"]["event"] == "pipeline_recovered"
@@ -877,19 +918,30 @@ def test_an_open_incident_is_reminded_at_most_every_reminder_hours(tmp_path):
 
     cfg = make_config(reminder_hours=6)
     t0 = dt.datetime(2026, 2, 15, 1, 0)
-    facts = {"dag_id": "smartprov_intake", "task_id": "intake", "error": "FileNotFoundError: Landing zone not found"}
+    facts = {
+        "dag_id": "smartprov_intake",
+        "task_id": "intake",
+        "error": "FileNotFoundError: Landing zone not found",
+    }
     with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as wh:
         wh.ensure_schema()
-        decisions = [incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(minutes=5 * n))[0] for n in range(80)]
+        decisions = [
+            incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(minutes=5 * n))[0]
+            for n in range(80)
+        ]
         # 80 failures over 6 h 35 min: opened once, reminded once (after 6 h), quiet otherwise
         assert decisions.count("open") == 1 and decisions.count("reminder") == 1
         assert decisions.index("reminder") == 72
         other = dict(facts, error="PermissionError: Landing zone not readable")
-        assert incidents.record_failure(wh, other, cfg, now=t0)[0] == "open"  # another cause: another incident
+        assert (
+            incidents.record_failure(wh, other, cfg, now=t0)[0] == "open"
+        )  # another cause: another incident
         assert len(incidents.open_incidents(wh)) == 2
         closed = incidents.record_success(wh, "smartprov_intake", "intake", now=t0 + dt.timedelta(hours=7))
         assert len(closed) == 2 and incidents.open_incidents(wh) == []
-        assert incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(hours=8))[0] == "open"  # a new one
+        assert (
+            incidents.record_failure(wh, facts, cfg, now=t0 + dt.timedelta(hours=8))[0] == "open"
+        )  # a new one
 
 
 def test_failure_notifiers_without_webhook_connection(monkeypatch):
@@ -914,7 +966,9 @@ def test_failure_notifiers_without_webhook_connection(monkeypatch):
         failure_notifiers(make_config(from_email=None))
     assert [
         type(n).__name__
-        for n in failure_notifiers(make_config(failure_to=[], digest_to=[], email_enabled=False, webhook_enabled=None))
+        for n in failure_notifiers(
+            make_config(failure_to=[], digest_to=[], email_enabled=False, webhook_enabled=None)
+        )
     ] == ["WebhookNotifier"]
     assert failure_notifiers(make_config(enabled=False)) == []
 

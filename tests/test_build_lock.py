@@ -69,12 +69,17 @@ def two_builds(pg_admin_dsn, tmp_path_factory):  # noqa: F811
                         **os.environ,
                         "SMARTPROV_VAR_DIR": str(var),
                         "SMARTPROV_PG_ANALYST_ROLE": analyst,
-                        "PYTHONPATH": os.pathsep.join([str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")]),
+                        "PYTHONPATH": os.pathsep.join(
+                            [str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")]
+                        ),
                     }
                     procs.append(
                         subprocess.Popen(
                             [sys.executable, "-c", BUILDER, url, PASSWORD],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            text=True,
                         )
                     )
                 _until_both_wait_at_the_lock(holder, db.name, procs)

@@ -525,7 +525,9 @@ def _v2_overrun_year(realised: Any) -> Callable[[Ctx], Where]:
 
 _PENETAPAN = _v2_milestone("tanggal_penetapan", dt.date(2016, 12, 31), dt.date(2017, 1, 1))
 _MOU_FUTURE = _v2_milestone(
-    "tanggal_nota_kesepakatan", dt.date.today() + dt.timedelta(days=40), dt.date.today() + dt.timedelta(days=29)
+    "tanggal_nota_kesepakatan",
+    dt.date.today() + dt.timedelta(days=40),
+    dt.date.today() + dt.timedelta(days=29),
 )
 _DASAR_HUKUM = _v2_milestone("dasar_hukum", "P" * 251, "Perbup No. 45 Tahun 2022 " + "x" * 225)
 _BIMTEK = _v2_milestone("tahap_bimtek", "V", 3)

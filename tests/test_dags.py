@@ -103,14 +103,18 @@ def test_intake_runs_every_few_minutes(dagbag):
 def test_missing_sender_is_an_import_error(tmp_path):
     """E-mail alerts on without a sender: every DAG shows an import error naming what to set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTPROV_ALERTS_")}
-    env.update(SMARTPROV_ALERTS_FAILURE_TO="oncall@diskominfo.example.go.id", SMARTPROV_CONFIG_DIR=str(tmp_path))
+    env.update(
+        SMARTPROV_ALERTS_FAILURE_TO="oncall@diskominfo.example.go.id", SMARTPROV_CONFIG_DIR=str(tmp_path)
+    )
     code = (
         "from airflow.dag_processing.dagbag import DagBag\n"
         f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
         "import json; print('RESULT=' + json.dumps({'ids': sorted(bag.dag_ids), 'errors': list(bag.import_errors.values())}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    result = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("RESULT=")).removeprefix("RESULT="))
+    result = json.loads(
+        next(x for x in out.stdout.splitlines() if x.startswith("RESULT=")).removeprefix("RESULT=")
+    )
     assert result["ids"] == []
     assert len(result["errors"]) == len(EXPECTED_DAGS)
     assert all("no sender" in e and "SMARTPROV_ALERTS_FROM" in e for e in result["errors"])
@@ -120,8 +124,14 @@ def test_missing_sender_is_an_import_error(tmp_path):
     "smtp_conn",
     [
         "smtp://127.0.0.1:2525?disable_tls=true&from_email=smartprov%40example.go.id",
-        json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": 2525,
-                    "extra": {"disable_tls": True, "from_email": "smartprov@example.go.id"}}),
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": 2525,
+                "extra": {"disable_tls": True, "from_email": "smartprov@example.go.id"},
+            }
+        ),
     ],
     ids=["uri", "json"],
 )
@@ -142,7 +152,9 @@ def test_the_sender_may_come_from_the_smtp_connection_in_either_form(tmp_path, s
         " 'senders': senders}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    result = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("RESULT=")).removeprefix("RESULT="))
+    result = json.loads(
+        next(x for x in out.stdout.splitlines() if x.startswith("RESULT=")).removeprefix("RESULT=")
+    )
     assert result["errors"] == [] and set(result["ids"]) == EXPECTED_DAGS
     assert result["senders"] == ["smartprov@example.go.id"]
 
@@ -157,7 +169,11 @@ def test_dag_files_import_no_heavy_libraries():
         "print(\"HEAVY=\" + ','.join(heavy))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **ALERT_ENV}, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ALERT_ENV},
+        check=True,
     )
     heavy = next(line for line in out.stdout.splitlines() if line.startswith("HEAVY=")).removeprefix("HEAVY=")
     assert heavy == "", f"DAG files imported heavy modules at parse time: {heavy}"

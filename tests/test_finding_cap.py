@@ -104,7 +104,9 @@ def test_cross_rules_ask_the_cap_before_building():
          "tahun_mulai": [2030] * n, "tahun_selesai": [2025] * n}
     )  # fmt: skip
     identity = {"periode_mulai": 2024, "periode_selesai": 2033, "_rows": {}}
-    unbounded = [f for f in cross_rules.check_masterplan(identity, programs) if f.message_id == "PERIOD_PROGRAM_ORDER"]
+    unbounded = [
+        f for f in cross_rules.check_masterplan(identity, programs) if f.message_id == "PERIOD_PROGRAM_ORDER"
+    ]
     assert len(unbounded) == n
 
     cap, asked = FindingCap(), []

@@ -40,7 +40,11 @@ def _env(var: Path) -> dict[str, str]:
 
 def smartprov(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "smartprov.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "smartprov.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -96,7 +100,9 @@ def test_a_loader_without_privileges_is_told_to_run_pg_setup(tmp_path, pg_admin_
 
 def _mount_tmpfs(where: Path, size: str) -> bool:
     where.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
+    )
     return done.returncode == 0
 
 

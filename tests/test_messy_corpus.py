@@ -137,7 +137,12 @@ MONEY = {  # code -> (typed, rupiah)
     "ENV-01": ("2.000.000", 2_000_000),
     "ENV-02": ("-", None),  # empty
 }
-TARGETS = {"GOV-01": ("1.500", 1500.0), "GOV-02": ("1,5", 1.5), "BRD-01": ("1.234,5", 1234.5), "ECO-01": ("12,5", 12.5)}
+TARGETS = {
+    "GOV-01": ("1.500", 1500.0),
+    "GOV-02": ("1,5", 1.5),
+    "BRD-01": ("1.234,5", 1234.5),
+    "ECO-01": ("12,5", 12.5),
+}
 
 
 def _numbers(book: Book, _mp: Book | None) -> None:
@@ -187,10 +192,16 @@ DATES = [
 
 def _identity_typed(book: Book, _mp: Book | None) -> None:
     grid = book.sheet(IDENTITY).grid
-    labels = {"kode_wilayah": "Kode Wilayah", "tanggal_dokumen": "Tanggal Dokumen:", "email_kontak": "E-mail Kontak"}
+    labels = {
+        "kode_wilayah": "Kode Wilayah",
+        "tanggal_dokumen": "Tanggal Dokumen:",
+        "email_kontak": "E-mail Kontak",
+    }
     for label, typed in labels.items():
         grid[book.identity_row(label) - 1][0] = typed
-    book.set_identity("kode_wilayah", book.sheet(IDENTITY).grid[book.identity_row("kode_wilayah") - 1][1].replace(".", ""))
+    book.set_identity(
+        "kode_wilayah", book.sheet(IDENTITY).grid[book.identity_row("kode_wilayah") - 1][1].replace(".", "")
+    )
     book.set_identity("versi_template", "1")
     book.set_identity("jenis_dokumen", "masterplan")
     book.set_identity("periode_mulai", "2022")

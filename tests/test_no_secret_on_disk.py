@@ -64,7 +64,9 @@ def run(tmp_path_factory, pg_admin_dsn):  # noqa: F811
         url = db.url_as(conninfo_to_dict(db.admin_dsn).get("user") or "postgres", PASSWORD)
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
         assert PASSWORD in url
-        env = dict(os.environ, SMARTPROV_VAR_DIR=str(var), TMPDIR=str(tmp), SMARTPROV_ALERTS_EMAIL_ENABLED="false")
+        env = dict(
+            os.environ, SMARTPROV_VAR_DIR=str(var), TMPDIR=str(tmp), SMARTPROV_ALERTS_EMAIL_ENABLED="false"
+        )
         env.pop("SMARTPROV_WAREHOUSE_URL", None)
         cmd = [sys.executable, "-m", "smartprov.cli", "run", "--landing", str(landing), "--warehouse", url,
                "--report", str(base / "report.json"), "--no-alerts"]  # fmt: skip
@@ -78,7 +80,15 @@ def run(tmp_path_factory, pg_admin_dsn):  # noqa: F811
                 "SELECT f.rule, f.message_en FROM audit.findings f JOIN audit.submissions s USING (submission_id) "
                 "WHERE s.path = '32.04/tanpa-izin.xlsx'"
             )
-        yield {"proc": proc, "base": base, "var": var, "tmp": tmp, "left": left, "status": status, "ledger": ledger}
+        yield {
+            "proc": proc,
+            "base": base,
+            "var": var,
+            "tmp": tmp,
+            "left": left,
+            "status": status,
+            "ledger": ledger,
+        }
 
 
 def _unprivileged(cmd: list[str]) -> list[str]:

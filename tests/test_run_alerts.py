@@ -100,7 +100,9 @@ def test_intake_mails_feedback_now_and_leaves_the_digest_to_the_nightly_run(aler
     assert first["run_id"].startswith(steps.INTAKE_PREFIX) and first["errors"] == []
     messages = alerting.take()
     assert messages and all(DIGEST_TO not in m["rcpt_tos"] for m in messages)
-    assert len(messages) == len(first["sent"]) == sum(s["what"].startswith("feedback:") for s in first["sent"])
+    assert (
+        len(messages) == len(first["sent"]) == sum(s["what"].startswith("feedback:") for s in first["sent"])
+    )
 
     assert steps.intake(str(landing), url)["new"] == 0  # nothing new: nothing validated, nothing sent
     assert alerting.take() == []
@@ -149,9 +151,16 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_tr
         retry_exponential_backoff=2.0,
         max_retry_delay=dt.timedelta(minutes=30),
     )
-    log_url = "https://airflow.example.go.id/dags/smartprov_nightly/runs/r1/tasks/validate_and_load?try_number=2"
+    log_url = (
+        "https://airflow.example.go.id/dags/smartprov_nightly/runs/r1/tasks/validate_and_load?try_number=2"
+    )
     ti = SimpleNamespace(
-        dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r1", try_number=2, task=task, log_url=log_url
+        dag_id="smartprov_nightly",
+        task_id="validate_and_load",
+        run_id="r1",
+        try_number=2,
+        task=task,
+        log_url=log_url,
     )
     logical = dt.datetime(2026, 2, 15, 18, 0, tzinfo=dt.UTC)
     context = {"ti": ti, "task": task, "run_id": "r1", "logical_date": logical,
@@ -173,7 +182,9 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_tr
     assert before + dt.timedelta(minutes=4) - dt.timedelta(seconds=1) <= next_try
     assert next_try <= dt.datetime.now(dt.UTC) + dt.timedelta(minutes=8)
     expected = incidents.next_try_at(context, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    jitter = int(hashlib.sha1(f"smartprov_nightly#validate_and_load#{logical}#2".encode()).hexdigest(), 16) % 240
+    jitter = (
+        int(hashlib.sha1(f"smartprov_nightly#validate_and_load#{logical}#2".encode()).hexdigest(), 16) % 240
+    )
     assert (expected - dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).total_seconds() == 240 + jitter
 
     ti.try_number = 4
@@ -182,7 +193,9 @@ def test_task_failure_alerts_name_the_task_carry_the_error_and_the_exact_next_tr
     assert alerting.take() == []
 
     (recovery,) = recovery_notifiers()
-    recovery.notify({"ti": SimpleNamespace(dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r2")})
+    recovery.notify(
+        {"ti": SimpleNamespace(dag_id="smartprov_nightly", task_id="validate_and_load", run_id="r2")}
+    )
     (msg,) = alerting.take()
     assert "PULIH / RECOVERED: smartprov_nightly.validate_and_load" in msg["msg"]["Subject"]
 

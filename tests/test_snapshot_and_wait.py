@@ -37,7 +37,11 @@ def _env(var: Path) -> dict[str, str]:
 
 def smartprov(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "smartprov.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "smartprov.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -112,8 +116,9 @@ time.sleep(float(sys.argv[3]))
 
 
 def _hold(path: Path, mode: str, seconds: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_DUCKDB, str(path), mode, str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_DUCKDB, str(path), mode, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "held"
     return proc
 
@@ -125,8 +130,17 @@ def test_cli_gives_up_on_a_busy_warehouse_with_one_line_naming_the_holder(tmp_pa
     holder = _hold(db, "ro", 60)  # e.g. DBeaver on the loader's file
     try:
         started = time.monotonic()
-        done = smartprov("run", "--landing", str(tmp_path / "landing"), "--warehouse", f"duckdb:///{db}",
-                         "--no-alerts", "--wait", "2", env=_env(tmp_path / "var"))
+        done = smartprov(
+            "run",
+            "--landing",
+            str(tmp_path / "landing"),
+            "--warehouse",
+            f"duckdb:///{db}",
+            "--no-alerts",
+            "--wait",
+            "2",
+            env=_env(tmp_path / "var"),
+        )
         waited = time.monotonic() - started
     finally:
         holder.kill()
@@ -144,8 +158,18 @@ def test_cli_waits_for_a_writer_that_finishes(tmp_path):
     (tmp_path / "landing").mkdir()
     holder = _hold(db, "rw", 2)
     try:
-        done = smartprov("run", "--landing", str(tmp_path / "landing"), "--warehouse", f"duckdb:///{db}",
-                         "--no-alerts", "--no-dbt", "--wait", "60", env=_env(tmp_path / "var"))
+        done = smartprov(
+            "run",
+            "--landing",
+            str(tmp_path / "landing"),
+            "--warehouse",
+            f"duckdb:///{db}",
+            "--no-alerts",
+            "--no-dbt",
+            "--wait",
+            "60",
+            env=_env(tmp_path / "var"),
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -161,8 +185,9 @@ def test_writer_lock_waits_then_names_the_smartprov_holder(tmp_path):
         "with duckdb_writer_lock(sys.argv[1]):\n"
         "    print('held', flush=True); time.sleep(30)\n"
     )
-    holder = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True,
-                              env=_env(tmp_path / "var"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True, env=_env(tmp_path / "var")
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(WarehouseBusy, match=f"PID {holder.pid}"), duckdb_writer_lock(db, wait=0.5):
@@ -177,14 +202,27 @@ def test_writer_lock_waits_then_names_the_smartprov_holder(tmp_path):
 @pytest.mark.parametrize(
     "args, code, words",
     [
-        (["run", "--landing", "{tmp}/nowhere", "--warehouse", "duckdb:///{tmp}/w.duckdb"], 2, "Landing zone not found"),
-        (["run", "--landing", "{tmp}", "--warehouse", "postgresql://nobody@127.0.0.1:1/none"], 3, "unreachable"),
+        (
+            ["run", "--landing", "{tmp}/nowhere", "--warehouse", "duckdb:///{tmp}/w.duckdb"],
+            2,
+            "Landing zone not found",
+        ),
+        (
+            ["run", "--landing", "{tmp}", "--warehouse", "postgresql://nobody@127.0.0.1:1/none"],
+            3,
+            "unreachable",
+        ),
         (["summary", "--warehouse", "mysql://x/y"], 2, "Unsupported warehouse URL"),
     ],
 )
 def test_expected_failures_are_one_line(tmp_path, args, code, words):
-    done = smartprov(*[a.replace("{tmp}", str(tmp_path)) for a in args], "--no-alerts" if args[0] == "run" else "--wait",
-                     *([] if args[0] == "run" else ["1"]), env=_env(tmp_path / "var"), timeout=120)
+    done = smartprov(
+        *[a.replace("{tmp}", str(tmp_path)) for a in args],
+        "--no-alerts" if args[0] == "run" else "--wait",
+        *([] if args[0] == "run" else ["1"]),
+        env=_env(tmp_path / "var"),
+        timeout=120,
+    )
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.strip().splitlines() if line.startswith("smartprov ")]

@@ -14,7 +14,12 @@ from smartprov.warehouse.connection import Warehouse, WarehouseUrl
 def test_urls_parse_and_hide_passwords():
     pg = WarehouseUrl.parse("postgresql+psycopg://loader:s3cr%40t@db.internal:6543/warehouse")
     assert (pg.engine, pg.host, pg.port, pg.user, pg.password, pg.database) == (
-        "postgres", "db.internal", 6543, "loader", "s3cr@t", "warehouse",
+        "postgres",
+        "db.internal",
+        6543,
+        "loader",
+        "s3cr@t",
+        "warehouse",
     )
     assert "s3cr" not in pg.display()
     assert pg.dbt_env()["SMARTPROV_PG_PASSWORD"] == "s3cr@t"
@@ -27,12 +32,28 @@ def test_urls_parse_and_hide_passwords():
 
 def _submission_row(sid: str) -> dict:
     return {
-        "submission_id": sid, "file_sha256": sid * 4, "path": "32.04/a.xlsx", "folder_region_code": "32.04",
-        "region_code": "32.04", "kind": "MASTERPLAN", "period": "2022-2031", "period_start": 2022,
-        "period_end": 2031, "evaluation_year": None, "document_date": dt.date(2022, 9, 20),
-        "document_number": None, "region_name_given": "Kabupaten Bandung", "email_kontak": "a@b.go.id",
-        "template_version": "1", "framework": "kominfo-2017", "status": "accepted", "errors": 0,
-        "warnings": 0, "size_bytes": 10, "received_at": dt.datetime(2026, 11, 1, 1, 0), "run_id": "r1",
+        "submission_id": sid,
+        "file_sha256": sid * 4,
+        "path": "32.04/a.xlsx",
+        "folder_region_code": "32.04",
+        "region_code": "32.04",
+        "kind": "MASTERPLAN",
+        "period": "2022-2031",
+        "period_start": 2022,
+        "period_end": 2031,
+        "evaluation_year": None,
+        "document_date": dt.date(2022, 9, 20),
+        "document_number": None,
+        "region_name_given": "Kabupaten Bandung",
+        "email_kontak": "a@b.go.id",
+        "template_version": "1",
+        "framework": "kominfo-2017",
+        "status": "accepted",
+        "errors": 0,
+        "warnings": 0,
+        "size_bytes": 10,
+        "received_at": dt.datetime(2026, 11, 1, 1, 0),
+        "run_id": "r1",
         "quarantine_path": None,
     }
 

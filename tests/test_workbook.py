@@ -69,7 +69,7 @@ HOSTILE = [
     ),
     (
         "second-cell-ref-beside-text-quoted",
-        lambda: hostile.second_cell_ref_beside_text('<c r="A2" r=\'XFD1048576\'>'),
+        lambda: hostile.second_cell_ref_beside_text("<c r=\"A2\" r='XFD1048576'>"),
         "FILE_UNREADABLE",
         "XML lembar 'Data' rusak",
         "sheet 'Data' XML is corrupt",
@@ -475,6 +475,7 @@ def test_unusual_but_harmless_sheets_are_accepted():
 
 # -- Speed ------------------------------------------------------------------------------------
 
+
 def test_plain_cells_beside_text_with_equals_take_the_quick_scan(monkeypatch):
     """Instruction texts and data validation messages hold '=' ("Selesai = 100"): with every
     cell tag plain, the sheet needs no exact XML pass (it cost a third of the parse phase)."""
@@ -490,7 +491,10 @@ def test_plain_cells_beside_text_with_equals_take_the_quick_scan(monkeypatch):
         'error="Isi 0-100; Selesai = 100" sqref="B2:B9"><formula1>0</formula1><formula2>100</formula2>'
         "</dataValidation></dataValidations>",
     )
-    assert open_workbook(hostile.raw_xlsx({"Data": xml})).rows("Data") == [["Status", "Nilai"], ["Selesai = 100", 1.0]]
+    assert open_workbook(hostile.raw_xlsx({"Data": xml})).rows("Data") == [
+        ["Status", "Nilai"],
+        ["Selesai = 100", 1.0],
+    ]
 
 
 def test_a_large_declared_dimension_alone_is_not_refused():

@@ -222,9 +222,7 @@ class Book:
         """Excel rows below the header that hold something."""
         s = self.sheet(sheet)
         return [
-            i + 1
-            for i in range(s.header_row, len(s.grid))
-            if any(v not in (None, "") for v in s.grid[i])
+            i + 1 for i in range(s.header_row, len(s.grid)) if any(v not in (None, "") for v in s.grid[i])
         ]
 
     def row_of(self, sheet: str, key: Any, column: str | None = None) -> int:

@@ -61,7 +61,10 @@ def expected_failure(exc: BaseException) -> tuple[int, str] | None:
         return EXIT_USAGE, _first_line(exc)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         where = f" ({exc.filename})" if exc.filename else ""
-        return EXIT_WAREHOUSE, f"no space left on device{where}: free some space, then run again (nothing was lost)"
+        return (
+            EXIT_WAREHOUSE,
+            f"no space left on device{where}: free some space, then run again (nothing was lost)",
+        )
     try:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a requirement
@@ -187,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--period", default=None)
     rp.add_argument("--reason", required=True, help="why (kept with the history)")
     rp.add_argument("--notify-again", action="store_true", help="mail the regency the new verdict")
-    rp.add_argument("--landing", default=None, help="folder or s3://bucket/prefix (default $SMARTPROV_LANDING_URL)")
+    rp.add_argument(
+        "--landing", default=None, help="folder or s3://bucket/prefix (default $SMARTPROV_LANDING_URL)"
+    )
     rp.add_argument("--warehouse", default=None)
     rp.add_argument("--no-dbt", action="store_true")
     rp.add_argument("--no-alerts", action="store_true")
@@ -223,11 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--email", required=True)
     scope = pa.add_mutually_exclusive_group(required=True)
     scope.add_argument("--region", help="a regency officer of this region, e.g. 32.04")
-    scope.add_argument("--province", metavar="CODE", help="province (Diskominfo) staff of this province, e.g. 32")
+    scope.add_argument(
+        "--province", metavar="CODE", help="province (Diskominfo) staff of this province, e.g. 32"
+    )
     pa.add_argument("--no-mail", action="store_true", help="print the link only")
     pa.add_argument("--warehouse", default=None)
     pa.set_defaults(func=cmd_portal_user_add)
-    pl = pu_sub.add_parser("link", help="a new one-time set-password link for an existing user (forgotten password)")
+    pl = pu_sub.add_parser(
+        "link", help="a new one-time set-password link for an existing user (forgotten password)"
+    )
     pl.add_argument("--email", required=True)
     pl.add_argument("--no-mail", action="store_true", help="print the link only")
     pl.add_argument("--warehouse", default=None)
@@ -321,7 +330,8 @@ def cmd_validate(args) -> int:
     from smartprov.run.check import Workbook, check_workbooks, verdict
 
     workbooks = [
-        Workbook(path.name, path.read_bytes(), args.region or path.resolve().parent.name) for path in args.files
+        Workbook(path.name, path.read_bytes(), args.region or path.resolve().parent.name)
+        for path in args.files
     ]
     subs = check_workbooks(workbooks, args.warehouse or settings.warehouse_url())
     out = [{"file": str(path), **verdict(sub)} for path, sub in zip(args.files, subs, strict=True)]
@@ -446,7 +456,9 @@ def cmd_portal_token(args) -> int:
     store = PortalStore(args.warehouse or settings.warehouse_url())
     if args.list:
         for token_id, region, created, revoked in store.list_tokens():
-            print(f"{token_id}  {region}  created {created}  {'revoked ' + str(revoked) if revoked else 'active'}")
+            print(
+                f"{token_id}  {region}  created {created}  {'revoked ' + str(revoked) if revoked else 'active'}"
+            )
         return 0
     if args.revoke:
         if not store.revoke_token(args.revoke):
@@ -482,7 +494,9 @@ def cmd_portal_user_add(args) -> int:
         role, region, province = "regency", args.region, regions[args.region].province_code
     else:
         if args.province not in {r.province_code for r in regions.values()}:
-            print(f"smartprov portal-user: unknown province code {args.province!r} (e.g. 32)", file=sys.stderr)
+            print(
+                f"smartprov portal-user: unknown province code {args.province!r} (e.g. 32)", file=sys.stderr
+            )
             return 2
         role, region, province = "province", None, args.province
     store = PortalStore(args.warehouse or settings.warehouse_url())
@@ -509,7 +523,11 @@ def _print_set_password_link(store, user, *, mail: bool) -> None:
     print(f"One-time set-password link (valid {SET_PASSWORD_HOURS} h): {link}")
     if mail:
         mailed = mail_set_password_link(user.email, link)
-        print("Link mailed." if mailed else "Link not mailed (no SMTP connection or sender): pass it on yourself.")
+        print(
+            "Link mailed."
+            if mailed
+            else "Link not mailed (no SMTP connection or sender): pass it on yourself."
+        )
 
 
 def cmd_portal_user_link(args) -> int:
@@ -520,7 +538,9 @@ def cmd_portal_user_link(args) -> int:
     if found is None:
         print(f"smartprov portal-user: no active user {args.email!r}", file=sys.stderr)
         return 2
-    store.audit("user_link", "ok", actor="cli", region_code=found[0].region_code, detail={"email": found[0].email})
+    store.audit(
+        "user_link", "ok", actor="cli", region_code=found[0].region_code, detail={"email": found[0].email}
+    )
     _print_set_password_link(store, found[0], mail=not args.no_mail)
     return 0
 
@@ -588,7 +608,9 @@ def _add_alert_commands(sub) -> None:
         description="Composes the feedback and digest that earlier runs still owe, then delivers every"
         f" due message of the outbox (audit.outbox). Exit {EXIT_MAIL_WAITING} when messages still wait.",
     )
-    n.add_argument("--warehouse", default=None, help="SQLAlchemy-style URL (default $SMARTPROV_WAREHOUSE_URL)")
+    n.add_argument(
+        "--warehouse", default=None, help="SQLAlchemy-style URL (default $SMARTPROV_WAREHOUSE_URL)"
+    )
     n.add_argument("--now", action="store_true", help="try every waiting message now, ignoring the back-off")
     _add_wait(n)
     n.set_defaults(func=cmd_notify)
@@ -639,7 +661,9 @@ def cmd_outbox(args) -> int:
     for m in waiting:
         due = wib(m["next_attempt_at"]) if m["next_attempt_at"] else "now"
         print(f"- {m['kind']} via {m['channel']} to {m['to'] or '-'}: {m['subject']}")
-        print(f"  since {wib(m['created_at'])}, {m['attempts']} attempt(s), next {due}; {m['last_error'] or ''}")
+        print(
+            f"  since {wib(m['created_at'])}, {m['attempts']} attempt(s), next {due}; {m['last_error'] or ''}"
+        )
     return EXIT_MAIL_WAITING if waiting else 0
 
 

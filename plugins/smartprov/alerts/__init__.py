@@ -97,7 +97,11 @@ def notify_run(
             # No relay configured at all (a laptop, a test): no mail is composed to wait for
             # one; once the Connection exists, the next sender composes what is still owed.
             result["skipped"].append(
-                {"what": "email", "channel": EMAIL, "reason": f"SMTP connection {config.smtp_conn_id} not defined"}
+                {
+                    "what": "email",
+                    "channel": EMAIL,
+                    "reason": f"SMTP connection {config.smtp_conn_id} not defined",
+                }
             )
             config = dataclasses.replace(config, email_enabled=False)
         outbox = Outbox(warehouse, relay=smtp_relay(config.smtp_conn_id) if config.email_enabled else None)
@@ -114,12 +118,19 @@ def notify_run(
         due = digest_due(sender, config, now)
         if due:  # the digest lists everything since the last one, whoever processed it
             since = outbox.last_created("digest") or _utc(now) - dt.timedelta(days=OWED_DAYS)
-            listed_runs = [r for r, written in runs if written >= since - dt.timedelta(days=1) and r not in untold]
-            owed += owed_submissions(warehouse, listed_runs, exclude=mine | {str(s.get("submission_id")) for s in owed})
+            listed_runs = [
+                r for r, written in runs if written >= since - dt.timedelta(days=1) and r not in untold
+            ]
+            owed += owed_submissions(
+                warehouse, listed_runs, exclude=mine | {str(s.get("submission_id")) for s in owed}
+            )
         errors_before = len(result["errors"])
         feedback_status = _queue_feedback(report, own, owed, outbox, config, result)
         if config.email_enabled and config.feedback_enabled and len(result["errors"]) == errors_before:
-            outbox.mark([composed_key(r) for r in untold] + ([composed_key(report["run_id"])] if report.get("run_id") else []))
+            outbox.mark(
+                [composed_key(r) for r in untold]
+                + ([composed_key(report["run_id"])] if report.get("run_id") else [])
+            )
 
         if due:
             provinces = dl.scope_provinces(report, warehouse, config)
@@ -129,7 +140,9 @@ def notify_run(
                 result["skipped"].append(
                     {"what": "overdue", "channel": None, "reason": f"{dl.STATUS_MART} not built yet"}
                 )
-            _queue_digests(report, [*own, *owed], overdue, provinces, feedback_status, outbox, config, result, now)
+            _queue_digests(
+                report, [*own, *owed], overdue, provinces, feedback_status, outbox, config, result, now
+            )
 
         delivered = outbox.deliver(config, now=now)
         result["sent"].extend(delivered.sent)
@@ -153,7 +166,11 @@ def _smtp_defined(config: AlertConfig) -> bool:
 
 
 def deliver_outbox(
-    warehouse: Any, config: AlertConfig | None = None, *, now: dt.datetime | None = None, ignore_backoff: bool = False
+    warehouse: Any,
+    config: AlertConfig | None = None,
+    *,
+    now: dt.datetime | None = None,
+    ignore_backoff: bool = False,
 ) -> dict[str, Any]:
     """`smartprov notify`: compose what earlier runs still owe, then deliver what is due
     (everything waiting, with `ignore_backoff`)."""
@@ -224,7 +241,9 @@ def _province_of(sub: dict[str, Any], report: dict[str, Any]) -> str | None:
     return report.get("province")
 
 
-def _feedback_target(sub, report, config: AlertConfig) -> tuple[dict[str, Any], tuple[list[str], list[str]] | None]:
+def _feedback_target(
+    sub, report, config: AlertConfig
+) -> tuple[dict[str, Any], tuple[list[str], list[str]] | None]:
     """(status, (to, cc)) for a submission that needs feedback; the target is None when it
     cannot be mailed (the status says why)."""
     if not (config.feedback_enabled and config.email_enabled):
@@ -279,9 +298,9 @@ def _queue_feedback(report, own, owed, outbox, config: AlertConfig, result) -> d
                 )
             continue
         status[sid] = state
-        groups.setdefault((tuple(a.lower() for a in state["to"]), tuple(a.lower() for a in state["cc"])), []).append(
-            (sub, key)
-        )
+        groups.setdefault(
+            (tuple(a.lower() for a in state["to"]), tuple(a.lower() for a in state["cc"])), []
+        ).append((sub, key))
     for group in groups.values():
         subs = [sub for sub, _ in group]
         _, (to, cc) = _feedback_target(subs[0], report, config)
@@ -292,7 +311,11 @@ def _queue_feedback(report, own, owed, outbox, config: AlertConfig, result) -> d
             for sub in subs:
                 status[str(sub.get("submission_id"))] = {"state": "failed", "error": _short_error(exc)}
             result["errors"].append(
-                {"what": f"feedback:{subs[0].get('submission_id')}", "channel": EMAIL, "error": _short_error(exc)}
+                {
+                    "what": f"feedback:{subs[0].get('submission_id')}",
+                    "channel": EMAIL,
+                    "error": _short_error(exc),
+                }
             )
             continue
         outbox.enqueue(message, [key for _, key in group])
@@ -336,7 +359,9 @@ def _feedback_message(subs, report, to, cc, config: AlertConfig):
     )
 
 
-def _queue_digests(report, submissions, overdue, provinces, feedback_status, outbox, config, result, now) -> None:
+def _queue_digests(
+    report, submissions, overdue, provinces, feedback_status, outbox, config, result, now
+) -> None:
     """The day's digest, once a day per channel: everything not yet listed by a digest."""
     from smartprov.alerts import channels
     from smartprov.alerts.digest import build_digest
@@ -353,18 +378,29 @@ def _queue_digests(report, submissions, overdue, provinces, feedback_status, out
         if channel == WEBHOOK and config.webhook_enabled is False:
             result["skipped"].append({"what": what, "channel": channel, "reason": "channel disabled"})
             continue
-        if channel == WEBHOOK and config.webhook_enabled is None and not channels.connection_defined(
-            config.webhook_conn_id
+        if (
+            channel == WEBHOOK
+            and config.webhook_enabled is None
+            and not channels.connection_defined(config.webhook_conn_id)
         ):
             result["skipped"].append(
-                {"what": what, "channel": channel, "reason": f"connection {config.webhook_conn_id} not defined"}
+                {
+                    "what": what,
+                    "channel": channel,
+                    "reason": f"connection {config.webhook_conn_id} not defined",
+                }
             )
             continue
         key = digest_key(channel, f"{scope}:{day}")
         if key in outbox.known([key]):
-            result["skipped"].append({"what": what, "channel": channel, "reason": "already sent today", "key": key})
+            result["skipped"].append(
+                {"what": what, "channel": channel, "reason": "already sent today", "key": key}
+            )
             continue
-        item_keys = {str(s.get("submission_id")): digest_item_key(channel, str(s.get("submission_id"))) for s in submissions}
+        item_keys = {
+            str(s.get("submission_id")): digest_item_key(channel, str(s.get("submission_id")))
+            for s in submissions
+        }
         listed = outbox.known(item_keys.values())
         items = [s for s in submissions if item_keys[str(s.get("submission_id"))] not in listed]
         digest = build_digest(
@@ -378,7 +414,9 @@ def _queue_digests(report, submissions, overdue, provinces, feedback_status, out
         if channel == EMAIL:
             recipients = config.digest_recipients(provinces)
             if not recipients:
-                result["skipped"].append({"what": what, "channel": channel, "reason": "no recipients configured"})
+                result["skipped"].append(
+                    {"what": what, "channel": channel, "reason": "no recipients configured"}
+                )
                 continue
             message = Message(
                 key=key, kind="digest", channel=channel, subject=digest.subject, text=digest.text,
@@ -442,7 +480,9 @@ def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failur
     out: list[Any] = []
     to = config.failure_recipients()
     if config.email_enabled:
-        sender, certain = (config.from_email, True) if config.from_email else connection_sender(config.smtp_conn_id)
+        sender, certain = (
+            (config.from_email, True) if config.from_email else connection_sender(config.smtp_conn_id)
+        )
         missing = [
             what
             for what, value in (
@@ -453,12 +493,17 @@ def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failur
         ]
         if missing:
             raise AlertConfigError(
-                "smartprov e-mail alerts are on but have no " + " and no ".join(missing)
+                "smartprov e-mail alerts are on but have no "
+                + " and no ".join(missing)
                 + "; set them (docs/alerts.md) or set SMARTPROV_ALERTS_EMAIL_ENABLED=false"
             )
-        out.append(SmartprovSmtpNotifier(to=to, smtp_conn_id=config.smtp_conn_id, from_email=sender, event=event))
+        out.append(
+            SmartprovSmtpNotifier(to=to, smtp_conn_id=config.smtp_conn_id, from_email=sender, event=event)
+        )
     elif config.webhook_enabled is not False:  # with e-mail on, the incident posts to the webhook too
-        out.append(WebhookNotifier(config.webhook_conn_id, required=config.webhook_enabled is True, event=event))
+        out.append(
+            WebhookNotifier(config.webhook_conn_id, required=config.webhook_enabled is True, event=event)
+        )
     return out
 
 

@@ -238,7 +238,11 @@ def build_digest(
     finished = wib(moment)
     day = finished[:10]
     reportable = bool(
-        counts["rejected"] or counts["warned"] or counts["overdue"] or counts["errors"] or counts["undelivered"]
+        counts["rejected"]
+        or counts["warned"]
+        or counts["overdue"]
+        or counts["errors"]
+        or counts["undelivered"]
     )
 
     if reportable:
@@ -364,7 +368,10 @@ def _feedback_line(sub: dict[str, Any], ctx: dict[str, Any], L: dict[str, str]) 
 
 def _summary_line(ctx: dict[str, Any], L: dict[str, str]) -> str:
     return L["summary"].format(
-        run_id=ctx["report"].get("run_id") or "-", finished=ctx["finished"], scope=ctx["scope"], **ctx["counts"]
+        run_id=ctx["report"].get("run_id") or "-",
+        finished=ctx["finished"],
+        scope=ctx["scope"],
+        **ctx["counts"],
     )
 
 
@@ -458,7 +465,9 @@ def _text(lang: str, ctx: dict[str, Any]) -> str:
         f"- {L['report']}: {ctx['report_link'] or L['not_available']}",
         f"- {L['docs']}: {ctx['docs_link'] or L['not_available']}",
     ]
-    out += [f"- {L['run_docs'].format(run_id=r)}: {link or L['not_available']}" for r, link in ctx["run_docs"]]
+    out += [
+        f"- {L['run_docs'].format(run_id=r)}: {link or L['not_available']}" for r, link in ctx["run_docs"]
+    ]
     return "\n".join(out)
 
 
@@ -471,7 +480,11 @@ def _submission_html(sub, severity, ctx, L, lang) -> str:
         f"<br>{esc(L['main'])}: {esc(_rule_summary(sub, severity))}<ul>",
     ]
     for f in _examples(sub, severity):
-        value = "" if f.get("value") in (None, "") else f" [{esc(L['value'])}: <code>{esc(f.get('value'))}</code>]"
+        value = (
+            ""
+            if f.get("value") in (None, "")
+            else f" [{esc(L['value'])}: <code>{esc(f.get('value'))}</code>]"
+        )
         item.append(f"<li>{esc(_where(f, L))}{value}: {esc(_message(f, lang))}</li>")
     item.append("</ul>")
     if fb := _feedback_line(sub, ctx, L):

@@ -284,7 +284,7 @@ def build_feedback_bundle(
     )
     text = "\n\n==========\n\n".join([f"{intro_id}\n{intro_en}", *(p.text for p in parts)])
     bodies = [p.html.split("<body", 1)[1].split(">", 1)[1].rsplit("</body>", 1)[0] for p in parts]
-    body = f"<p>{esc(intro_id)}<br><i lang=\"en\">{esc(intro_en)}</i></p><hr>" + "<hr>".join(bodies)
+    body = f'<p>{esc(intro_id)}<br><i lang="en">{esc(intro_en)}</i></p><hr>' + "<hr>".join(bodies)
     return Email(
         to=to,
         cc=cc,

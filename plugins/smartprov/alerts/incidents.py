@@ -71,7 +71,8 @@ def next_try_at(context: dict[str, Any], now: dt.datetime | None = None) -> dt.d
         logical = context.get("logical_date") or get(ti, "logical_date")
         ti_hash = int(
             hashlib.sha1(
-                f"{get(ti, 'dag_id')}#{get(ti, 'task_id')}#{logical}#{try_number}".encode(), usedforsecurity=False
+                f"{get(ti, 'dag_id')}#{get(ti, 'task_id')}#{logical}#{try_number}".encode(),
+                usedforsecurity=False,
             ).hexdigest(),
             16,
         )
@@ -93,7 +94,9 @@ def record_failure(
     task_id = str(facts.get("task_id") or RUN_TASK)
     if task_id == RUN_TASK:
         # The DAG run failed because a task did: that task's incident already said so.
-        open_ones = wh.fetchall(f"SELECT incident_key FROM {TABLE} WHERE dag_id = ? AND closed_at IS NULL", (dag_id,))
+        open_ones = wh.fetchall(
+            f"SELECT incident_key FROM {TABLE} WHERE dag_id = ? AND closed_at IS NULL", (dag_id,)
+        )
         if open_ones:
             return "quiet", {"incident_key": open_ones[0][0], "dag_id": dag_id, "task_id": task_id}
     key = incident_key(dag_id, task_id, facts.get("error"))
@@ -109,7 +112,13 @@ def record_failure(
                     VALUES (?, ?, ?, ?, ?, ?, 1)""",
                 (key, dag_id, task_id, cause_of(facts.get("error")), now, now),
             )
-            return "open", {"incident_key": key, "dag_id": dag_id, "task_id": task_id, "opened_at": now, "failures": 1}
+            return "open", {
+                "incident_key": key,
+                "dag_id": dag_id,
+                "task_id": task_id,
+                "opened_at": now,
+                "failures": 1,
+            }
         opened_at, last_mail_at, failures = rows[0]
         remind = now - last_mail_at >= dt.timedelta(hours=config.reminder_hours) and config.reminder_hours > 0
         wh.execute(
@@ -122,7 +131,9 @@ def record_failure(
     return ("reminder" if remind else "quiet"), incident
 
 
-def record_success(wh, dag_id: str, task_id: str | None, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def record_success(
+    wh, dag_id: str, task_id: str | None, *, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """Close the open incidents of this task (or, for the DAG run, of the run itself)."""
     now = now or utcnow()
     task_id = task_id or RUN_TASK
@@ -183,7 +194,9 @@ def failure_event(
         wh.close()
 
 
-def success_event(context: dict[str, Any], config: AlertConfig, *, now: dt.datetime | None = None) -> list[dict]:
+def success_event(
+    context: dict[str, Any], config: AlertConfig, *, now: dt.datetime | None = None
+) -> list[dict]:
     """A task (or DAG run) succeeded: close its open incidents with one recovery mail each."""
     from smartprov.alerts.notifiers_facts import failure_facts, recovery_message
     from smartprov.warehouse.connection import Warehouse
@@ -203,21 +216,36 @@ def success_event(context: dict[str, Any], config: AlertConfig, *, now: dt.datet
     return closed
 
 
-def _queue(wh, config: AlertConfig, key: str, kind: str, subject: str, text: str, html: str, data: dict) -> None:
+def _queue(
+    wh, config: AlertConfig, key: str, kind: str, subject: str, text: str, html: str, data: dict
+) -> None:
     from smartprov.alerts.ledger import EMAIL, WEBHOOK, Message, Outbox
 
     outbox = Outbox(wh)
     to = config.failure_recipients()
     if config.email_enabled and to:
         outbox.enqueue(
-            Message(key=key, kind=kind, channel=EMAIL, subject=subject, text=text, html=html, to=to,
-                    reply_to=config.reply_address(), payload={"what": kind, **data})  # fmt: skip
+            Message(
+                key=key,
+                kind=kind,
+                channel=EMAIL,
+                subject=subject,
+                text=text,
+                html=html,
+                to=to,
+                reply_to=config.reply_address(),
+                payload={"what": kind, **data},
+            )  # fmt: skip
         )
     if config.webhook_enabled is not False:
         import smartprov.alerts.channels as channels
 
         if config.webhook_enabled or channels.connection_defined(config.webhook_conn_id):
-            event = {"failure": "pipeline_failure", "reminder": "pipeline_failure", "recovery": "pipeline_recovered"}
+            event = {
+                "failure": "pipeline_failure",
+                "reminder": "pipeline_failure",
+                "recovery": "pipeline_recovered",
+            }
             outbox.enqueue(
                 Message(key=key + ":webhook", kind=kind, channel=WEBHOOK, subject=subject, text=text,
                         payload={"what": kind, "webhook": {"event": event[kind], "text": text, "data": data}})

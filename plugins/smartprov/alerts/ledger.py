@@ -133,11 +133,14 @@ class Outbox:
             chunk = keys[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             found.update(
-                r[0] for r in self.wh.fetchall(f"SELECT item_key FROM {ITEMS} WHERE item_key IN ({marks})", chunk)
+                r[0]
+                for r in self.wh.fetchall(f"SELECT item_key FROM {ITEMS} WHERE item_key IN ({marks})", chunk)
             )
             found.update(
                 r[0]
-                for r in self.wh.fetchall(f"SELECT message_key FROM {TABLE} WHERE message_key IN ({marks})", chunk)
+                for r in self.wh.fetchall(
+                    f"SELECT message_key FROM {TABLE} WHERE message_key IN ({marks})", chunk
+                )
             )
         return found
 
@@ -228,7 +231,9 @@ class Outbox:
                     WHERE {where}""",
                 (now, self.relay, *params),
             )
-            log.info("outbox: %d message(s) sent through another relay queued again for %s", count, self.relay)
+            log.info(
+                "outbox: %d message(s) sent through another relay queued again for %s", count, self.relay
+            )
         return count
 
     def deliver(
@@ -266,7 +271,22 @@ class Outbox:
         out = Delivery()
         down: dict[str, str] = {}
         for row in rows:
-            (key, kind, channel, to, cc, reply_to, subject, text, html, atts, payload, run_id, attempts, _) = row
+            (
+                key,
+                kind,
+                channel,
+                to,
+                cc,
+                reply_to,
+                subject,
+                text,
+                html,
+                atts,
+                payload,
+                run_id,
+                attempts,
+                _,
+            ) = row
             info = json.loads(payload or "{}")
             what = info.get("what") or kind
             if (channel == EMAIL and not config.email_enabled) or (
@@ -297,7 +317,10 @@ class Outbox:
                             )
                             for a in json.loads(atts or "[]")
                         ],
-                        headers={**(info.get("headers") or {}), **({"Reply-To": reply_to} if reply_to else {})},
+                        headers={
+                            **(info.get("headers") or {}),
+                            **({"Reply-To": reply_to} if reply_to else {}),
+                        },
                     )
                     channels.send_email(email, smtp_conn_id=config.smtp_conn_id, from_email=config.from_email)
                     recipients = [*email.to, *email.cc]
@@ -363,7 +386,17 @@ class Outbox:
                        created_at
                 FROM {TABLE} WHERE sent_at IS NULL ORDER BY created_at, message_key"""
         )
-        names = ("key", "kind", "channel", "to", "subject", "attempts", "last_error", "next_attempt_at", "created_at")
+        names = (
+            "key",
+            "kind",
+            "channel",
+            "to",
+            "subject",
+            "attempts",
+            "last_error",
+            "next_attempt_at",
+            "created_at",
+        )
         return [dict(zip(names, r, strict=True)) for r in rows]
 
 
@@ -377,7 +410,9 @@ def backoff(attempts: int, config) -> dt.timedelta:
 def _channel_wide(exc: BaseException) -> bool:
     """A failure every message of the channel would meet (relay down, no sender), as
     opposed to one message refused (a recipient, its size)."""
-    return not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError | smtplib.SMTPSenderRefused)
+    return not isinstance(
+        exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError | smtplib.SMTPSenderRefused
+    )
 
 
 def _split(value: str | None) -> list[str]:

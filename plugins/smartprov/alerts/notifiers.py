@@ -90,7 +90,11 @@ class SmartprovSmtpNotifier(_NoTemplating, SmtpNotifier):
         config = dataclasses.replace(config, failure_to=_addresses(self.to), from_email=self.from_email)
         outcome = failure_event(context, config, event=self.event)
         if outcome["mail"] != "direct":
-            log.info("failure of %s: incident mail %s", outcome.get("incident", {}).get("incident_key"), outcome["mail"])
+            log.info(
+                "failure of %s: incident mail %s",
+                outcome.get("incident", {}).get("incident_key"),
+                outcome["mail"],
+            )
             return
         subject, text, html, _ = outcome["message"]
         send_email(
@@ -114,7 +118,12 @@ class WebhookNotifier(_NoTemplating, BaseNotifier):
     template_fields = ()
 
     def __init__(
-        self, conn_id: str = "smartprov_webhook", *, required: bool = False, event: str = "failure", **kwargs: Any
+        self,
+        conn_id: str = "smartprov_webhook",
+        *,
+        required: bool = False,
+        event: str = "failure",
+        **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.event = event
@@ -132,7 +141,13 @@ class WebhookNotifier(_NoTemplating, BaseNotifier):
         subject, text, _html, data = failure_message(failure_facts(context, self.event), self.event)
         post_json(
             target,
-            webhook_payload(target.format, event="pipeline_retry" if self.event == "retry" else "pipeline_failure", title=subject, text=text, data=data),
+            webhook_payload(
+                target.format,
+                event="pipeline_retry" if self.event == "retry" else "pipeline_failure",
+                title=subject,
+                text=text,
+                data=data,
+            ),
         )
 
     async def async_notify(self, context: dict[str, Any]) -> None:

@@ -546,7 +546,11 @@ _RULES: tuple[Rule, ...] = (
             Check(READER, "EXTRA_SHEET", "a sheet that is not part of the template"),
             Check(READER, "EXTRA_COLUMN", "a column that is not part of the template"),
             Check(READER, "EXTRA_TOTAL_ROW", "a total row below the data"),
-            Check(READER, "EXTRA_BUDGET_YEAR", "version 2: an anggaran_<YYYY> column outside the masterplan period"),
+            Check(
+                READER,
+                "EXTRA_BUDGET_YEAR",
+                "version 2: an anggaran_<YYYY> column outside the masterplan period",
+            ),
         ),
         messages={
             "EXTRA_SHEET": (

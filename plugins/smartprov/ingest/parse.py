@@ -111,7 +111,11 @@ def unprocessable(what_id: str, what_en: str, exc: BaseException, *, with_messag
 
 def parse_submission(path: str, data: bytes, sha256: str, folder: str | None) -> ParsedSubmission:
     sub = ParsedSubmission(
-        path=path, sha256=sha256, size=len(data), folder=folder, submission_id=submission_id_for(sha256, folder)
+        path=path,
+        sha256=sha256,
+        size=len(data),
+        folder=folder,
+        submission_id=submission_id_for(sha256, folder),
     )
     if folder not in contract.regions():
         sub.add(finding("UNKNOWN_REGION", "UNKNOWN_REGION_FOLDER", value=folder or "/"))

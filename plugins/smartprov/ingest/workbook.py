@@ -634,7 +634,9 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
     workbook_part = parts.find(base + "workbook.xml")
     rels_part = parts.find(base + "_rels/workbook.xml.rels")
     if workbook_part is None:
-        raise _unreadable("arsip zip, bukan workbook (tanpa xl/workbook.xml) / a zip archive, not a workbook (no xl/workbook.xml)")
+        raise _unreadable(
+            "arsip zip, bukan workbook (tanpa xl/workbook.xml) / a zip archive, not a workbook (no xl/workbook.xml)"
+        )
     try:
         wb_root = SafeET.fromstring(_read_small(arc, workbook_part), forbid_dtd=True)
         rels_xml = _read_small(arc, rels_part) if rels_part is not None else b""
@@ -661,7 +663,10 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
             sheet_candidates |= resolved
             calamine_path = rel.get("Target", "")
             calamine_path = calamine_path[1:] if calamine_path.startswith("/") else base + calamine_path
-            targets[rel.get("Id", "")] = (kind, parts.find(calamine_path) or next(iter(sorted(resolved)), None))
+            targets[rel.get("Id", "")] = (
+                kind,
+                parts.find(calamine_path) or next(iter(sorted(resolved)), None),
+            )
         elif rtype.endswith("/sharedStrings"):
             shared |= resolved
     sheets: list[_SheetPart] = []

@@ -274,7 +274,12 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
             },
         )
         mailed = _confirm_submission(
-            store, user_email, region=region, file_name=name, landing_path=path, sent_at=sent_at,
+            store,
+            user_email,
+            region=region,
+            file_name=name,
+            landing_path=path,
+            sent_at=sent_at,
             sha256=result["sha256"],
         )
         return path, mailed

@@ -67,8 +67,6 @@ SESSION_HOURS = 8
 SET_PASSWORD_HOURS = 72
 
 
-
-
 def digest(secret: str) -> str:
     """What is stored of a secret (session, token, link): high-entropy, so a plain SHA-256."""
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -139,7 +139,10 @@ def forget(
                     )
                     _delete_submission(wh, sid)
                     if notify_again:  # the outbox's items: this file's feedback and digest listing
-                        for table, column in (("audit.outbox_items", "item_key"), ("audit.notifications", "notification_key")):
+                        for table, column in (
+                            ("audit.outbox_items", "item_key"),
+                            ("audit.notifications", "notification_key"),
+                        ):
                             wh.execute(
                                 f"""DELETE FROM {table}
                                     WHERE ({column} LIKE 'feedback:%' OR {column} LIKE 'digest-item:%')

@@ -281,9 +281,7 @@ def sheet_frame(batch: list[ParsedSubmission], sheet: contract.Sheet):
 
 def split_by_submission(frame) -> dict[str, Any]:
     """The batch frame's rows per submission id, each part indexed from 0 like a frame of its own."""
-    return {
-        sid: part.reset_index(drop=True) for sid, part in frame.groupby("submission_id", sort=False)
-    }
+    return {sid: part.reset_index(drop=True) for sid, part in frame.groupby("submission_id", sort=False)}
 
 
 def _part_of(parts: dict[str, dict[str, Any]], sub: ParsedSubmission, sheet: contract.Sheet):

@@ -407,7 +407,11 @@ class Warehouse:
         deadline, attempt, told = time.monotonic() + limit, 0, False
         while not self.fetchall("SELECT pg_try_advisory_lock(?)", (PG_LOAD_LOCK_KEY,))[0][0]:
             if not told:
-                log.warning("warehouse %s is loading in another run (%s): waiting", self.url.display(), self.lock_holder(PG_LOAD_LOCK_KEY))
+                log.warning(
+                    "warehouse %s is loading in another run (%s): waiting",
+                    self.url.display(),
+                    self.lock_holder(PG_LOAD_LOCK_KEY),
+                )
                 told = True
             if not _sleep_until_retry(deadline, attempt):
                 raise WarehouseBusy(

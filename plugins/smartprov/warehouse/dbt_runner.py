@@ -99,7 +99,9 @@ def _inputs_and_builds(
         wh.execute(f"ALTER TABLE {BUILDS_TABLE} ADD COLUMN IF NOT EXISTS definition VARCHAR(64)")
         count, last = wh.fetchall("SELECT count(*), max(received_at) FROM audit.submissions")[0]
         marts_exist = wh.table_exists("marts.province_masterplan_coverage")
-        built = wh.fetchall(f"SELECT fingerprint, definition FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1")
+        built = wh.fetchall(
+            f"SELECT fingerprint, definition FROM {BUILDS_TABLE} ORDER BY built_at DESC LIMIT 1"
+        )
     parts = [str(count), str(last), str(today or settings.today()), definition]
     fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()
     previous = {"fingerprint": built[0][0] if built else None, "definition": built[0][1] if built else None}
@@ -146,8 +148,14 @@ def build_lock(warehouse_url: str, *, wait: float | None = None) -> Iterator[Non
     # A session of its own: the lock lives exactly as long as this connection, whatever dbt
     # does with its own connections, and dies with the process if the host goes down.
     with psycopg.connect(
-        host=url.host, port=url.port, user=url.user, password=url.password, dbname=url.database,
-        autocommit=True, application_name="smartprov dbt build lock", connect_timeout=10,
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+        application_name="smartprov dbt build lock",
+        connect_timeout=10,
     ) as conn:
         deadline = time.monotonic() + limit
         attempt = 0
@@ -272,7 +280,7 @@ def private_profile(url: WarehouseUrl) -> Iterator[Path]:
     import yaml
 
     source = yaml.safe_load((settings.dbt_dir() / "profiles.yml").read_text(encoding="utf-8"))
-    (name, profile), = ((k, v) for k, v in source.items() if k != "config")
+    ((name, profile),) = ((k, v) for k, v in source.items() if k != "config")
     output = dict(profile["outputs"][url.dbt_target])
     values = url.dbt_env()
     for key, raw in list(output.items()):
@@ -377,7 +385,11 @@ def _log_errors_quiet() -> Iterator[None]:
 
 
 def invoke(
-    args: list[str], warehouse_url: str, *, today: dt.date | None = None, variables: dict[str, Any] | None = None
+    args: list[str],
+    warehouse_url: str,
+    *,
+    today: dt.date | None = None,
+    variables: dict[str, Any] | None = None,
 ) -> Any:
     """Run one dbt command against the warehouse; raises DbtBuildFailed on failure.
 
@@ -494,7 +506,9 @@ def _build(
     seconds = round((dt.datetime.now() - started).total_seconds(), 1)
     _record_build(warehouse_url, fingerprint, definition, started, seconds)
     state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat(), "docs_project": docs_for}))
+    state.write_text(
+        json.dumps({"fingerprint": fingerprint, "built_at": started.isoformat(), "docs_project": docs_for})
+    )
     return {
         "built": True,
         "complete": complete,  # False: selector nightly_data (the project is the last complete build's)

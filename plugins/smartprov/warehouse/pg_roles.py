@@ -53,6 +53,7 @@ ENV_ANALYST_ROLE = "SMARTPROV_PG_ANALYST_ROLE"
 def analyst_role() -> str:
     return os.environ.get(ENV_ANALYST_ROLE) or ANALYST_ROLE
 
+
 _NAME = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
 # Serialises concurrent setup runs (advisory locks are per database: one key, two places).
 _SETUP_LOCK_KEY = 0x5_3A_57_0E
