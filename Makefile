@@ -105,6 +105,7 @@ lint: venv $(LINT_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p var/lint
+	@$(DEADLINE_SEED)
 	$(SQLFLUFF) lint dbt
 	@test -x "$(EVALUATOR)" || { echo "dbt-project-evaluator not found at $(EVALUATOR): set EVALUATOR=path/to/run"; exit 1; }
 	$(EVALUATOR) dbt $(BIN)/dbt
@@ -112,9 +113,14 @@ lint: venv $(LINT_VENV)/.installed
 ## make sql-fix: let sqlfluff fix the dbt project's layout (SQL_FILES, default all of dbt/)
 SQL_FILES ?= dbt
 .PHONY: sql-fix
-sql-fix: $(LINT_VENV)/.installed
+sql-fix: venv $(LINT_VENV)/.installed
 	@mkdir -p var/lint
+	@$(DEADLINE_SEED)
 	$(SQLFLUFF) fix $(SQL_FILES)
+
+# dbt compiles only with the deadline seed, which a run generates (git-ignored) from
+# config/deadlines.yml: a fresh checkout has none until it is written here.
+DEADLINE_SEED = $(BIN)/python -c "from smartprov.contract.deadlines import sync_seed; sync_seed()"
 
 # The dbt templater compiles the project against a throw-away DuckDB file, outside dbt/.
 SQLFLUFF = SMARTPROV_DBT_TARGET=duckdb SMARTPROV_DUCKDB_PATH=$(CURDIR)/var/lint/sqlfluff.duckdb \
