@@ -114,8 +114,8 @@ def test_landing_bucket_listed_with_the_pipeline_key():
             aws_access_key_id="x",
             aws_secret_access_key="y",
         )
-        s3.create_bucket(Bucket="landing")
-        found = doctor.check_landing("s3://landing/")
+        s3.create_bucket(Bucket="doctor-landing")
+        found = doctor.check_landing("s3://doctor-landing/")
         assert found.ok, found.line()
         missing = doctor.check_landing("s3://no-such-bucket/")
         assert not missing.ok and "NoSuchBucket" in missing.detail

@@ -36,8 +36,8 @@ def test_outside_airflow_the_steps_pass_through_without_importing_it(tmp_path):
     code = (
         "import sys, json\n"
         "from smartprov.run import lineage\n"
-        "s = {'run_dir': sys.argv[1], 'accepted': 1}\n"
-        "assert lineage.record_load({'files': [], 'landing': sys.argv[1]}, s, 'duckdb:///x.duckdb') is s\n"
+        "results = [{'status': 'accepted', 'path': sys.argv[1] + '/32.04/a.xlsx'}]\n"
+        "assert lineage.record_load({'files': [], 'landing': sys.argv[1]}, results, 'duckdb:///x.duckdb') is None\n"
         "d = {'built': True}\n"
         "assert lineage.record_dbt(d, 'duckdb:///x.duckdb') is d\n"
         "assert lineage.declare([('file', '/a')], [('file', '/b')]) is False\n"

@@ -24,7 +24,7 @@ from loopback import s3_landing_server  # noqa: E402
 from smartprov.ingest.landing import LandingFile, open_landing  # noqa: E402
 from smartprov.ingest.object_landing import LandingFileChanged, ObjectLanding  # noqa: E402
 
-BUCKET = "landing"
+BUCKET = "landing-objects"  # its own bucket: moto keeps one in-process state for every server
 ACCESS_KEY = "smartprov-test-key"
 SECRET_KEY = "smartprov-test-secret"
 
@@ -84,7 +84,7 @@ def landing(s3_client) -> ObjectLanding:
 
 
 def test_lists_regency_files_relative_to_prefix_without_litter(landing):
-    assert landing.url == "s3://landing/submissions"
+    assert landing.url == f"s3://{BUCKET}/submissions"
     assert landing.conn_id == "smartprov_landing"
     files = landing.list_files()
     assert files == EXPECTED

@@ -481,12 +481,12 @@ def test_send_to_an_object_storage_landing_zone(tmp_path, var_dir, client_for, p
         boto3.client(
             "s3", endpoint_url=endpoint, aws_access_key_id="portal-key", aws_secret_access_key="portal-secret",
             region_name="us-east-1",
-        ).create_bucket(Bucket="landing")  # fmt: skip
-        portal.config.landing_url = "s3://landing/regencies"
+        ).create_bucket(Bucket="portal-landing")  # fmt: skip
+        portal.config.landing_url = "s3://portal-landing/regencies"
         good = fixed_masterplan()
         sent = _check(client_for(OFFICER), good, name="mp.xlsx", action="/send")
         assert sent.status_code == 200
-        landing = open_landing("s3://landing/regencies")
+        landing = open_landing("s3://portal-landing/regencies")
         (listed,) = landing.list_files()
         assert listed.folder == "32.04" and listed.path.endswith("_mp.xlsx")
         assert landing.read_bytes(listed) == good
