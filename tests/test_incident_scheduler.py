@@ -11,17 +11,12 @@ then put back: at most 2 failure mails arrive (one, as no reminder is due yet), 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import time
-import urllib.error
 
 import pytest
 
-from conftest import bare_config_dir
 from loopback import free_port, smtp_conn_json
-from test_scheduler import BIN, REPO, Api, stop_tree, wait_for
+from test_scheduler import Api, running_standalone, standalone_env, wait_for
 
 SENDER = "smartprov@diskominfo.example.go.id"
 ONCALL = "oncall@diskominfo.example.go.id"
@@ -37,30 +32,10 @@ def intake_airflow(tmp_path_factory, smtp_server):
     home = tmp_path_factory.mktemp("incident")
     landing = home / "landing"
     write_sample_landing(landing, province="34", seed=3)
-    port = free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))
-    }
-    env.update(
-        AIRFLOW_HOME=str(home / "airflow"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__DEFAULT_TIMEZONE="Asia/Jakarta",
-        AIRFLOW__CORE__PARALLELISM="2",
-        AIRFLOW__API__HOST="127.0.0.1",
-        AIRFLOW__API__PORT=str(port),
-        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
-        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
-        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
-        GX_ANALYTICS_ENABLED="false",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-        PYTHONPATH=str(REPO / "plugins"),
-        PATH=f"{BIN}:{os.environ['PATH']}",
-        SMARTPROV_VAR_DIR=str(home / "var"),
-        SMARTPROV_LANDING_URL=str(landing),
-        SMARTPROV_CONFIG_DIR=str(bare_config_dir(home / "no-config")),
+    env = standalone_env(
+        home,
+        landing,
+        free_port(),
         SMARTPROV_ALERTS_FROM=SENDER,
         SMARTPROV_ALERTS_FAILURE_TO=ONCALL,
         SMARTPROV_ALERTS_DIGEST_TO="datin@diskominfo.example.go.id",
@@ -68,39 +43,9 @@ def intake_airflow(tmp_path_factory, smtp_server):
         SMARTPROV_INTAKE_SCHEDULE="15s",
         AIRFLOW_CONN_SMTP_DEFAULT=smtp_conn_json(smtp_server.port),
     )
-    airflow_bin = str(BIN / "airflow")
-    subprocess.run([airflow_bin, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    log_file = open(home / "standalone.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [airflow_bin, "standalone"],
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    api = Api(f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            assert proc.poll() is None, (home / "standalone.log").read_text()[-4000:]
-            try:
-                health = api.call("GET", "/api/v2/monitor/health")
-                if all(
-                    health[c]["status"] == "healthy" for c in ("metadatabase", "scheduler", "dag_processor")
-                ):
-                    break
-            except (urllib.error.URLError, ConnectionError, KeyError, TimeoutError):
-                pass
-            assert time.monotonic() < deadline, (home / "standalone.log").read_text()[-4000:]
-            time.sleep(2)
-        password = json.loads((home / "airflow" / "simple_auth_manager_passwords.json.generated").read_text())
-        api.login("admin", password["admin"])
-        api.home, api.landing = home, landing
+    with running_standalone(home, env) as api:
+        api.landing = landing
         yield api
-    finally:
-        survivors = stop_tree(proc.pid)
-        log_file.close()
-        assert survivors == [], f"processes still running after teardown: {survivors}"
 
 
 def intake_runs(api: Api) -> list[dict]:

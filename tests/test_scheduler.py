@@ -11,6 +11,7 @@ UI's display time zone to WIB. Every process started is stopped by PID, children
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -82,14 +84,9 @@ def stop_tree(pid: int) -> list[int]:
     return [p.pid for p in alive]
 
 
-@pytest.fixture(scope="module")
-def airflow(tmp_path_factory, smtp_server):
-    from smartprov.authoring.sample import write_sample_landing
-
-    home = tmp_path_factory.mktemp("standalone")
-    landing = home / "landing"
-    write_sample_landing(landing, province="34", seed=3)
-    port = free_port()
+def standalone_env(home: Path, landing: Path, port: int, **settings: str) -> dict[str, str]:
+    """The environment `make airflow` gives `airflow standalone`, on free loopback ports,
+    with a private Airflow home and var/ folder under `home`, plus the `settings` given."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_", "AIRFLOW_CONN_", "AIRFLOW__"))
     }
@@ -115,11 +112,16 @@ def airflow(tmp_path_factory, smtp_server):
         SMARTPROV_VAR_DIR=str(home / "var"),
         SMARTPROV_LANDING_URL=str(landing),
         SMARTPROV_CONFIG_DIR=str(bare_config_dir(home / "no-config")),
-        SMARTPROV_ALERTS_EMAIL_ENABLED="true",
-        SMARTPROV_ALERTS_FROM=SENDER,
-        SMARTPROV_ALERTS_DIGEST_TO=DIGEST_TO,
-        AIRFLOW_CONN_SMTP_DEFAULT=smtp_conn_json(smtp_server.port),
     )
+    env.update(settings)
+    return env
+
+
+@contextlib.contextmanager
+def running_standalone(home: Path, env: dict[str, str]) -> Iterator[Api]:
+    """`airflow db migrate`, the build pool, then `airflow standalone` until its metadatabase,
+    scheduler and dag-processor are healthy; yields the REST API logged in as admin, and stops
+    every process it started (asserting none survives)."""
     airflow_bin = str(BIN / "airflow")
     subprocess.run([airflow_bin, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     subprocess.run(
@@ -137,7 +139,7 @@ def airflow(tmp_path_factory, smtp_server):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    api = Api(f"http://127.0.0.1:{port}")
+    api = Api(f"http://127.0.0.1:{env['AIRFLOW__API__PORT']}")
     try:
         deadline = time.monotonic() + 240
         while True:
@@ -163,6 +165,26 @@ def airflow(tmp_path_factory, smtp_server):
         survivors = stop_tree(proc.pid)
         log_file.close()
         assert survivors == [], f"processes still running after teardown: {survivors}"
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory, smtp_server):
+    from smartprov.authoring.sample import write_sample_landing
+
+    home = tmp_path_factory.mktemp("standalone")
+    landing = home / "landing"
+    write_sample_landing(landing, province="34", seed=3)
+    env = standalone_env(
+        home,
+        landing,
+        free_port(),
+        SMARTPROV_ALERTS_EMAIL_ENABLED="true",
+        SMARTPROV_ALERTS_FROM=SENDER,
+        SMARTPROV_ALERTS_DIGEST_TO=DIGEST_TO,
+        AIRFLOW_CONN_SMTP_DEFAULT=smtp_conn_json(smtp_server.port),
+    )
+    with running_standalone(home, env) as api:
+        yield api
 
 
 def wait_for(what: str, probe, timeout: float = 300, every: float = 3):
