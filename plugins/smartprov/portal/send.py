@@ -76,6 +76,13 @@ def _confirm_submission(
         return False
     if not config.enabled or not config.email_enabled:
         return False
+    from smartprov.alerts.channels import connection_defined
+
+    try:
+        if not connection_defined(config.smtp_conn_id):
+            return False  # as the run's notify: no relay configured, no mail composed to wait for ever
+    except Exception:  # Airflow could not be asked: let the outbox's delivery say why
+        pass
     subject = f"[smartprov] Workbook diterima / received: {file_name} ({region})"
     text = (
         f"Workbook {file_name} untuk {region} telah diterima portal pada {sent_at} dan disimpan sebagai "
