@@ -221,6 +221,19 @@ def _lookup(conn_id: str) -> tuple[Connection | None, bool]:
         return None, False  # Airflow's lookup decides (it skips a value it cannot parse)
 
 
+def environment_only(conn_id: str) -> tuple[Connection | None, bool]:
+    """(the Connection written in `AIRFLOW_CONN_<ID>`, whether that answer is certain), read
+    without asking Airflow, for checks made while a DAG file is parsed. Not certain when the
+    value cannot be parsed here or is absent while a secrets backend may hold it."""
+    raw = os.environ.get(ENV_PREFIX + conn_id.upper())
+    if raw and raw.strip():
+        try:
+            return parse(raw, conn_id), True
+        except (ValueError, TypeError):
+            return None, False
+    return None, not secrets_backend_configured()
+
+
 def from_environment(conn_id: str) -> Connection | None:
     """The Connection from `AIRFLOW_CONN_<ID>`, or None when it is not there or Airflow must
     be asked instead (see the module's notes)."""

@@ -445,18 +445,10 @@ def connection_sender(conn_id: str) -> tuple[str | None, bool]:
     through `smartprov.connections` (both of Airflow's forms: URI and JSON) without
     importing Airflow. Not certain when the Connection may live where only Airflow looks
     (the metadata database, a secrets backend): then it is resolved when a mail is sent."""
-    import os
-
     from smartprov import connections
 
-    raw = os.environ.get(connections.ENV_PREFIX + conn_id.upper())
-    if raw and raw.strip():
-        try:
-            conn = connections.parse(raw, conn_id)
-        except (ValueError, TypeError):
-            return None, False
-        return (conn.extra_dejson.get("from_email") or None), True
-    return None, not connections.secrets_backend_configured()
+    conn, certain = connections.environment_only(conn_id)
+    return ((conn.extra_dejson.get("from_email") or None) if conn else None), certain
 
 
 def failure_notifiers(config: AlertConfig | None = None, *, event: str = "failure") -> list[Any]:
