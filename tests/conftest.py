@@ -62,6 +62,7 @@ SLOWEST_MODULES = (  # measured: --durations over a whole run, serial and on two
     "test_dbt_marts.py",
     "test_publish.py",
     "test_data_docs.py",
+    "test_shared_store.py",  # three CLI runs (one with dbt) and a replay over moto S3: ~90 s
     "test_outbox.py",
     "test_snapshot_and_wait.py",
     "test_build_pool.py",

@@ -678,12 +678,16 @@ def _serve_stored(store: shared_store.Store, path: str) -> Response:
         return _serve_under(store.root, path)
     try:
         key = shared_store.safe_key(path)
-        for candidate in (key, f"{key}/index.html".lstrip("/")):
-            if candidate and store.exists(candidate):
-                media = mimetypes.guess_type(candidate)[0] or "application/octet-stream"
-                return Response(store.get_bytes(candidate), media_type=media)
     except FileNotFoundError:
-        pass
+        return Response("not found", status_code=404)
+    for candidate in (key, f"{key}/index.html".lstrip("/")):
+        try:
+            body = store.get_bytes(candidate) if candidate else None
+        except (FileNotFoundError, PermissionError):  # no such object (S3 may say 403): a folder?
+            continue
+        if body is not None:
+            media = mimetypes.guess_type(candidate)[0] or "application/octet-stream"
+            return Response(body, media_type=media)
     return Response("not found", status_code=404)
 
 
