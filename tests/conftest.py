@@ -17,7 +17,12 @@ os.environ["GX_ANALYTICS_ENABLED"] = "false"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["SMARTPROV_VAR_DIR"] = str(_SESSION_HOME / "var")
-for key in ("SMARTPROV_WAREHOUSE_URL", "SMARTPROV_LANDING_URL", "SMARTPROV_WAREHOUSE_CONN_ID"):
+for key in (
+    "SMARTPROV_WAREHOUSE_URL",
+    "SMARTPROV_LANDING_URL",
+    "SMARTPROV_WAREHOUSE_CONN_ID",
+    "SMARTPROV_SHARED_URL",
+):
     os.environ.pop(key, None)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -614,6 +614,7 @@ def test_the_runbook_starts_with_doctor_and_describes_each_check():
         doctor.check_deadlines(ROOT / "config" / "deadlines.yml").check,
         doctor.check_landing(str(ROOT)).check,
         doctor.check_folders({"SMARTPROV_VAR_DIR": ROOT / "var"}).check,
+        doctor.check_shared_store().check,
         doctor.check_warehouse("duckdb:///" + str(ROOT / "var" / "doc-check.duckdb")).check,
         doctor.check_loader_rights("duckdb:///" + str(ROOT / "var" / "doc-check.duckdb")).check,
         "mail relay",

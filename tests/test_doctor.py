@@ -133,6 +133,49 @@ def test_folders_runs_write_must_be_writable(tmp_path):
     assert "airflow-init" in found.fix
 
 
+# -- shared store ---------------------------------------------------------------------------------
+def test_shared_store_unset_is_this_host_s_folders(monkeypatch):
+    monkeypatch.delenv("SMARTPROV_SHARED_URL", raising=False)
+    found = doctor.check_shared_store()
+    assert found.ok and "SMARTPROV_SHARED_URL not set" in found.detail
+
+
+def test_shared_store_folder_written_and_left_clean(tmp_path, monkeypatch):
+    share = tmp_path / "share"
+    monkeypatch.setenv("SMARTPROV_SHARED_URL", str(share))
+    found = doctor.check_shared_store()
+    assert found.ok, found.line()
+    assert [p for p in share.rglob("*") if p.is_file()] == []  # the probe is deleted again
+    blocked = tmp_path / "a-file"  # a file where the share should be: nothing can be written
+    blocked.write_text("")
+    monkeypatch.setenv("SMARTPROV_SHARED_URL", str(blocked / "share"))
+    failed = doctor.check_shared_store()
+    assert not failed.ok and "cannot be written" in failed.detail and "SMARTPROV_SHARED_URL" in failed.fix
+
+
+def test_shared_store_bucket_written_with_the_pipeline_key(monkeypatch):
+    import boto3
+
+    with s3_landing_server("pipeline", "pipeline-secret") as endpoint:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="y",
+        )
+        s3.create_bucket(Bucket="doctor-shared")  # this module's own bucket for the store
+        monkeypatch.setenv("SMARTPROV_SHARED_URL", "s3://doctor-shared/smartprov")
+        found = doctor.check_shared_store()
+        assert found.ok, found.line()
+        assert "connection smartprov_landing" in found.detail
+        assert s3.list_objects_v2(Bucket="doctor-shared").get("KeyCount") == 0  # probe deleted
+        monkeypatch.setenv("SMARTPROV_SHARED_URL", "s3://no-such-shared-bucket/smartprov")
+        missing = doctor.check_shared_store()
+        assert not missing.ok and "cannot be written" in missing.detail
+        assert "smartprov_shared" in missing.fix
+
+
 # -- mail ----------------------------------------------------------------------------------------
 @pytest.fixture
 def alert_env(tmp_path, monkeypatch):

@@ -594,7 +594,9 @@ def cmd_summary(args) -> int:
                 print(f"{label + ':':<10} {path}")
         for name, path in (report.get("outputs") or {}).items():
             print(f"{name + ':':<10} {path}")
-    print(f"Quarantine: {settings.quarantine_dir()}")
+    from smartprov.ingest.shared_store import quarantine_store
+
+    print(f"Quarantine: {quarantine_store().url}")
     print(_outbox_status_line(warehouse))
     print(province_summary(warehouse, args.province))
     return 0

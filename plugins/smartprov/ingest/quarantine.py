@@ -1,36 +1,44 @@
 """Quarantine: a rejected file kept byte for byte, with its findings as JSON and as text.
 
 Layout: `<quarantine>/<region or _unknown>/<sha256 prefix>__<file name>` and, beside it,
-`….findings.json` and `….findings.txt` (Indonesian first, English second).
+`….findings.json` and `….findings.txt` (Indonesian first, English second). The quarantine is
+a shared store (`smartprov.ingest.shared_store`: this host's var/quarantine, a mounted share
+or an S3 prefix), so that a replay on any worker finds what another worker kept.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-import shutil
-from pathlib import Path
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from smartprov.ingest.parse import ParsedSubmission
+from smartprov.ingest.shared_store import LocalStore, Store
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+FINDINGS_JSON = ".findings.json"
 
 
-def quarantine_file(root: Path, sub: ParsedSubmission, data: bytes | BinaryIO) -> Path:
-    """Copy the file (bytes or a readable binary stream) into quarantine with its findings."""
-    folder = root / (sub.folder if sub.folder and SAFE_NAME.sub("", sub.folder) == sub.folder else "_unknown")
-    folder.mkdir(parents=True, exist_ok=True)
+def _as_store(where: Store | str | os.PathLike[str]) -> Store:
+    return LocalStore(where) if isinstance(where, (str, os.PathLike)) else where
+
+
+def quarantine_file(
+    where: Store | str | os.PathLike[str], sub: ParsedSubmission, data: bytes | BinaryIO
+) -> str:
+    """Copy the file (bytes or a readable binary stream) into quarantine with its findings;
+    return where it is kept (a path, or an s3:// URL)."""
+    store = _as_store(where)
+    folder = sub.folder if sub.folder and SAFE_NAME.sub("", sub.folder) == sub.folder else "_unknown"
     name = SAFE_NAME.sub("_", sub.path.rsplit("/", 1)[-1])[:150]
-    target = folder / f"{sub.sha256[:12]}__{name}"
-    if not target.exists():
-        tmp = target.with_name(target.name + ".part")
+    key = f"{folder}/{sub.sha256[:12]}__{name}"
+    if not store.exists(key):  # the same bytes kept before (a replay that still fails): kept once
         if isinstance(data, bytes):
-            tmp.write_bytes(data)
+            store.put_bytes(key, data)
         else:
-            with open(tmp, "wb") as out:
-                shutil.copyfileobj(data, out, 1 << 20)
-        tmp.replace(target)
+            store.put_stream(key, data)
     meta = {
         "path": sub.path,
         "sha256": sub.sha256,
@@ -40,11 +48,10 @@ def quarantine_file(root: Path, sub: ParsedSubmission, data: bytes | BinaryIO) -
         "period": sub.period,
         "findings": [f.as_dict() for f in sub.findings],
     }
-    target.with_name(target.name + ".findings.json").write_text(
-        json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
-    target.with_name(target.name + ".findings.txt").write_text(findings_text(sub), encoding="utf-8")
-    return target
+    text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
+    store.put_bytes(key + FINDINGS_JSON, text.encode("utf-8"))
+    store.put_bytes(key + ".findings.txt", findings_text(sub).encode("utf-8"))
+    return store.location(key)
 
 
 def findings_text(sub: ParsedSubmission) -> str:
@@ -65,14 +72,24 @@ def findings_text(sub: ParsedSubmission) -> str:
     return "\n".join(lines) + "\n"
 
 
-def quarantined_files(root: Path, region: str | None = None) -> list[tuple[Path, dict]]:
-    """(file, its findings metadata) for every quarantined file, optionally of one region."""
+@dataclass(frozen=True)
+class Quarantined:
+    key: str  # where the file is in the quarantine store: "<region>/<sha prefix>__<name>"
+    size: int
+    meta: dict  # its .findings.json: path, sha256, submission id, region, kind, findings
+
+
+def quarantined_files(where: Store | str | os.PathLike[str], region: str | None = None) -> list[Quarantined]:
+    """Every quarantined file with its findings metadata, optionally of one region (folder)."""
+    store = _as_store(where)
+    objects = {o.key: o for o in store.list(depth=1)}
     out = []
-    for meta_path in sorted(root.glob("*/*.findings.json")):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if region and meta_path.parent.name != region:
+    for key in sorted(objects):
+        folder, _, base = key.partition("/")
+        if not key.endswith(FINDINGS_JSON) or "/" in base or (region and folder != region):
             continue
-        data_path = meta_path.with_name(meta_path.name.removesuffix(".findings.json"))
-        if data_path.exists():
-            out.append((data_path, meta))
+        data_key = key.removesuffix(FINDINGS_JSON)
+        if data_key in objects:
+            meta = json.loads(store.get_bytes(key).decode("utf-8"))
+            out.append(Quarantined(data_key, objects[data_key].size, meta))
     return out

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import mimetypes
 import os
 import secrets
 import tempfile
@@ -30,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartprov import settings
 from smartprov.contract import catalogue as contract
+from smartprov.ingest import shared_store
 from smartprov.portal import status as status_data
 from smartprov.portal.store import PortalStore, User
 from smartprov.portal.texts import LANGS, translator
@@ -547,13 +549,13 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
                 if wh.table_exists("audit.outbox")
                 else []
             )
-        reports = sorted(
-            (p.relative_to(settings.reports_dir()).as_posix() for p in _report_files()), reverse=True
-        )[:20]
+        reports_store = shared_store.reports_store()
+        reports = sorted(_report_files(reports_store), reverse=True)[:20]
+        has_docs = _latest_data_docs(reports_store) is not None
         return page(
             request,
             "province.html",
-            {"overview": overview, "outbox": outbox, "reports": reports, "has_docs": _latest_data_docs() is not None,
+            {"overview": overview, "outbox": outbox, "reports": reports, "has_docs": has_docs,
              "_session": found},
         )  # fmt: skip
 
@@ -562,17 +564,18 @@ def create_app(config: PortalConfig | None = None) -> FastAPI:
         user, _ = require(request)
         if not user.is_province:
             raise Forbidden()
-        return _serve_under(settings.reports_dir(), path)
+        return _serve_stored(shared_store.reports_store(), path)
 
     @app.get("/data-docs/{path:path}", include_in_schema=False)
     def data_docs(path: str, request: Request):
         user, _ = require(request)
         if not user.is_province:
             raise Forbidden()
-        site = _latest_data_docs()
+        store = shared_store.reports_store()
+        site = _latest_data_docs(store)
         if site is None:
             return Response("no Data Docs yet", status_code=404)
-        return _serve_under(site, path or "index.html")
+        return _serve_stored(store, f"{site}/{path or 'index.html'}")
 
     # -- the API -------------------------------------------------------------------
     def api_region(request: Request) -> tuple[str, str] | JSONResponse:
@@ -669,16 +672,44 @@ def _serve_under(root: Path, path: str) -> Response:
     return FileResponse(target)
 
 
-def _report_files() -> list[Path]:
-    root = settings.reports_dir()
-    if not root.is_dir():
-        return []
-    return [p for p in root.glob("*/*") if p.suffix in (".html", ".xlsx") and p.is_file()]
+def _serve_stored(store: shared_store.Store, path: str) -> Response:
+    """A file of the reports store (this host's folder, a share, or S3); a folder's index.html."""
+    if isinstance(store, shared_store.LocalStore):
+        return _serve_under(store.root, path)
+    try:
+        key = shared_store.safe_key(path)
+        for candidate in (key, f"{key}/index.html".lstrip("/")):
+            if candidate and store.exists(candidate):
+                media = mimetypes.guess_type(candidate)[0] or "application/octet-stream"
+                return Response(store.get_bytes(candidate), media_type=media)
+    except FileNotFoundError:
+        pass
+    return Response("not found", status_code=404)
 
 
-def _latest_data_docs() -> Path | None:
-    root = settings.reports_dir()
-    sites = (
-        sorted(root.glob("*/data_docs/index.html"), key=lambda p: p.stat().st_mtime) if root.is_dir() else []
-    )
-    return sites[-1].parent if sites else None
+def _report_files(store: shared_store.Store) -> list[str]:
+    """The reports people open (Excel, HTML) one folder down the reports store: the province's
+    outputs and what a run keeps beside its report. In S3 only the province's (one request:
+    listing every run's folder would mean listing every file of every Data Docs site)."""
+    found = store.list("province", depth=0) if store.remote else store.list(depth=1)
+    return [o.key for o in found if o.key.count("/") == 1 and o.key.endswith((".html", ".xlsx"))]
+
+
+def _latest_data_docs(store: shared_store.Store) -> str | None:
+    """The folder (a key prefix) of the newest run's Data Docs site: `<run>/data_docs/<run>/`
+    as runs write it, or `<run>/data_docs/`: the one a shared store marks as the newest, else
+    the newest index.html."""
+    marked = shared_store.latest_marked(store, "data_docs")
+    if marked and store.exists(f"{marked}/index.html"):
+        return marked
+    sites = [
+        o
+        for o in store.list(depth=3)
+        if o.key.endswith("/index.html")
+        and o.key.split("/")[1:2] == ["data_docs"]
+        and o.key.count("/") in (2, 3)
+    ]
+    if not sites:
+        return None
+    newest = max(sites, key=lambda o: (o.modified, o.key))
+    return newest.key.rsplit("/", 1)[0]

@@ -5,7 +5,8 @@ Each check reads the settings the pipeline itself reads (the environment, config
 Connections) and touches the real service: the warehouse (roles, the loader's rights), the
 landing zone (a one-key listing), the mail relay (a session opened as a mail would be), then
 what only files say: the public base URL of links, the deadline table, the publish config and
-the time zone. Nothing is written anywhere.
+the time zone. Nothing is written anywhere, but for one probe object put into the shared store
+(`SMARTPROV_SHARED_URL`), read back and deleted.
 """
 
 from __future__ import annotations
@@ -213,6 +214,46 @@ def check_folders(folders: dict[str, Path] | None = None) -> Finding:
     return _passed(name, ", ".join(str(folder) for folder in folders.values()) + " writable")
 
 
+# -- shared storage -------------------------------------------------------------------------
+def check_shared_store() -> Finding:
+    """With SMARTPROV_SHARED_URL set, quarantine and reports can be written, read back and
+    listed there (a probe object, deleted again); unset, this host's folders serve."""
+    import socket
+
+    from smartprov.ingest import shared_store
+
+    name = "shared store"
+    url = shared_store.shared_url()
+    if url is None:
+        return _passed(
+            name,
+            f"{shared_store.SHARED_URL_ENV} not set: quarantine and reports stay in this host's folders"
+            " (one worker; set it when tasks run on several)",
+        )
+    fix = (
+        f"check {shared_store.SHARED_URL_ENV} (s3://bucket/prefix or a mounted folder) and, for S3, the"
+        f" {shared_store.SHARED_CONN_ID} Connection (else smartprov_landing): key, endpoint, write rights"
+    )
+    key = f"_doctor/probe-{socket.gethostname()}-{os.getpid()}.txt"
+    body = f"smartprov doctor {settings.wib()}".encode()
+    try:
+        stores = [shared_store.quarantine_store(), shared_store.reports_store()]
+        for store in stores:
+            store.put_bytes(key, body)
+            try:
+                if store.get_bytes(key) != body:
+                    return _failed(name, f"{store.location(key)} read back other bytes", fix)
+                if key not in {o.key for o in store.list("_doctor")}:
+                    return _failed(name, f"{store.location(key)} written but not listed", fix)
+            finally:
+                store.delete(key)
+    except Exception as exc:  # noqa: BLE001 - a bad URL, a missing Connection, a refused key
+        return _failed(name, f"{url} cannot be written: {_first_line(exc)}", fix)
+    where = ", ".join(s.url for s in stores)
+    via = f" with connection {stores[0].conn_id}" if getattr(stores[0], "conn_id", None) else ""
+    return _passed(name, f"{where} written, read and listed{via}")
+
+
 # -- mail and links -------------------------------------------------------------------------
 def _alert_config():
     from smartprov.alerts import AlertConfig
@@ -349,6 +390,7 @@ CHECKS: tuple[Callable[[], Finding], ...] = (
     check_loader_rights,
     check_landing,
     check_folders,
+    check_shared_store,
     check_smtp,
     check_public_base_url,
     check_deadlines,

@@ -291,6 +291,14 @@ class _Writer:
         self.received_at, self.kept_times = received_at, kept_times
         self.batch_size = 1 if kept_times else LOAD_BATCH.get(wh.engine, 1)
         self.current_codes: dict[str, list[str]] | None = None  # once every masterplan is stored
+        self._quarantine = None  # the quarantine store, made at the first rejection
+
+    def keep(self, sub) -> str | None:
+        if self._quarantine is None:
+            from smartprov.ingest.shared_store import quarantine_store
+
+            self._quarantine = quarantine_store()  # this host's folder, or SMARTPROV_SHARED_URL
+        return quarantine(self.landing, sub, self._quarantine)
 
     def write(self, chunk: list) -> list[dict[str, Any]]:
         """Write `chunk` (in load order, after every chunk before it); a report entry each."""
@@ -305,14 +313,14 @@ class _Writer:
             statuses = save_submissions(self.wh, pending, run_id=self.run_id, received_at=when)
             for (sub, qpath, _), status in zip(pending, statuses, strict=True):
                 if status == "rejected" and not sub.has_errors_before_load and qpath is None:
-                    qpath = quarantine(self.landing, sub)  # refused by the warehouse: keep it too
+                    qpath = self.keep(sub)  # refused by the warehouse: keep it too
                 results.append(report_entry(sub, status, qpath))
             pending.clear()
 
         # Masterplans first, so that an evaluation's program codes map to the stored masterplan.
         for sub in chunk:
             sub.has_errors_before_load = sub.has_errors
-            qpath = quarantine(self.landing, sub) if sub.has_errors else None
+            qpath = self.keep(sub) if sub.has_errors else None
             codes = None
             if sub.kind == EVALUASI and sub.region_code and not sub.has_errors:
                 if self.current_codes is None:  # every masterplan of the run is stored by now
@@ -345,23 +353,25 @@ def _add_region_contacts(entries: list[dict[str, Any]], wh) -> None:
         e["notify_also"] = sorted({a for a in extra if a and a.strip().lower() != own})
 
 
-def quarantine(landing, sub) -> str | None:
+def quarantine(landing, sub, store=None) -> str | None:
     """Keep a rejected file byte for byte: the bytes that were validated (checked by their
-    SHA-256), or, for a file too large to have been read, a streamed copy."""
+    SHA-256), or, for a file too large to have been read, a streamed copy. `store`: the
+    quarantine store (default `shared_store.quarantine_store()`)."""
     from smartprov.ingest.quarantine import quarantine_file
+    from smartprov.ingest.shared_store import quarantine_store
 
-    root = settings.quarantine_dir()
+    root = store if store is not None else quarantine_store()
     source = LandingFile(getattr(sub, "source", None) or sub.path, sub.size)
     try:
         if getattr(sub, "refused", False):
             return None  # never opened (a link, a FIFO, a name that is not UTF-8): nothing to keep
         if sub.size > contract.MAX_FILE_BYTES:
             with landing.open(source) as stream:
-                return str(quarantine_file(root, sub, stream))
+                return quarantine_file(root, sub, stream)
         data = landing.read_bytes(source)
         if hashlib.sha256(data).hexdigest() != sub.sha256:
             raise LandingFileChanged(f"{sub.path}: changed since it was read")
-        return str(quarantine_file(root, sub, data))
+        return quarantine_file(root, sub, data)
     except OSError:  # vanished or replaced since it was read: the ledger still has its findings
         log.warning("could not quarantine %s", sub.path, exc_info=True)
         return None

@@ -2,7 +2,9 @@
 
 A replayed file keeps its submission id (its content and sender folder): the ledger row and
 findings are replaced in one transaction, and the raw rows arrive when it now passes. The
-quarantined copy stays where it is. Replay goes through the nightly run's load path
+quarantined copy stays where it is. Quarantine is read from the shared store
+(`smartprov.ingest.shared_store`, `SMARTPROV_SHARED_URL`), so a replay on any worker finds
+what another worker kept. Replay goes through the nightly run's load path
 (`smartprov.run.load_path`): files are read one at a time in supervised children, never all
 held in memory, masterplans before evaluations.
 """
@@ -11,39 +13,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from smartprov import settings
 from smartprov.run.steps import REPLAY_PREFIX, build_marts, loading, new_run_id, parse_workers
 from smartprov.settings import utcnow
 
 
-def replay_entries(region: str | None = None) -> list[dict[str, Any]]:
+def replay_entries(region: str | None = None, store=None) -> list[dict[str, Any]]:
     """Landing entries for the quarantined files (of one region): read from quarantine, named
     by their original landing path, so that the sender folder is the one they came from."""
     from smartprov.ingest.quarantine import quarantined_files
+    from smartprov.ingest.shared_store import quarantine_store
 
-    root = settings.quarantine_dir()
-    entries = []
-    for data_path, meta in quarantined_files(root, region):
-        entries.append(
-            {
-                "path": meta["path"],
-                "size": data_path.stat().st_size,
-                "sha256": meta["sha256"],
-                "source": data_path.relative_to(root).as_posix(),
-            }
-        )
-    return entries
+    found = quarantined_files(store if store is not None else quarantine_store(), region)
+    return [
+        {"path": q.meta["path"], "size": q.size, "sha256": q.meta["sha256"], "source": q.key} for q in found
+    ]
 
 
 def replay_quarantine(warehouse_url: str, *, region: str | None = None, build: bool = True) -> dict[str, Any]:
-    from smartprov.ingest.landing import LocalLanding
     from smartprov.ingest.parse import submission_id_for
+    from smartprov.ingest.shared_store import quarantine_store
     from smartprov.run.load_path import load_entries
     from smartprov.validation.batch import BatchValidator
 
     run_id = new_run_id(REPLAY_PREFIX)
     received_at = utcnow()
-    entries = replay_entries(region)
+    store = quarantine_store()
+    entries = replay_entries(region, store)
     with loading(warehouse_url) as wh:
         # A replay keeps the file's first arrival (supersession orders by arrival) and its
         # upload time; files accepted since are left alone.
@@ -62,7 +57,7 @@ def replay_quarantine(warehouse_url: str, *, region: str | None = None, build: b
             todo.append(entry | {"uploaded_at": uploaded})
         kept = {sid: received for sid, (_, received, _) in ledger.items() if received is not None}
         loaded = load_entries(
-            LocalLanding(settings.quarantine_dir()), todo, wh, run_id=run_id,
+            store.landing(), todo, wh, run_id=run_id,
             received_at=received_at, validator=BatchValidator(), workers=parse_workers(),
             skip_known=False, kept_times=kept,
         )  # fmt: skip

@@ -52,7 +52,8 @@ def new_run_id(prefix: str = MANUAL_PREFIX, now: dt.datetime | None = None) -> s
 
 
 def run_dir_for(run_id: str) -> Path:
-    """This host's folder for the run's report and Data Docs."""
+    """This host's folder for the run's report and Data Docs (uploaded to the shared store,
+    under the same folder name, when SMARTPROV_SHARED_URL is set)."""
     safe = re.sub(r"[^A-Za-z0-9_.+-]+", "_", run_id)
     return settings.reports_dir() / safe
 
@@ -177,6 +178,8 @@ def validate_and_load(discovery: dict[str, Any], warehouse_url: str, *, today: d
 
     clock = time.perf_counter()
     data_docs = validator.write_data_docs(run_dir / "data_docs") if validator else None  # data_docs/<run>/
+    if data_docs:  # the digest links to them: with a shared store, any host serves them
+        _share_data_docs(run_dir, Path(data_docs))
     timings["data_docs_seconds"] = round(time.perf_counter() - clock, 2)
     processed = {r["path"] for r in results}
     results.extend(
@@ -341,23 +344,80 @@ def report_province(warehouse_url: str) -> str | None:
 
 
 def write_outputs(warehouse_url: str, *, rebuilt: bool, run_id: str) -> dict[str, str]:
-    """The analysts' Excel workbook and HTML report, rewritten whenever the marts were rebuilt."""
+    """The analysts' Excel workbook and HTML report, rewritten whenever the marts were rebuilt
+    (or are missing from the reports store, which is where "existing" is judged: with a
+    shared store, another worker may have written them)."""
+    from smartprov.ingest.shared_store import reports_store
+
     out_dir = settings.reports_dir() / "province"
-    existing = {"excel": sorted(out_dir.glob("*.xlsx")), "html": sorted(out_dir.glob("*.html"))}
+    store = reports_store()
+    kept = [o.key for o in store.list("province", depth=0)]
+    existing = {
+        kind: sorted(k for k in kept if k.endswith(suffix)) for kind, suffix in OUTPUT_SUFFIXES.items()
+    }
     if not rebuilt and all(existing.values()):
-        return {k: str(v[-1]) for k, v in existing.items()}
+        return {kind: _output_location(store, keys[-1]) for kind, keys in existing.items()}
     with Warehouse(warehouse_url) as wh:
         if not wh.table_exists("marts.province_masterplan_coverage"):
             return {}
     from smartprov.reports import write_reports
 
-    return write_reports(warehouse_url, out_dir, province=report_province(warehouse_url), run_id=run_id)
+    written = write_reports(warehouse_url, out_dir, province=report_province(warehouse_url), run_id=run_id)
+    for path in written.values():
+        _share(Path(path), f"province/{Path(path).name}")
+    return written
+
+
+OUTPUT_SUFFIXES = {"excel": ".xlsx", "html": ".html"}
+
+
+def _output_location(store, key: str) -> str:
+    """A kept output as the report names it: this host's path, or the shared store's URL."""
+    local = settings.reports_dir() / key
+    return str(local) if local.is_file() else store.location(key)
+
+
+def _share(local: Path, key: str) -> None:
+    """Upload a file or a folder written under this host's reports folder to the shared
+    reports store under `key` (nothing to do without SMARTPROV_SHARED_URL)."""
+    from smartprov.ingest.shared_store import shared_reports, upload_tree
+
+    store = shared_reports()
+    if store is None:
+        return
+    if local.is_dir():
+        count = upload_tree(store, local, key)
+    else:
+        store.put_file(key, local)
+        count = 1
+    log.info("shared: %d file(s) of %s uploaded to %s", count, local, store.location(key))
+
+
+def _share_data_docs(run_dir: Path, index: Path) -> None:
+    """The run's Data Docs into the shared store, marked as the newest site (the portal's
+    `/data-docs/` finds it without listing every run)."""
+    from smartprov.ingest.shared_store import mark_latest, shared_reports
+
+    store = shared_reports()
+    if store is None:
+        return
+    _share(run_dir / "data_docs", f"{run_dir.name}/data_docs")
+    mark_latest(store, "data_docs", index.parent.relative_to(run_dir.parent).as_posix())
 
 
 def latest_report() -> dict[str, Any] | None:
-    """The newest run report under the reports folder, if any."""
-    reports = sorted(settings.reports_dir().glob("*/report.json"), key=lambda p: p.stat().st_mtime)
-    return json.loads(reports[-1].read_text(encoding="utf-8")) if reports else None
+    """The newest run report in the reports store (this host's folder, or the shared store),
+    if any: the one a shared store marks as the newest, else the newest report.json."""
+    from smartprov.ingest.shared_store import latest_marked, reports_store
+
+    store = reports_store()
+    key = latest_marked(store, "report")
+    if key is None or not store.exists(key):
+        reports = [o for o in store.list(depth=1) if o.key.count("/") == 1 and o.key.endswith("/report.json")]
+        if not reports:
+            return None
+        key = max(reports, key=lambda o: (o.modified, o.key)).key
+    return json.loads(store.get_bytes(key).decode("utf-8"))
 
 
 def province_summary(warehouse_url: str, province: str) -> str:
@@ -405,10 +465,18 @@ def _write_report(report: dict[str, Any], copy: str | None = None) -> None:
 
 def _store_report(full: dict[str, Any], warehouse_url: str) -> None:
     """The report in the warehouse (what later tasks read) and, where this host has the run's
-    folder, as report.json beside its Data Docs."""
+    folder, as report.json beside its Data Docs; with a shared store, there too (the digest's
+    link and `latest_report` read it from any host)."""
     path = Path(full["report_path"])
     if path.parent.is_dir():
         _write_report(full)
+    from smartprov.ingest.shared_store import mark_latest, shared_reports
+
+    store = shared_reports()
+    if store is not None:
+        text = json.dumps(full, ensure_ascii=False, indent=2, default=str)
+        store.put_bytes(f"{path.parent.name}/report.json", text.encode("utf-8"))
+        mark_latest(store, "report", f"{path.parent.name}/report.json")
     save_artifact(warehouse_url, full["run_id"], "report", full)
 
 
