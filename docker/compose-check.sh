@@ -99,12 +99,13 @@ cleanup() {
 trap cleanup EXIT
 
 for profiles in "" "--profile minio" "--profile dev" "--profile cli" "--profile lineage" \
-                "--profile minio --profile dev --profile cli --profile lineage"; do
+                "--profile celery --profile minio" \
+                "--profile minio --profile dev --profile cli --profile lineage --profile celery"; do
   # shellcheck disable=SC2086
   docker compose -p smartprov-check --project-directory "$src" -f "$src/docker-compose.yml" $profiles config -q \
     || { note "config: FAILED with profiles '${profiles:-default}'"; exit 1; }
 done
-note "config: every profile validates (default, minio, dev, cli, lineage, all)"
+note "config: every profile validates (default, minio, dev, cli, lineage, celery + minio, all)"
 
 # -- 4. build, up, smoke -----------------------------------------------------------------------
 t=$(now)

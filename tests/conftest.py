@@ -54,6 +54,7 @@ SLOWEST_MODULES = (  # measured: --durations over a whole run, serial and on two
     "test_two_faces.py",
     "test_done_when_hostile_landing.py",
     "test_scheduler.py",
+    "test_celery_workers.py",
     "test_end_to_end.py",
     "test_dbt_nightly.py",
     "test_portal.py",

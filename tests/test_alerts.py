@@ -784,6 +784,23 @@ def test_digest_lists_overdue_every_run_until_submitted(smtp, wh, monkeypatch, t
         wh.close()
 
 
+def test_links_when_the_data_docs_were_written_on_another_worker():
+    """validate_and_load (Data Docs) and report (report.json) ran on two workers, each under its
+    own var/ folder: the link still names the Data Docs inside the run's folder."""
+    from smartprov.alerts.digest import links
+
+    folder = "manual__2026-02-15T01_00_00+00_00"
+    report = {
+        "run_id": "manual__2026-02-15T01:00:00+00:00",
+        "report_path": f"/srv/worker-b/var/reports/{folder}/report.json",
+        "data_docs": f"/srv/worker-a/var/reports/{folder}/data_docs/{folder}/index.html",
+    }
+    assert links(report, make_config()) == (
+        f"{PUBLIC}/reports/{folder}/report.json",
+        f"{PUBLIC}/reports/{folder}/data_docs/{folder}/index.html",
+    )
+
+
 def test_webhook_generic_and_slack(smtp, webhook, wh):
     hooks = webhook("generic")
     cfg = make_config(webhook_enabled=None)  # "auto": used because the Connection exists

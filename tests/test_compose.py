@@ -26,20 +26,27 @@ CODE = ROOT / "plugins" / "smartprov"
 
 SITE_ENV_EXAMPLE = ROOT / "site.env.example"
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
-LONG_RUNNING = AIRFLOW_SERVICES | {"postgres", "warehouse", "minio", "mailpit", "reports", "portal"}
+# The `celery` profile (docs/scale-out.md): the broker and the workers.
+CELERY_WORKERS = {"airflow-worker-1", "airflow-worker-2"}
+CELERY = CELERY_WORKERS | {"redis"}
+LONG_RUNNING = AIRFLOW_SERVICES | CELERY | {"postgres", "warehouse", "minio", "mailpit", "reports", "portal"}
 ONE_SHOT = {"airflow-init", "warehouse-init", "minio-init"}
 ON_DEMAND = {"smartprov-cli"}  # behind a profile: neither long-running nor part of `up`
 LINEAGE = {"marquez-db", "marquez", "marquez-web"}  # the `lineage` profile (docs/lineage.md)
 # Optional services, each behind its profile: production runs without them.
-PROFILES = {"minio": "minio", "minio-init": "minio", "mailpit": "dev", "smartprov-cli": "cli"} | {
-    name: "lineage" for name in LINEAGE
-}
+PROFILES = (
+    {"minio": "minio", "minio-init": "minio", "mailpit": "dev", "smartprov-cli": "cli"}
+    | {name: "lineage" for name in LINEAGE}
+    | {name: "celery" for name in CELERY}
+)
 EXPECTED_VOLUMES = {
     "airflow-db",
     "airflow-logs",
     "airflow-auth",
     "smartprov-var",
     "smartprov-reports",
+    "smartprov-worker-1-var",
+    "smartprov-worker-2-var",
     "warehouse-data",
     "minio-data",
     "marquez-db",
@@ -226,8 +233,10 @@ def test_startup_order(services):
         assert "postgres" in deps(name), name
     for name in AIRFLOW_SERVICES:
         assert "airflow-init" in deps(name), name
-    # LocalExecutor runs tasks in the scheduler: everything the tasks use must be ready.
-    assert {"airflow-apiserver", "warehouse-init", "minio-init", "mailpit"} <= deps("airflow-scheduler")
+    # LocalExecutor runs tasks in the scheduler, CeleryExecutor on the workers: everything the
+    # tasks use must be ready (and the execution API they report to).
+    for name in ("airflow-scheduler", *CELERY_WORKERS):
+        assert {"airflow-apiserver", "warehouse-init", "minio-init", "mailpit", "redis"} <= deps(name), name
     assert deps("warehouse-init") == {"warehouse"}
     assert deps("minio-init") == {"minio"}
 
@@ -247,14 +256,18 @@ def test_production_has_no_mail_catcher(services):
 
 
 def test_dags_run_without_unpausing(services):
-    for name in AIRFLOW_SERVICES | {"airflow-init"}:
+    for name in AIRFLOW_SERVICES | CELERY_WORKERS | {"airflow-init"}:
         assert env_of(services[name])["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"].lower() == "false", name
 
 
-def test_airflow_configuration(services):
-    for name in AIRFLOW_SERVICES | {"airflow-init"}:
+def test_airflow_configuration(services, filled_env):
+    for name in AIRFLOW_SERVICES | CELERY_WORKERS | {"airflow-init"}:
         env = env_of(services[name])
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
+        # LocalExecutor unless .env switches every Airflow service to Celery at once
+        assert interpolate(env["AIRFLOW__CORE__EXECUTOR"], filled_env) == "LocalExecutor", name
+        assert interpolate(env["AIRFLOW__CORE__EXECUTOR"], {"AIRFLOW_EXECUTOR": "CeleryExecutor"}) == (
+            "CeleryExecutor"
+        )
         assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Jakarta", name
         assert env["AIRFLOW__CORE__LOAD_EXAMPLES"].lower() == "false", name
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
@@ -266,6 +279,7 @@ def test_airflow_configuration(services):
             "AIRFLOW__CORE__FERNET_KEY",
             "AIRFLOW__API_AUTH__JWT_SECRET",
             "AIRFLOW__API__SECRET_KEY",
+            "AIRFLOW__CELERY__RESULT_BACKEND",
         ):
             assert shared not in env, f"{name}: {shared} as a plain value"
             command = env[shared + "_CMD"]
@@ -292,7 +306,7 @@ def test_airflow_cmd_options_are_sensitive_ones():
         for k in compose_env
         if k.startswith("AIRFLOW__") and k.endswith("_CMD")
     }
-    assert len(cmd_options) == 4
+    assert len(cmd_options) == 5
     assert cmd_options <= set(conf.sensitive_config_values)
 
 
@@ -324,6 +338,9 @@ def test_airflow_cmd_options_produce_the_values(services, tmp_path):
     assert outputs["AIRFLOW__CORE__FERNET_KEY_CMD"] == "fk"  # no trailing newline
     assert outputs["AIRFLOW__API_AUTH__JWT_SECRET_CMD"] == "jw"
     assert outputs["AIRFLOW__API__SECRET_KEY_CMD"] == "ak"
+    assert outputs["AIRFLOW__CELERY__RESULT_BACKEND_CMD"] == (
+        "db+postgresql+psycopg2://airflow:db pass:1@postgres:5432/airflow"
+    )
 
 
 def test_secrets_come_from_files(compose, services):
@@ -375,7 +392,7 @@ def test_make_secrets_writes_every_secret_once(compose, tmp_path):
 
 
 def test_site_env_feeds_every_airflow_container(services):
-    for name in AIRFLOW_SERVICES | {"airflow-init", "smartprov-cli"}:
+    for name in AIRFLOW_SERVICES | CELERY_WORKERS | {"airflow-init", "smartprov-cli"}:
         files = services[name].get("env_file") or []
         paths = [f["path"] if isinstance(f, dict) else f for f in files]
         assert "./site.env" in paths, name
@@ -399,6 +416,57 @@ def test_reports_are_served_read_only_and_linked(services, filled_env):
     assert "listen 8080" in conf and "/healthz" in conf and "GET|HEAD" in conf
 
 
+def test_celery_workers_have_their_own_var_volume(services, filled_env):
+    """The `celery` profile: each worker a var/ volume of its own (as on another host), no
+    reports volume; what other workers must find goes to SMARTPROV_SHARED_URL."""
+    own = set()
+    for name in CELERY_WORKERS:
+        worker = services[name]
+        mounts = {v.split(":")[1]: v.split(":")[0] for v in worker["volumes"]}
+        assert mounts["/opt/smartprov/var"] == f"smartprov-{name.removeprefix('airflow-')}-var", name
+        assert "smartprov-var" not in mounts.values() and "smartprov-reports" not in mounts.values(), name
+        assert mounts["/opt/airflow/auth"] == "airflow-auth", f"{name}: PGPASSFILE lives there"
+        assert worker["hostname"] == name, "the worker's name in task_instance.hostname and the log URL"
+        assert "celery@$${HOSTNAME}" in worker["healthcheck"]["test"][1]
+        own.add(mounts["/opt/smartprov/var"])
+    assert len(own) == len(CELERY_WORKERS)
+    for name, service in services.items():
+        if name not in CELERY_WORKERS:
+            sources = {v.split(":")[0] for v in service.get("volumes") or []}
+            assert not sources & own, f"{name} mounts a worker's var/ volume"
+    env = env_of(services["airflow-scheduler"])
+    # site.env's setting: an `environment:` entry, even empty, would override the env_file
+    assert "SMARTPROV_SHARED_URL" not in env and "SMARTPROV_SHARED_URL" in read_site_env_example()
+    assert interpolate(env["AIRFLOW__CELERY__BROKER_URL"], filled_env) == "redis://redis:6379/0"
+    assert "ports" not in services["redis"], "the broker stays on the compose network"
+    minio_init = (ROOT / "docker" / "minio" / "minio-init.sh").read_text()
+    assert 'smartprov-shared --user "$LANDING_ACCESS_KEY"' in minio_init
+    assert env_of(services["minio-init"])["SHARED_BUCKET"] == "${SHARED_BUCKET:-smartprov-shared}"
+
+
+@pytest.mark.parametrize(
+    ("executor", "shared", "starts"),
+    [
+        ("CeleryExecutor", "s3://smartprov-shared/", True),
+        ("LocalExecutor", "s3://smartprov-shared/", False),
+        ("CeleryExecutor", "", False),
+    ],
+)
+def test_a_worker_refuses_to_start_half_configured(services, executor, shared, starts):
+    """A profile cannot set the other services' executor: the workers check .env did."""
+    import subprocess
+
+    command = services["airflow-worker-1"]["command"]
+    assert command[:2] == ["bash", "-c"]
+    script = interpolate(command[2], {}).replace("exec airflow celery worker", "echo worker starting")
+    env = {**os.environ, "AIRFLOW__CORE__EXECUTOR": executor, "SMARTPROV_SHARED_URL": shared}
+    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+    assert (done.returncode == 0) is starts, done.stderr
+    assert ("worker starting" in done.stdout) is starts
+    if not starts:
+        assert "AIRFLOW_EXECUTOR=CeleryExecutor in .env and SMARTPROV_SHARED_URL in site.env" in done.stderr
+
+
 def test_image_matches_pinned_airflow(services, filled_env):
     pin = re.search(r"^apache-airflow==(\S+)", (ROOT / "requirements.txt").read_text(), re.M)
     assert pin, "requirements.txt pins apache-airflow"
@@ -418,7 +486,7 @@ def test_the_image_is_built_once(services):
     each would build the same image six times)."""
     image = services["airflow-init"]["image"]
     users = {name for name, service in services.items() if service.get("image") == image}
-    assert AIRFLOW_SERVICES | {"airflow-init", "warehouse-init", "smartprov-cli"} <= users
+    assert AIRFLOW_SERVICES | CELERY_WORKERS | {"airflow-init", "warehouse-init", "smartprov-cli"} <= users
     assert [name for name, service in services.items() if "build" in service] == ["airflow-init"]
 
 
@@ -521,7 +589,7 @@ def test_scripts_and_mounts_exist(services):
             source = volume.split(":", 1)[0]
             if source.startswith((".", "/")):
                 assert (ROOT / source).exists(), f"{name}: bind mount {source} missing"
-    for policy in ("pipeline-policy.json", "regency-policy.json"):
+    for policy in ("pipeline-policy.json", "regency-policy.json", "shared-policy.json"):
         json.loads((ROOT / "docker" / "minio" / policy).read_text())
     assert (ROOT / "docker" / "minio" / "minio-init.sh").is_file()
 
@@ -646,7 +714,7 @@ def test_every_smartprov_variable_the_code_reads_is_set(services):
 
 def test_airflow_services_share_one_environment(services, filled_env):
     reference = env_of(services["airflow-scheduler"])
-    for name in AIRFLOW_SERVICES | {"airflow-init", "smartprov-cli"}:
+    for name in AIRFLOW_SERVICES | CELERY_WORKERS | {"airflow-init", "smartprov-cli"}:
         env = env_of(services[name])
         assert {k: env.get(k) for k in reference} == reference, name
     for name in ("SMARTPROV_LANDING_URL", "SMARTPROV_LANDING_CONN_ID", "SMARTPROV_WAREHOUSE_CONN_ID"):
@@ -906,7 +974,7 @@ def compose_config(tmp_path_factory) -> dict:
         capture_output=True,
         check=True,
     )
-    profiles = [arg for name in ("minio", "dev", "cli", "lineage") for arg in ("--profile", name)]
+    profiles = [arg for name in ("minio", "dev", "cli", "lineage", "celery") for arg in ("--profile", name)]
     done = subprocess.run(
         [*cli, "--project-directory", str(site), *profiles, "config", "--format", "json"],
         capture_output=True,
@@ -923,7 +991,7 @@ def test_compose_accepts_a_site_set_up_as_documented(compose_config):
     built = [name for name, service in services.items() if "build" in service]
     assert built == ["airflow-init"], "the smartprov image is built once"
     image = services["airflow-init"]["image"]
-    for name in AIRFLOW_SERVICES | {"warehouse-init", "smartprov-cli"}:
+    for name in AIRFLOW_SERVICES | CELERY_WORKERS | {"warehouse-init", "smartprov-cli"}:
         assert services[name]["image"] == image, name
     landing = json.loads(services["airflow-scheduler"]["environment"]["AIRFLOW_CONN_SMARTPROV_LANDING"])
     assert landing["login"] and len(landing["password"]) >= 32  # filled by make-secrets.sh

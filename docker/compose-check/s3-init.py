@@ -1,4 +1,5 @@
-"""compose-check's stand-in for minio-init: the landing bucket, versioned, on the moto server.
+"""compose-check's stand-in for minio-init: the landing bucket, versioned, and the shared
+bucket (SMARTPROV_SHARED_URL with the celery profile), on the moto server.
 
 moto does not enforce IAM, so the users and policies of docker/minio/minio-init.sh are not
 made here; what the pipeline needs from the service (the bucket) is."""
@@ -9,6 +10,7 @@ import time
 import boto3
 
 bucket = os.environ.get("LANDING_BUCKET") or "landing"
+shared = os.environ.get("SHARED_BUCKET") or "smartprov-shared"
 s3 = boto3.client(
     "s3",
     endpoint_url="http://minio:9000",
@@ -25,4 +27,6 @@ for _ in range(30):
 if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
     s3.create_bucket(Bucket=bucket)
 s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-print(f"s3-init: bucket {bucket} ready")
+if shared not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+    s3.create_bucket(Bucket=shared)
+print(f"s3-init: buckets {bucket} and {shared} ready")

@@ -173,9 +173,13 @@ def links(report: dict[str, Any], config: AlertConfig) -> tuple[str | None, str 
     run_dir = Path(report_path).parent if report_path else None
     docs_rel = ""
     if docs and run_dir is not None:
-        try:
-            docs_rel = Path(docs).relative_to(run_dir).as_posix()
-        except ValueError:
+        # The Data Docs may have been written by another worker, under its own reports folder
+        # (validate_and_load and report can run on different hosts): what counts is the path
+        # inside the run's folder, the same in every copy and in the shared store.
+        docs_parts = Path(docs).parts
+        if run_dir.name in docs_parts:
+            docs_rel = Path(*docs_parts[docs_parts.index(run_dir.name) + 1 :]).as_posix()
+        else:
             docs_rel = Path(docs).name
 
     def fill(template: str) -> str:
