@@ -4,9 +4,8 @@
 #   - no daemon answering: `apt-get install docker.io` if dockerd is missing, then dockerd is
 #     started by hand with its own data root and socket under $CHECK_STATE (its PID in
 #     $CHECK_STATE/dockerd.pid; compose-check stops it at the end only if it started it);
-#   - no `docker compose`: Debian trixie's docker-compose (2.26) and docker-buildx, fetched with
-#     `apt-get download` under a private APT configuration (nothing added to the system's
-#     sources), unpacked into $DOCKER_CONFIG/cli-plugins. They need only libc.
+#   - no `docker compose`: Debian trixie's docker-compose (2.26) and docker-buildx, unpacked into
+#     $DOCKER_CONFIG/cli-plugins by compose-plugin.sh.
 # Prints the DOCKER_HOST to use on its last line.
 set -euo pipefail
 state="${CHECK_STATE:?}"
@@ -38,24 +37,7 @@ fi
 
 if ! docker compose version >/dev/null 2>&1 || ! docker buildx version >/dev/null 2>&1; then
   echo "== fetching Compose v2 and buildx from Debian trixie (private APT configuration)" >&2
-  apt_dir="$state/apt-trixie"
-  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc" "$apt_dir/debs"
-  : > "$apt_dir/status"
-  echo "deb http://deb.debian.org/debian trixie main" > "$apt_dir/etc/sources.list"
-  cat > "$apt_dir/apt.conf" <<CONF
-Dir::State "$apt_dir";
-Dir::State::lists "$apt_dir/lists";
-Dir::State::status "$apt_dir/status";
-Dir::Cache "$apt_dir/cache";
-Dir::Etc::sourcelist "$apt_dir/etc/sources.list";
-Dir::Etc::sourceparts "-";
-CONF
-  APT_CONFIG="$apt_dir/apt.conf" apt-get update -q >&2
-  (cd "$apt_dir/debs" && chmod 0777 . && APT_CONFIG="$apt_dir/apt.conf" apt-get download docker-compose docker-buildx >&2)
-  for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$apt_dir/root"; done
-  for plugin in docker-compose docker-buildx; do
-    install -m 0755 "$apt_dir/root/usr/libexec/docker/cli-plugins/$plugin" "$DOCKER_CONFIG/cli-plugins/$plugin"
-  done
+  bash "$(dirname "$0")/compose-plugin.sh" --buildx
 fi
 docker compose version >&2
 echo "DOCKER_HOST=${DOCKER_HOST:-}"
