@@ -1,7 +1,7 @@
 """A landing zone of workbooks made the way people make them, beside the generator's own.
 
-The generator writes every workbook through the project's writer (openpyxl write-only: inline
-strings, one style set). People open a template or last year's file in LibreOffice or Excel,
+The generator writes every workbook through the project's writer (XlsxWriter: one style set,
+its own XML). People open a template or last year's file in LibreOffice or Excel,
 or fill it with a script, and save: shared strings, their writer's styles and XML, an extra
 column of their own notes, formatted blank rows left under the table. This takes every
 `step`-th regency of the national landing zone (its masterplan and evaluations, whose

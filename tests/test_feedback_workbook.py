@@ -61,7 +61,8 @@ def test_feedback_workbook_prints_one_page_wide_with_its_header_on_every_page():
     for ws in wb.worksheets:
         setup = ws.page_setup
         assert (setup.orientation, str(setup.paperSize)) == ("landscape", "9"), ws.title
-        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        # one page wide is the schema's default (fitToWidth 1): XlsxWriter leaves it out
+        assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True, ws.title
     assert wb["Temuan"].print_title_rows == "$1:$1"
     assert wb["Temuan"].auto_filter.ref == "A1:K301"  # the filter survives the print names
@@ -98,3 +99,26 @@ def test_feedback_headers_say_each_column_once():
     for title in header:
         first, _, second = str(title).partition(" / ")
         assert not second or not second.startswith(first), title
+
+
+def test_feedback_texts_that_look_like_markup_or_carry_control_characters_stay_text():
+    """Written with XlsxWriter in constant_memory mode: a text shaped like its own rich-text
+    runs ("<r>...</r>") is escaped like any other, characters XML cannot carry become U+FFFD,
+    and an "_x0041_" stays those seven characters."""
+    import zipfile
+
+    values = [
+        '<r><t>a</t></r><c r="Z9"><f>1+1</f></c><r><t>b</t></r>',
+        "bell\x07 and \x00 nul and \ufffe",
+        "_x0041_ literal",
+    ]
+    findings = [dict(_findings(1)[0], value=v) for v in values]
+    sub = {"path": "32.04/a.xlsx", "sha256": "a" * 64, "findings": findings, "status": "rejected"}
+    data = findings_xlsx(sub, {"run_id": "r1"})
+    # calamine (what ingest reads with) decodes Excel's _xHHHH_ escapes; openpyxl does not
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Temuan").to_python()
+    assert [r[6] for r in rows[1:]] == [values[0], "bell\ufffd and \ufffd nul and \ufffd", values[2]]
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and '<c r="Z9"' not in sheet_xml

@@ -453,3 +453,22 @@ def test_the_same_bundle_from_a_postgresql_warehouse(published, tmp_path):
             assert Decimal(a[measure] or "0") == Decimal(b[measure] or "0"), (a, b)
         proc = frictionless_validate(pg["datapackage"])
         assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_xlsx_keeps_markup_like_names_as_text(tmp_path):
+    """XlsxWriter's constant_memory mode copies a text "<r>...</r>" into the sheet XML as its
+    own rich-text runs: a regency-supplied name shaped like that must stay text, adding no cell."""
+    import zipfile
+
+    from smartprov.publish.bundle import REGION_COLUMNS, _write_xlsx, columns
+    from smartprov.publish.config import Dataset
+
+    ds = Dataset("uji", "Uji", "m", "c", "jumlah", "integer", "program", "d")
+    hostile = '<r><t>a</t></r><c r="Z9"><f>1+1</f></c><r><t>b</t></r>'
+    row = {c: hostile for c in REGION_COLUMNS} | {"jumlah": 3, "satuan": "program", "tahun": 2025}
+    path = tmp_path / "uji.xlsx"
+    _write_xlsx(path, ds, [row], {"Judul": hostile})
+    sheet = list(openpyxl.load_workbook(path, read_only=True)["Dataset"].iter_rows(values_only=True))
+    assert list(sheet[1]) == [row[c] for c in columns(ds)]
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in xml and '<c r="Z9"' not in xml

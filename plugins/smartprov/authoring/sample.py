@@ -26,11 +26,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from smartprov import settings
 from smartprov.authoring.template import identity_sheet, template_sheets
-from smartprov.authoring.xlsx_writer import Cell, SheetSpec, workbook_bytes
+from smartprov.authoring.xlsx_writer import Cell, SheetSpec, column_letter, workbook_bytes
 from smartprov.contract import catalogue as contract
 from smartprov.contract.catalogue import EVALUASI, MASTERPLAN, Region
 
@@ -850,7 +848,7 @@ def _homemade_sheet(
         out.append(([i + 1] if numbered else []) + list(row))
     if total is not None:
         out.append(([None] if numbered else []) + list(total))
-    last = get_column_letter(len(cols))
+    last = column_letter(len(cols))
     widths = {i: min(44.0, max(6.0, len(_display(c, profile)) + 4.0)) for i, c in enumerate(cols, 1)}
     return SheetSpec(
         name,

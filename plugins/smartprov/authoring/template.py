@@ -24,13 +24,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from smartprov import settings
 from smartprov.authoring.xlsx_writer import (
     Cell,
     SheetSpec,
     Validation,
+    column_letter,
     column_range,
     list_source,
     write_workbook,
@@ -420,7 +419,7 @@ def data_validations(
         enum = COLUMN_LISTS.get(name)
         if name == "elemen" and "dimensi" in columns and list_names(refs):
             # Dependent list: the elements of the dimension chosen in the same row.
-            dim = get_column_letter(columns.index("dimensi") + 1)
+            dim = column_letter(columns.index("dimensi") + 1)
             out.append(
                 Validation(
                     sqref,
@@ -429,7 +428,7 @@ def data_validations(
                     error_style="warning",
                     prompt_title=label[:32],
                     prompt="Pilih dimensi dulu, lalu elemennya / choose the dimension first, then its element",
-                    error_title="Elemen bukan milik dimensi ini / not an element of this dimension",
+                    error_title="Elemen salah / wrong element",
                     error="Pilih elemen dari daftar dimensi yang dipilih. / Choose an element of the chosen dimension.",
                 )
             )
@@ -443,7 +442,7 @@ def data_validations(
                     f"{IDENTITY_SHEET}!{end}",
                     operator="between",
                     error_style="warning",
-                    error_title="Di luar periode masterplan / outside the masterplan period",
+                    error_title="Di luar periode / out of period",
                     error="Isi tahun di dalam periode masterplan (lembar Identitas). / Enter a year within "
                     "the masterplan period (sheet Identitas).",
                 )
@@ -457,7 +456,7 @@ def data_validations(
                     str(contract.MAX_RUPIAH),
                     operator="between",
                     error_style="warning",
-                    error_title="Nilai di luar rentang / out of range",
+                    error_title="Di luar rentang / out of range",
                     error="Isi rupiah 0 s.d. 10^14. / Enter rupiah from 0 to 10^14.",
                 )
             )
@@ -472,7 +471,7 @@ def data_validations(
                     prompt_title=label[:32],
                     prompt="Pilih dari daftar / choose from the list"
                     + ("; beberapa nilai dipisahkan koma / several separated by commas" if soft else ""),
-                    error_title="Nilai tidak dikenal / unknown value",
+                    error_title="Tidak dikenal / unknown value",
                     error="Pilih nilai dari daftar. / Choose a value from the list.",
                 )
             )
@@ -487,7 +486,7 @@ def data_validations(
                     f2,
                     operator=operator,
                     error_style="warning",
-                    error_title="Nilai di luar rentang / out of range",
+                    error_title="Di luar rentang / out of range",
                     error=f"Isi angka {bounds}. / Enter a number {bounds}.",
                 )
             )
@@ -498,7 +497,7 @@ def data_validations(
                     "textLength",
                     "20",
                     operator="lessThanOrEqual",
-                    error_title="Kode terlalu panjang / code too long",
+                    error_title="Kode terlalu panjang / too long",
                     error="Maksimal 20 karakter. / At most 20 characters.",
                 )
             )
@@ -509,7 +508,7 @@ def data_validations(
                     "textLength",
                     "250",
                     operator="lessThanOrEqual",
-                    error_title="Nama terlalu panjang / name too long",
+                    error_title="Nama terlalu panjang / too long",
                     error="Maksimal 250 karakter. / At most 250 characters.",
                 )
             )
@@ -557,7 +556,7 @@ def data_sheet(
         sheet.name,
         rows=[[Cell(title, "title")], header, *([example] if example else []), *[list(r) for r in rows]],
         widths={i: COLUMN_WIDTHS.get(n, 15 if n in year_names else 14) for i, n in enumerate(all_names, 1)},
-        merges=[f"A{TITLE_ROW}:{get_column_letter(ncol)}{TITLE_ROW}"],
+        merges=[f"A{TITLE_ROW}:{column_letter(ncol)}{TITLE_ROW}"],
         freeze=f"A{FIRST_DATA_ROW}",
         validations=data_validations(sheet, all_names, refs, period_cells=period_cells),
         row_heights={TITLE_ROW: 24, HEADER_ROW: 30},

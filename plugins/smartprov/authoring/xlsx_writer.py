@@ -1,73 +1,76 @@
-"""Small, fast, deterministic .xlsx writing on top of openpyxl (write-only mode).
+"""Small, deterministic .xlsx writing on top of XlsxWriter, the project's one xlsx writer.
 
 Shared by `smartprov.authoring.template` (blank templates) and `smartprov.authoring.sample` (sample landing
 zones). A workbook is described as data (`SheetSpec` rows of plain values or `Cell`s)
 and written in one go:
 
-* the same description always gives the same bytes (fixed document properties and zip
-  entry timestamps), so re-generating a landing zone does not create "new" submissions;
+* the same description always gives the same bytes (fixed document properties; XlsxWriter
+  dates every zip entry 1980-01-01 in memory mode), so re-generating a landing zone does not
+  create "new" submissions;
 * text that starts with `=`, `+`, `-` or `@` (or looks like an Excel error such as
   `#N/A`) is always stored as a text cell with Excel's quote prefix, never as a formula;
-* write-only mode keeps it at about 20 ms for a typical submission.
+  characters XML cannot carry become U+FFFD (`smartprov.contract.xlsx`);
+* drop-downs and number checks (data validation), workbook names, notes, frozen panes,
+  column widths, row heights and print setup (A4, scale, titles repeated on every page).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
-FIXED_TIMESTAMP = dt.datetime(2025, 1, 1, 0, 0, 0)
-_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+from smartprov.contract.xlsx import FIXED_PROPERTIES, OPTIONS, write_value
+
+FIXED_TIMESTAMP = FIXED_PROPERTIES["created"]
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
-_thin = Side(style="thin", color="A6A6A6")
-_BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+_BORDER = {"border": 1, "border_color": "#A6A6A6"}
+_BLUE = "#1F4E78"
 
-# name -> attributes applied to a cell. Objects are immutable and shared by all workbooks.
+# name -> XlsxWriter format properties of a cell.
 STYLES: dict[str, dict[str, Any]] = {
-    "title": {"font": Font(bold=True, size=14, color="1F4E78"), "alignment": Alignment(vertical="center")},
-    "subtitle": {"font": Font(italic=True, size=10, color="595959")},
-    "heading": {"font": Font(bold=True, size=11, color="1F4E78")},
+    "title": {"bold": True, "font_size": 14, "font_color": _BLUE, "valign": "vcenter"},
+    "subtitle": {"italic": True, "font_size": 10, "font_color": "#595959"},
+    "heading": {"bold": True, "font_size": 11, "font_color": _BLUE},
     "header": {
-        "font": Font(bold=True, color="FFFFFF"),
-        "fill": PatternFill("solid", fgColor="1F4E78"),
-        "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True),
-        "border": _BORDER,
+        "bold": True,
+        "font_color": "#FFFFFF",
+        "pattern": 1,
+        "bg_color": _BLUE,
+        "align": "center",
+        "valign": "vcenter",
+        "text_wrap": True,
+        **_BORDER,
     },
     "table_header": {
-        "font": Font(bold=True),
-        "fill": PatternFill("solid", fgColor="D9E1F2"),
-        "border": _BORDER,
-        "alignment": Alignment(vertical="top", wrap_text=True),
+        "bold": True,
+        "pattern": 1,
+        "bg_color": "#D9E1F2",
+        "valign": "top",
+        "text_wrap": True,
+        **_BORDER,
     },
-    "label": {"font": Font(bold=True), "border": _BORDER, "fill": PatternFill("solid", fgColor="D9E1F2")},
-    "prefilled": {"fill": PatternFill("solid", fgColor="EDEDED"), "border": _BORDER},
-    "example": {"fill": PatternFill("solid", fgColor="D9D9D9"), "font": Font(italic=True, color="7F7F7F")},
-    "input": {"fill": PatternFill("solid", fgColor="FFF2CC"), "border": _BORDER},
-    "guidance": {
-        "font": Font(italic=True, size=9, color="595959"),
-        "alignment": Alignment(vertical="top", wrap_text=True),
-    },
-    "wrap": {"alignment": Alignment(vertical="top", wrap_text=True)},
-    "bold": {"font": Font(bold=True)},
+    "label": {"bold": True, "pattern": 1, "bg_color": "#D9E1F2", **_BORDER},
+    "prefilled": {"pattern": 1, "bg_color": "#EDEDED", **_BORDER},
+    "example": {"pattern": 1, "bg_color": "#D9D9D9", "italic": True, "font_color": "#7F7F7F"},
+    "input": {"pattern": 1, "bg_color": "#FFF2CC", **_BORDER},
+    "guidance": {"italic": True, "font_size": 9, "font_color": "#595959", "valign": "top", "text_wrap": True},
+    "wrap": {"valign": "top", "text_wrap": True},
+    "bold": {"bold": True},
 }
+# What a date or time shows as when its Cell names no number format.
+_DATE_FORMATS = {dt.datetime: "yyyy-mm-dd h:mm:ss", dt.date: "yyyy-mm-dd", dt.time: "h:mm:ss"}
+# Excel's limits on a data validation's texts (XlsxWriter refuses longer ones).
+_TITLE_MAX, _MESSAGE_MAX = 32, 255
+# A note's box, in pixels (about 320 x 140 points).
+_NOTE_BOX = {"author": "smartprov", "width": 427, "height": 187}
 
 
 @dataclass(frozen=True)
@@ -163,17 +166,20 @@ def print_setup(
     100 % when the columns (`widths`) fit, shrunk to one page wide when that stays at 80 % or
     more, else 80 % across pages with `title_columns` (e.g. "A:B") on each. A fixed scale, not
     "fit to page": LibreOffice's wider fallback font would otherwise shrink the text further."""
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.4, right=0.4, top=1.0, bottom=1.0)
     total = sum(width_points(w) for w in widths)
     natural = PRINTABLE_WIDTH_PT[landscape] / total if total else 1.0
-    ws.page_setup.scale = int(max(MIN_PRINT_SCALE, min(1.0, natural)) * 100)
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.set_print_scale(int(max(MIN_PRINT_SCALE, min(1.0, natural)) * 100))
     if natural < MIN_PRINT_SCALE and title_columns:
-        ws.print_title_cols = title_columns
+        ws.repeat_columns(title_columns)
     if title_rows:
-        ws.print_title_rows = title_rows
+        first, _, last = title_rows.partition(":")
+        ws.repeat_rows(int(first) - 1, int(last or first) - 1)
 
 
 def needs_text_guard(value: Any) -> bool:
@@ -181,160 +187,142 @@ def needs_text_guard(value: Any) -> bool:
     return isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value.startswith("#"))
 
 
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    return xl_col_to_name(col - 1)
+
+
 def column_range(col: int, first_row: int, last_row: int) -> str:
-    letter = get_column_letter(col)
+    letter = column_letter(col)
     return f"{letter}{first_row}:{letter}{last_row}"
 
 
 def list_source(sheet: str, col: int, first_row: int, count: int) -> str:
     """Absolute reference to a vertical list, usable as a list validation's formula1."""
-    letter = get_column_letter(col)
+    letter = column_letter(col)
     return f"'{sheet}'!${letter}${first_row}:${letter}${first_row + max(count, 1) - 1}"
 
 
-def _make_cell(ws: Any, spec: Any, styles: dict[tuple, StyleArray]) -> Any:
+class _Formats:
+    """One XlsxWriter Format per (style, number format, text guard) of a workbook."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self._wb = wb
+        self._made: dict[tuple, Any] = {}
+
+    def __call__(self, style: str | None, number_format: str | None, guard: bool) -> Any:
+        key = (style, number_format, guard)
+        if key not in self._made:
+            props = dict(STYLES[style]) if style else {}
+            if number_format:
+                props["num_format"] = number_format
+            if guard:
+                props["quote_prefix"] = True
+            self._made[key] = self._wb.add_format(props) if props else None
+        return self._made[key]
+
+
+def _put(ws: Any, row: int, col: int, spec: Any, formats: _Formats) -> None:
+    """One cell (0-based), a plain value or a `Cell`."""
     if isinstance(spec, Cell):
         value, style, number_format, note = spec.value, spec.style, spec.number_format, spec.note
     else:
         value, style, number_format, note = spec, None, None, None
-    cell = WriteOnlyCell(ws, value)
+    if number_format is None and isinstance(value, dt.date | dt.time):
+        number_format = _DATE_FORMATS[dt.datetime if isinstance(value, dt.datetime) else type(value)]
     guard = needs_text_guard(value)
-    if guard:
-        cell.data_type = "s"  # openpyxl would make "=..." a formula and "#N/A" an error
-    if style or number_format or guard:
-        # registering a style with the workbook hashes every font/fill/border: do it once per
-        # workbook and combination, then copy the resulting style indices
-        key = (style, number_format, guard)
-        cached = styles.get(key)
-        if cached is not None:
-            cell._style = copy(cached)
-        else:
-            if guard:
-                cell.quotePrefix = True
-            if style:
-                for attr, obj in STYLES[style].items():
-                    setattr(cell, attr, obj)
-            if number_format:
-                cell.number_format = number_format
-            styles[key] = copy(cell._style)
+    fmt = formats(style, number_format, guard) if style or number_format or guard else None
+    write_value(ws, row, col, value, fmt)
     if note:
-        comment = Comment(note, "smartprov")
-        comment.width = 320
-        comment.height = 140
-        cell.comment = comment
-    return cell
+        ws.write_comment(row, col, note, _NOTE_BOX)
 
 
-def _row_values(ws: Any, row: Sequence[Any], styles: dict[tuple, StyleArray]) -> list[Any]:
-    """Plain values pass through (fast path); anything special becomes a fresh cell.
-
-    When a row holds a Cell, every non-empty value of the row gets its own cell, because
-    openpyxl's write-only mode reuses one cell object for consecutive plain values.
-    """
-    if not any(isinstance(v, Cell) or needs_text_guard(v) for v in row):
-        return list(row)
-    return [None if v is None else _make_cell(ws, v, styles) for v in row]
-
-
-class _DeterministicZip(zipfile.ZipFile):
-    """A ZipFile whose entries all carry one fixed timestamp and mode."""
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: D102
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            info = zipfile.ZipInfo(str(zinfo_or_arcname), date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
-        if isinstance(filename, io.BytesIO):
-            self.writestr(arcname, filename.getvalue())
-            return
-        with open(filename, "rb") as f:
-            data = f.read()
-        self.writestr(arcname or Path(filename).name, data)
+_OPERATORS = {
+    "between": "between",
+    "notBetween": "not between",
+    "equal": "==",
+    "notEqual": "!=",
+    "greaterThan": ">",
+    "lessThan": "<",
+    "greaterThanOrEqual": ">=",
+    "lessThanOrEqual": "<=",
+}
+_TYPES = {
+    "list": "list",
+    "whole": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "textLength": "length",
+    "custom": "custom",
+}
 
 
-class _MemoryWorksheetWriter(WorksheetWriter):
-    """openpyxl's sheet writer, streaming into memory instead of a temporary file."""
-
-    def __init__(self, ws: Any):
-        super().__init__(ws, out=io.BytesIO())
-
-    def cleanup(self) -> None:
-        pass
+def _checked(text: str | None, limit: int, what: str) -> str | None:
+    if text is not None and len(text) > limit:
+        raise ValueError(f"data validation {what} longer than Excel's {limit} characters: {text!r}")
+    return text
 
 
-def build_workbook(
-    sheets: Iterable[SheetSpec],
-    *,
-    title: str | None = None,
-    active: int | None = None,
-    names: Mapping[str, str] | None = None,
-) -> Workbook:
-    """`names`: workbook-level defined names (name -> "'Sheet'!$A$2:$A$4"), e.g. for lists."""
-    wb = Workbook(write_only=True)
-    for name, ref in (names or {}).items():
-        wb.defined_names[name] = DefinedName(name, attr_text=ref)
-    props = wb.properties
-    props.creator = "smartprov"
-    props.lastModifiedBy = "smartprov"
-    props.created = FIXED_TIMESTAMP
-    props.modified = FIXED_TIMESTAMP
-    if title:
-        props.title = title
-    styles: dict[tuple, StyleArray] = {}
-    for spec in sheets:
-        for name, ref in spec.defined_names.items():
-            wb.defined_names[name] = DefinedName(name, attr_text=ref)
-        ws = wb.create_sheet(spec.name)
-        if spec.hidden:
-            ws.sheet_state = "hidden"
-        if spec.tab_color:
-            ws.sheet_properties.tabColor = spec.tab_color
-        for col, width in spec.widths.items():
-            ws.column_dimensions[get_column_letter(col)].width = width
-        for row, height in {**wrapped_row_heights(spec), **spec.row_heights}.items():
-            ws.row_dimensions[row].height = height
-        if spec.freeze:
-            ws.freeze_panes = spec.freeze
-        if not spec.hidden:
-            used = max((len(r) for r in spec.rows), default=0)
-            print_setup(
-                ws,
-                landscape=spec.landscape,
-                title_rows=spec.print_title_rows,
-                widths=[spec.widths.get(c, _DEFAULT_WIDTH) for c in range(1, max(used, *spec.widths, 1) + 1)],
-                title_columns=spec.print_title_columns,
-            )
-        for v in spec.validations:
-            dv = DataValidation(
-                type=v.type,
-                formula1=v.formula1,
-                formula2=v.formula2,
-                operator=v.operator,
-                allow_blank=True,
-                errorStyle=v.error_style,
-                showErrorMessage=True,
-                showInputMessage=bool(v.prompt),
-                promptTitle=v.prompt_title,
-                prompt=v.prompt,
-                errorTitle=v.error_title,
-                error=v.error,
-            )
-            dv.add(v.sqref)
-            ws.data_validations.append(dv)
-        for ref in spec.merges:
-            ws.merged_cells.add(ref)
-        # what WriteOnlyWorksheet._get_writer does, with an in-memory stream
-        ws._writer = _MemoryWorksheetWriter(ws)
-        ws._writer.write_top()
-        for row in spec.rows:
-            ws.append(_row_values(ws, row, styles))
-    if active is not None:
-        wb.active = active
-    return wb
+def _validation_options(v: Validation) -> dict[str, Any]:
+    kind = _TYPES[v.type]
+    options: dict[str, Any] = {
+        "validate": kind,
+        "ignore_blank": True,
+        "error_type": v.error_style,
+        "show_error": True,
+        "show_input": bool(v.prompt),
+    }
+    if kind in ("list", "custom"):
+        options["value"] = v.formula1
+    else:
+        options["criteria"] = _OPERATORS[v.operator or "between"]
+        if options["criteria"] in ("between", "not between"):
+            options["minimum"], options["maximum"] = v.formula1, v.formula2
+        else:
+            options["value"] = v.formula1
+    texts = {
+        "input_title": _checked(v.prompt_title, _TITLE_MAX, "prompt title"),
+        "input_message": _checked(v.prompt, _MESSAGE_MAX, "prompt"),
+        "error_title": _checked(v.error_title, _TITLE_MAX, "error title"),
+        "error_message": _checked(v.error, _MESSAGE_MAX, "error message"),
+    }
+    options.update({k: t for k, t in texts.items() if t})
+    if len(v.sqref.split()) > 1:
+        options["multi_range"] = v.sqref
+    return options
+
+
+def _add_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, formats: _Formats) -> None:
+    ws = wb.add_worksheet(spec.name)
+    if spec.hidden:
+        ws.hide()
+    if spec.tab_color:
+        ws.set_tab_color("#" + spec.tab_color.removeprefix("#")[-6:])
+    for col, width in spec.widths.items():
+        ws.set_column(col - 1, col - 1, width)
+    for row, height in {**wrapped_row_heights(spec), **spec.row_heights}.items():
+        ws.set_row(row - 1, height)
+    if spec.freeze:
+        ws.freeze_panes(spec.freeze)
+    if not spec.hidden:
+        used = max((len(r) for r in spec.rows), default=0)
+        print_setup(
+            ws,
+            landscape=spec.landscape,
+            title_rows=spec.print_title_rows,
+            widths=[spec.widths.get(c, _DEFAULT_WIDTH) for c in range(1, max(used, *spec.widths, 1) + 1)],
+            title_columns=spec.print_title_columns,
+        )
+    for v in spec.validations:
+        if ws.data_validation(v.sqref.split()[0], _validation_options(v)) != 0:
+            raise ValueError(f"data validation on {spec.name}!{v.sqref} refused by XlsxWriter")
+    for ref in spec.merges:
+        # the merge writes its first cell empty; the rows below write it again with its value
+        ws.merge_range(ref, "", None)
+    for r, row in enumerate(spec.rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                _put(ws, r, c, value, formats)
 
 
 def workbook_bytes(
@@ -344,10 +332,22 @@ def workbook_bytes(
     active: int | None = None,
     names: Mapping[str, str] | None = None,
 ) -> bytes:
-    wb = build_workbook(sheets, title=title, active=active, names=names)
+    """`names`: workbook-level defined names (name -> "'Sheet'!$A$2:$A$4"), e.g. for lists."""
     buf = io.BytesIO()
-    with _DeterministicZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
+    # in_memory: small workbooks, no temporary files, and every zip entry dated 1980-01-01
+    wb = xlsxwriter.Workbook(buf, {**OPTIONS, "in_memory": True})
+    wb.set_properties({**FIXED_PROPERTIES, **({"title": title} if title else {})})
+    defined = dict(names or {})
+    formats = _Formats(wb)
+    for spec in sheets:
+        defined.update(spec.defined_names)
+        _add_sheet(wb, spec, formats)
+    for name, ref in defined.items():
+        if wb.define_name(name, "=" + ref.removeprefix("=")) != 0:
+            raise ValueError(f"workbook name {name!r} refused by XlsxWriter")
+    if active is not None:
+        wb.worksheets()[active].activate()
+    wb.close()
     return buf.getvalue()
 
 

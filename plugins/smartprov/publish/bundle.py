@@ -241,19 +241,26 @@ def _write_xlsx(path: Path, ds: Dataset, rows: list[dict], meta: dict[str, str])
     text (never a formula or a link), numbers stay numbers."""
     import xlsxwriter
 
-    options = {"constant_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
-    with xlsxwriter.Workbook(str(path), options) as wb:
+    from smartprov.contract.xlsx import OPTIONS, write_value
+
+    def write_row(ws: Any, row: int, values: list[Any], fmt: Any = None) -> None:
+        # write_value, not XlsxWriter's write_row: in constant_memory mode a text such as
+        # "<r>...</r>" would otherwise go into the sheet XML unescaped
+        for col, value in enumerate(values):
+            write_value(ws, row, col, value, fmt)
+
+    with xlsxwriter.Workbook(str(path), {**OPTIONS, "constant_memory": True}) as wb:
         bold = wb.add_format({"bold": True})
         info = wb.add_worksheet("Metadata")
         info.set_column(0, 0, 28)
         info.set_column(1, 1, 80)
-        info.write_row(0, 0, ["Metadata", "Nilai"], bold)
+        write_row(info, 0, ["Metadata", "Nilai"], bold)
         for i, (key, value) in enumerate(meta.items(), start=1):
-            info.write_row(i, 0, [key, value])
+            write_row(info, i, [key, value])
         data = wb.add_worksheet("Dataset")
-        data.write_row(0, 0, columns(ds), bold)
+        write_row(data, 0, columns(ds), bold)
         for i, r in enumerate(rows, start=1):
-            data.write_row(i, 0, [_cell(r[c]) for c in columns(ds)])
+            write_row(data, i, [_cell(r[c]) for c in columns(ds)])
         for sheet in (info, data):
             sheet.freeze_panes(1, 0)
 

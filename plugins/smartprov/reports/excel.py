@@ -36,6 +36,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from smartprov.contract.spreadsheet import neutralise
+from smartprov.contract.xlsx import write_text
 from smartprov.reports.data import ReportData, coverage_by_province, headline, py, wib
 from smartprov.reports.labels import BOOL_LABELS, STATUS_LABELS, column_kind, column_label
 
@@ -145,41 +146,27 @@ def _text(value: Any) -> Any:
     return neutralise(value) if isinstance(value, str) else value
 
 
-def _write_text(ws: Worksheet, row: int, col: int, text: str, style: Format | None) -> None:
-    # In constant_memory mode XlsxWriter copies a string that starts with "<r>" and ends with
-    # "</r>" into the sheet XML unescaped (it takes it for its own rich-text runs), so such a
-    # regency text could add cells, formulas included. Written as a two-run rich string it
-    # is escaped like any other text and reads back unchanged.
-    if text.startswith("<r>") and text.endswith("</r>"):
-        if style is None:  # a run needs a font: the default one (a Format of no workbook)
-            ws.write_rich_string(row, col, text[:1], Format(), text[1:])
-        else:
-            ws.write_rich_string(row, col, text[:1], style, text[1:], style)
-    else:
-        ws.write_string(row, col, text, style)
-
-
 def _put(ws: Worksheet, styles: _Styles, row: int, col: int, value: Any, style: Format | None = None) -> None:
     """One cell, by the type of its value: text, number or date (None leaves it empty)."""
     if value is None:
         if style is not None:
             ws.write_blank(row, col, None, style)
     elif isinstance(value, str):
-        _write_text(ws, row, col, value, style)
+        write_text(ws, row, col, value, style)
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, style)
     elif isinstance(value, int | float):
         if math.isfinite(value):
             ws.write_number(row, col, value, style)
         else:  # Excel has no infinite number (and NaN never gets here: py() made it None)
-            _write_text(ws, row, col, str(value), style)
+            write_text(ws, row, col, str(value), style)
     elif isinstance(value, dt.date):
         # A date needs a date format to show as one (openpyxl used to add it by itself).
         if style is None:
             style = styles(fmt=FMT_DATETIME if isinstance(value, dt.datetime) else FMT_DATE)
         ws.write_datetime(row, col, value, style)
     else:
-        _write_text(ws, row, col, neutralise(str(value)), style)
+        write_text(ws, row, col, neutralise(str(value)), style)
 
 
 class _Rows:
@@ -365,9 +352,9 @@ def _mart_sheet(
     tech = styles(_TECH_FONT, _TECH_FILL)
     header = styles(_HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN, _HEADER_BORDER)
     for col, c in enumerate(columns):
-        _write_text(ws, 0, col, c, tech)
+        write_text(ws, 0, col, c, tech)
     for col, c in enumerate(columns):
-        _write_text(ws, 1, col, _text(header_of(c)), header)
+        write_text(ws, 1, col, _text(header_of(c)), header)
         ws.write_comment(1, col, _header_comment(c, notes.get(c), kinds[c][0]), _COMMENT_SHAPE)
     # The wrapped headers' row as tall as the longest one (LibreOffice does not grow it).
     lines = max((_header_lines(header_of(c), w) for c, w in zip(columns, widths, strict=True)), default=1)
@@ -397,7 +384,7 @@ def _column_writer(ws: Worksheet, styles: _Styles, fmt: str | None) -> Callable[
             except TypeError:  # ±inf, which Excel cannot hold: written as text by _put
                 _put(ws, styles, row, col, value, style)
         elif kind is str:
-            _write_text(ws, row, col, value, style)
+            write_text(ws, row, col, value, style)
         elif kind is dt.datetime:
             write_datetime(row, col, value, datetime_style)
         elif kind is dt.date:
