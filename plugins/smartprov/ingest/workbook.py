@@ -18,11 +18,15 @@ The checks are cheap (about a millisecond for a small workbook) and bounded in m
   strings expand into (calamine copies the string into each: a 1 MB string used 20,000 times
   would ask for 20 GB). Canonical sheets (every cell written as
   `<c r="..."`, as Excel, LibreOffice, openpyxl and Google Sheets do) are checked with
-  C-speed byte counts; anything else goes through a streaming expat pass that computes the
-  cells' positions as calamine does and stops at the first limit crossed.
+  C-speed byte counts (a piece whose every cell tag is plain, `<c r="B7" s="3" t="s">`, and
+  lies in A1:Z99999 is vouched for by one regular expression; a part without any cell element
+  needs only the DTD/UTF-8 checks); anything else goes through a streaming expat pass that
+  computes the cells' positions as calamine does and stops at the first limit crossed.
 
 Only then does calamine read the sheets (formulas give their cached value; a formula without
-one gives ""). Macros (xl/vbaProject.bin) are never run nor read: `Workbook.has_macros` only
+one gives ""), from a copy of the archive in which the parts the checks inflated are stored
+uncompressed: calamine reads exactly the bytes that were checked, and does not inflate them a
+second time. Macros (xl/vbaProject.bin) are never run nor read: `Workbook.has_macros` only
 says they were there. Calamine does not expose number formats, so `Workbook.percent_cells`
 reads `xl/styles.xml` and streams the sheet part itself.
 """
@@ -605,19 +609,47 @@ def _xl_folder(arc: _Archive, parts: _PartNames) -> str:
     if rels is None:
         raise _unreadable("tanpa _rels/.rels / no _rels/.rels in the package")
     try:
-        root = SafeET.fromstring(_read_small(arc, rels), forbid_dtd=True)
+        root = _elements(_read_small(arc, rels))
     except FileRejected:
         raise
     except Exception as exc:
         raise _unreadable(f"_rels/.rels rusak / _rels/.rels is corrupt ({_short(exc, 60)})") from exc
-    for rel in root:
-        if rel.tag.rpartition("}")[2] == "Relationship" and rel.get("Type", "").endswith(
-            "/relationships/officeDocument"
+    for depth, tag, rel in root:
+        if (
+            depth == 1
+            and tag == "Relationship"
+            and rel.get("Type", "").endswith("/relationships/officeDocument")
         ):
             target = rel.get("Target", "")
             folder = target[: target.rfind("/") + 1] if "/" in target else ""
             return folder.lstrip("/")
     raise _unreadable("tanpa relasi officeDocument / no officeDocument relationship")
+
+
+def _elements(xml: bytes) -> list[tuple[int, str, dict[str, str]]]:
+    """A small XML part's elements in document order: (depth, the root being 0; local name;
+    attributes, a namespaced one keyed `uri}name`). Expat with namespaces, as ElementTree
+    parses, but without building a tree; a DTD or entity declaration is refused."""
+    out: list[tuple[int, str, dict[str, str]]] = []
+    depth = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        out.append((depth, name.rpartition("}")[2], attrs))
+        depth += 1
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.Parse(xml, True)
+    return out
 
 
 def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
@@ -638,9 +670,9 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
             "arsip zip, bukan workbook (tanpa xl/workbook.xml) / a zip archive, not a workbook (no xl/workbook.xml)"
         )
     try:
-        wb_root = SafeET.fromstring(_read_small(arc, workbook_part), forbid_dtd=True)
+        wb_root = _elements(_read_small(arc, workbook_part))
         rels_xml = _read_small(arc, rels_part) if rels_part is not None else b""
-        rels_root = SafeET.fromstring(rels_xml, forbid_dtd=True) if rels_xml else None
+        rels_root = [el[2] for el in _elements(rels_xml) if el[0] == 1] if rels_xml else None
     except FileRejected:
         raise
     except Exception as exc:
@@ -670,10 +702,10 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
         elif rtype.endswith("/sharedStrings"):
             shared |= resolved
     sheets: list[_SheetPart] = []
-    for el in wb_root.iter():
-        if el.tag.rpartition("}")[2] != "sheet":
+    for _depth, tag, el in wb_root:
+        if tag != "sheet":
             continue
-        rid = next((v for k, v in el.attrib.items() if k.endswith(_REL_NS_SUFFIX)), "")
+        rid = next((v for k, v in el.items() if k.endswith(_REL_NS_SUFFIX)), "")
         kind, part = targets.get(rid, ("worksheet", None))
         sheets.append(_SheetPart(el.get("name", ""), part, kind))
     return _Layout(sheets, styles, shared, sheet_candidates)
@@ -690,11 +722,17 @@ class _Archive:
     def __init__(self, data: bytes, infos: list[zipfile.ZipInfo]) -> None:
         self.data = data
         self.infos = {i.filename: i for i in infos}
+        # Parts inflated whole in one piece (up to 1 MB each, `_KEEP_BYTES` in all), checked
+        # against their size and CRC: handed to calamine stored, so it does not inflate them again.
+        self.kept: dict[str, bytes] = {}
+        self.kept_bytes = 0
+        self.keeping = True
 
     def read(self, name: str) -> bytes:
         return b"".join(self.chunks(self.infos[name]))
 
-    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    def raw(self, info: zipfile.ZipInfo) -> memoryview:
+        """The entry's bytes as stored in the zip (compressed or not), after its local header."""
         data, off = self.data, info.header_offset
         if data[off : off + 4] != _ZIP_MAGIC:
             raise zipfile.BadZipFile(f"bad local header for {info.filename[:60]}")
@@ -703,7 +741,12 @@ class _Archive:
         raw = memoryview(data)[start : start + info.compress_size]
         if len(raw) != info.compress_size:
             raise zipfile.BadZipFile(f"{info.filename[:60]} is truncated")
+        return raw
+
+    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        raw = self.raw(info)
         crc = total = 0
+        whole: bytes | None = None
         if info.compress_type == zipfile.ZIP_STORED:
             for pos in range(0, len(raw), _CHUNK):
                 piece = bytes(raw[pos : pos + _CHUNK])
@@ -732,9 +775,67 @@ class _Archive:
                     )
                 crc = zlib.crc32(piece, crc)
                 if piece:
+                    whole = piece if total == len(piece) else None
                     yield piece
         if total != info.file_size or crc != info.CRC:
             raise zipfile.BadZipFile(f"{info.filename[:60]}: size or CRC mismatch")
+        if (
+            self.keeping
+            and whole is not None
+            and len(whole) == total
+            and info.filename not in self.kept
+            and self.kept_bytes + total <= _KEEP_BYTES
+        ):
+            self.kept[info.filename] = whole
+            self.kept_bytes += total
+
+    def for_reader(self, order: list[zipfile.ZipInfo]) -> bytes:
+        """The same archive for calamine, the parts inflated here stored, every other entry
+        copied as it was. Only the central directory's view of the entries is written: the
+        names, sizes and CRCs checked here are the ones the reader sees."""
+        if not self.kept:
+            return self.data
+        body = bytearray()
+        central = bytearray()
+        for info in order:
+            name = info.filename.encode("utf-8")
+            flags = 0 if name.isascii() else 0x800
+            kept = self.kept.get(info.filename)
+            if kept is not None:
+                method, payload, packed = zipfile.ZIP_STORED, kept, len(kept)
+            else:
+                try:
+                    payload = self.raw(info)
+                except zipfile.BadZipFile:  # an entry nothing here reads: the reader's own business
+                    return self.data
+                method, packed = info.compress_type, info.compress_size
+            offset = len(body)
+            if max(offset, packed, info.file_size) >= 0xFFFFFFFF:
+                return self.data  # zip64 territory: the reader takes the original
+            time, date = _dos_time(info.date_time)
+            fields = (20, flags, method, time, date, info.CRC, packed, info.file_size, len(name))
+            body += _LOCAL_HEADER.pack(_ZIP_MAGIC, *fields, 0)
+            body += name
+            body += payload
+            central += _CENTRAL_HEADER.pack(b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset)
+            central += name
+        n = len(order)
+        if n > 0xFFFF or len(body) + len(central) >= 0xFFFFFFFF:
+            return self.data
+        end = _END_RECORD.pack(_EMPTY_ZIP_MAGIC, 0, 0, n, n, len(central), len(body), 0)
+        return bytes(body + central + end)
+
+
+_KEEP_BYTES = 16 << 20
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+_CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
+_END_RECORD = struct.Struct("<4s4H2LH")
+
+
+def _dos_time(date_time: tuple[int, ...]) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    year = min(max(year, 1980), 2107)
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
 
 
 # -- Pre-checks: XML parts ------------------------------------------------------------------
@@ -794,6 +895,9 @@ _S_VALUE = re.compile(rb' t="s"[^<>]*><v>([0-9]{1,10})</v>')
 # (or that has no cell at all: a theme, comments) needs no attribute-spelling checks, which
 # an '=' in an instruction text or a data validation message would otherwise fail.
 _PLAIN_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")?/?>')
+# A cell tag that is not both plain and inside the fast box (A..Z, rows up to 99,999): a
+# segment without one needs neither the spelling checks nor a look at single cells.
+_ODD_CELL = re.compile(rb'<c r="(?![A-Z][0-9]{1,5}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")?/?>)')
 _TEXT_ESTIMATE_BYTES = 1 << 20
 
 
@@ -925,19 +1029,26 @@ def _scan_sheet(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
         if exact_needed:
             continue  # keep checking DTD/UTF-8 to the end; cells are counted by the exact pass
         canonical = seg.count(_C_CANON)
-        shared = seg.count(_T_SHARED)
-        if (
-            seg.count(_C_OPEN) != canonical
-            or seg.count(_T_SHARED[1:]) != shared  # every t="s" after a plain space
-            or _C_OTHER_OPEN.search(seg)
-            or _PREFIXED_CELL.search(seg)
-            or (
-                len(_PLAIN_CELL.findall(seg)) != canonical
-                and (
-                    seg.count(b"=") != seg.count(b'="')  # every attribute written a="..."
-                    or len(_WHOLE_R_ATTR.findall(seg)) != canonical + seg.count(_ROW_CANON)
-                )
-            )
+        if seg.count(_C_OPEN) != canonical or _C_OTHER_OPEN.search(seg) or _PREFIXED_CELL.search(seg):
+            exact_needed = True
+            continue
+        if not canonical:
+            continue  # no cell element in any spelling: nothing here a reader could unfold
+        shared = seg.count(_T_SHARED[1:])
+        if shared and seg.count(_T_SHARED) != shared:  # every t="s" after a plain space
+            exact_needed = True
+            continue
+        if _ODD_CELL.search(seg) is None:
+            # The usual segment, in one pass: every cell a plain tag inside the fast box.
+            if shared:
+                scan.text_fast(seg, shared)
+            scan.value_cells += canonical  # an upper bound: self-closing cells hold nothing
+            if scan.value_cells > scan.max_cells:
+                exact_needed = True
+            continue
+        if len(_PLAIN_CELL.findall(seg)) != canonical and (
+            seg.count(b"=") != seg.count(b'="')  # every attribute written a="..."
+            or len(_WHOLE_R_ATTR.findall(seg)) != canonical + seg.count(_ROW_CANON)
         ):
             exact_needed = True
             continue
@@ -1134,7 +1245,11 @@ def _open(
             raise _unreadable(f"isi arsip zip rusak / corrupt zip content ({_short(exc, 60)})") from exc
     parts = {s.name: s for s in layout.sheets}
     styles = layout.styles
-    names_out, grids = _read_with_calamine(data, max_cells)
+    for_reader = arc.for_reader(infos)
+    arc.keeping = False  # the percent scan streams its part again; nothing else needs them
+    arc.kept.clear()
+    names_out, grids = _read_with_calamine(for_reader, max_cells)
+    del for_reader
     return Workbook(
         archive=arc,
         names=names_out,
