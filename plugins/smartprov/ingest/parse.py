@@ -336,12 +336,25 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
                     text = " ".join(text.split())
                     record[name] = aliases.get(text.lower(), text)
                 else:
-                    record[name] = _read_value(sub, spec, col, raw, sheet_row, index in percent)
+                    value = _read_cached(col.type, col.enum, index in percent, raw)
+                    if type(value) is values.CellError:
+                        value = _refused(sub, spec, col, value, raw, sheet_row)
+                    record[name] = value
                 continue
-            if t is float and kind is _NUMBER and raw - raw == 0:  # finite (NaN and inf are not)
-                record[raw_key] = str(int(raw)) if raw.is_integer() else repr(raw)
-                record[name] = raw
-                continue
+            if t is float and raw - raw == 0:  # finite (NaN and inf are not)
+                whole = raw.is_integer()
+                if kind is _NUMBER:
+                    value = raw
+                elif kind is _YEAR and whole and 1000 <= raw <= 9999:
+                    value = int(raw)
+                elif kind is _PERCENT:  # a percent-formatted cell holds the fraction
+                    value = round(raw * 100.0, 10) if index in percent else raw
+                else:
+                    value = _NOT_READ
+                if value is not _NOT_READ:
+                    record[raw_key] = str(int(raw)) if whole else repr(raw)
+                    record[name] = value
+                    continue
             record[raw_key] = _raw_text(raw)
             record[name] = _read_value(sub, spec, col, raw, sheet_row, index in percent)
         if year_columns:
@@ -352,7 +365,8 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
 
 
 _EMPTY_MARKERS = contract.EMPTY_MARKERS
-_TEXT, _NUMBER, _ENUM, _OTHER = "text", "number", "enum", "other"
+_TEXT, _NUMBER, _ENUM, _YEAR, _PERCENT, _OTHER = "text", "number", "enum", "year", "percent", "other"
+_NOT_READ = object()
 _NO_ROWS: frozenset[int] = frozenset()
 
 
@@ -370,6 +384,10 @@ def _column_plan(
             kind = _NUMBER
         elif col.type == "enum":
             kind = _ENUM
+        elif col.type == "year":
+            kind = _YEAR
+        elif col.type == "percent":
+            kind = _PERCENT
         else:
             kind = _OTHER
         aliases = contract.alias_map(col.enum) if kind is _ENUM else None
@@ -484,10 +502,22 @@ def _read_value(
         _read_cached(col.type, col.enum, percent, raw) if type(raw) is str else _read_plain(col, raw, percent)
     )
     if type(value) is values.CellError:
-        if sub.admits(value.rule, spec.name, row, _cell_message_id(value)):
-            sub.keep(_cell_finding(value, raw, sheet=spec.name, row=row, column=col.name))
-        return None
+        return _refused(sub, spec, col, value, raw, row)
     return value
+
+
+def _refused(
+    sub: ParsedSubmission,
+    spec: contract.Sheet,
+    col: contract.Column,
+    err: values.CellError,
+    raw: Any,
+    row: int,
+) -> None:
+    """The cell's TYPE/ENUM finding (when the file's finding budget admits it); its value is None."""
+    if sub.admits(err.rule, spec.name, row, _cell_message_id(err)):
+        sub.keep(_cell_finding(err, raw, sheet=spec.name, row=row, column=col.name))
+    return None
 
 
 def _read_plain(col: contract.Column, raw: Any, percent: bool) -> Any:

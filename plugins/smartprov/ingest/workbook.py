@@ -183,10 +183,15 @@ def find_header_row(
     for index, row in enumerate(rows[:search_rows]):
         found: dict[str, int] = {}
         for col, cell in enumerate(row):
-            if isinstance(cell, str | int | float) and not isinstance(cell, bool):
-                name = wanted.get(normalize_header(cell))
-                if name is not None and name not in found:
-                    found[name] = col
+            t = type(cell)
+            if t is str:
+                if not cell:  # an empty cell: most of a wide sheet's first rows
+                    continue
+            elif t is not float and t is not int and (not isinstance(cell, str | int | float) or t is bool):
+                continue
+            name = wanted.get(normalize_header(cell))
+            if name is not None and name not in found:
+                found[name] = col
         if len(found) > len(best):
             best_index, best = index, found
     if best_index is None:
