@@ -24,9 +24,7 @@ The checks are cheap (about a millisecond for a small workbook) and bounded in m
   computes the cells' positions as calamine does and stops at the first limit crossed.
 
 Only then does calamine read the sheets (formulas give their cached value; a formula without
-one gives ""), from a copy of the archive in which the parts the checks inflated are stored
-uncompressed: calamine reads exactly the bytes that were checked, and does not inflate them a
-second time. Macros (xl/vbaProject.bin) are never run nor read: `Workbook.has_macros` only
+one gives ""). Macros (xl/vbaProject.bin) are never run nor read: `Workbook.has_macros` only
 says they were there. Calamine does not expose number formats, so `Workbook.percent_cells`
 reads `xl/styles.xml` and streams the sheet part itself.
 """
@@ -727,11 +725,6 @@ class _Archive:
     def __init__(self, data: bytes, infos: list[zipfile.ZipInfo]) -> None:
         self.data = data
         self.infos = {i.filename: i for i in infos}
-        # Parts inflated whole in one piece (up to 1 MB each, `_KEEP_BYTES` in all), checked
-        # against their size and CRC: handed to calamine stored, so it does not inflate them again.
-        self.kept: dict[str, bytes] = {}
-        self.kept_bytes = 0
-        self.keeping = True
 
     def read(self, name: str) -> bytes:
         return b"".join(self.chunks(self.infos[name]))
@@ -751,7 +744,6 @@ class _Archive:
     def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raw = self.raw(info)
         crc = total = 0
-        whole: bytes | None = None
         if info.compress_type == zipfile.ZIP_STORED:
             for pos in range(0, len(raw), _CHUNK):
                 piece = bytes(raw[pos : pos + _CHUNK])
@@ -780,67 +772,9 @@ class _Archive:
                     )
                 crc = zlib.crc32(piece, crc)
                 if piece:
-                    whole = piece if total == len(piece) else None
                     yield piece
         if total != info.file_size or crc != info.CRC:
             raise zipfile.BadZipFile(f"{info.filename[:60]}: size or CRC mismatch")
-        if (
-            self.keeping
-            and whole is not None
-            and len(whole) == total
-            and info.filename not in self.kept
-            and self.kept_bytes + total <= _KEEP_BYTES
-        ):
-            self.kept[info.filename] = whole
-            self.kept_bytes += total
-
-    def for_reader(self, order: list[zipfile.ZipInfo]) -> bytes:
-        """The same archive for calamine, the parts inflated here stored, every other entry
-        copied as it was. Only the central directory's view of the entries is written: the
-        names, sizes and CRCs checked here are the ones the reader sees."""
-        if not self.kept:
-            return self.data
-        body = bytearray()
-        central = bytearray()
-        for info in order:
-            name = info.filename.encode("utf-8")
-            flags = 0 if name.isascii() else 0x800
-            kept = self.kept.get(info.filename)
-            if kept is not None:
-                method, payload, packed = zipfile.ZIP_STORED, kept, len(kept)
-            else:
-                try:
-                    payload = self.raw(info)
-                except zipfile.BadZipFile:  # an entry nothing here reads: the reader's own business
-                    return self.data
-                method, packed = info.compress_type, info.compress_size
-            offset = len(body)
-            if max(offset, packed, info.file_size) >= 0xFFFFFFFF:
-                return self.data  # zip64 territory: the reader takes the original
-            time, date = _dos_time(info.date_time)
-            fields = (20, flags, method, time, date, info.CRC, packed, info.file_size, len(name))
-            body += _LOCAL_HEADER.pack(_ZIP_MAGIC, *fields, 0)
-            body += name
-            body += payload
-            central += _CENTRAL_HEADER.pack(b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset)
-            central += name
-        n = len(order)
-        if n > 0xFFFF or len(body) + len(central) >= 0xFFFFFFFF:
-            return self.data
-        end = _END_RECORD.pack(_EMPTY_ZIP_MAGIC, 0, 0, n, n, len(central), len(body), 0)
-        return bytes(body + central + end)
-
-
-_KEEP_BYTES = 16 << 20
-_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
-_CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
-_END_RECORD = struct.Struct("<4s4H2LH")
-
-
-def _dos_time(date_time: tuple[int, ...]) -> tuple[int, int]:
-    year, month, day, hour, minute, second = date_time
-    year = min(max(year, 1980), 2107)
-    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
 
 
 # -- Pre-checks: XML parts ------------------------------------------------------------------
@@ -1250,11 +1184,7 @@ def _open(
             raise _unreadable(f"isi arsip zip rusak / corrupt zip content ({_short(exc, 60)})") from exc
     parts = {s.name: s for s in layout.sheets}
     styles = layout.styles
-    for_reader = arc.for_reader(infos)
-    arc.keeping = False  # the percent scan streams its part again; nothing else needs them
-    arc.kept.clear()
-    names_out, grids = _read_with_calamine(for_reader, max_cells)
-    del for_reader
+    names_out, grids = _read_with_calamine(data, max_cells)
     return Workbook(
         archive=arc,
         names=names_out,
