@@ -289,14 +289,17 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
                 percent_rows[col.name] = wb.percent_cells(name, idx)
 
     key_col = spec.key[0]
+    key_index = columns.get(key_col)
     contract_indexes = sorted(columns.values())
+    plan = _column_plan(spec, columns, percent_rows)
     records: list[dict[str, Any]] = []
     for index in range(header_index + 1, len(grid)):
         row = grid[index]
-        if all(values.is_empty(v) for v in row):
+        if _all_empty(row):
             continue
         sheet_row = index + 1
-        key_raw = _cell(row, columns.get(key_col))
+        width = len(row)
+        key_raw = row[key_index] if key_index is not None and key_index < width else None
         if isinstance(key_raw, str) and key_raw.strip().upper() == contract.EXAMPLE_ROW_MARKER:
             continue  # the template's greyed example row
         if values.is_empty(key_raw):
@@ -308,21 +311,109 @@ def _read_sheet(sub: ParsedSubmission, wb: Workbook, name: str, spec: contract.S
                     )
                 )
                 continue
-        if all(values.is_empty(_cell(row, i)) for i in contract_indexes):
+        if _all_empty([row[i] for i in contract_indexes if i < width]):
             # Only ignored (extra) columns hold something, e.g. a template's pre-numbered `No`
             # column below the last filled row: empty as far as the contract goes.
             continue
         record: dict[str, Any] = {"source_row": sheet_row}
-        for col in spec.columns:
-            raw = _cell(row, columns.get(col.name))
-            record[f"{col.name}__raw"] = _raw_text(raw)
-            record[col.name] = _read_value(
-                sub, spec, col, raw, sheet_row, index in percent_rows.get(col.name, ())
-            )
+        for name, raw_key, idx, kind, col, percent, aliases in plan:
+            raw = row[idx] if idx is not None and idx < width else None
+            t = type(raw)
+            # The common cells, read here as `_raw_text` and `_read_value` would (no call per
+            # cell); anything else takes those two.
+            if raw is None:
+                record[raw_key] = ""
+                record[name] = None
+                continue
+            if t is str:
+                text = raw.strip()
+                record[raw_key] = text
+                if text.lower() in _EMPTY_MARKERS:
+                    record[name] = None
+                elif kind is _TEXT:
+                    record[name] = text
+                elif kind is _ENUM:
+                    text = " ".join(text.split())
+                    record[name] = aliases.get(text.lower(), text)
+                else:
+                    value = _read_cached(col.type, col.enum, index in percent, raw)
+                    if type(value) is values.CellError:
+                        value = _refused(sub, spec, col, value, raw, sheet_row)
+                    record[name] = value
+                continue
+            if t is float and raw - raw == 0:  # finite (NaN and inf are not)
+                whole = raw.is_integer()
+                if kind is _NUMBER:
+                    value = raw
+                elif kind is _YEAR and whole and 1000 <= raw <= 9999:
+                    value = int(raw)
+                elif kind is _PERCENT:  # a percent-formatted cell holds the fraction
+                    value = round(raw * 100.0, 10) if index in percent else raw
+                else:
+                    value = _NOT_READ
+                if value is not _NOT_READ:
+                    record[raw_key] = str(int(raw)) if whole else repr(raw)
+                    record[name] = value
+                    continue
+            record[raw_key] = _raw_text(raw)
+            record[name] = _read_value(sub, spec, col, raw, sheet_row, index in percent)
         if year_columns:
             _read_year_budgets(sub, spec, row, sheet_row, record, year_columns)
         records.append(record)
     sub.rows[spec.name] = records
+    return True
+
+
+_EMPTY_MARKERS = contract.EMPTY_MARKERS
+_TEXT, _NUMBER, _ENUM, _YEAR, _PERCENT, _OTHER = "text", "number", "enum", "year", "percent", "other"
+_NOT_READ = object()
+_NO_ROWS: frozenset[int] = frozenset()
+
+
+def _column_plan(
+    spec: contract.Sheet, columns: dict[str, int], percent_rows: dict[str, set[int]]
+) -> list[tuple[str, str, int | None, str, contract.Column, Any, dict[str, str] | None]]:
+    """Per contract column, what the row loop needs, looked up once per sheet: the record's
+    keys, the cell's index, how its common cells are read, its percent-formatted rows and
+    its enum's spellings."""
+    plan = []
+    for col in spec.columns:
+        if col.type in ("text", "code"):
+            kind = _TEXT
+        elif col.type in ("number", "money", "score"):
+            kind = _NUMBER
+        elif col.type == "enum":
+            kind = _ENUM
+        elif col.type == "year":
+            kind = _YEAR
+        elif col.type == "percent":
+            kind = _PERCENT
+        else:
+            kind = _OTHER
+        aliases = contract.alias_map(col.enum) if kind is _ENUM else None
+        percent = percent_rows.get(col.name, _NO_ROWS)
+        plan.append((col.name, f"{col.name}__raw", columns.get(col.name), kind, col, percent, aliases))
+    return plan
+
+
+def _all_empty(cells: list[Any]) -> bool:
+    """`all(values.is_empty(v) for v in cells)`, without a call per cell for the usual ones."""
+    for v in cells:
+        if v is None:
+            continue
+        t = type(v)
+        if t is str:
+            if not v or v.strip().lower() in _EMPTY_MARKERS:
+                continue
+            return False
+        if t is float:
+            if v != v:
+                continue
+            return False
+        if t is int or t is bool:
+            return False
+        if not values.is_empty(v):
+            return False
     return True
 
 
@@ -370,15 +461,18 @@ def _read_year_budgets(
     total = None
     for year, (index, _header) in year_columns.items():
         raw = _cell(row, index)
-        if values.is_empty(raw):
-            continue
         column = f"anggaran_{year}"
-        try:
-            amount = values.read_cell("money", raw)
-        except values.CellError as err:
-            if sub.admits(err.rule, spec.name, sheet_row, _cell_message_id(err)):
-                sub.keep(_cell_finding(err, raw, sheet=spec.name, row=sheet_row, column=column))
-            continue
+        if type(raw) is float and raw - raw == 0:  # finite: read_cell gives it back as is
+            amount = raw
+        else:
+            if values.is_empty(raw):
+                continue
+            try:
+                amount = values.read_cell("money", raw)
+            except values.CellError as err:
+                if sub.admits(err.rule, spec.name, sheet_row, _cell_message_id(err)):
+                    sub.keep(_cell_finding(err, raw, sheet=spec.name, row=sheet_row, column=column))
+                continue
         sub.year_budgets.append(
             {
                 "source_row": sheet_row,
@@ -404,14 +498,61 @@ def _read_value(
         # Unknown values stay as typed: the suite's in-set expectation reports them (ENUM).
         text = " ".join(str(raw).split())
         return contract.alias_map(col.enum).get(text.lower(), text)
+    value = (
+        _read_cached(col.type, col.enum, percent, raw) if type(raw) is str else _read_plain(col, raw, percent)
+    )
+    if type(value) is values.CellError:
+        return _refused(sub, spec, col, value, raw, row)
+    return value
+
+
+def _refused(
+    sub: ParsedSubmission,
+    spec: contract.Sheet,
+    col: contract.Column,
+    err: values.CellError,
+    raw: Any,
+    row: int,
+) -> None:
+    """The cell's TYPE/ENUM finding (when the file's finding budget admits it); its value is None."""
+    if sub.admits(err.rule, spec.name, row, _cell_message_id(err)):
+        sub.keep(_cell_finding(err, raw, sheet=spec.name, row=row, column=col.name))
+    return None
+
+
+def _read_plain(col: contract.Column, raw: Any, percent: bool) -> Any:
+    """`values.read_cell`, lists joined; a CellError is returned, not raised."""
     try:
         value = values.read_cell(col.type, raw, enum=col.enum, percent_formatted=percent)
     except values.CellError as err:
-        if sub.admits(err.rule, spec.name, row, _cell_message_id(err)):
-            sub.keep(_cell_finding(err, raw, sheet=spec.name, row=row, column=col.name))
-        return None
+        return err
     if isinstance(value, list):
         return "; ".join(value)
+    return value
+
+
+# Text cells repeat within and across files ("Ya", "APBD Kab/Kota", "Diskominfo; Bappeda"):
+# each distinct (type, enum, percent format, text) is read once per process. The readers
+# are pure, and what is kept is immutable (str, float, int, bool, date) or an error.
+_TEXT_READS: dict[tuple[str, str | None, bool, str], Any] = {}
+_TEXT_READS_MAX = 50_000
+
+
+def _read_cached(type_name: str, enum: str | None, percent: bool, raw: str) -> Any:
+    key = (type_name, enum, percent, raw)
+    found = _TEXT_READS.get(key, _TEXT_READS)
+    if found is not _TEXT_READS:
+        return found
+    try:
+        value = values.read_cell(type_name, raw, enum=enum, percent_formatted=percent)
+    except values.CellError as err:
+        value = err.with_traceback(None)  # kept: no frames kept alive with it
+    if isinstance(value, list):
+        value = "; ".join(value)
+    if len(_TEXT_READS) >= _TEXT_READS_MAX:
+        _TEXT_READS.clear()
+    if len(raw) <= 200:  # a long text is no repeated value: not kept
+        _TEXT_READS[key] = value
     return value
 
 

@@ -18,8 +18,10 @@ The checks are cheap (about a millisecond for a small workbook) and bounded in m
   strings expand into (calamine copies the string into each: a 1 MB string used 20,000 times
   would ask for 20 GB). Canonical sheets (every cell written as
   `<c r="..."`, as Excel, LibreOffice, openpyxl and Google Sheets do) are checked with
-  C-speed byte counts; anything else goes through a streaming expat pass that computes the
-  cells' positions as calamine does and stops at the first limit crossed.
+  C-speed byte counts (a piece whose every cell tag is plain, `<c r="B7" s="3" t="s">`, and
+  lies in A1:Z99999 is vouched for by one regular expression; a part without any cell element
+  needs only the DTD/UTF-8 checks); anything else goes through a streaming expat pass that
+  computes the cells' positions as calamine does and stops at the first limit crossed.
 
 Only then does calamine read the sheets (formulas give their cached value; a formula without
 one gives ""). Macros (xl/vbaProject.bin) are never run nor read: `Workbook.has_macros` only
@@ -179,10 +181,15 @@ def find_header_row(
     for index, row in enumerate(rows[:search_rows]):
         found: dict[str, int] = {}
         for col, cell in enumerate(row):
-            if isinstance(cell, str | int | float) and not isinstance(cell, bool):
-                name = wanted.get(normalize_header(cell))
-                if name is not None and name not in found:
-                    found[name] = col
+            t = type(cell)
+            if t is str:
+                if not cell:  # an empty cell: most of a wide sheet's first rows
+                    continue
+            elif t is not float and t is not int and (not isinstance(cell, str | int | float) or t is bool):
+                continue
+            name = wanted.get(normalize_header(cell))
+            if name is not None and name not in found:
+                found[name] = col
         if len(found) > len(best):
             best_index, best = index, found
     if best_index is None:
@@ -605,19 +612,47 @@ def _xl_folder(arc: _Archive, parts: _PartNames) -> str:
     if rels is None:
         raise _unreadable("tanpa _rels/.rels / no _rels/.rels in the package")
     try:
-        root = SafeET.fromstring(_read_small(arc, rels), forbid_dtd=True)
+        root = _elements(_read_small(arc, rels))
     except FileRejected:
         raise
     except Exception as exc:
         raise _unreadable(f"_rels/.rels rusak / _rels/.rels is corrupt ({_short(exc, 60)})") from exc
-    for rel in root:
-        if rel.tag.rpartition("}")[2] == "Relationship" and rel.get("Type", "").endswith(
-            "/relationships/officeDocument"
+    for depth, tag, rel in root:
+        if (
+            depth == 1
+            and tag == "Relationship"
+            and rel.get("Type", "").endswith("/relationships/officeDocument")
         ):
             target = rel.get("Target", "")
             folder = target[: target.rfind("/") + 1] if "/" in target else ""
             return folder.lstrip("/")
     raise _unreadable("tanpa relasi officeDocument / no officeDocument relationship")
+
+
+def _elements(xml: bytes) -> list[tuple[int, str, dict[str, str]]]:
+    """A small XML part's elements in document order: (depth, the root being 0; local name;
+    attributes, a namespaced one keyed `uri}name`). Expat with namespaces, as ElementTree
+    parses, but without building a tree; a DTD or entity declaration is refused."""
+    out: list[tuple[int, str, dict[str, str]]] = []
+    depth = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        out.append((depth, name.rpartition("}")[2], attrs))
+        depth += 1
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.Parse(xml, True)
+    return out
 
 
 def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
@@ -638,9 +673,9 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
             "arsip zip, bukan workbook (tanpa xl/workbook.xml) / a zip archive, not a workbook (no xl/workbook.xml)"
         )
     try:
-        wb_root = SafeET.fromstring(_read_small(arc, workbook_part), forbid_dtd=True)
+        wb_root = _elements(_read_small(arc, workbook_part))
         rels_xml = _read_small(arc, rels_part) if rels_part is not None else b""
-        rels_root = SafeET.fromstring(rels_xml, forbid_dtd=True) if rels_xml else None
+        rels_root = [el[2] for el in _elements(rels_xml) if el[0] == 1] if rels_xml else None
     except FileRejected:
         raise
     except Exception as exc:
@@ -670,10 +705,10 @@ def _sheet_parts(arc: _Archive, names: set[str]) -> _Layout:
         elif rtype.endswith("/sharedStrings"):
             shared |= resolved
     sheets: list[_SheetPart] = []
-    for el in wb_root.iter():
-        if el.tag.rpartition("}")[2] != "sheet":
+    for _depth, tag, el in wb_root:
+        if tag != "sheet":
             continue
-        rid = next((v for k, v in el.attrib.items() if k.endswith(_REL_NS_SUFFIX)), "")
+        rid = next((v for k, v in el.items() if k.endswith(_REL_NS_SUFFIX)), "")
         kind, part = targets.get(rid, ("worksheet", None))
         sheets.append(_SheetPart(el.get("name", ""), part, kind))
     return _Layout(sheets, styles, shared, sheet_candidates)
@@ -694,7 +729,8 @@ class _Archive:
     def read(self, name: str) -> bytes:
         return b"".join(self.chunks(self.infos[name]))
 
-    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    def raw(self, info: zipfile.ZipInfo) -> memoryview:
+        """The entry's bytes as stored in the zip (compressed or not), after its local header."""
         data, off = self.data, info.header_offset
         if data[off : off + 4] != _ZIP_MAGIC:
             raise zipfile.BadZipFile(f"bad local header for {info.filename[:60]}")
@@ -703,6 +739,10 @@ class _Archive:
         raw = memoryview(data)[start : start + info.compress_size]
         if len(raw) != info.compress_size:
             raise zipfile.BadZipFile(f"{info.filename[:60]} is truncated")
+        return raw
+
+    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        raw = self.raw(info)
         crc = total = 0
         if info.compress_type == zipfile.ZIP_STORED:
             for pos in range(0, len(raw), _CHUNK):
@@ -794,6 +834,9 @@ _S_VALUE = re.compile(rb' t="s"[^<>]*><v>([0-9]{1,10})</v>')
 # (or that has no cell at all: a theme, comments) needs no attribute-spelling checks, which
 # an '=' in an instruction text or a data validation message would otherwise fail.
 _PLAIN_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")?/?>')
+# A cell tag that is not both plain and inside the fast box (A..Z, rows up to 99,999): a
+# segment without one needs neither the spelling checks nor a look at single cells.
+_ODD_CELL = re.compile(rb'<c r="(?![A-Z][0-9]{1,5}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")?/?>)')
 _TEXT_ESTIMATE_BYTES = 1 << 20
 
 
@@ -925,19 +968,26 @@ def _scan_sheet(arc: _Archive, info: zipfile.ZipInfo, scan: _SheetScan) -> None:
         if exact_needed:
             continue  # keep checking DTD/UTF-8 to the end; cells are counted by the exact pass
         canonical = seg.count(_C_CANON)
-        shared = seg.count(_T_SHARED)
-        if (
-            seg.count(_C_OPEN) != canonical
-            or seg.count(_T_SHARED[1:]) != shared  # every t="s" after a plain space
-            or _C_OTHER_OPEN.search(seg)
-            or _PREFIXED_CELL.search(seg)
-            or (
-                len(_PLAIN_CELL.findall(seg)) != canonical
-                and (
-                    seg.count(b"=") != seg.count(b'="')  # every attribute written a="..."
-                    or len(_WHOLE_R_ATTR.findall(seg)) != canonical + seg.count(_ROW_CANON)
-                )
-            )
+        if seg.count(_C_OPEN) != canonical or _C_OTHER_OPEN.search(seg) or _PREFIXED_CELL.search(seg):
+            exact_needed = True
+            continue
+        if not canonical:
+            continue  # no cell element in any spelling: nothing here a reader could unfold
+        shared = seg.count(_T_SHARED[1:])
+        if shared and seg.count(_T_SHARED) != shared:  # every t="s" after a plain space
+            exact_needed = True
+            continue
+        if _ODD_CELL.search(seg) is None:
+            # The usual segment, in one pass: every cell a plain tag inside the fast box.
+            if shared:
+                scan.text_fast(seg, shared)
+            scan.value_cells += canonical  # an upper bound: self-closing cells hold nothing
+            if scan.value_cells > scan.max_cells:
+                exact_needed = True
+            continue
+        if len(_PLAIN_CELL.findall(seg)) != canonical and (
+            seg.count(b"=") != seg.count(b'="')  # every attribute written a="..."
+            or len(_WHOLE_R_ATTR.findall(seg)) != canonical + seg.count(_ROW_CANON)
         ):
             exact_needed = True
             continue
