@@ -147,3 +147,20 @@ def s3_landing_server(access_key: str, secret_key: str) -> Iterator[str]:
             yield endpoint
         finally:
             server.stop()
+
+
+def s3_test_client(endpoint: str, access_key: str, secret_key: str, *buckets: str):
+    """A boto3 client of the moto server at `endpoint`, with `buckets` created (each test
+    module its own: moto keeps one state for every server in the process)."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+    )
+    for bucket in buckets:
+        client.create_bucket(Bucket=bucket)
+    return client

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 import pytest
 
-from loopback import free_port, s3_landing_server, smtp_conn_json
+from loopback import free_port, s3_landing_server, s3_test_client, smtp_conn_json
 from pg import fresh_database
 from test_scheduler import BIN, REPO, Api, standalone_env, stop_tree, wait_for
 
@@ -111,15 +111,7 @@ SERVICES = ("api-server", "scheduler", "dag-processor", *WORKERS)
 @pytest.fixture(scope="module")
 def s3():
     with s3_landing_server(ACCESS_KEY, SECRET_KEY) as endpoint:
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            region_name="us-east-1",
-        )
-        for bucket in (LANDING, SHARED):
-            client.create_bucket(Bucket=bucket)
+        client = s3_test_client(endpoint, ACCESS_KEY, SECRET_KEY, LANDING, SHARED)
         client.endpoint = endpoint
         client.connection = os.environ["AIRFLOW_CONN_SMARTPROV_LANDING"]
         yield client

@@ -19,7 +19,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
-from loopback import s3_landing_server  # noqa: E402
+from loopback import s3_landing_server, s3_test_client  # noqa: E402
 from smartprov.ingest.landing import open_landing  # noqa: E402
 from smartprov.ingest.listing_cache import ListingHashCache, cache_path  # noqa: E402
 
@@ -35,14 +35,7 @@ BODIES = {
 @pytest.fixture(scope="module")
 def s3():
     with s3_landing_server(ACCESS_KEY, SECRET_KEY) as endpoint:
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            region_name="us-east-1",
-        )
-        client.create_bucket(Bucket=BUCKET)
+        client = s3_test_client(endpoint, ACCESS_KEY, SECRET_KEY, BUCKET)
         yield client
 
 

@@ -21,7 +21,7 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto.server")
 
-from loopback import s3_landing_server  # noqa: E402
+from loopback import s3_landing_server, s3_test_client  # noqa: E402
 from smartprov.ingest import shared_store  # noqa: E402
 from smartprov.ingest.shared_store import LocalStore, ObjectStore  # noqa: E402
 
@@ -35,14 +35,7 @@ BASE_URL = "https://smartprov.jabarprov.go.id"
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     with s3_landing_server(ACCESS_KEY, SECRET_KEY) as endpoint:
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            region_name="us-east-1",
-        )
-        client.create_bucket(Bucket=BUCKET)
+        client = s3_test_client(endpoint, ACCESS_KEY, SECRET_KEY, BUCKET)
         yield client
 
 
