@@ -26,7 +26,6 @@ a formula and a text that looks like a URL into a hyperlink.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from smartprov.contract.spreadsheet import neutralise
-from smartprov.contract.xlsx import write_text
+from smartprov.contract.xlsx import write_text, write_value
 from smartprov.reports.data import ReportData, coverage_by_province, headline, py, wib
 from smartprov.reports.labels import BOOL_LABELS, STATUS_LABELS, column_kind, column_label
 
@@ -147,26 +146,13 @@ def _text(value: Any) -> Any:
 
 
 def _put(ws: Worksheet, styles: _Styles, row: int, col: int, value: Any, style: Format | None = None) -> None:
-    """One cell, by the type of its value: text, number or date (None leaves it empty)."""
-    if value is None:
-        if style is not None:
-            ws.write_blank(row, col, None, style)
-    elif isinstance(value, str):
-        write_text(ws, row, col, value, style)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, style)
-    elif isinstance(value, int | float):
-        if math.isfinite(value):
-            ws.write_number(row, col, value, style)
-        else:  # Excel has no infinite number (and NaN never gets here: py() made it None)
-            write_text(ws, row, col, str(value), style)
-    elif isinstance(value, dt.date):
-        # A date needs a date format to show as one (openpyxl used to add it by itself).
-        if style is None:
-            style = styles(fmt=FMT_DATETIME if isinstance(value, dt.datetime) else FMT_DATE)
-        ws.write_datetime(row, col, value, style)
-    else:
-        write_text(ws, row, col, neutralise(str(value)), style)
+    """One cell, by the type of its value (contract.xlsx.write_value); a date without a style
+    gets the date or date-time format, anything but text, numbers and dates its neutralised text."""
+    if isinstance(value, dt.date) and style is None:
+        style = styles(fmt=FMT_DATETIME if isinstance(value, dt.datetime) else FMT_DATE)
+    elif value is not None and not isinstance(value, str | int | float | dt.date):
+        value = neutralise(str(value))
+    write_value(ws, row, col, value, style)
 
 
 class _Rows:
