@@ -83,7 +83,7 @@ def test_small_benchmark_runs_and_accepts_every_workbook(tmp_path):
 
     measures = {g["measure"] for g in data["goals"]}
     assert {
-        "National run through the CLI, end to end (DuckDB)",
+        "National run through the CLI, end to end (DuckDB), first night on a new warehouse",
         "Rerun with nothing new (DuckDB)",
         "Speed-up over the naive stack (openpyxl, GX per file, to_sql, no dbt)",
         f"A province's night ({province['workbooks']} workbooks, all new), folder, on a deployed system "
