@@ -66,7 +66,7 @@ COPY --chown=airflow:0 docker /opt/smartprov/docker
 RUN if [ -f /opt/smartprov/dbt/packages.yml ] || [ -f /opt/smartprov/dbt/dependencies.yml ]; then \
         cd /opt/smartprov/dbt && PIP_INDEX_URL="${PIP_INDEX_URL}" dbt deps; \
     fi \
- && python -c "import smartprov.cli, smartprov.run.pipeline" \
+ && python -c "import smartprov.cli, smartprov.run.steps, smartprov.run.airflow_tasks" \
  && chmod -R g+rwX /opt/smartprov
 
 WORKDIR /opt/smartprov
