@@ -20,7 +20,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
-from loopback import s3_landing_server  # noqa: E402
+from loopback import s3_landing_server, s3_test_client  # noqa: E402
 from smartprov.ingest.landing import LandingFile, open_landing  # noqa: E402
 from smartprov.ingest.object_landing import LandingFileChanged, ObjectLanding  # noqa: E402
 
@@ -63,14 +63,7 @@ def s3_endpoint():
 
 @pytest.fixture(scope="session")
 def s3_client(s3_endpoint):
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=BUCKET)
+    client = s3_test_client(s3_endpoint, ACCESS_KEY, SECRET_KEY, BUCKET)
     for key, body in OBJECTS.items():
         client.put_object(Bucket=BUCKET, Key=key, Body=body)
     return client
