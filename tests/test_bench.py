@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,33 +13,37 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-def test_small_benchmark_runs_and_accepts_every_workbook(tmp_path):
-    results, markdown = tmp_path / "results.json", tmp_path / "BENCHMARKS.md"
-    markdown.write_text(
-        "# Benchmarks\n\nHand-written prose.\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n\nTail.\n"
-    )
+pytestmark = pytest.mark.slow
+
+
+def bench(*args: str, out: Path, results: Path, markdown: Path) -> dict:
+    """`python -m bench.run --small` with `args`; returns the results file it wrote."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--small",
-            "--skip-pg",
-            "--out",
-            str(tmp_path / "work"),
-            "--results",
-            str(results),
-            "--markdown",
-            str(markdown),
-        ],
+        [sys.executable, "-m", "bench.run", "--small", *args]
+        + ["--out", str(out), "--results", str(results), "--markdown", str(markdown)],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    data = json.loads(results.read_text())
+    return json.loads(results.read_text())
+
+
+@pytest.fixture(scope="module")
+def small_bench(tmp_path_factory) -> dict:
+    """One quick-mode run of every small part (no PostgreSQL), shared by this module's tests."""
+    home = tmp_path_factory.mktemp("bench")
+    results, markdown = home / "results.json", home / "BENCHMARKS.md"
+    markdown.write_text(
+        "# Benchmarks\n\nHand-written prose.\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n\nTail.\n"
+    )
+    data = bench("--skip-pg", out=home / "work", results=results, markdown=markdown)
+    return {"data": data, "out": home / "work", "results": results, "markdown": markdown}
+
+
+def test_small_benchmark_runs_and_accepts_every_workbook(small_bench):
+    data, markdown = small_bench["data"], small_bench["markdown"]
 
     workbooks = data["parameters"]["workbooks"]
     assert workbooks == 3 * data["parameters"]["regencies"] > 0  # a masterplan and two evaluations each
@@ -71,12 +76,12 @@ def test_small_benchmark_runs_and_accepts_every_workbook(tmp_path):
         assert runs["first"]["counts"] == {"accepted": n, "rejected": 0, "duplicate": 0}, where
         assert runs["rerun"]["counts"] == {"accepted": 0, "rejected": 0, "duplicate": n}, where
         assert runs["rerun"]["dbt_built"] is False and len(runs["reruns_wall_seconds"]) == 2
-    for where in ("local_deployed", "s3_deployed"):  # the night before had nothing; tonight all is new
-        n = province["workbooks"]
-        assert province[where]["counts"] == {"accepted": n, "rejected": 0, "duplicate": 0}, where
-        assert province[where]["dbt_built"] is True, where
-        assert province[where]["dbt_complete"] is False, where  # the project is the night before's
-    assert data["duckdb"]["warm"]["counts"] == {"accepted": workbooks, "rejected": 0, "duplicate": 0}
+    # A deployed system's night, once in quick mode: the night before had nothing; tonight all is new.
+    deployed = province["local_deployed"]
+    assert deployed["counts"] == {"accepted": province["workbooks"], "rejected": 0, "duplicate": 0}
+    assert deployed["dbt_built"] is True
+    assert deployed["dbt_complete"] is False  # the project is the night before's
+    assert "s3_deployed" not in province and "warm" not in data["duckdb"]
     assert set(data["parts"]) == {"national", "naive", "dagparse", "province", "s3", "feedback"}
     [feedback] = data["feedback_workbook"]["points"]  # the findings workbook, 1,000 findings
     assert feedback["findings"] == 1_000 and feedback["bytes"] > 0
@@ -88,8 +93,6 @@ def test_small_benchmark_runs_and_accepts_every_workbook(tmp_path):
         "Speed-up over the naive stack (openpyxl, GX per file, to_sql, no dbt)",
         f"A province's night ({province['workbooks']} workbooks, all new), folder, on a deployed system "
         "(it ran the night before)",
-        f"A province's night ({province['workbooks']} workbooks, all new), S3 (moto), on a deployed system "
-        "(it ran the night before)",
         "National corpus on S3 (moto), no-change rerun",
     } <= measures
     assert all(isinstance(g["met"], bool) or g["met"] is None for g in data["goals"])
@@ -100,38 +103,17 @@ def test_small_benchmark_runs_and_accepts_every_workbook(tmp_path):
     assert "Naive stack" in text and "Floor: python-calamine" in text
 
 
-@pytest.mark.slow
-def test_only_runs_the_named_parts_and_keeps_the_others(tmp_path):
+def test_only_runs_the_named_parts_and_keeps_the_others(small_bench, tmp_path):
     """`--only dagparse` measures the DAG files alone and keeps the earlier figures of the rest."""
     results, markdown = tmp_path / "results.json", tmp_path / "BENCHMARKS.md"
-    common = [
-        "--small",
-        "--out",
-        str(tmp_path / "work"),
-        "--results",
-        str(results),
-        "--markdown",
-        str(markdown),
-    ]
-    first = subprocess.run(
-        [sys.executable, "-m", "bench.run", *common, "--only", "national"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    before = json.loads(results.read_text())
-    second = subprocess.run(
-        [sys.executable, "-m", "bench.run", *common, "--only", "dagparse"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    after = json.loads(results.read_text())
-    assert set(before["parts"]) == {"national"} and set(after["parts"]) == {"national", "dagparse"}
-    assert after["duckdb"] == before["duckdb"] and after["floor"] == before["floor"]
-    assert "naive" not in after and "province" not in after
+    shutil.copy(small_bench["results"], results)
+    shutil.copy(small_bench["markdown"], markdown)
+    before = small_bench["data"]
+    after = bench("--only", "dagparse", out=small_bench["out"], results=results, markdown=markdown)
+    assert set(after["parts"]) == set(before["parts"])
+    assert after["parts"]["dagparse"]["session"] != before["parts"]["dagparse"]["session"]
+    others = set(before["parts"]) - {"dagparse"}
+    assert {p: after["parts"][p] for p in others} == {p: before["parts"][p] for p in others}
+    for key in ("duckdb", "floor", "naive", "province", "feedback_workbook"):
+        assert after[key] == before[key], key
     assert "Parts were measured in separate invocations" in markdown.read_text()
