@@ -681,11 +681,11 @@ def phase_intake(national: Path, out: Path, env: dict[str, str], files: int = 3)
 
 
 def phase_province(
-    national: Path, out: Path, env: dict[str, str], with_s3: bool, s3_deployed: bool = True
+    national: Path, out: Path, env: dict[str, str], with_s3: bool, s3_full: bool = True
 ) -> dict[str, Any]:
     """A province's night and a no-change rerun (twice) on a local folder; with `with_s3`, the
-    same on a moto S3 server (the deployed system's night too, with `s3_deployed`), and the
-    national corpus on S3."""
+    same on a moto S3 server, and with `s3_full` also the deployed system's night on S3 and
+    the national corpus on S3."""
     province, codes = province_codes(national)
     landing = subset_landing(national, out / "landing-province", codes)
     res: dict[str, Any] = {
@@ -712,7 +712,7 @@ def phase_province(
             s3_env = strip_aws_env(env) | server.env()
             clock = time.perf_counter()
             url = server.upload(landing, "province")
-            national_url = server.upload(national, "national")
+            national_url = server.upload(national, "national") if s3_full else None
             res["s3_upload_seconds"] = round(time.perf_counter() - clock, 1)
             res["s3"] = run_pipeline(
                 "province (S3)",
@@ -722,42 +722,43 @@ def phase_province(
                 s3_env,
                 reruns=2,
             )
-            if s3_deployed:
+            if s3_full:
                 res["s3_deployed"] = deployed_night(
                     "province (S3), deployed system", url, out, out / "province-s3-deployed", s3_env
                 )
-            res["s3_national"] = run_pipeline(
-                "national (S3)",
-                national_url,
-                f"duckdb:///{out / 'national-s3' / 'wh.duckdb'}",
-                out / "national-s3",
-                s3_env,
-                reruns=2,
-            )
-            res["s3_national"]["workbooks"] = count_workbooks(national)
-            # The same rerun without the recorded hashes (ingest/listing_cache.py): every object is
-            # downloaded to hash it, as discovery did before.
-            for f in (out / "national-s3" / "var" / "landing-hashes").glob("*.json"):
-                f.unlink()
-            report_file = out / "national-s3" / "report-rerun-unrecorded.json"
-            cmd = [
-                PYTHON,
-                "-m",
-                "bench.child",
-                "cli",
-                "--",
-                "run",
-                "--landing",
-                national_url,
-                "--warehouse",
-                f"duckdb:///{out / 'national-s3' / 'wh.duckdb'}",
-                "--report",
-                str(report_file),
-            ]
-            m = measure(cmd, dict(s3_env, SMARTPROV_VAR_DIR=str(out / "national-s3" / "var")))
-            if m["exit_code"] == 0:
-                res["s3_national"]["rerun_without_recorded_hashes"] = _run_figures(m, report_file)
-                print(f"national (S3): rerun without recorded hashes {m['wall_seconds']} s", flush=True)
+            if national_url is not None:
+                res["s3_national"] = run_pipeline(
+                    "national (S3)",
+                    national_url,
+                    f"duckdb:///{out / 'national-s3' / 'wh.duckdb'}",
+                    out / "national-s3",
+                    s3_env,
+                    reruns=2,
+                )
+                res["s3_national"]["workbooks"] = count_workbooks(national)
+                # The same rerun without the recorded hashes (ingest/listing_cache.py): every object is
+                # downloaded to hash it, as discovery did before.
+                for f in (out / "national-s3" / "var" / "landing-hashes").glob("*.json"):
+                    f.unlink()
+                report_file = out / "national-s3" / "report-rerun-unrecorded.json"
+                cmd = [
+                    PYTHON,
+                    "-m",
+                    "bench.child",
+                    "cli",
+                    "--",
+                    "run",
+                    "--landing",
+                    national_url,
+                    "--warehouse",
+                    f"duckdb:///{out / 'national-s3' / 'wh.duckdb'}",
+                    "--report",
+                    str(report_file),
+                ]
+                m = measure(cmd, dict(s3_env, SMARTPROV_VAR_DIR=str(out / "national-s3" / "var")))
+                if m["exit_code"] == 0:
+                    res["s3_national"]["rerun_without_recorded_hashes"] = _run_figures(m, report_file)
+                    print(f"national (S3): rerun without recorded hashes {m['wall_seconds']} s", flush=True)
         finally:
             server.stop()
     shutil.rmtree(landing, ignore_errors=True)
@@ -1694,7 +1695,7 @@ def main(argv: list[str] | None = None) -> int:
         "--small",
         action="store_true",
         help="quick mode for tests: two small provinces, 5-8 programs, one deployed night (the "
-        "province's, on a folder); parts " + ", ".join(SMALL_PARTS),
+        "province's, on a folder), S3 for the province only; parts " + ", ".join(SMALL_PARTS),
     )
     p.add_argument("--dag-repeats", type=int, default=3)
     p.add_argument("--national-runs", type=int, default=2, help="national runs on fresh warehouses (median)")
@@ -1823,7 +1824,7 @@ def main(argv: list[str] | None = None) -> int:
         done("tenx")
     if "province" in parts:
         results["province"] = phase_province(
-            national, out, env, with_s3="s3" in parts, s3_deployed=not args.small
+            national, out, env, with_s3="s3" in parts, s3_full=not args.small
         )
         done("province")
         if "s3" in parts:

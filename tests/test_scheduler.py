@@ -74,7 +74,7 @@ def stop_tree(pid: int) -> list[int]:
             p.send_signal(signal.SIGTERM)
         except psutil.NoSuchProcess:
             pass
-    _, alive = psutil.wait_procs(procs, timeout=20)
+    _, alive = psutil.wait_procs(procs, timeout=5)
     for p in alive:
         try:
             p.kill()
