@@ -55,8 +55,10 @@ run: venv
 	@smartprov summary --province $(PROVINCE)
 
 ## make test: the whole suite (unit, contract, dbt on DuckDB and PostgreSQL, S3, SMTP, DAG)
-## on PYTEST_WORKERS pytest-xdist workers (default 2; PYTEST_WORKERS=0 runs it in one process)
-PYTEST_WORKERS ?= 2
+## on PYTEST_WORKERS pytest-xdist workers (default 3; PYTEST_WORKERS=0 runs it in one process).
+## Three on two cores: the slowest modules mostly wait (on a scheduler, a subprocess, a server),
+## and a third worker runs other tests meanwhile.
+PYTEST_WORKERS ?= 3
 test: venv
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

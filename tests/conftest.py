@@ -48,32 +48,35 @@ pytest_plugins = ["loopback", "nightly_run"]
 # that take minutes go first, slowest first, so that no worker is left starting one of them
 # when the other has run out of work. Each worker is its own process: its own session home
 # above (AIRFLOW_HOME, var/), its own throw-away PostgreSQL databases (tests/pg.py).
-SLOWEST_MODULES = (  # measured: --durations over a whole run, serial and on two workers
+SLOWEST_MODULES = (  # measured: wall per module over a whole run on three workers (2026-12-06)
     "test_bench.py",
-    "test_incident_scheduler.py",
+    "test_scheduler.py",
     "test_two_faces.py",
     "test_done_when_hostile_landing.py",
-    "test_scheduler.py",
     "test_celery_workers.py",
+    "test_incident_scheduler.py",
     "test_end_to_end.py",
-    "test_dbt_nightly.py",
     "test_portal.py",
+    "test_dbt_nightly.py",
+    "test_shared_store.py",  # three CLI runs (one with dbt) and a replay over moto S3
+    "test_snapshot_and_wait.py",
+    "test_publish.py",
     "test_alerts.py",
     "test_lineage.py",  # runs the shared nightly DAG run (tests/nightly_run.py) early
-    "test_dbt_marts.py",
-    "test_publish.py",
-    "test_data_docs.py",
-    "test_shared_store.py",  # three CLI runs (one with dbt) and a replay over moto S3: ~90 s
     "test_outbox.py",
-    "test_snapshot_and_wait.py",
-    "test_build_pool.py",
+    "test_dbt_marts.py",
+    "test_data_docs.py",
     "test_no_secret_on_disk.py",
-    "test_build_lock.py",
-    "test_portal_browser.py",
     "test_backup_restore.py",
-    "test_reports.py",
-    "test_dbt_freshness.py",
+    "test_build_lock.py",
     "test_feedback_workbook.py",
+    "test_reprocess.py",
+    "test_reports.py",
+    "test_sample_template.py",
+    "test_object_landing.py",
+    "test_portal_browser.py",
+    "test_dbt_freshness.py",
+    "test_build_pool.py",
 )
 
 
