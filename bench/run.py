@@ -726,7 +726,6 @@ def phase_province(
                 res["s3_deployed"] = deployed_night(
                     "province (S3), deployed system", url, out, out / "province-s3-deployed", s3_env
                 )
-            if national_url is not None:
                 res["s3_national"] = run_pipeline(
                     "national (S3)",
                     national_url,
