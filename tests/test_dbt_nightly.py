@@ -134,7 +134,7 @@ def test_a_night_with_new_rows_rebuilds_tables_and_runs_data_tests_only(nights):
     assert not any(uid.startswith("model.smartprov.stg_") for uid in ran)  # views kept
     # tests on the night's rows still run (a view's too); tests on seeds do not
     assert any("stg_raw__masterplan_programs" in uid for uid in ran if uid.startswith("test."))
-    assert not any(uid.startswith("test.smartprov.unique_ref_provinces_code.") for uid in ran)
+    assert not any(uid.startswith("test.smartprov.primary_key_ref_provinces_code.") for uid in ran)
     # a mart's test against a seed is a test of the mart: it runs
     assert any(uid.startswith("test.smartprov.relationships_province_scorecard_province_code") for uid in ran)
     assert len(ran) < len(nights["one_ran"])
