@@ -401,8 +401,9 @@ def invoke(
     from dbt.cli.main import dbtRunner
 
     extra: list[str] = []
-    if args and args[0] in COMPILING_COMMANDS:
-        deadlines.sync_seed()  # generated, not tracked: a fresh checkout has none yet
+    # Every command parses the project, whose staging refs the generated seed: a fresh
+    # checkout has none yet (`source freshness` first failed with "node ... not found").
+    deadlines.sync_seed()
     if "--vars" not in args:
         if variables is None:
             compiling = bool(args) and args[0] in COMPILING_COMMANDS
