@@ -35,7 +35,7 @@ import os
 import sys
 import time
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -199,16 +199,19 @@ class SuiteRunner:
         if suite_name not in self._suites:
             raise KeyError(f"no expectation suite {suite_name!r} in {sorted(self._suites)}")
         started = time.perf_counter()
-        frame = frame.reset_index(drop=True)  # GX aligns masks on the index: make it unique
+        # GX aligns masks on the index, and reports failing rows by it: positions 0..n-1.
+        frame = frame.reset_index(drop=True)
         index_columns = [c for c in INDEX_COLUMNS if c in frame.columns]
         if "submission_id" not in index_columns:
             raise ValueError("the frame needs a submission_id column")
         batch = self._batch_definition(suite_name).get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(
             self._suites[suite_name],
+            # No unexpected_index_column_names: GX would then look up each failing row's
+            # columns one cell at a time (a 99,000-row sheet failing on every row took 40 s);
+            # its positions are enough, and the partial lists get the names back below.
             result_format={
                 "result_format": "COMPLETE",
-                "unexpected_index_column_names": index_columns,
                 "partial_unexpected_count": 20,  # only the partial lists; COMPLETE lists are whole
                 "return_unexpected_index_query": False,
             },
@@ -227,7 +230,8 @@ class SuiteRunner:
             if r.success:
                 continue
             cfg = r.expectation_config
-            positions = rows.positions(r.result.get("unexpected_index_list") or [])
+            positions = [int(pos) for pos in r.result.get("unexpected_index_list") or []]
+            rows.name_partial_index_list(r.result, _domain_columns(cfg.kwargs))
             firsts: dict[int, int] = {}
             if cfg.type == COMPOUND_UNIQUE:
                 firsts = rows.repeats(positions, list(cfg.kwargs["column_list"]))
@@ -313,17 +317,23 @@ def _empty(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _domain_columns(kwargs: dict[str, Any]) -> list[str]:
+    """The columns an expectation looks at, as GX lists them beside a failing row's index."""
+    if "column" in kwargs:
+        return [kwargs["column"]]
+    if "column_A" in kwargs:
+        return [kwargs["column_A"], kwargs["column_B"]]
+    return list(kwargs.get("column_list") or [])
+
+
 class _Rows:
-    """Column access by position, and GX's unexpected index dicts back to positions."""
+    """Column access by the frame positions GX reports failing rows at."""
 
     def __init__(self, frame: pd.DataFrame, index_columns: list[str]):
         self.frame = frame
         self.index_columns = index_columns
         self._columns: dict[str, list[Any]] = {}
-        keys = zip(*(self.column(c) for c in index_columns), strict=True)
-        self._lookup: dict[tuple[str, ...], int] = {}
-        for pos, key in enumerate(keys):
-            self._lookup.setdefault(tuple(str(v) for v in key), pos)
+        self._row_columns: dict[str, str] = {}
 
     def column(self, name: str) -> list[Any]:
         if name not in self._columns:
@@ -337,14 +347,17 @@ class _Rows:
         value = self.column(name)[pos]
         return None if _empty(value) else value
 
-    def positions(self, unexpected_index_list: Iterable[dict[str, Any]]) -> list[int]:
-        out = []
-        for item in unexpected_index_list:
-            key = tuple(str(item[c]) for c in self.index_columns)
-            if key not in self._lookup:
-                raise RuntimeError(f"GX reported a row that is not in the frame: {item}")
-            out.append(self._lookup[key])
-        return out
+    def name_partial_index_list(self, result: dict[str, Any], domain_columns: list[str]) -> None:
+        """The partial list Data Docs show, as GX writes it when given index column names:
+        each failing row's checked values with its submission and sheet row."""
+        partial = result.get("partial_unexpected_index_list")
+        if not partial:
+            return
+        named = domain_columns + [c for c in self.index_columns if c not in domain_columns]
+        result["partial_unexpected_index_list"] = [
+            {c: self.column(c)[int(pos)] for c in named} for pos in partial
+        ]
+        result["unexpected_index_column_names"] = list(self.index_columns)
 
     def repeats(self, positions: list[int], key_columns: list[str]) -> dict[int, int]:
         """Of rows sharing a key, all but the first (lowest sheet row) of each key, each with
@@ -365,11 +378,15 @@ class _Rows:
         return out
 
     def sheet_row(self, pos: int, column: str) -> int | None:
-        if f"{column}__row" in self.frame.columns:  # Identitas: the row its label was found on
-            row = self.get(pos, f"{column}__row")
-        else:
-            row = self.get(pos, "source_row")
+        row = self.get(pos, self._row_columns.get(column) or self._row_column(column))
         return None if row is None else int(row)
+
+    def _row_column(self, column: str) -> str:
+        # Identitas: the row its label was found on; elsewhere the row the record came from.
+        # Asked once per failing row (a million on a hostile sheet): the answer is kept.
+        name = f"{column}__row" if f"{column}__row" in self.frame.columns else "source_row"
+        self._row_columns[column] = name
+        return name
 
     def shown_value(self, pos: int, column: str) -> Any:
         raw = self.get(pos, f"{column}__raw")
