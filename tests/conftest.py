@@ -51,7 +51,7 @@ pytest_plugins = ["loopback", "nightly_run"]
 SLOWEST_MODULES = (  # measured: wall per module over a whole run on three workers (2026-12-06)
     "test_bench.py",
     "test_scheduler.py",
-    "test_two_faces.py",
+    "test_two_faces.py",  # runs the shared nightly DAG run (tests/nightly_run.py) early
     "test_done_when_hostile_landing.py",
     "test_celery_workers.py",
     "test_incident_scheduler.py",
@@ -62,7 +62,7 @@ SLOWEST_MODULES = (  # measured: wall per module over a whole run on three worke
     "test_snapshot_and_wait.py",
     "test_publish.py",
     "test_alerts.py",
-    "test_lineage.py",  # runs the shared nightly DAG run (tests/nightly_run.py) early
+    "test_lineage.py",
     "test_outbox.py",
     "test_dbt_marts.py",
     "test_data_docs.py",

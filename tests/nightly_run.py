@@ -6,7 +6,9 @@
 
 The run is the one `make run` does, on a small landing zone (province 34, sample seed 3), on
 the embedded DuckDB warehouse, with OpenLineage's file transport on (configured by environment
-alone, docs/lineage.md). Tests must not write into its folders: the next test reads them too.
+alone, docs/lineage.md) and e-mail alerts on, sent to an SMTP catcher on loopback that lives as
+long as the run (`nightly_run.mails`: the envelopes and subjects; `nightly_run.log`: the whole
+output). Tests must not write into its folders: the next test reads them too.
 
 Under pytest-xdist the workers share it: the first worker that asks runs the DAG under a lock
 in the run's common temp folder, the others wait for it and read the same folders.
@@ -14,16 +16,20 @@ in the run's common temp folder, the others wait for it and read the same folder
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from loopback import Mailbox, free_port, smtp_conn_json
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -47,32 +53,101 @@ class NightlyRun:
     def events_file(self) -> Path:
         return self.folder / "openlineage.jsonl"
 
+    @property
+    def log(self) -> str:
+        """Everything `airflow dags test` printed (stdout, then stderr)."""
+        return (self.folder / "dag-test.log").read_text(encoding="utf-8")
+
+    @property
+    def mails(self) -> list[dict]:
+        """Each mail the run sent: mail_from, rcpt_tos and subject."""
+        return json.loads((self.folder / "mails.json").read_text(encoding="utf-8"))
+
+    @contextlib.contextmanager
+    def relay(self) -> Iterator[Mailbox]:
+        """The run's SMTP catcher up again at the same address, for a later run that must see
+        the same relay (the outbox sends mail again through a relay that changed)."""
+        port = int((self.folder / "smtp-port").read_text(encoding="utf-8"))
+        with smtp_catcher(port) as mailbox:
+            yield mailbox
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        """The run's own settings (alerts, config folder), for a run that must be configured
+        the same way; `overrides` on top."""
+        return {**run_settings(self.folder), **overrides}
+
+
+SENDER = "smartprov@diskominfo.example.go.id"
+DIGEST_TO = "datin@diskominfo.example.go.id"
+
+
+@contextlib.contextmanager
+def smtp_catcher(port: int) -> Iterator[Mailbox]:
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    mailbox.port = port
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+def envelope(message: dict) -> dict:
+    """What the tests compare of a caught mail: sender, recipients, subject."""
+    return {
+        "mail_from": message["mail_from"],
+        "rcpt_tos": message["rcpt_tos"],
+        "subject": str(message["msg"]["Subject"]),
+    }
+
+
+def run_settings(folder: Path) -> dict[str, str]:
+    """What configures the nightly run beyond its folders: e-mail alerts from SENDER, the
+    digest to DIGEST_TO, and a fresh install's config folder (no alerts.yml, no publish.yml)."""
+    from conftest import bare_config_dir
+
+    return {
+        "SMARTPROV_ALERTS_FROM": SENDER,
+        "SMARTPROV_ALERTS_DIGEST_TO": DIGEST_TO,
+        "SMARTPROV_CONFIG_DIR": str(bare_config_dir(folder / "config")),
+    }
+
 
 def _run_the_dag(folder: Path) -> NightlyRun:
     from smartprov.authoring.sample import write_sample_landing
 
     landing = folder / "landing"
     write_sample_landing(landing, province="34", seed=3)
-    env = dict(os.environ)
+    port = free_port()
+    (folder / "smtp-port").write_text(str(port), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_ALERTS_", "AIRFLOW_CONN_"))}
     env.update(
+        run_settings(folder),
         AIRFLOW_HOME=str(folder / "airflow"),
         AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         SMARTPROV_VAR_DIR=str(folder / "var"),
         SMARTPROV_LANDING_URL=str(landing),
-        SMARTPROV_ALERTS_EMAIL_ENABLED="false",
+        AIRFLOW_CONN_SMTP_DEFAULT=smtp_conn_json(port),
         AIRFLOW__OPENLINEAGE__TRANSPORT=json.dumps(
             {"type": "file", "log_file_path": str(folder / "openlineage.jsonl"), "append": True}
         ),
         AIRFLOW__OPENLINEAGE__NAMESPACE="smartprov",
-        PATH=f"{BIN}{os.pathsep}{env['PATH']}",
+        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
     )
     airflow = str(BIN / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-    run = subprocess.run(
-        [airflow, "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True
-    )
+    with smtp_catcher(port) as mailbox:
+        run = subprocess.run(
+            [airflow, "dags", "test", "smartprov_nightly"], env=env, capture_output=True, text=True
+        )
+    (folder / "dag-test.log").write_text(run.stdout + run.stderr, encoding="utf-8")
+    mails = [envelope(m) for m in mailbox.take()]
+    (folder / "mails.json").write_text(json.dumps(mails, ensure_ascii=False), encoding="utf-8")
     return NightlyRun(folder, run.returncode, run.stdout[-4000:] + run.stderr[-4000:])
 
 

@@ -1,7 +1,8 @@
 """One list of steps, two faces: `smartprov run` and `airflow dags test smartprov_nightly` over
 the same landing zone give the same ledger, the same report and the same mails (SMTP on
 loopback); a second DAG run mails no regency again; and the DAG's tasks still work when
-each runs with its own var/ folder (as on different workers)."""
+each runs with its own var/ folder (as on different workers). The DAG's first run is the
+shared nightly run of tests/nightly_run.py, configured as `face_env` configures the CLI."""
 
 from __future__ import annotations
 
@@ -16,11 +17,10 @@ import pytest
 
 from conftest import bare_config_dir
 from loopback import smtp_conn_json
+from nightly_run import DIGEST_TO, SENDER, envelope
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SENDER = "smartprov@diskominfo.example.go.id"
-DIGEST_TO = "datin@diskominfo.example.go.id"
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow]
 
@@ -54,10 +54,10 @@ def face_env(tmp: Path, landing: Path, smtp_port: int, var: str = "var") -> dict
     return env
 
 
-def ledger(tmp: Path) -> list[tuple]:
+def ledger(warehouse: Path) -> list[tuple]:
     import duckdb
 
-    con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return con.execute(
             "SELECT file_sha256, path, status, region_code, kind, period FROM audit.submissions ORDER BY 1"
@@ -66,9 +66,9 @@ def ledger(tmp: Path) -> list[tuple]:
         con.close()
 
 
-def last_report(tmp: Path) -> dict:
-    reports = sorted((tmp / "var" / "reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime)
-    assert reports, f"no report under {tmp}"
+def last_report(var: Path) -> dict:
+    reports = sorted((var / "reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime)
+    assert reports, f"no report under {var}"
     return json.loads(reports[-1].read_text(encoding="utf-8"))
 
 
@@ -84,45 +84,37 @@ def report_shape(report: dict) -> dict:
     }
 
 
-def mail_shape(messages: list[dict]) -> dict:
+def mail_shape(envelopes: list[dict]) -> dict:
     feedback, digests = [], []
-    for m in messages:
+    for m in envelopes:
         assert m["mail_from"] == SENDER
         if DIGEST_TO in m["rcpt_tos"]:
             digests.append(tuple(sorted(m["rcpt_tos"])))
         else:
-            feedback.append((tuple(sorted(m["rcpt_tos"])), m["msg"]["Subject"]))
+            feedback.append((tuple(sorted(m["rcpt_tos"])), m["subject"]))
     return {"feedback": sorted(feedback), "digests": digests}
 
 
-def test_cli_and_dag_give_the_same_ledger_report_and_mails(landing, smtp_server, tmp_path):
-    cli_tmp, dag_tmp = tmp_path / "cli", tmp_path / "dag"
+def test_cli_and_dag_give_the_same_ledger_report_and_mails(nightly_run, smtp_server, tmp_path):
+    """The DAG's side is the shared nightly run (tests/nightly_run.py: `airflow dags test` on
+    the same sample landing zone, configured as `face_env`); the CLI runs here."""
+    assert nightly_run.returncode == 0, nightly_run.output
+    cli_tmp, dag_var = tmp_path / "cli", nightly_run.var
     smtp_server.take()
 
     cli = subprocess.run(
         [str(BIN / "smartprov"), "run"],
-        env=face_env(cli_tmp, landing, smtp_server.port),
+        env=face_env(cli_tmp, nightly_run.landing, smtp_server.port),
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
-    cli_mail = mail_shape(smtp_server.take())
+    cli_mail = mail_shape([envelope(m) for m in smtp_server.take()])
+    dag_mail = mail_shape(nightly_run.mails)
 
-    env = face_env(dag_tmp, landing, smtp_server.port)
-    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
-    dag = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert dag.returncode == 0, dag.stdout[-4000:] + dag.stderr[-4000:]
-    dag_mail = mail_shape(smtp_server.take())
-
-    assert ledger(cli_tmp) == ledger(dag_tmp)
-    cli_report, dag_report = last_report(cli_tmp), last_report(dag_tmp)
+    assert ledger(cli_tmp / "warehouse.duckdb") == ledger(dag_var / "warehouse.duckdb")
+    cli_report, dag_report = last_report(cli_tmp / "var"), last_report(dag_var)
     assert report_shape(cli_report) == report_shape(dag_report)
     assert dag_report["counts"]["rejected"] > 0 and dag_report["counts"]["accepted"] > 0
     assert dag_report["finished_at_wib"].endswith("WIB")
@@ -134,24 +126,34 @@ def test_cli_and_dag_give_the_same_ledger_report_and_mails(landing, smtp_server,
     assert dag_report["alerts"]["errors"] == []
 
     # The task logs say what happened, one line per step, in WIB, and no ERROR line.
-    out = dag.stdout + dag.stderr
+    out = nightly_run.log
     for line in ("discover: ", "validate_and_load: ", "build_marts: ", "report: ", "notify: "):
         assert line in out, line
     assert " accepted (" in out and " WIB" in out
     assert "leaked semaphore" not in out
     assert [x for x in out.splitlines() if " ERROR " in x or "[error" in x] == []
 
-    # A second DAG run: nothing new, no regency mailed again.
-    again = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
-    assert mail_shape(smtp_server.take())["feedback"] == []
-    assert last_report(dag_tmp)["counts"]["accepted"] == 0
+
+def test_a_second_dag_run_mails_no_regency_again(nightly_run, tmp_path):
+    """The night after the shared nightly run, on a copy of its warehouse and var/ folder and
+    through the same relay: nothing new is accepted and no regency is mailed again."""
+    assert nightly_run.returncode == 0, nightly_run.output
+    var = tmp_path / "var"
+    shutil.copytree(nightly_run.var, var)
+    with nightly_run.relay() as relay:
+        env = face_env(tmp_path, nightly_run.landing, relay.port)
+        env.update(nightly_run.env(), SMARTPROV_WAREHOUSE_URL=f"duckdb:///{var / 'warehouse.duckdb'}")
+        subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+        again = subprocess.run(
+            [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+        assert mail_shape([envelope(m) for m in relay.take()])["feedback"] == []
+    assert last_report(var)["counts"]["accepted"] == 0
 
 
 TASK_RUNNER = """
