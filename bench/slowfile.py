@@ -11,6 +11,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
+import re
+import zipfile
 from pathlib import Path
 
 from smartprov.authoring.sample import _file_name, _mp_file, _regency_masterplan
@@ -64,3 +67,49 @@ def write_big_masterplan(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path, rows, len(data)
+
+
+FINDINGS_ROWS = 95_000  # programs asked for; fewer when the layout needs more sheet rows
+FINDING_YEAR = 12_345  # outside the contract's years: a RANGE finding on every row
+
+
+def findings_masterplan_bytes(
+    region_code: str, rows: int = FINDINGS_ROWS, seed: int = 0
+) -> tuple[bytes, int]:
+    """A masterplan (a few MB: its rows repeat the regency's own programs) whose every program
+    starts in year 12345: a finding on each row. Issue 23's hostile file, made the way the
+    sample's workbooks are. Returns (bytes, programs): as many as `rows`, or as fit under the
+    sheet-row limit in the regency's layout (some layouts add rows between the programs)."""
+    while True:
+        data = _findings_masterplan(region_code, rows, seed)
+        last_row = _last_sheet_row(data)
+        if last_row <= contract.MAX_SHEET_ROWS - 100:
+            return data, rows
+        rows = int(rows * (contract.MAX_SHEET_ROWS - 1_000) / last_row)
+
+
+def _findings_masterplan(region_code: str, rows: int, seed: int) -> bytes:
+    region = contract.regions()[region_code]
+    profile, mp = _regency_masterplan(region, seed, (2024, 2025), (30, 60), tag="national")
+    base = list(mp.programs)
+    programs = [
+        dataclasses.replace(base[n % len(base)], code=f"T{n:06d}", start=FINDING_YEAR, quick_win=False)
+        for n in range(rows)
+    ]
+    revised = dataclasses.replace(
+        mp, programs=programs, date=mp.date + dt.timedelta(days=30), number=f"{mp.number or 'MP'}/REV-TEMUAN"
+    )
+    name = _file_name(region, profile, MASTERPLAN, f"{mp.start}-{mp.end}", "-temuan-tiap-baris")
+    return _mp_file(region.code, name, revised, profile, seed, accepted=False).build()
+
+
+def _last_sheet_row(xlsx: bytes) -> int:
+    """The largest row of any sheet's <dimension> (XlsxWriter writes one per sheet)."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        heads = [
+            z.open(n).read(4096).decode("utf-8", "replace")
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/sheet")
+        ]
+    rows = [int(m) for head in heads for m in re.findall(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)]
+    return max(rows, default=0)
