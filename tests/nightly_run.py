@@ -20,7 +20,9 @@ import contextlib
 import fcntl
 import json
 import os
+import random
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import Mailbox, free_port, smtp_conn_json
+from loopback import Mailbox, smtp_conn_json
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -95,6 +97,25 @@ def smtp_catcher(port: int) -> Iterator[Mailbox]:
         controller.stop()
 
 
+def port_outside_the_ephemeral_range() -> int:
+    """A free port that no `bind(0)` (free_port, any server on port 0) can be given later:
+    `relay()` binds it again after the run, when other tests may have asked for ports."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12_000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port below {low}")
+
+
 def envelope(message: dict) -> dict:
     """What the tests compare of a caught mail: sender, recipients, subject."""
     return {
@@ -121,7 +142,7 @@ def _run_the_dag(folder: Path) -> NightlyRun:
 
     landing = folder / "landing"
     write_sample_landing(landing, province="34", seed=3)
-    port = free_port()
+    port = port_outside_the_ephemeral_range()
     (folder / "smtp-port").write_text(str(port), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_ALERTS_", "AIRFLOW_CONN_"))}
     env.update(
