@@ -470,20 +470,9 @@ def phase_slow_file(
         path, rows, size = write_big_masterplan(out / "slowfile-cache", region)
         info = {"region": region, "programs": rows, "bytes": size, "version": SLOW_FILE_VERSION}
         meta.write_text(json.dumps(info))
-    target = landing / region / cache.name
-    os.link(cache, target)
-    r = run_pipeline(
-        "slow file",
-        landing,
-        f"duckdb:///{out / 'slowfile' / 'wh.duckdb'}",
-        out / "slowfile",
-        env,
-        rerun=False,
-    )["first"]
-    report = json.loads((out / "slowfile" / "report-first.json").read_text(encoding="utf-8"))
-    big = next(s for s in report["submissions"] if s["path"].endswith(cache.name))
-    others = [s for s in report["submissions"] if not s["path"].endswith(cache.name)]
-    shutil.rmtree(landing, ignore_errors=True)
+    night, big = night_with_one_more_file(
+        "slow file", landing, cache, region, out / "slowfile", env, baseline
+    )
     return {
         "file": {
             **info,
@@ -492,6 +481,29 @@ def phase_slow_file(
             "findings": len(big["findings"]),
             "rules": sorted({f["rule"] for f in big["findings"]}),
         },
+        **night,
+    }
+
+
+def night_with_one_more_file(
+    name: str,
+    landing: Path,
+    extra: Path,
+    region: str,
+    work: Path,
+    env: dict[str, str],
+    baseline: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`smartprov run` over `landing` with `extra` linked into `region`'s folder, against
+    `baseline` (the same night without it); removes `landing`. Returns the night's figures
+    and `extra`'s entry of the run report."""
+    os.link(extra, landing / region / extra.name)
+    r = run_pipeline(name, landing, f"duckdb:///{work / 'wh.duckdb'}", work, env, rerun=False)["first"]
+    report = json.loads((work / "report-first.json").read_text(encoding="utf-8"))
+    big = next(s for s in report["submissions"] if s["path"].endswith(extra.name))
+    others = [s for s in report["submissions"] if not s["path"].endswith(extra.name)]
+    shutil.rmtree(landing, ignore_errors=True)
+    night = {
         "workbooks": len(report["submissions"]),
         "others_accepted": sum(s["status"] == "accepted" for s in others),
         "others": len(others),
@@ -499,6 +511,7 @@ def phase_slow_file(
         "without_it_wall_seconds": baseline["wall_seconds"],
         "extra_seconds": round(r["wall_seconds"] - baseline["wall_seconds"], 2),
     }
+    return night, big
 
 
 def phase_findings_file(
@@ -520,19 +533,9 @@ def phase_findings_file(
         cache.write_bytes(data)
         info = {"region": codes[0], "rows": programs, "bytes": len(data)}
         meta.write_text(json.dumps(info | {"version": FINDINGS_FILE_VERSION}))
-    os.link(cache, landing / codes[0] / cache.name)
-    r = run_pipeline(
-        "findings file",
-        landing,
-        f"duckdb:///{out / 'findingsfile' / 'wh.duckdb'}",
-        out / "findingsfile",
-        env,
-        rerun=False,
-    )["first"]
-    report = json.loads((out / "findingsfile" / "report-first.json").read_text(encoding="utf-8"))
-    big = next(s for s in report["submissions"] if s["path"].endswith(cache.name))
-    others = [s for s in report["submissions"] if not s["path"].endswith(cache.name)]
-    shutil.rmtree(landing, ignore_errors=True)
+    night, big = night_with_one_more_file(
+        "findings file", landing, cache, codes[0], out / "findingsfile", env, baseline
+    )
     return {
         "file": {
             "region": info["region"],
@@ -542,11 +545,7 @@ def phase_findings_file(
             "findings_listed": len(big["findings"]),
             "rules": sorted({f["rule"] for f in big["findings"]}),
         },
-        "others_accepted": sum(s["status"] == "accepted" for s in others),
-        "others": len(others),
-        "run": r,
-        "without_it_wall_seconds": baseline["wall_seconds"],
-        "extra_seconds": round(r["wall_seconds"] - baseline["wall_seconds"], 2),
+        **night,
     }
 
 
