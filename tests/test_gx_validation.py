@@ -645,6 +645,28 @@ def test_failures_are_attributed_to_their_submission(runner):
     ]
 
 
+def test_each_year_cell_of_one_program_row_gets_its_own_finding(runner):
+    """Template version 2's money per year is one frame row per (program row, year): rows that
+    share a submission and a sheet row are still told apart, each finding in its own column."""
+    from smartprov.ingest.parse import ParsedSubmission
+    from smartprov.validation.batch import YEAR_BUDGET_SUITE, year_budget_frame
+
+    sub = ParsedSubmission.__new__(ParsedSubmission)
+    sub.submission_id = "A"
+    years = {2024: 100.0, 2025: -5.0, 2026: -7.0, 2030: 9.0}  # the program runs 2024-2026
+    sub.year_budgets = [
+        {"source_row": 3, "kode_program": "P01", "tahun_mulai": 2024, "tahun_selesai": 2026, "tahun": year,
+         "kolom": f"anggaran_{year}", "anggaran": amount, "anggaran__raw": str(amount)}
+        for year, amount in years.items()
+    ]  # fmt: skip
+    got = runner.validate(YEAR_BUDGET_SUITE, year_budget_frame([sub]), "Program", PARAMS)
+    assert sorted((f.rule, f.row, f.column) for _, f in got) == [
+        ("RANGE", 3, "anggaran_2025"),
+        ("RANGE", 3, "anggaran_2026"),
+        ("RANGE", 3, "anggaran_2030"),
+    ]
+
+
 def test_empty_frame_and_unknown_suite(runner):
     assert runner.validate("program", program(), "Program", PARAMS) == []
     with pytest.raises(KeyError):
