@@ -13,7 +13,7 @@ a fresh process so that imports and memory are honest, the parts (`--only`, `--s
 - dagcli: `airflow dags test` of the nightly DAG against the CLI on the same landing zone;
 - tenx: ten times the country (bench/tenx.py), with a kill-and-resume check of the ledger;
 - scaling, slowfile, postgres: 1x/2x/4x a province, one ~19 MB workbook, PostgreSQL;
-- findingsfile: a province's night with one workbook that fails on each of its ~95,000 Program rows.
+- findingsfile: a province's night with one workbook that fails on each of its Program rows (up to 95,000).
 
 Writes bench/results.json and BENCHMARKS.md (the part between the generated markers).
 Benchmarks are not tests: nothing here fails on a time; goals are reported as met or not.
@@ -518,7 +518,7 @@ def phase_findings_file(
     national: Path, out: Path, env: dict[str, str], baseline: dict[str, Any]
 ) -> dict[str, Any]:
     """A province's night with one more workbook that has a finding on every one of its
-    ~95,000 Program rows (bench/slowfile.py), against the province's night without it."""
+    Program rows, up to 95,000 (bench/slowfile.py), against the province's night without it."""
     from bench.slowfile import FINDINGS_ROWS, findings_masterplan_bytes
 
     _, codes = province_codes(national)

@@ -70,7 +70,7 @@ def write_big_masterplan(
 
 
 FINDINGS_ROWS = 95_000  # programs asked for; fewer when the layout needs more sheet rows
-FINDING_YEAR = 12_345  # outside the contract's years: a RANGE finding on every row
+FINDING_YEAR = 12_345  # not a year the contract reads: a finding (TYPE) on every row
 
 
 def findings_masterplan_bytes(

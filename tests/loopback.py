@@ -7,11 +7,13 @@ import contextlib
 import email
 import json
 import os
+import random
 import socket
 import threading
 from collections.abc import Iterator
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_outside_the_ephemeral_range() -> int:
+    """A free port that no `bind(0)` (free_port, any server on port 0) can be given later:
+    a server that must come back at the same address later (nightly_run.relay())."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12_000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port below {low}")
 
 
 class Mailbox:
@@ -47,17 +68,25 @@ class Mailbox:
         return out
 
 
-@pytest.fixture(scope="module")
-def smtp_server():
+@contextlib.contextmanager
+def smtp_catcher(port: int) -> Iterator[Mailbox]:
+    """An SMTP server on 127.0.0.1:`port` that keeps every mail in a Mailbox (`.port` too)."""
     from aiosmtpd.controller import Controller
 
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
+    mailbox = Mailbox()
+    mailbox.port = port
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
-    box.port = port
-    yield box
-    controller.stop()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    with smtp_catcher(free_port()) as box:
+        yield box
 
 
 class Hooks:

@@ -20,18 +20,16 @@ import contextlib
 import fcntl
 import json
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from loopback import Mailbox, smtp_conn_json
+from conftest import bare_config_dir
+from loopback import Mailbox, port_outside_the_ephemeral_range, smtp_catcher, smtp_conn_json
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -65,55 +63,14 @@ class NightlyRun:
         """Each mail the run sent: mail_from, rcpt_tos and subject."""
         return json.loads((self.folder / "mails.json").read_text(encoding="utf-8"))
 
-    @contextlib.contextmanager
-    def relay(self) -> Iterator[Mailbox]:
+    def relay(self) -> contextlib.AbstractContextManager[Mailbox]:
         """The run's SMTP catcher up again at the same address, for a later run that must see
         the same relay (the outbox sends mail again through a relay that changed)."""
-        port = int((self.folder / "smtp-port").read_text(encoding="utf-8"))
-        with smtp_catcher(port) as mailbox:
-            yield mailbox
-
-    def env(self, **overrides: str) -> dict[str, str]:
-        """The run's own settings (alerts, config folder), for a run that must be configured
-        the same way; `overrides` on top."""
-        return {**run_settings(self.folder), **overrides}
+        return smtp_catcher(int((self.folder / "smtp-port").read_text(encoding="utf-8")))
 
 
 SENDER = "smartprov@diskominfo.example.go.id"
 DIGEST_TO = "datin@diskominfo.example.go.id"
-
-
-@contextlib.contextmanager
-def smtp_catcher(port: int) -> Iterator[Mailbox]:
-    from aiosmtpd.controller import Controller
-
-    mailbox = Mailbox()
-    mailbox.port = port
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-
-
-def port_outside_the_ephemeral_range() -> int:
-    """A free port that no `bind(0)` (free_port, any server on port 0) can be given later:
-    `relay()` binds it again after the run, when other tests may have asked for ports."""
-    try:
-        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768  # Linux's default
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randrange(max(1024, low - 12_000), low)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port below {low}")
 
 
 def envelope(message: dict) -> dict:
@@ -122,18 +79,6 @@ def envelope(message: dict) -> dict:
         "mail_from": message["mail_from"],
         "rcpt_tos": message["rcpt_tos"],
         "subject": str(message["msg"]["Subject"]),
-    }
-
-
-def run_settings(folder: Path) -> dict[str, str]:
-    """What configures the nightly run beyond its folders: e-mail alerts from SENDER, the
-    digest to DIGEST_TO, and a fresh install's config folder (no alerts.yml, no publish.yml)."""
-    from conftest import bare_config_dir
-
-    return {
-        "SMARTPROV_ALERTS_FROM": SENDER,
-        "SMARTPROV_ALERTS_DIGEST_TO": DIGEST_TO,
-        "SMARTPROV_CONFIG_DIR": str(bare_config_dir(folder / "config")),
     }
 
 
@@ -146,7 +91,9 @@ def _run_the_dag(folder: Path) -> NightlyRun:
     (folder / "smtp-port").write_text(str(port), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTPROV_ALERTS_", "AIRFLOW_CONN_"))}
     env.update(
-        run_settings(folder),
+        SMARTPROV_ALERTS_FROM=SENDER,
+        SMARTPROV_ALERTS_DIGEST_TO=DIGEST_TO,
+        SMARTPROV_CONFIG_DIR=str(bare_config_dir(folder / "config")),  # a fresh install's
         AIRFLOW_HOME=str(folder / "airflow"),
         AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),

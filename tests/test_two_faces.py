@@ -142,7 +142,7 @@ def test_a_second_dag_run_mails_no_regency_again(nightly_run, tmp_path):
     shutil.copytree(nightly_run.var, var)
     with nightly_run.relay() as relay:
         env = face_env(tmp_path, nightly_run.landing, relay.port)
-        env.update(nightly_run.env(), SMARTPROV_WAREHOUSE_URL=f"duckdb:///{var / 'warehouse.duckdb'}")
+        env.update(SMARTPROV_WAREHOUSE_URL=f"duckdb:///{var / 'warehouse.duckdb'}")
         subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
         again = subprocess.run(
             [str(BIN / "airflow"), "dags", "test", "smartprov_nightly"],
